@@ -1,0 +1,193 @@
+"""Reads and writes of the sync stage. Callers own the transaction (one per DS page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.champs import FieldProblem
+from models.sync_cursor import StreamState
+from models.tables import Demarche, Dossier, QuarantineEntry, SyncState
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {dialect}")
+
+
+def ensure_demarche(session: Session, number: int, role: str) -> Demarche:
+    demarche = session.get(Demarche, number)
+    if demarche is None:
+        demarche = Demarche(number=number, role=role)
+        session.add(demarche)
+        session.flush()
+    return demarche
+
+
+def record_revision(
+    session: Session, number: int, info: dict[str, Any], revision: dict[str, Any], now: datetime
+) -> None:
+    """Keep the démarche's title/state and a snapshot of its active revision's descriptors."""
+    demarche = session.get(Demarche, number)
+    assert demarche is not None, "ensure_demarche first"
+    demarche.ds_id = info.get("id")
+    demarche.title = info.get("title")
+    demarche.state = info.get("state")
+    demarche.revision_id = revision.get("id")
+    demarche.descriptors = {
+        "champDescriptors": revision.get("champDescriptors") or [],
+        "annotationDescriptors": revision.get("annotationDescriptors") or [],
+    }
+    demarche.revision_checked_at = now
+
+
+def load_stream_positions(session: Session, number: int) -> dict[str, tuple[datetime, str | None]]:
+    rows = session.scalars(select(SyncState).where(SyncState.demarche_number == number))
+    return {row.stream: (row.anchor, row.cursor) for row in rows}
+
+
+def save_stream_position(session: Session, number: int, state: StreamState, now: datetime) -> None:
+    """Persist anchor and cursor; called in the transaction of the page they end."""
+    stmt = _insert(session, SyncState).values(
+        demarche_number=number, stream=state.stream, anchor=state.anchor, cursor=state.cursor,
+        pages=1, updated_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["demarche_number", "stream"],
+        set_={"anchor": stmt.excluded.anchor, "cursor": stmt.excluded.cursor,
+              "pages": SyncState.pages + 1, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt)
+
+
+def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> set[int]:
+    """Insert or update dossiers seen in the dossiers stream; returns the numbers that were new.
+
+    A dossier present in the stream is visible: it leaves the trash if it was there.
+    Quarantined rows keep their last good ``fields`` (``fields`` is absent from their values).
+    """
+    if not rows:
+        return set()
+    numbers = [r["number"] for r in rows]
+    known = set(session.scalars(select(Dossier.number).where(Dossier.number.in_(numbers))))
+    new = set(numbers) - known
+    for with_fields in (True, False):
+        batch = [
+            {**r, "hidden": False, "hidden_at": None, "first_seen_at": now, "synced_at": now}
+            for r in rows
+            if ("fields" in r) is with_fields
+        ]
+        if not batch:
+            continue
+        stmt = _insert(session, Dossier).values(batch)
+        updated = {
+            key: getattr(stmt.excluded, key)
+            for key in batch[0]
+            if key not in ("number", "first_seen_at")
+        }
+        session.execute(stmt.on_conflict_do_update(index_elements=["number"], set_=updated))
+    return new
+
+
+def mark_hidden(
+    session: Session, demarche_number: int, entries: Iterable[dict[str, Any]], when: datetime
+) -> int:
+    """Soft-hide dossiers in DS's trash (restorable); returns how many changed."""
+    numbers = [int(e["number"]) for e in entries]
+    if not numbers:
+        return 0
+    result = session.execute(
+        update(Dossier)
+        .where(Dossier.demarche_number == demarche_number, Dossier.number.in_(numbers),
+               Dossier.hidden.is_(False))
+        .values(hidden=True, hidden_at=when)
+    )
+    return result.rowcount or 0
+
+
+def mark_deleted(
+    session: Session, demarche_number: int, entries: Iterable[dict[str, Any]], now: datetime
+) -> int:
+    """Tombstone definitively deleted dossiers (the row and its history stay)."""
+    changed = 0
+    for entry in entries:
+        result = session.execute(
+            update(Dossier)
+            .where(Dossier.demarche_number == demarche_number,
+                   Dossier.number == int(entry["number"]), Dossier.deleted.is_(False))
+            .values(deleted=True, deleted_at=now, deletion_reason=entry.get("reason"))
+        )
+        changed += result.rowcount or 0
+    return changed
+
+
+def quarantine(
+    session: Session,
+    demarche_number: int,
+    dossier_number: int,
+    problems: Sequence[FieldProblem],
+    reason: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Keep a dossier that could not be mapped, with the reason; re-entry updates the entry."""
+    first = problems[0] if problems else None
+    stmt = _insert(session, QuarantineEntry).values(
+        demarche_number=demarche_number, dossier_number=dossier_number,
+        field=first.field if first else None, rule=first.rule if first else "invalid",
+        reason=reason, payload=payload, first_seen_at=now, last_seen_at=now, times_seen=1,
+        released_at=None,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["demarche_number", "dossier_number"],
+        set_={"field": stmt.excluded.field, "rule": stmt.excluded.rule,
+              "reason": stmt.excluded.reason, "payload": stmt.excluded.payload,
+              "last_seen_at": stmt.excluded.last_seen_at,
+              "times_seen": QuarantineEntry.times_seen + 1, "released_at": None},
+    )
+    session.execute(stmt)
+
+
+def release_from_quarantine(
+    session: Session, demarche_number: int, dossier_numbers: Iterable[int], now: datetime
+) -> int:
+    numbers = list(dossier_numbers)
+    if not numbers:
+        return 0
+    result = session.execute(
+        update(QuarantineEntry)
+        .where(QuarantineEntry.demarche_number == demarche_number,
+               QuarantineEntry.dossier_number.in_(numbers),
+               QuarantineEntry.released_at.is_(None))
+        .values(released_at=now)
+    )
+    return result.rowcount or 0
+
+
+def open_quarantine(session: Session, demarche_number: int | None = None) -> list[QuarantineEntry]:
+    query = select(QuarantineEntry).where(QuarantineEntry.released_at.is_(None))
+    if demarche_number is not None:
+        query = query.where(QuarantineEntry.demarche_number == demarche_number)
+    return list(session.scalars(query.order_by(QuarantineEntry.dossier_number)))
+
+
+def count_dossiers(session: Session, demarche_number: int) -> dict[str, int]:
+    """Visible, hidden, deleted and quarantined counts for a démarche."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Dossier.hidden.is_(True)),
+            func.count().filter(Dossier.deleted.is_(True)),
+            func.count().filter(Dossier.quarantined.is_(True)),
+        ).where(Dossier.demarche_number == demarche_number)
+    ).one()
+    return {"total": row[0], "hidden": row[1], "deleted": row[2], "quarantined": row[3]}

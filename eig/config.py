@@ -1,0 +1,109 @@
+"""The YAML configuration: démarches and their champ mapping, sync tuning, tracks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DemarcheRole = Literal["projets", "candidats", "evaluations"]
+
+CHAMP_TYPES = {
+    "text", "textarea", "email", "phone", "integer_number", "decimal_number", "number",
+    "date", "datetime", "yes_no", "checkbox", "drop_down_list", "multiple_drop_down_list",
+    "linked_drop_down_list", "repetition", "siret", "address", "communes", "departements",
+    "regions", "pays", "civilite", "piece_justificative",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnMapping(_Strict):
+    id: str = Field(description="champDescriptor id of the column inside the repetition block")
+    type: str
+
+
+class FieldMapping(_Strict):
+    id: str = Field(description="champDescriptor id (stable across revisions)")
+    type: str = Field(description="expected DS champ type, e.g. text, integer_number")
+    required: bool = False
+    columns: dict[str, ColumnMapping] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> FieldMapping:
+        if self.type not in CHAMP_TYPES:
+            raise ValueError(f"unknown champ type {self.type!r}; known: {sorted(CHAMP_TYPES)}")
+        if self.type == "repetition" and not self.columns:
+            raise ValueError("a repetition field needs its columns")
+        return self
+
+
+class DemarcheConfig(_Strict):
+    number: int
+    title: str = ""
+    fields: dict[str, FieldMapping]
+
+
+class SyncConfig(_Strict):
+    page_size: int = Field(default=100, ge=1, le=100)
+    min_page_size: int = Field(default=10, ge=1, le=100)
+    requests_per_minute: int = Field(default=400, ge=1)
+    timezone: str = "Europe/Paris"
+
+
+class Scale(_Strict):
+    min: int = 0
+    max: int = 5
+
+
+class Criterion(_Strict):
+    key: str
+    label: str
+    description: str = ""
+    weight: float = 1.0
+
+
+class TrackConfig(_Strict):
+    label: str
+    demarche: DemarcheRole
+    evaluators_per_dossier: int = 3
+    scale: Scale = Scale()
+    criteria: list[Criterion]
+    specialties: list[str] = Field(default_factory=list)
+
+
+class EigConfig(_Strict):
+    demarches: dict[DemarcheRole, DemarcheConfig]
+    sync: SyncConfig = SyncConfig()
+    tracks: dict[str, TrackConfig] = Field(default_factory=dict)
+
+    def demarche_roles(self, numbers: list[int] | None = None) -> list[DemarcheRole]:
+        """Roles of the démarches to act on (all of them when ``numbers`` is empty)."""
+        roles = list(self.demarches)
+        if not numbers:
+            return roles
+        unknown = set(numbers) - {d.number for d in self.demarches.values()}
+        if unknown:
+            raise ValueError(f"démarche(s) {sorted(unknown)} not in the configuration")
+        return [r for r in roles if self.demarches[r].number in numbers]
+
+
+class ConfigError(ValueError):
+    """The configuration file is missing or invalid; the message names the file and entry."""
+
+
+def load_config(path: Path) -> EigConfig:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {path} (set EIG_CONFIG)") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    try:
+        return EigConfig.model_validate(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: invalid configuration:\n{exc}") from exc

@@ -1,0 +1,157 @@
+"""The store: SQLAlchemy 2 typed tables. Times are UTC; migrations live in models/migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Demarche(Base):
+    """A DS démarche we sync, with the snapshot of its active revision's descriptors."""
+
+    __tablename__ = "demarches"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(32))
+    ds_id: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(32))
+    revision_id: Mapped[str | None] = mapped_column(String(64))
+    descriptors: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    revision_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Dossier(Base):
+    """A DS dossier: raw payload kept beside the mapped fields."""
+
+    __tablename__ = "dossiers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ds_id: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    demarche_number: Mapped[int] = mapped_column(ForeignKey("demarches.number"), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_depot: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ds_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    date_passage_en_instruction: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    date_traitement: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applicant: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    groupe_instructeur: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    labels: Mapped[list[str]] = mapped_column(Json, default=list)
+    champs: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    annotations: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    fields: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    quarantined: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_reason: Mapped[str | None] = mapped_column(String(32))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SyncState(Base):
+    """Where the incremental sync of one stream of one démarche stands.
+
+    ``anchor`` is the fixed updatedSince/deletedSince; ``cursor`` the last non-null
+    endCursor, committed with the page it ends.
+    """
+
+    __tablename__ = "sync_states"
+
+    demarche_number: Mapped[int] = mapped_column(
+        ForeignKey("demarches.number"), primary_key=True, autoincrement=False
+    )
+    stream: Mapped[str] = mapped_column(String(32), primary_key=True)
+    anchor: Mapped[datetime] = mapped_column(UTCDateTime)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuarantineEntry(Base):
+    """A dossier that could not be mapped: kept with the reason until a sync fixes it."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    demarche_number: Mapped[int] = mapped_column(ForeignKey("demarches.number"))
+    dossier_number: Mapped[int] = mapped_column(BigInteger)
+    field: Mapped[str | None] = mapped_column(String(128))
+    rule: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    times_seen: Mapped[int] = mapped_column(Integer, default=1)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_quarantine_dossier", "demarche_number", "dossier_number", unique=True),
+    )
+
+
+class SyncRun(Base):
+    """One run of a sync or reconciliation, with its per-démarche figures."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
