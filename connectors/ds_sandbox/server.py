@@ -1,0 +1,92 @@
+"""The Starlette app: DS's GraphQL endpoint plus a small admin API under /_sandbox.
+
+Admin endpoints (no auth: the sandbox is local) let a benchmark or a demo in another
+process inject faults, read request counts and change dossiers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from connectors.ds_sandbox.faults import Fault
+from connectors.ds_sandbox.sandbox import Sandbox
+from connectors.ds_sandbox.state import UnknownDossier
+
+
+def create_app(sandbox: Sandbox) -> Starlette:
+    async def graphql(request: Request) -> Response:
+        body = await request.body()
+        # execution is synchronous and CPU-bound: keep the event loop free for admin calls
+        reply = await run_in_threadpool(sandbox.handle, request.headers.get("authorization"),
+                                        body)
+        return Response(reply.body, reply.status, reply.headers, reply.media_type)
+
+    async def stats(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.stats.reset()
+            return JSONResponse({"reset": True})
+        return JSONResponse(sandbox.stats.snapshot())
+
+    async def reset_stats(_request: Request) -> Response:
+        sandbox.stats.reset()
+        return JSONResponse({"reset": True})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse({"faults": sandbox.faults.pending()})
+        if request.method == "DELETE":
+            sandbox.faults.clear()
+            return JSONResponse({"faults": []})
+        try:
+            payload = await request.json()
+            items = payload.get("faults", [payload]) if isinstance(payload, dict) else payload
+            added = [sandbox.faults.push(Fault.from_json(item)) for item in items]
+        except (ValueError, TypeError, AttributeError) as error:
+            return JSONResponse({"error": str(error)}, 400)
+        return JSONResponse({"added": len(added), "faults": sandbox.faults.pending()}, 201)
+
+    async def dossier_action(request: Request) -> Response:
+        number = request.path_params["number"]
+        action = request.path_params["action"]
+        raw = await request.body()
+        payload: dict[str, Any] = json.loads(raw) if raw else {}
+        state = sandbox.state
+        actions = {
+            "touch": lambda: state.touch(number),
+            "hide": lambda: state.hide(number, payload.get("reason", "user_request")),
+            "restore": lambda: state.restore(number),
+            "delete": lambda: state.delete(number, payload.get("reason", "user_request")),
+            "state": lambda: state.set_state(number, payload["state"]),
+            "labels": lambda: state.set_labels(number, payload["names"]),
+            "champ": lambda: state.update_champ(number, payload["descriptor_id"],
+                                                payload.get("value")),
+        }
+        if action not in actions:
+            return JSONResponse({"error": f"unknown action {action!r}",
+                                 "actions": sorted(actions)}, 404)
+        try:
+            stamp = actions[action]()
+        except UnknownDossier:
+            return JSONResponse({"error": f"dossier {number} not found"}, 404)
+        except (KeyError, ValueError) as error:
+            return JSONResponse({"error": str(error)}, 400)
+        return JSONResponse({"number": number, "action": action, "stamp_us": stamp})
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"ok": True, "dossiers": sandbox.state.counts()})
+
+    return Starlette(routes=[
+        Route("/api/v2/graphql", graphql, methods=["POST"]),
+        Route("/_sandbox/health", health, methods=["GET"]),
+        Route("/_sandbox/stats", stats, methods=["GET", "DELETE"]),
+        Route("/_sandbox/stats/reset", reset_stats, methods=["POST"]),
+        Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/dossiers/{number:int}/{action}", dossier_action, methods=["POST"]),
+    ])
