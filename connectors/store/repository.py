@@ -173,10 +173,14 @@ def release_from_quarantine(
     return result.rowcount or 0
 
 
-def open_quarantine(session: Session, demarche_number: int | None = None) -> list[QuarantineEntry]:
+def open_quarantine(
+    session: Session, demarche_number: int | None = None, seen_before: datetime | None = None
+) -> list[QuarantineEntry]:
     query = select(QuarantineEntry).where(QuarantineEntry.released_at.is_(None))
     if demarche_number is not None:
         query = query.where(QuarantineEntry.demarche_number == demarche_number)
+    if seen_before is not None:
+        query = query.where(QuarantineEntry.last_seen_at < seen_before)
     return list(session.scalars(query.order_by(QuarantineEntry.dossier_number)))
 
 

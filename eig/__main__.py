@@ -1,0 +1,5 @@
+"""`python -m eig` is the `eig` command."""
+
+from eig.cli import app
+
+app()

@@ -1,0 +1,131 @@
+"""`eig`: run each pipeline stage locally, inspect the store, serve the DS sandbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from eig.prefect_env import apply_defaults
+
+apply_defaults()
+
+app = typer.Typer(help="Pipeline de sélection EIG (Démarches Simplifiées → Prefect).",
+                  no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _upgrade_store(ctx: typer.Context) -> None:
+    """Every command first brings the store to the latest migration."""
+    if ctx.invoked_subcommand in ("sandbox", "demo"):  # no store, or a store of their own
+        return
+    from eig.settings import Settings
+    from flows.runtime import open_store
+
+    open_store(Settings().database_url).dispose()
+
+
+@app.command()
+def sync(
+    full: Annotated[bool, typer.Option("--full", help="Relire tout depuis le début.")] = False,
+    reconcile: Annotated[bool, typer.Option(
+        "--reconcile", help="Re-scanner numéros, états et étiquettes.")] = False,
+    demarche: Annotated[list[int] | None, typer.Option(
+        "--demarche", "-d", help="Numéro DS d'une démarche (répétable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Résumé JSON lisible par machine.")]
+    = False,
+) -> None:
+    """Synchronise les dossiers DS dans la base (flow sync-dossiers)."""
+    from flows.sync import SyncParameters, sync_dossiers
+
+    state = sync_dossiers(
+        SyncParameters(demarches=demarche or [], full=full, reconcile=reconcile),
+        return_state=True,
+    )
+    summary = state.result(raise_on_failure=False)
+    if not isinstance(summary, dict):  # the flow crashed before summarising
+        typer.echo(f"sync-dossiers: {state.message or summary}", err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2) if as_json
+               else render_sync_summary(summary))
+    if summary["status"] != "ok":
+        raise typer.Exit(1)
+
+
+def render_sync_summary(summary: dict) -> str:
+    head = (f"{'démarche':<22}{'créés':>7}{'màj':>7}{'masqués':>9}{'supprimés':>11}"
+            f"{'quarant.':>10}{'libérés':>9}{'étiq.':>7}{'requêtes':>10}{'s':>8}")
+    mode = {"full": "complète", "incremental": "incrémentale"}[summary["mode"]]
+    lines = [f"Synchronisation {mode}"
+             f"{' + réconciliation' if summary['reconcile'] else ''}", head]
+    for d in summary["demarches"]:
+        name = f"{d['role']} ({d['number']})"
+        lines.append(f"{name:<22}{d['created']:>7}{d['updated']:>7}{d['hidden']:>9}"
+                     f"{d['deleted']:>11}{d['quarantined']:>10}{d['released']:>9}{d['labels_changed']:>7}"
+                     f"{d['requests']:>10}{d['seconds']:>8.2f}")
+        if d["error"]:
+            lines.append(f"  ERREUR : {d['error']}")
+        lines.extend(f"  quarantaine : {p}" for p in d["quarantine"])
+    lines.append(f"Total : {summary['requests']} requêtes DS en {summary['seconds']:.2f} s")
+    return "\n".join(lines)
+
+
+@app.command()
+def quarantine(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Liste les dossiers en quarantaine (non conformes au mapping), avec la raison."""
+    from connectors.store import repository as repo
+    from connectors.store.engine import make_engine, make_sessionmaker
+    from eig.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    with make_sessionmaker(engine)() as session:
+        entries = repo.open_quarantine(session)
+        rows = [{"demarche": e.demarche_number, "dossier": e.dossier_number, "field": e.field,
+                 "rule": e.rule, "reason": e.reason, "first_seen": e.first_seen_at.isoformat(),
+                 "last_seen": e.last_seen_at.isoformat(), "times_seen": e.times_seen}
+                for e in entries]
+    engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("Aucun dossier en quarantaine.")
+    for row in rows:
+        typer.echo(f"démarche {row['demarche']} dossier {row['dossier']} "
+                   f"(vu {row['times_seen']} fois, depuis {row['first_seen']}) : {row['reason']}")
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port HTTP.")] = 8765,
+    dossiers: Annotated[int, typer.Option(help="Nombre de dossiers générés.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Graine (données reproductibles).")] = 0,
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    requests_per_minute: Annotated[int, typer.Option(help="Budget par jeton et minute.")] = 400,
+) -> None:
+    """Sert un bac à sable compatible DS (jeton : sandbox-token) jusqu'à Ctrl-C."""
+    import logging
+
+    from connectors.ds_sandbox import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    serve(host=host, port=port, dossiers=dossiers, seed=seed,
+          requests_per_minute=requests_per_minute)
+
+
+@app.command()
+def demo(
+    dossiers: Annotated[int, typer.Option(help="Dossiers générés dans le bac à sable.")] = 300,
+    seed: Annotated[int, typer.Option(help="Graine des données.")] = 42,
+) -> None:
+    """Démonstration de bout en bout sur les réglages embarqués (bac à sable DS, SQLite)."""
+    from eig.demo import run_demo
+
+    raise typer.Exit(run_demo(typer.echo, dossiers=dossiers, seed=seed))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

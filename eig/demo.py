@@ -1,0 +1,95 @@
+"""`eig demo`: the pipeline's main job on embedded defaults, told as a short story.
+
+A DS sandbox with a few hundred synthetic dossiers, a SQLite store under var/, an
+ephemeral Prefect server. Later stages extend the story.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sandbox
+from eig.config import load_config
+from eig.settings import PROJECT_ROOT, Settings
+
+Echo = Callable[[str], None]
+
+
+def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
+    """Run the story; returns a process exit code (0 when every step behaved as told)."""
+    from eig.cli import render_sync_summary
+    from flows.sync import SyncParameters, sync_dossiers
+
+    database = PROJECT_ROOT / "var" / "demo.sqlite"
+    _fresh_sqlite(database)
+    config = load_config(Settings().config)
+    projets = config.demarches["projets"]
+    sandbox = Sandbox()
+    generate(sandbox.state, dossiers=dossiers, seed=seed)
+    failures = 0
+
+    def run(title: str, **params: object) -> dict:
+        nonlocal failures
+        echo(f"\n== {title}")
+        state = sync_dossiers(SyncParameters(**params), return_state=True)
+        summary = state.result(raise_on_failure=False)
+        echo(render_sync_summary(summary))
+        failures += summary["status"] != "ok"
+        return summary
+
+    with running_sandbox(sandbox) as url:
+        os.environ.update({
+            "EIG_DS_API_URL": f"{url}/api/v2/graphql",
+            "EIG_DS_API_TOKEN": DEFAULT_TOKEN,
+            "EIG_DATABASE_URL": f"sqlite:///{database}",
+        })
+        echo(f"Bac à sable DS : {url} — {dossiers} dossiers générés (graine {seed}).")
+        echo(f"Base : {database}")
+        run("1. Première synchronisation : tout est lu, page par page", full=True)
+
+        numbers = sorted(sandbox.state.numbers(projets.number))
+        edited, trashed, removed, broken, labelled = numbers[:5]
+        sandbox.state.update_champ(edited, projets.fields["intitule"].id,
+                                   "Défi mis à jour par la démarche")
+        sandbox.state.hide(trashed)
+        sandbox.state.delete(removed)
+        sandbox.state.update_champ(broken, projets.fields["nombre_eig"].id, None)
+        sandbox.state.set_labels(labelled, ["Présélection favorable"])
+        echo(f"\nDans DS : le dossier {edited} est modifié, {trashed} part à la corbeille, "
+             f"{removed} est supprimé, {broken} perd son nombre d'EIG (champ obligatoire), "
+             f"{labelled} reçoit une étiquette (ce qui ne change pas sa date de mise à jour).")
+        second = run("2. Synchronisation incrémentale : seuls les changements sont lus")
+        third = run("3. Rien n'a changé : une seule requête par démarche")
+        fourth = run("4. Réconciliation nocturne : l'étiquette est rattrapée", reconcile=True)
+
+        sandbox.state.update_champ(broken, projets.fields["nombre_eig"].id, 2)
+        echo(f"\nDans DS : le dossier {broken} est corrigé.")
+        fifth = run("5. Le dossier corrigé sort de quarantaine")
+
+    expectations = {
+        "le dossier en erreur est mis en quarantaine":
+            _projets(second)["quarantined"] == 1,
+        "corbeille et suppression sont vues":
+            (_projets(second)["hidden"], _projets(second)["deleted"]) == (1, 1),
+        "sans changement, une requête par démarche":
+            third["requests"] == len(config.demarches),
+        "la réconciliation rattrape l'étiquette": _projets(fourth)["labels_changed"] == 1,
+        "le dossier corrigé sort de quarantaine": _projets(fifth)["released"] == 1,
+    }
+    echo("")
+    for label, ok in expectations.items():
+        echo(f"[{'ok' if ok else 'ÉCHEC'}] {label}")
+        failures += not ok
+    return 1 if failures else 0
+
+
+def _projets(summary: dict) -> dict:
+    return next(d for d in summary["demarches"] if d["role"] == "projets")
+
+
+def _fresh_sqlite(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

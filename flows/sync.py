@@ -1,0 +1,346 @@
+"""sync-dossiers: pull the dossiers of every configured démarche from DS into the store.
+
+The story of a run, per démarche: read where each stream stands, fetch one page of
+the three streams (dossiers, trash, tombstones) in one request, check the form has
+not drifted from the mapping, store the page and its cursors in one transaction,
+repeat while a stream has pages; then map quarantined dossiers again. A nightly
+reconciliation re-scans numbers, states and labels, which updatedSince cannot see.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed, State
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+
+from connectors.ds import (
+    DSError,
+    DSInternalError,
+    DSNetworkError,
+    DSQueryTimeoutError,
+    DSRateLimitError,
+    DSServerError,
+    StreamPosition,
+    fetch_dossier,
+    fetch_reconcile_page,
+    fetch_sync_page,
+)
+from connectors.store import repository as repo
+from eig.config import DemarcheRole
+from flows.runtime import Runtime, open_runtime
+from flows.sync_pages import (
+    Counts,
+    apply_labels_and_visibility,
+    apply_trash,
+    check_revision,
+    ingest_dossiers,
+    retry_quarantined,
+    save_positions,
+    stored_snapshots,
+)
+from models.champs import RevisionDriftError
+from models.reconciliation import plan_reconciliation
+from models.sync_cursor import EPOCH, STREAMS, StreamState, initial_states
+from models.tables import SyncRun
+
+TRANSIENT = (DSServerError, DSInternalError, DSNetworkError, DSRateLimitError,
+             DSQueryTimeoutError, OperationalError)
+MAX_RECONCILE_FETCHES = 1000
+
+
+class SyncParameters(BaseModel):
+    """Run form of the sync-dossiers deployment."""
+
+    demarches: list[int] = Field(
+        default_factory=list,
+        title="Démarches",
+        description="Numéros DS des démarches à synchroniser ; vide : toutes celles de la "
+        "configuration.",
+    )
+    full: bool = Field(
+        default=False,
+        title="Synchronisation complète",
+        description="Relire toutes les pages depuis le début au lieu de reprendre au dernier "
+        "curseur.",
+    )
+    reconcile: bool = Field(
+        default=False,
+        title="Réconciliation",
+        description="Re-scanner les numéros, états et étiquettes de tous les dossiers "
+        "(les étiquettes ne modifient pas la date de mise à jour DS).",
+    )
+
+
+@dataclass
+class DemarcheReport:
+    role: str
+    number: int
+    counts: Counts = field(default_factory=Counts)
+    requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def as_row(self) -> dict[str, Any]:
+        return {"démarche": f"{self.role} ({self.number})", **asdict(self.counts),
+                "requests": self.requests, "seconds": round(self.seconds, 2),
+                "error": self.error or ""}
+
+
+def _is_transient(task: Any, task_run: Any, state: State) -> bool:
+    try:
+        state.result()
+    except TRANSIENT:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    counts: Counts
+    open_streams: tuple[str, ...]
+    problems: list[str]
+
+
+@task(name="sync-page", retries=3, retry_delay_seconds=[1, 5, 20],
+      retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
+def sync_page(
+    rt: Runtime, role: DemarcheRole, open_streams: tuple[str, ...], with_revision: bool
+) -> PageOutcome:
+    """Fetch the next page of the open streams and store it with its cursors, atomically."""
+    demarche = rt.config.demarches[role]
+    with rt.sessions() as session:
+        positions = repo.load_stream_positions(session, demarche.number)
+    states = {s.stream: s for s in initial_states(positions, full=False)}
+    page = fetch_sync_page(
+        rt.ds, demarche.number,
+        page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
+        with_revision=with_revision,
+        **{stream: _position(states[stream], stream in open_streams) for stream in STREAMS},
+    )
+    now = rt.clock()
+    counts = Counts(pages=1)
+    problems: list[str] = []
+    with rt.sessions.begin() as session:
+        if page.revision is not None:
+            check_revision(session, demarche, page.demarche, page.revision, now)
+        still_open, moved = [], []
+        for stream in STREAMS:
+            stream_page = getattr(page, stream)
+            if stream_page is None:
+                continue
+            if stream == "dossiers":
+                ingested = ingest_dossiers(session, demarche, stream_page.nodes, now)
+                counts.add(ingested.counts)
+                problems += ingested.problems
+            elif stream == "pending_deleted":
+                counts.hidden += apply_trash(session, demarche, stream_page.nodes)
+            else:
+                counts.deleted += repo.mark_deleted(session, demarche.number,
+                                                    stream_page.nodes, now)
+            state = states[stream].after_page(stream_page.end_cursor, stream_page.has_next_page)
+            moved.append(state)
+            if state.open:
+                still_open.append(stream)
+        save_positions(session, demarche.number, moved, now)
+    return PageOutcome(counts, tuple(still_open), problems)
+
+
+def _position(state: StreamState, include: bool) -> StreamPosition:
+    return StreamPosition(include=include, since=state.anchor, after=state.cursor)
+
+
+@task(name="reset-cursors", cache_policy=NO_CACHE)
+def reset_cursors(rt: Runtime, role: DemarcheRole) -> None:
+    """A full sync reads every stream again from the beginning."""
+    demarche = rt.config.demarches[role]
+    now = rt.clock()
+    with rt.sessions.begin() as session:
+        save_positions(session, demarche.number,
+                       [StreamState(stream, EPOCH, None) for stream in STREAMS], now)
+
+
+@task(name="retry-quarantine", cache_policy=NO_CACHE)
+def retry_quarantine(rt: Runtime, role: DemarcheRole, run_started: datetime) -> Counts:
+    """Map again the quarantined dossiers this run has not seen (the config may be fixed)."""
+    demarche = rt.config.demarches[role]
+    with rt.sessions.begin() as session:
+        return retry_quarantined(session, demarche, run_started, rt.clock()).counts
+
+
+@task(name="scan-page", retries=3, retry_delay_seconds=[1, 5, 20],
+      retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
+def scan_page(
+    rt: Runtime, role: DemarcheRole, cursors: dict[str, str | None], open_streams: tuple[str, ...]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str | None], tuple[str, ...]]:
+    """One page of the reconciliation scan (ids, states, labels; trash; tombstones)."""
+    demarche = rt.config.demarches[role]
+    page = fetch_reconcile_page(
+        rt.ds, demarche.number,
+        page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
+        **{s: StreamPosition(include=s in open_streams, since=None, after=cursors.get(s))
+           for s in STREAMS},
+    )
+    nodes: dict[str, list[dict[str, Any]]] = {}
+    still_open = []
+    cursors = dict(cursors)
+    for stream in STREAMS:
+        stream_page = getattr(page, stream)
+        if stream_page is None:
+            continue
+        nodes[stream] = stream_page.nodes
+        if stream_page.end_cursor is not None:
+            cursors[stream] = stream_page.end_cursor
+        if stream_page.has_next_page:
+            still_open.append(stream)
+    return nodes, cursors, tuple(still_open)
+
+
+@task(name="apply-reconciliation", cache_policy=NO_CACHE)
+def apply_reconciliation(
+    rt: Runtime, role: DemarcheRole, seen: dict[str, list[dict[str, Any]]]
+) -> Counts:
+    """Fix labels and visibility from the scan; fetch in full the dossiers the stream missed."""
+    demarche = rt.config.demarches[role]
+    logger = get_run_logger()
+    now = rt.clock()
+    trashed = {int(n["number"]) for n in seen["pending_deleted"]}
+    tombstoned = {int(n["number"]) for n in seen["deleted"]}
+    with rt.sessions.begin() as session:
+        plan = plan_reconciliation(stored_snapshots(session, demarche.number), seen["dossiers"],
+                                   trashed, tombstoned)
+        counts = apply_labels_and_visibility(session, demarche.number, plan, now)
+        counts.hidden += apply_trash(session, demarche, seen["pending_deleted"])
+        counts.deleted += repo.mark_deleted(session, demarche.number, seen["deleted"], now)
+    if len(plan.to_fetch) > MAX_RECONCILE_FETCHES:
+        logger.warning("%d dossiers of démarche %d differ from the store: run a full sync",
+                       len(plan.to_fetch), demarche.number)
+    for number in plan.to_fetch[:MAX_RECONCILE_FETCHES]:
+        raw = fetch_dossier(rt.ds, number)
+        with rt.sessions.begin() as session:
+            counts.add(ingest_dossiers(session, demarche, [raw], rt.clock()).counts)
+    return counts
+
+
+def sync_demarche(rt: Runtime, role: DemarcheRole, full: bool) -> DemarcheReport:
+    demarche = rt.config.demarches[role]
+    started = rt.clock()
+    report = DemarcheReport(role, demarche.number)
+    if full:
+        reset_cursors(rt, role)
+    open_streams: tuple[str, ...] = STREAMS
+    first = True
+    while open_streams:
+        outcome = sync_page(rt, role, open_streams, with_revision=first)
+        first = False
+        report.counts.add(outcome.counts)
+        report.problems += outcome.problems
+        open_streams = outcome.open_streams
+    retried = retry_quarantine(rt, role, started)
+    report.counts.released += retried.released
+    return report
+
+
+def reconcile_demarche(rt: Runtime, role: DemarcheRole, report: DemarcheReport) -> None:
+    seen: dict[str, list[dict[str, Any]]] = {s: [] for s in STREAMS}
+    cursors: dict[str, str | None] = {}
+    open_streams: tuple[str, ...] = STREAMS
+    while open_streams:
+        nodes, cursors, open_streams = scan_page(rt, role, cursors, open_streams)
+        for stream, stream_nodes in nodes.items():
+            seen[stream].extend(stream_nodes)
+    report.counts.add(apply_reconciliation(rt, role, seen))
+
+
+@flow(name="sync-dossiers", description="Synchronise les dossiers des démarches DS "
+      "(projets, candidats, évaluations) dans la base du programme EIG.")
+def sync_dossiers(params: SyncParameters | None = None) -> State:
+    params = params or SyncParameters()
+    logger = get_run_logger()
+    started = time.perf_counter()
+    with open_runtime() as rt:
+        run = _start_run(rt, params)
+        reports = []
+        for role in rt.config.demarche_roles(params.demarches):
+            report = DemarcheReport(role, rt.config.demarches[role].number)
+            before, t0 = rt.ds.requests_sent, time.perf_counter()
+            try:
+                report = sync_demarche(rt, role, params.full)
+                if params.reconcile:
+                    reconcile_demarche(rt, role, report)
+            except (RevisionDriftError, DSError) as error:
+                logger.error("démarche %s (%d): %s", role, report.number, error)
+                report.error = str(error)
+            report.requests = rt.ds.requests_sent - before
+            report.seconds = time.perf_counter() - t0
+            for problem in report.problems:
+                logger.warning("quarantined: %s", problem)
+            reports.append(report)
+        summary = _summary(params, reports, time.perf_counter() - started)
+        _finish_run(rt, run, summary)
+    _publish_artifact(summary, reports)
+    failed = [r for r in reports if r.error]
+    if failed:
+        message = "; ".join(f"{r.role} ({r.number}): {r.error}" for r in failed)
+        return Failed(message=f"sync failed for {len(failed)} démarche(s): {message}",
+                      data=summary)
+    return Completed(message="sync done", data=summary)
+
+
+def _summary(params: SyncParameters, reports: list[DemarcheReport], seconds: float) -> dict:
+    return {
+        "mode": "full" if params.full else "incremental",
+        "reconcile": params.reconcile,
+        "seconds": round(seconds, 3),
+        "requests": sum(r.requests for r in reports),
+        "demarches": [
+            {"role": r.role, "number": r.number, **asdict(r.counts), "requests": r.requests,
+             "seconds": round(r.seconds, 3), "error": r.error, "quarantine": r.problems}
+            for r in reports
+        ],
+        "status": "failed" if any(r.error for r in reports) else "ok",
+    }
+
+
+def _start_run(rt: Runtime, params: SyncParameters) -> int:
+    kind = "reconcile" if params.reconcile else ("full" if params.full else "incremental")
+    with rt.sessions.begin() as session:
+        for role in rt.config.demarche_roles(params.demarches):
+            repo.ensure_demarche(session, rt.config.demarches[role].number, role)
+        run = SyncRun(kind=kind, started_at=rt.clock(), status="running", summary={})
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _finish_run(rt: Runtime, run_id: int, summary: dict) -> None:
+    with rt.sessions.begin() as session:
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        run.finished_at = rt.clock()
+        run.status = summary["status"]
+        run.summary = summary
+        errors = [d["error"] for d in summary["demarches"] if d["error"]]
+        run.error = "\n".join(errors) or None
+
+
+def _publish_artifact(summary: dict, reports: list[DemarcheReport]) -> None:
+    create_table_artifact(
+        key="sync-dossiers",
+        table=[r.as_row() for r in reports],
+        description=(
+            f"Synchronisation {summary['mode']}"
+            f"{' + réconciliation' if summary['reconcile'] else ''} : "
+            f"{summary['requests']} requêtes DS en {summary['seconds']} s."
+        ),
+    )

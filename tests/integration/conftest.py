@@ -1,0 +1,109 @@
+"""Integration fixtures: the Prefect test harness, the DS sandbox, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+POSTGRES_URL = os.environ.get("EIG_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("EIG_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Prefect test server for the session, in a temporary PREFECT_HOME, no heartbeats."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), \
+            prefect_test_harness(server_startup_timeout=120):
+        yield str(PREFECT_API_URL.value())
+
+
+def _sqlite_url(tmp_path: Path) -> Iterator[str]:
+    yield f"sqlite:///{tmp_path / 'eig.sqlite'}"
+
+
+def _postgres_url() -> Iterator[str]:
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("EIG_REQUIRE_POSTGRES=1 but EIG_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL tests need EIG_TEST_POSTGRES_URL")
+    schema = f"eig_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # unreachable server
+        admin.dispose()
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL at EIG_TEST_POSTGRES_URL does not answer: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each store test runs on SQLite and on PostgreSQL (a schema of its own)."""
+    if request.param == "sqlite":
+        yield from _sqlite_url(tmp_path)
+    else:
+        yield from _postgres_url()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    yield from _sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest):
+    """A DS sandbox with 600 synthetic dossiers (180 projets, 360 candidats, 60 évaluations).
+
+    ``@pytest.mark.sandbox(requests_per_window=3, window_seconds=1)`` tunes its rate limit.
+    """
+    from connectors.ds_sandbox import Sandbox, generate
+
+    marker = request.node.get_closest_marker("sandbox")
+    box = Sandbox(**(marker.kwargs if marker else {}))
+    generate(box.state, dossiers=600, seed=7)
+    return box
+
+
+@pytest.fixture
+def sandbox_url(sandbox) -> Iterator[str]:
+    from connectors.ds_sandbox import running_sandbox
+
+    with running_sandbox(sandbox) as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch):
+    """Point the pipeline's settings at the sandbox and the store under test."""
+    from connectors.ds_sandbox import DEFAULT_TOKEN
+    from tests.integration.sync_helpers import Store
+
+    monkeypatch.setenv("EIG_DS_API_URL", f"{sandbox_url}/api/v2/graphql")
+    monkeypatch.setenv("EIG_DS_API_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("EIG_DATABASE_URL", database_url)
+    view = Store(database_url)
+    yield view
+    view.close()
