@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Each sets up .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+
+.PHONY: demo test test-unit test-integration lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/eig demo
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+test-unit: $(BIN)/.installed
+	$(BIN)/pytest -q tests/unit
+
+test-integration: $(BIN)/.installed
+	$(BIN)/pytest -q tests/integration
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/sync.py
+
+clean:
+	rm -rf var .pytest_cache
