@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -29,6 +30,7 @@ from connectors.ds import (
     DSRateLimitError,
     DSServerError,
     StreamPosition,
+    SyncPage,
     fetch_dossier,
     fetch_reconcile_page,
     fetch_sync_page,
@@ -112,52 +114,100 @@ class PageOutcome:
     problems: list[str]
 
 
-@task(name="sync-page", retries=3, retry_delay_seconds=[1, 5, 20],
+@task(name="sync-pages", retries=3, retry_delay_seconds=[1, 5, 20],
       retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
-def sync_page(
+def sync_pages(
     rt: Runtime, role: DemarcheRole, open_streams: tuple[str, ...], with_revision: bool
 ) -> PageOutcome:
-    """Fetch the next page of the open streams and store it with its cursors, atomically."""
+    """A batch of pages (``sync.pages_per_task``), each stored with its cursors atomically.
+
+    A retry re-reads the cursors from the store, so it resumes at the page that failed.
+    """
+    total = PageOutcome(Counts(), open_streams, [])
+    for _ in range(rt.config.sync.pages_per_task):
+        outcome = sync_one_page(rt, role, total.open_streams, with_revision)
+        with_revision = False
+        total.counts.add(outcome.counts)
+        total = PageOutcome(total.counts, outcome.open_streams, total.problems + outcome.problems)
+        if not total.open_streams:
+            break
+    return total
+
+
+def sync_one_page(
+    rt: Runtime, role: DemarcheRole, open_streams: tuple[str, ...], with_revision: bool
+) -> PageOutcome:
+    """Fetch the next page of the open streams and store it with its cursors, atomically.
+
+    While this page is stored, the next one is fetched ahead (flows/fetch_ahead.py).
+    """
     demarche = rt.config.demarches[role]
     with rt.sessions() as session:
         positions = repo.load_stream_positions(session, demarche.number)
     states = {s.stream: s for s in initial_states(positions, full=False)}
-    page = fetch_sync_page(
-        rt.ds, demarche.number,
-        page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
-        with_revision=with_revision,
-        **{stream: _position(states[stream], stream in open_streams) for stream in STREAMS},
-    )
+    request = PageRequest(demarche.number, with_revision,
+                          tuple(states[stream] for stream in open_streams))
+    fetch = partial(_fetch_page, rt)
+    page, read_ahead = rt.ahead.take(request, fetch)
+    following = next_request(request, page)
+    if following is not None and not read_ahead:
+        rt.ahead.start(following, fetch, next_request)
+    moved = _advance(request, page)
+    still_open = tuple(state.stream for state in moved if state.open)
     now = rt.clock()
     counts = Counts(pages=1)
     problems: list[str] = []
     with rt.sessions.begin() as session:
         if page.revision is not None:
             check_revision(session, demarche, page.demarche, page.revision, now)
-        still_open, moved = [], []
-        for stream in STREAMS:
-            stream_page = getattr(page, stream)
-            if stream_page is None:
-                continue
-            if stream == "dossiers":
-                ingested = ingest_dossiers(session, demarche, stream_page.nodes, now)
-                counts.add(ingested.counts)
-                problems += ingested.problems
-            elif stream == "pending_deleted":
-                counts.hidden += apply_trash(session, demarche, stream_page.nodes)
-            else:
-                counts.deleted += repo.mark_deleted(session, demarche.number,
-                                                    stream_page.nodes, now)
-            state = states[stream].after_page(stream_page.end_cursor, stream_page.has_next_page)
-            moved.append(state)
-            if state.open:
-                still_open.append(stream)
+        if page.dossiers is not None:
+            ingested = ingest_dossiers(session, demarche, page.dossiers.nodes, now)
+            counts.add(ingested.counts)
+            problems += ingested.problems
+        if page.pending_deleted is not None:
+            counts.hidden += apply_trash(session, demarche, page.pending_deleted.nodes)
+        if page.deleted is not None:
+            counts.deleted += repo.mark_deleted(session, demarche.number, page.deleted.nodes,
+                                                now)
         save_positions(session, demarche.number, moved, now)
-    return PageOutcome(counts, tuple(still_open), problems)
+    return PageOutcome(counts, still_open, problems)
 
 
-def _position(state: StreamState, include: bool) -> StreamPosition:
-    return StreamPosition(include=include, since=state.anchor, after=state.cursor)
+@dataclass(frozen=True)
+class PageRequest:
+    """The next page of some streams of a démarche; equal requests ask for the same page."""
+
+    number: int
+    with_revision: bool
+    streams: tuple[StreamState, ...]  # the open streams, where each stands
+
+
+def _advance(request: PageRequest, page: SyncPage) -> list[StreamState]:
+    """Where the requested streams stand once ``page`` is stored."""
+    return [
+        state.after_page(part.end_cursor, part.has_next_page)
+        for state in request.streams
+        if (part := getattr(page, state.stream)) is not None
+    ]
+
+
+def next_request(request: PageRequest, page: SyncPage) -> PageRequest | None:
+    still_open = tuple(state for state in _advance(request, page) if state.open)
+    return PageRequest(request.number, False, still_open) if still_open else None
+
+
+def _fetch_page(rt: Runtime, request: PageRequest) -> SyncPage:
+    positions = {
+        stream: StreamPosition(include=False) for stream in STREAMS
+    } | {
+        state.stream: StreamPosition(include=True, since=state.anchor, after=state.cursor)
+        for state in request.streams
+    }
+    return fetch_sync_page(
+        rt.ds, request.number,
+        page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
+        with_revision=request.with_revision, **positions,
+    )
 
 
 @task(name="reset-cursors", cache_policy=NO_CACHE)
@@ -241,7 +291,7 @@ def sync_demarche(rt: Runtime, role: DemarcheRole, full: bool) -> DemarcheReport
     open_streams: tuple[str, ...] = STREAMS
     first = True
     while open_streams:
-        outcome = sync_page(rt, role, open_streams, with_revision=first)
+        outcome = sync_pages(rt, role, open_streams, with_revision=first)
         first = False
         report.counts.add(outcome.counts)
         report.problems += outcome.problems

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import orjson
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import (
     TransportConnectionFailed,
@@ -69,6 +70,7 @@ class DSClient:
                 transport=self._http,
                 headers={"Authorization": f"Bearer {secret}"},
                 timeout=timeout,
+                json_deserialize=orjson.loads,  # a DS page is ~1 MB of JSON: parse it fast
             ),
             fetch_schema_from_transport=False,
         )

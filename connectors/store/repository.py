@@ -86,16 +86,17 @@ def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datet
             for r in rows
             if ("fields" in r) is with_fields
         ]
-        if not batch:
-            continue
-        stmt = _insert(session, Dossier).values(batch)
-        updated = {
-            key: getattr(stmt.excluded, key)
-            for key in batch[0]
-            if key not in ("number", "first_seen_at")
-        }
-        session.execute(stmt.on_conflict_do_update(index_elements=["number"], set_=updated))
+        if batch:
+            # executemany of one statement: compiled once, cached across pages
+            session.connection().execute(_dossier_upsert(session, tuple(batch[0])), batch)
     return new
+
+
+def _dossier_upsert(session: Session, columns: tuple[str, ...]) -> Any:
+    stmt = _insert(session, Dossier)
+    updated = {key: getattr(stmt.excluded, key) for key in columns
+               if key not in ("number", "first_seen_at")}
+    return stmt.on_conflict_do_update(index_elements=["number"], set_=updated)
 
 
 def mark_hidden(
