@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,13 +44,28 @@ def get_settings() -> Settings:
     return Settings()
 
 
+class MissingTokenError(RuntimeError):
+    """No DS token for a DS that is not the local sandbox."""
+
+
 def resolve_ds_token(settings: Settings) -> SecretStr:
-    """The DS token: from settings, else from a Prefect Secret block, else the sandbox's."""
+    """The DS token: from settings, else from a Prefect Secret block, else — for the local
+    sandbox only — the sandbox's token."""
     if settings.ds_api_token is not None:
         return settings.ds_api_token
-    try:
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():  # a Prefect server (deployments, `make serve`) may hold it
         from prefect.blocks.system import Secret
 
-        return SecretStr(Secret.load(settings.ds_token_block).get())
-    except Exception:  # no block, or no Prefect API reachable: fall back to the sandbox
+        try:
+            return SecretStr(Secret.load(settings.ds_token_block).get())
+        except ValueError:  # no such block
+            pass
+    host = urlsplit(settings.ds_api_url).hostname or ""
+    if host in ("127.0.0.1", "localhost", "::1"):
         return SecretStr(SANDBOX_TOKEN)
+    raise MissingTokenError(
+        f"no DS API token for {settings.ds_api_url}: set EIG_DS_API_TOKEN or create the "
+        f"Prefect Secret block {settings.ds_token_block!r} (DS > Mon profil > Jetons)"
+    )
