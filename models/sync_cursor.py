@@ -38,6 +38,3 @@ def initial_states(stored: dict[str, tuple[datetime, str | None]], full: bool) -
         states.append(StreamState(stream, anchor, cursor))
     return states
 
-
-def any_open(states: list[StreamState]) -> bool:
-    return any(s.open for s in states)

@@ -129,28 +129,31 @@ def resolve_pending_deleted(demarche: dict[str, Any], info: GraphQLResolveInfo,
                             first: int | None = None, after: str | None = None,
                             deletedSince: str | None = None) -> dict[str, Any]:  # noqa: N803
     """The trash, by (hidden_at, id), ``deletedSince`` inclusive."""
-    ctx = _context(info)
-    size = _size(first)
-    since = _moment(deletedSince, "deletedSince")
-    with ctx.state.lock:
-        record = ctx.state.demarches[demarche["_number"]]
-        page = take_page(record.trash, size, _after("trash", after), since)
-        nodes = [ctx.payloads.hidden(ctx.state.dossiers[n]) for _, n in page.keys]
-    return _connection(page, "trash", nodes)
+    return _deletion_stream(demarche, info, first, after, deletedSince, "trash")
 
 
 def resolve_deleted(demarche: dict[str, Any], info: GraphQLResolveInfo,
                     first: int | None = None, after: str | None = None,
                     deletedSince: str | None = None) -> dict[str, Any]:  # noqa: N803
     """Tombstones, by (deleted_at, id), ``deletedSince`` inclusive."""
+    return _deletion_stream(demarche, info, first, after, deletedSince, "deleted")
+
+
+def _deletion_stream(demarche: dict[str, Any], info: GraphQLResolveInfo, first: int | None,
+                     after: str | None, deleted_since: str | None,
+                     stream: str) -> dict[str, Any]:
     ctx = _context(info)
     size = _size(first)
-    since = _moment(deletedSince, "deletedSince")
+    since = _moment(deleted_since, "deletedSince")
     with ctx.state.lock:
         record = ctx.state.demarches[demarche["_number"]]
-        page = take_page(record.tombstones, size, _after("deleted", after), since)
-        nodes = [ctx.payloads.tombstone(ctx.state.deleted[n]) for _, n in page.keys]
-    return _connection(page, "deleted", nodes)
+        if stream == "trash":
+            page = take_page(record.trash, size, _after(stream, after), since)
+            nodes = [ctx.payloads.hidden(ctx.state.dossiers[n]) for _, n in page.keys]
+        else:
+            page = take_page(record.tombstones, size, _after(stream, after), since)
+            nodes = [ctx.payloads.tombstone(ctx.state.deleted[n]) for _, n in page.keys]
+    return _connection(page, stream, nodes)
 
 
 def resolve_groupes(demarche: dict[str, Any], _info: GraphQLResolveInfo,

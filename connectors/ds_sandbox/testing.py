@@ -1,5 +1,5 @@
 """Helpers for tests and benchmarks that drive the sandbox: a settable clock, and the
-client's query documents with the fragments they use."""
+client's query documents as it sends them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from graphql import FragmentDefinitionNode, FragmentSpreadNode, Node, parse, print_ast, visit
-from graphql.language import Visitor
+from connectors.ds import load_document
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "ds" / "queries"
 
@@ -27,34 +26,6 @@ class FakeClock:
         return self.current
 
 
-def _spreads(node: Node) -> set[str]:
-    names: set[str] = set()
-
-    class Collect(Visitor):
-        def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: object) -> None:
-            names.add(spread.name.value)
-
-    visit(node, Collect())
-    return names
-
-
-def with_fragments(document: str, fragments: str) -> str:
-    """``document`` plus the fragments it uses, transitively (graphql rejects unused ones)."""
-    available = {d.name.value: d for d in parse(fragments).definitions
-                 if isinstance(d, FragmentDefinitionNode)}
-    needed: set[str] = set()
-    pending = _spreads(parse(document))
-    while pending:
-        name = pending.pop()
-        if name in needed:
-            continue
-        needed.add(name)
-        pending |= _spreads(available[name])
-    return "\n\n".join([document, *(print_ast(available[n]) for n in sorted(needed))])
-
-
-def query_document(name: str, queries_dir: Path = QUERIES_DIR) -> str:
-    """The client's document ``<name>.graphql`` ready to send (fragments appended)."""
-    fragments = (queries_dir / "fragments.graphql").read_text(encoding="utf-8")
-    return with_fragments((queries_dir / f"{name}.graphql").read_text(encoding="utf-8"),
-                          fragments)
+def query_document(name: str) -> str:
+    """The client's document ``<name>.graphql`` as the client sends it (fragments appended)."""
+    return load_document(name).query

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -184,15 +184,3 @@ def open_quarantine(
         query = query.where(QuarantineEntry.last_seen_at < seen_before)
     return list(session.scalars(query.order_by(QuarantineEntry.dossier_number)))
 
-
-def count_dossiers(session: Session, demarche_number: int) -> dict[str, int]:
-    """Visible, hidden, deleted and quarantined counts for a démarche."""
-    row = session.execute(
-        select(
-            func.count(),
-            func.count().filter(Dossier.hidden.is_(True)),
-            func.count().filter(Dossier.deleted.is_(True)),
-            func.count().filter(Dossier.quarantined.is_(True)),
-        ).where(Dossier.demarche_number == demarche_number)
-    ).one()
-    return {"total": row[0], "hidden": row[1], "deleted": row[2], "quarantined": row[3]}

@@ -32,22 +32,9 @@ from connectors.ds import (
     payload_error,
     raise_for_status,
 )
+from tests.unit.ds_fakes import API_URL, FakeTime
 
-API_URL = "https://ds.test/api/v2/graphql"
 OK = {"data": {"dossier": {"id": "RG9zc2llci00Mg==", "number": 42}}}
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Scripted:

@@ -9,23 +9,10 @@ import httpx
 import pytest
 
 from connectors.ds import DSClient, DSRateLimitError, RateLimiter, limiter_for_token
+from tests.unit.ds_fakes import API_URL, FakeTime
 
-API_URL = "https://ds.test/api/v2/graphql"
 OK = {"data": {"dossier": {"id": "RG9zc2llci0x", "number": 1}}}
 WINDOW = 60.0
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class RecordingDS:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from models.sync_cursor import EPOCH, STREAMS, StreamState, any_open, initial_states
+from models.sync_cursor import EPOCH, STREAMS, StreamState, initial_states
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -24,13 +24,10 @@ def test_initial_states_resume_where_stored_and_default_to_epoch():
     assert [s.stream for s in states] == list(STREAMS)
     assert (by_stream["dossiers"].anchor, by_stream["dossiers"].cursor) == (ANCHOR, "c9")
     assert (by_stream["deleted"].anchor, by_stream["deleted"].cursor) == (EPOCH, None)
-    assert any_open(states)
+    assert all(s.open for s in states)
 
 
 def test_full_run_ignores_stored_positions():
     states = initial_states({"dossiers": (ANCHOR, "c9")}, full=True)
     assert all(s.anchor == EPOCH and s.cursor is None for s in states)
 
-
-def test_any_open():
-    assert not any_open([StreamState(s, EPOCH, None, open=False) for s in STREAMS])
