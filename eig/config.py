@@ -51,7 +51,7 @@ class DemarcheConfig(_Strict):
 class SyncConfig(_Strict):
     page_size: int = Field(default=100, ge=1, le=100)
     min_page_size: int = Field(default=10, ge=1, le=100)
-    pages_per_task: int = Field(default=10, ge=1, description="DS pages per Prefect task")
+    pages_per_task: int = Field(default=20, ge=1, description="DS pages per Prefect task")
     requests_per_minute: int = Field(default=400, ge=1)
     timezone: str = "Europe/Paris"
 

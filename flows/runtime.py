@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,10 +66,15 @@ def open_runtime(settings: Settings | None = None, clock: Clock = utc_now) -> It
     # default) lets the reader pick up each DS response promptly (bench/sync.py: ~20 % faster).
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(min(switch_interval, 0.001))
+    # Each DS page parses into ~30,000 objects, which sets off full collections that
+    # would rescan every object of the process (Prefect's included) again and again:
+    # freeze what exists now so that they only scan what the run allocates (−10 %).
+    gc.freeze()
     try:
         with client:
             yield runtime
     finally:
+        gc.unfreeze()
         sys.setswitchinterval(switch_interval)
         runtime.ahead.stop()
         engine.dispose()

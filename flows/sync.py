@@ -121,42 +121,43 @@ def sync_pages(
 ) -> PageOutcome:
     """A batch of pages (``sync.pages_per_task``), each stored with its cursors atomically.
 
-    A retry re-reads the cursors from the store, so it resumes at the page that failed.
-    """
-    total = PageOutcome(Counts(), open_streams, [])
-    for _ in range(rt.config.sync.pages_per_task):
-        outcome = sync_one_page(rt, role, total.open_streams, with_revision)
-        with_revision = False
-        total.counts.add(outcome.counts)
-        total = PageOutcome(total.counts, outcome.open_streams, total.problems + outcome.problems)
-        if not total.open_streams:
-            break
-    return total
-
-
-def sync_one_page(
-    rt: Runtime, role: DemarcheRole, open_streams: tuple[str, ...], with_revision: bool
-) -> PageOutcome:
-    """Fetch the next page of the open streams and store it with its cursors, atomically.
-
-    While this page is stored, the next one is fetched ahead (flows/fetch_ahead.py).
+    The cursors are read from the store when the task starts, so a retry resumes at the
+    page that failed; within the task, each stored page says where the next one starts.
     """
     demarche = rt.config.demarches[role]
     with rt.sessions() as session:
         positions = repo.load_stream_positions(session, demarche.number)
     states = {s.stream: s for s in initial_states(positions, full=False)}
-    request = PageRequest(demarche.number, with_revision,
-                          tuple(states[stream] for stream in open_streams))
+    request: PageRequest | None = PageRequest(
+        demarche.number, with_revision, tuple(states[stream] for stream in open_streams)
+    )
+    counts, problems = Counts(), []
+    for _ in range(rt.config.sync.pages_per_task):
+        assert request is not None
+        request, page_problems = sync_one_page(rt, role, request, counts)
+        problems += page_problems
+        if request is None:
+            break
+    still_open = tuple(state.stream for state in request.streams) if request else ()
+    return PageOutcome(counts, still_open, problems)
+
+
+def sync_one_page(
+    rt: Runtime, role: DemarcheRole, request: PageRequest, counts: Counts
+) -> tuple[PageRequest | None, list[str]]:
+    """Fetch one page and store it with its cursors, atomically; returns the next request.
+
+    While this page is stored, the following ones are read ahead (flows/fetch_ahead.py).
+    """
+    demarche = rt.config.demarches[role]
     fetch = partial(_fetch_page, rt)
     page, read_ahead = rt.ahead.take(request, fetch)
     following = next_request(request, page)
     if following is not None and not read_ahead:
         rt.ahead.start(following, fetch, next_request)
-    moved = _advance(request, page)
-    still_open = tuple(state.stream for state in moved if state.open)
     now = rt.clock()
-    counts = Counts(pages=1)
     problems: list[str] = []
+    counts.pages += 1
     with rt.sessions.begin() as session:
         if page.revision is not None:
             check_revision(session, demarche, page.demarche, page.revision, now)
@@ -169,8 +170,8 @@ def sync_one_page(
         if page.deleted is not None:
             counts.deleted += repo.mark_deleted(session, demarche.number, page.deleted.nodes,
                                                 now)
-        save_positions(session, demarche.number, moved, now)
-    return PageOutcome(counts, still_open, problems)
+        save_positions(session, demarche.number, _advance(request, page), now)
+    return following, problems
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,6 @@ def _fetch_page(rt: Runtime, request: PageRequest) -> SyncPage:
     )
 
 
-@task(name="reset-cursors", cache_policy=NO_CACHE)
 def reset_cursors(rt: Runtime, role: DemarcheRole) -> None:
     """A full sync reads every stream again from the beginning."""
     demarche = rt.config.demarches[role]
@@ -296,8 +296,10 @@ def sync_demarche(rt: Runtime, role: DemarcheRole, full: bool) -> DemarcheReport
         report.counts.add(outcome.counts)
         report.problems += outcome.problems
         open_streams = outcome.open_streams
-    retried = retry_quarantine(rt, role, started)
-    report.counts.released += retried.released
+    with rt.sessions() as session:
+        waiting = repo.open_quarantine(session, demarche.number, seen_before=started)
+    if waiting:
+        report.counts.released += retry_quarantine(rt, role, started).released
     return report
 
 

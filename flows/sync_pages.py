@@ -80,11 +80,11 @@ def ingest_dossiers(
             result.counts.quarantined += 1
             result.problems.append(str(error))
         rows.append(values)
-    new = repo.upsert_dossiers(session, rows, now)
-    result.counts.created += len(new)
-    result.counts.updated += len(rows) - len(new)
+    upserted = repo.upsert_dossiers(session, rows, now)
+    result.counts.created += len(upserted.new)
+    result.counts.updated += len(rows) - len(upserted.new)
     result.counts.released += repo.release_from_quarantine(
-        session, demarche.number, mapped_numbers, now
+        session, demarche.number, upserted.were_quarantined.intersection(mapped_numbers), now
     )
     return result
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,14 +16,18 @@ from models.champs import FieldProblem
 from models.sync_cursor import StreamState
 from models.tables import Demarche, Dossier, QuarantineEntry, SyncState
 
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _dialect(session: Session) -> str:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {dialect}")
+    return dialect
+
 
 def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {dialect}")
+    return _INSERTS[_dialect(session)](table)
 
 
 def ensure_demarche(session: Session, number: int, role: str) -> Demarche:
@@ -57,29 +63,41 @@ def load_stream_positions(session: Session, number: int) -> dict[str, tuple[date
 
 def save_stream_position(session: Session, number: int, state: StreamState, now: datetime) -> None:
     """Persist anchor and cursor; called in the transaction of the page they end."""
-    stmt = _insert(session, SyncState).values(
-        demarche_number=number, stream=state.stream, anchor=state.anchor, cursor=state.cursor,
-        pages=1, updated_at=now,
-    )
-    stmt = stmt.on_conflict_do_update(
+    session.connection().execute(_position_upsert(_dialect(session)), {
+        "demarche_number": number, "stream": state.stream, "anchor": state.anchor,
+        "cursor": state.cursor, "pages": 1, "updated_at": now,
+    })
+
+
+@lru_cache(maxsize=4)
+def _position_upsert(dialect: str) -> Any:
+    stmt = _INSERTS[dialect](SyncState)
+    return stmt.on_conflict_do_update(
         index_elements=["demarche_number", "stream"],
         set_={"anchor": stmt.excluded.anchor, "cursor": stmt.excluded.cursor,
               "pages": SyncState.pages + 1, "updated_at": stmt.excluded.updated_at},
     )
-    session.execute(stmt)
 
 
-def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> set[int]:
-    """Insert or update dossiers seen in the dossiers stream; returns the numbers that were new.
+@dataclass(frozen=True)
+class Upserted:
+    new: set[int]  # numbers seen for the first time
+    were_quarantined: set[int]  # numbers whose stored row was in quarantine
+
+
+def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> Upserted:
+    """Insert or update dossiers seen in the dossiers stream.
 
     A dossier present in the stream is visible: it leaves the trash if it was there.
     Quarantined rows keep their last good ``fields`` (``fields`` is absent from their values).
     """
     if not rows:
-        return set()
+        return Upserted(set(), set())
     numbers = [r["number"] for r in rows]
-    known = set(session.scalars(select(Dossier.number).where(Dossier.number.in_(numbers))))
-    new = set(numbers) - known
+    known = {number: flagged for number, flagged in session.execute(
+        select(Dossier.number, Dossier.quarantined).where(Dossier.number.in_(numbers))
+    )}
+    new = set(numbers) - set(known)
     for with_fields in (True, False):
         batch = [
             {**r, "hidden": False, "hidden_at": None, "first_seen_at": now, "synced_at": now}
@@ -88,12 +106,15 @@ def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datet
         ]
         if batch:
             # executemany of one statement: compiled once, cached across pages
-            session.connection().execute(_dossier_upsert(session, tuple(batch[0])), batch)
-    return new
+            statement = _dossier_upsert(_dialect(session), tuple(batch[0]))
+            session.connection().execute(statement, batch)
+    return Upserted(new, {number for number, flagged in known.items() if flagged})
 
 
-def _dossier_upsert(session: Session, columns: tuple[str, ...]) -> Any:
-    stmt = _insert(session, Dossier)
+@lru_cache(maxsize=16)
+def _dossier_upsert(dialect: str, columns: tuple[str, ...]) -> Any:
+    """One statement per column set, built once (building `excluded` is not free)."""
+    stmt = _INSERTS[dialect](Dossier)
     updated = {key: getattr(stmt.excluded, key) for key in columns
                if key not in ("number", "first_seen_at")}
     return stmt.on_conflict_do_update(index_elements=["number"], set_=updated)
