@@ -25,10 +25,7 @@ from sqlalchemy.exc import OperationalError
 from connectors.ds import (
     DSError,
     DSInternalError,
-    DSNetworkError,
     DSQueryTimeoutError,
-    DSRateLimitError,
-    DSServerError,
     StreamPosition,
     SyncPage,
     fetch_dossier,
@@ -53,8 +50,10 @@ from models.reconciliation import plan_reconciliation
 from models.sync_cursor import EPOCH, STREAMS, StreamState, initial_states
 from models.tables import SyncRun
 
-TRANSIENT = (DSServerError, DSInternalError, DSNetworkError, DSRateLimitError,
-             DSQueryTimeoutError, OperationalError)
+# What a task retry may fix. The DS client already retries 5xx, network errors and 429
+# with backoff; retrying those again here would only delay the report of an outage
+# (the next scheduled run resumes from the saved cursors anyway).
+TRANSIENT = (DSInternalError, DSQueryTimeoutError, OperationalError)
 MAX_RECONCILE_FETCHES = 1000
 
 
