@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +27,21 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Channel:
+    """A DS client and its read-ahead, for the one thread working on one démarche.
+
+    DS clients are not shared between threads; they share the token's rate limit.
+    """
+
+    def __init__(self, ds: DSClient) -> None:
+        self.ds = ds
+        self.ahead: ReadAhead[Any, Any] = ReadAhead()
+
+    def close(self) -> None:
+        self.ahead.stop()
+        self.ds.close()
+
+
 class Runtime:
     """Handles shared by the tasks of one flow run.
 
@@ -34,14 +50,31 @@ class Runtime:
     """
 
     def __init__(self, settings: Settings, config: EigConfig, engine: Engine,
-                 sessions: sessionmaker[Session], ds: DSClient, clock: Clock = utc_now) -> None:
+                 sessions: sessionmaker[Session], clock: Clock = utc_now) -> None:
         self.settings = settings
         self.config = config
         self.engine = engine
         self.sessions = sessions
-        self.ds = ds
         self.clock = clock
-        self.ahead: ReadAhead[Any, Any] = ReadAhead()
+        self._token = resolve_ds_token(settings)
+        self._channels: dict[int, Channel] = {}
+        self._lock = threading.Lock()
+
+    def channel(self, demarche_number: int) -> Channel:
+        """The DS channel of a démarche (démarches may be synced in parallel)."""
+        with self._lock:
+            if demarche_number not in self._channels:
+                self._channels[demarche_number] = Channel(DSClient(
+                    self.settings.ds_api_url, self._token,
+                    requests_per_minute=self.config.sync.requests_per_minute,
+                ))
+            return self._channels[demarche_number]
+
+    def close(self) -> None:
+        with self._lock:
+            for channel in self._channels.values():
+                channel.close()
+            self._channels.clear()
 
 
 def open_store(database_url: str) -> Engine:
@@ -56,12 +89,7 @@ def open_runtime(settings: Settings | None = None, clock: Clock = utc_now) -> It
     settings = settings or Settings()
     config = load_config(settings.config)
     engine = open_store(settings.database_url)
-    client = DSClient(
-        settings.ds_api_url,
-        resolve_ds_token(settings),
-        requests_per_minute=config.sync.requests_per_minute,
-    )
-    runtime = Runtime(settings, config, engine, make_sessionmaker(engine), client, clock)
+    runtime = Runtime(settings, config, engine, make_sessionmaker(engine), clock)
     # The DS read-ahead thread and the store share the GIL: a 1 ms switch interval (5 ms by
     # default) lets the reader pick up each DS response promptly (bench/sync.py: ~20 % faster).
     switch_interval = sys.getswitchinterval()
@@ -71,10 +99,9 @@ def open_runtime(settings: Settings | None = None, clock: Clock = utc_now) -> It
     # freeze what exists now so that they only scan what the run allocates (−10 %).
     gc.freeze()
     try:
-        with client:
-            yield runtime
+        yield runtime
     finally:
         gc.unfreeze()
         sys.setswitchinterval(switch_interval)
-        runtime.ahead.stop()
+        runtime.close()
         engine.dispose()

@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 
@@ -149,11 +150,12 @@ def sync_one_page(
     While this page is stored, the following ones are read ahead (flows/fetch_ahead.py).
     """
     demarche = rt.config.demarches[role]
+    channel = rt.channel(demarche.number)
     fetch = partial(_fetch_page, rt)
-    page, read_ahead = rt.ahead.take(request, fetch)
+    page, read_ahead = channel.ahead.take(request, fetch)
     following = next_request(request, page)
     if following is not None and not read_ahead:
-        rt.ahead.start(following, fetch, next_request)
+        channel.ahead.start(following, fetch, next_request)
     now = rt.clock()
     problems: list[str] = []
     counts.pages += 1
@@ -204,7 +206,7 @@ def _fetch_page(rt: Runtime, request: PageRequest) -> SyncPage:
         for state in request.streams
     }
     return fetch_sync_page(
-        rt.ds, request.number,
+        rt.channel(request.number).ds, request.number,
         page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
         with_revision=request.with_revision, **positions,
     )
@@ -235,7 +237,7 @@ def scan_page(
     """One page of the reconciliation scan (ids, states, labels; trash; tombstones)."""
     demarche = rt.config.demarches[role]
     page = fetch_reconcile_page(
-        rt.ds, demarche.number,
+        rt.channel(demarche.number).ds, demarche.number,
         page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
         **{s: StreamPosition(include=s in open_streams, since=None, after=cursors.get(s))
            for s in STREAMS},
@@ -275,7 +277,7 @@ def apply_reconciliation(
         logger.warning("%d dossiers of démarche %d differ from the store: run a full sync",
                        len(plan.to_fetch), demarche.number)
     for number in plan.to_fetch[:MAX_RECONCILE_FETCHES]:
-        raw = fetch_dossier(rt.ds, number)
+        raw = fetch_dossier(rt.channel(demarche.number).ds, number)
         with rt.sessions.begin() as session:
             counts.add(ingest_dossiers(session, demarche, [raw], rt.clock()).counts)
     return counts
@@ -313,30 +315,42 @@ def reconcile_demarche(rt: Runtime, role: DemarcheRole, report: DemarcheReport) 
     report.counts.add(apply_reconciliation(rt, role, seen))
 
 
+@task(name="sync-demarche", cache_policy=NO_CACHE)
+def sync_one_demarche(rt: Runtime, role: DemarcheRole, params: SyncParameters) -> DemarcheReport:
+    """The whole sync of one démarche; its failure is reported, not raised."""
+    demarche = rt.config.demarches[role]
+    report = DemarcheReport(role, demarche.number)
+    started = time.perf_counter()
+    try:
+        report = sync_demarche(rt, role, params.full)
+        if params.reconcile:
+            reconcile_demarche(rt, role, report)
+    except (RevisionDriftError, DSError) as error:
+        report.error = str(error)
+    report.requests = rt.channel(demarche.number).ds.requests_sent
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 @flow(name="sync-dossiers", description="Synchronise les dossiers des démarches DS "
-      "(projets, candidats, évaluations) dans la base du programme EIG.")
+      "(projets, candidats, évaluations) dans la base du programme EIG.",
+      task_runner=ThreadPoolTaskRunner(max_workers=3))
 def sync_dossiers(params: SyncParameters | None = None) -> State:
     params = params or SyncParameters()
     logger = get_run_logger()
     started = time.perf_counter()
     with open_runtime() as rt:
         run = _start_run(rt, params)
-        reports = []
-        for role in rt.config.demarche_roles(params.demarches):
-            report = DemarcheReport(role, rt.config.demarches[role].number)
-            before, t0 = rt.ds.requests_sent, time.perf_counter()
-            try:
-                report = sync_demarche(rt, role, params.full)
-                if params.reconcile:
-                    reconcile_demarche(rt, role, report)
-            except (RevisionDriftError, DSError) as error:
-                logger.error("démarche %s (%d): %s", role, report.number, error)
-                report.error = str(error)
-            report.requests = rt.ds.requests_sent - before
-            report.seconds = time.perf_counter() - t0
+        # The démarches are independent: they are synced side by side (DS's rate limit
+        # is per token, and shared by all of them).
+        futures = [sync_one_demarche.submit(rt, role, params)
+                   for role in rt.config.demarche_roles(params.demarches)]
+        reports = [future.result() for future in futures]
+        for report in reports:
+            if report.error:
+                logger.error("démarche %s (%d): %s", report.role, report.number, report.error)
             for problem in report.problems:
                 logger.warning("quarantined: %s", problem)
-            reports.append(report)
         summary = _summary(params, reports, time.perf_counter() - started)
         _finish_run(rt, run, summary)
     _publish_artifact(summary, reports)

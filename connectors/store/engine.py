@@ -33,6 +33,14 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
+            # Démarches are synced in parallel threads. A deferred transaction that reads
+            # then writes fails at once ("database is locked") if another thread wrote in
+            # between; taking the write lock up front makes it wait its turn instead.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **JSON_OPTIONS)

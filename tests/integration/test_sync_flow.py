@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from connectors.ds_sandbox import CANDIDATS, PROJETS
@@ -96,22 +98,28 @@ def test_a_ds_query_timeout_retries_the_page_smaller(sandbox, store):
 
 
 def test_a_dossier_updated_during_the_sync_is_seen_again(sandbox, store):
-    first_page = sorted(all_numbers(sandbox, CANDIDATS.number))[:1]
+    edited = sorted(all_numbers(sandbox, CANDIDATS.number))[0]
     original = sandbox.handle
-    calls = {"n": 0}
+    served_first_page = []
 
     def handle_then_edit(authorization, body):
         reply = original(authorization, body)
-        calls["n"] += 1
-        if calls["n"] == 3:  # candidats' first page has just been served
-            sandbox.state.update_champ(first_page[0], C.fields["employeur"].id, "Pendant la sync")
+        variables = json.loads(body).get("variables", {})
+        if (variables.get("number") == CANDIDATS.number and variables.get("withDossiers")
+                and variables.get("dossiersAfter") is None and not served_first_page):
+            # candidats' first page (which holds the dossier) has just been served
+            served_first_page.append(True)
+            sandbox.state.update_champ(edited, C.fields["employeur"].id, "Pendant la sync")
         return reply
 
     sandbox.handle = handle_then_edit
-    run_sync(full=True)
-    assert store.dossiers(C.number)[first_page[0]].fields["employeur"] == "Pendant la sync"
+    _, summary = run_sync(full=True)
+    assert served_first_page
+    candidats = by_role(summary, "candidats")
+    assert candidats["created"] == 360 and candidats["updated"] == 1  # stored twice
+    assert store.dossiers(C.number)[edited].fields["employeur"] == "Pendant la sync"
     _, again = run_sync()
-    assert by_role(again, "candidats")["updated"] <= 1  # already seen within the first run
+    assert by_role(again, "candidats")["updated"] == 0  # nothing left behind the cursor
 
 
 def test_quarantine_keeps_the_dossier_lets_the_page_through_and_releases_when_fixed(
