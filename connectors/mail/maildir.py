@@ -1,0 +1,158 @@
+"""Read back the Maildir the local SMTP server writes: for ``eig mailbox`` and tests.
+
+A Maildir is one file per message (stdlib ``mailbox.Maildir``): the demo can show
+what was sent, and tests can count deliveries by Message-ID to prove that a resend
+after a failure delivered each effect exactly once.
+"""
+
+from __future__ import annotations
+
+import mailbox
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import cast
+
+DEFAULT_MAILDIR = Path("var") / "maildir"
+
+
+@dataclass(frozen=True)
+class AttachmentSummary:
+    filename: str
+    content_type: str
+    size: int
+    """Decoded size in bytes."""
+
+
+@dataclass(frozen=True)
+class MailSummary:
+    """One received message, headers decoded (names and subjects in plain UTF-8)."""
+
+    index: int
+    """1-based position in delivery order: what ``show`` accepts."""
+    key: str
+    """The Maildir key (file name): stable, also accepted by ``show``."""
+    date: datetime | None
+    sender: str
+    to: list[str]
+    subject: str
+    message_id: str
+    effect: str
+    """The outbox key carried by ``X-EIG-Effect`` ("" when absent)."""
+    attachments: list[AttachmentSummary]
+
+
+class Mailbox:
+    """The messages of a Maildir, oldest delivery first. A missing directory is an
+    empty mailbox, so the demo can list before anything was sent."""
+
+    def __init__(self, maildir: Path = DEFAULT_MAILDIR) -> None:
+        self.maildir = Path(maildir)
+
+    def __len__(self) -> int:
+        return len(self._box()) if self.maildir.is_dir() else 0
+
+    def keys(self) -> list[str]:
+        """Maildir keys in delivery order (file time, then key)."""
+        if not self.maildir.is_dir():
+            return []
+        box = self._box()
+        dated = [(box.get_message(key).get_date(), key) for key in box.iterkeys()]
+        return [key for _, key in sorted(dated)]
+
+    def list(self) -> list[MailSummary]:
+        box = self._box() if self.maildir.is_dir() else None
+        return [_summary(i, key, _parse(box.get_bytes(key)))
+                for i, key in enumerate(self.keys(), 1) if box is not None]
+
+    def message(self, key_or_index: str | int) -> EmailMessage:
+        """The parsed message (``policy.default``: decoded headers, ``get_body()``)."""
+        return _parse(self.raw(key_or_index))
+
+    def raw(self, key_or_index: str | int) -> bytes:
+        """The message as stored, headers still encoded."""
+        key = self._resolve(key_or_index)
+        return self._box().get_bytes(key)
+
+    def show(self, key_or_index: str | int) -> str:
+        """The whole message for a person: decoded headers, the text body (the HTML one
+        when there is no text), then the attachments."""
+        msg = self.message(key_or_index)
+        lines = [f"{name} : {msg[header]}" for name, header in _SHOWN_HEADERS if msg[header]]
+        body = msg.get_body(preferencelist=("plain", "html"))
+        lines.append("")
+        lines.append(body.get_content().rstrip("\n") if body is not None else "(pas de texte)")
+        attachments = _attachments(msg)
+        if attachments:
+            lines.append("")
+            lines.append("Pièces jointes :")
+            lines.extend(f"  - {a.filename} ({a.content_type}, {_size(a.size)})"
+                         for a in attachments)
+        return "\n".join(lines) + "\n"
+
+    def message_ids(self) -> Counter[str]:
+        """How many times each Message-ID was received: more than 1 is a duplicate."""
+        return Counter(summary.message_id for summary in self.list())
+
+    def clear(self) -> None:
+        """Delete every message (a fresh demo)."""
+        if self.maildir.is_dir():
+            box = self._box()
+            for key in list(box.iterkeys()):
+                box.discard(key)
+
+    def _box(self) -> mailbox.Maildir:
+        return mailbox.Maildir(self.maildir, create=False)
+
+    def _resolve(self, key_or_index: str | int) -> str:
+        keys = self.keys()
+        if isinstance(key_or_index, int) or key_or_index.isdigit():
+            index = int(key_or_index)
+            if not 1 <= index <= len(keys):
+                raise LookupError(f"pas de message n° {index} : la boîte {self.maildir} en "
+                                  f"compte {len(keys)} (numéros de 1 à {len(keys)})")
+            return keys[index - 1]
+        if key_or_index not in keys:
+            raise LookupError(f"pas de message {key_or_index!r} dans {self.maildir}")
+        return key_or_index
+
+
+_SHOWN_HEADERS = [("Date", "Date"), ("De", "From"), ("À", "To"), ("Cc", "Cc"),
+                  ("Répondre à", "Reply-To"), ("Objet", "Subject"),
+                  ("Message-ID", "Message-ID"), ("Effet", "X-EIG-Effect")]
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    return cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+
+
+def _summary(index: int, key: str, msg: EmailMessage) -> MailSummary:
+    try:
+        date = parsedate_to_datetime(str(msg["Date"])) if msg["Date"] else None
+    except (TypeError, ValueError):
+        date = None
+    to = [str(address) for header in msg.get_all("To", []) for address in header.addresses]
+    return MailSummary(index=index, key=key, date=date, sender=str(msg["From"] or ""), to=to,
+                       subject=str(msg["Subject"] or ""),
+                       message_id=str(msg["Message-ID"] or "").strip(),
+                       effect=str(msg["X-EIG-Effect"] or ""), attachments=_attachments(msg))
+
+
+def _attachments(msg: EmailMessage) -> list[AttachmentSummary]:
+    found = []
+    for part in msg.iter_attachments():
+        payload = part.get_payload(decode=True)
+        found.append(AttachmentSummary(filename=part.get_filename() or "(sans nom)",
+                                       content_type=str(part["Content-Type"] or
+                                                        part.get_content_type()),
+                                       size=len(payload) if isinstance(payload, bytes) else 0))
+    return found
+
+
+def _size(size: int) -> str:
+    return f"{size} o" if size < 1024 else f"{size / 1024:.1f} Kio"
