@@ -1,9 +1,25 @@
-"""Démarches Simplifiées GraphQL client: documents, rate limit, retries, typed errors, pages.
+"""Démarches Simplifiées GraphQL client: documents, rate limit, retries, typed errors, pages,
+and the mutations (with the reads that make their delivery idempotent).
 
     with DSClient(api_url, token) as ds:
         page = fetch_sync_page(ds, 123, dossiers=StreamPosition(True, since), ...)
+
+        me = find_instructeur(ds, 123, "instruction@eig.example")
+        snapshot = fetch_dossier_snapshot(ds, 4567)
+        me.check_can_instruct(snapshot)
+        if snapshot.state == "en_instruction":
+            accept(ds, snapshot.id, me.id, motivation="Projet retenu")
 """
 
+from ._annotations import (
+    ANNOTATION_KINDS,
+    AnnotationKind,
+    AnnotationsResult,
+    AnnotationValue,
+    FailedAnnotation,
+    UpdatedAnnotation,
+    modify_annotations,
+)
 from ._client import DSClient
 from ._documents import Document, build_document, document_names, load_document
 from ._error_mapping import describe_operation, payload_error, raise_for_status
@@ -13,6 +29,7 @@ from ._exceptions import (
     DSForbiddenError,
     DSGraphQLError,
     DSHTTPError,
+    DSInstructeurError,
     DSInternalError,
     DSNetworkError,
     DSNotFoundError,
@@ -22,6 +39,20 @@ from ._exceptions import (
     DSRateLimitError,
     DSServerError,
     DSUnauthorizedError,
+)
+from ._instructeurs import GroupeRef, Instructeur, find_instructeur
+from ._mutations import (
+    DecisionResult,
+    LabelResult,
+    MessageResult,
+    accept,
+    add_label,
+    classer_sans_suite,
+    dossier_number_of,
+    pass_en_instruction,
+    refuse,
+    remove_label,
+    send_message,
 )
 from ._pages import (
     DS_MAX_PAGE_SIZE,
@@ -42,12 +73,25 @@ from ._rate_limit import (
     limiter_for_key,
     limiter_for_token,
 )
+from ._snapshot import (
+    DossierSnapshot,
+    SnapshotAnnotation,
+    SnapshotMessage,
+    demarche_labels,
+    fetch_dossier_snapshot,
+    parse_dossier_snapshot,
+)
 from ._transport import NOT_IDEMPOTENT, DSTransport
+from ._upload import UploadClient, md5_base64, upload_file
 
 __all__ = [
+    "ANNOTATION_KINDS",
     "DS_MAX_PAGE_SIZE",
     "DS_REQUESTS_PER_MINUTE",
     "NOT_IDEMPOTENT",
+    "AnnotationKind",
+    "AnnotationValue",
+    "AnnotationsResult",
     "Clock",
     "DSAuthenticationError",
     "DSClient",
@@ -55,6 +99,7 @@ __all__ = [
     "DSForbiddenError",
     "DSGraphQLError",
     "DSHTTPError",
+    "DSInstructeurError",
     "DSInternalError",
     "DSNetworkError",
     "DSNotFoundError",
@@ -65,23 +110,49 @@ __all__ = [
     "DSServerError",
     "DSTransport",
     "DSUnauthorizedError",
+    "DecisionResult",
     "Document",
+    "DossierSnapshot",
+    "FailedAnnotation",
     "GraphQLExecutor",
+    "GroupeRef",
+    "Instructeur",
+    "LabelResult",
+    "MessageResult",
     "RateLimiter",
     "ReconcilePage",
     "Sleep",
+    "SnapshotAnnotation",
+    "SnapshotMessage",
     "StreamPage",
     "StreamPosition",
     "SyncPage",
+    "UpdatedAnnotation",
+    "UploadClient",
+    "accept",
+    "add_label",
     "build_document",
+    "classer_sans_suite",
+    "demarche_labels",
     "describe_operation",
     "document_names",
+    "dossier_number_of",
     "fetch_dossier",
+    "fetch_dossier_snapshot",
     "fetch_reconcile_page",
     "fetch_sync_page",
+    "find_instructeur",
     "limiter_for_key",
     "limiter_for_token",
     "load_document",
+    "md5_base64",
+    "modify_annotations",
+    "parse_dossier_snapshot",
+    "pass_en_instruction",
     "payload_error",
     "raise_for_status",
+    "refuse",
+    "remove_label",
+    "send_message",
+    "upload_file",
 ]

@@ -4,6 +4,7 @@ httpx, through `DSTransport`) and turns every failure into a typed `DSError`."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -75,6 +76,9 @@ class DSClient:
             fetch_schema_from_transport=False,
         )
         self._session = self._gql.connect_sync()
+        # Uploads (PUT to DS's object storage) share the transport, hence the rate limit and
+        # the request count, but not gql's client: no token goes to the storage host.
+        self._uploads = httpx.Client(transport=_Borrowed(self._http), timeout=timeout)
 
     @property
     def requests_sent(self) -> int:
@@ -107,7 +111,23 @@ class DSClient:
             raise DSProtocolError(f"{context}: DS answered no data and no errors") from exc
         return result.data or {}
 
+    def put_upload(self, url: str, headers: Mapping[str, str], content: bytes) -> httpx.Response:
+        """PUT `content` to a direct-upload `url` (from `createDirectUpload`) with DS's
+        `headers`, and return the answer, read, whatever its status (`upload_file` maps it).
+
+        Goes through this client's transport (rate-limited, counted) as NOT_IDEMPOTENT:
+        never retried after a 5xx or a read timeout, only when it surely was not sent. The
+        DS token is not sent: the URL is signed and points at another host. Raises
+        `DSNetworkError` when the storage cannot be reached.
+        """
+        response = self._uploads.put(
+            url, headers=dict(headers), content=content, extensions={NOT_IDEMPOTENT: True}
+        )
+        response.read()
+        return response
+
     def close(self) -> None:
+        self._uploads.close()
         self._gql.close_sync()
 
     def __enter__(self) -> DSClient:
@@ -177,3 +197,17 @@ class _GraphQLTransport(HTTPXTransport):
             response.read()
             raise _HTTPStatusError(response)
         return super()._prepare_result(response)
+
+
+class _Borrowed(httpx.BaseTransport):
+    """A transport lent to a second httpx client: closing that client leaves it open for
+    its owner (gql's client closes it)."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self._transport = transport
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport.handle_request(request)
+
+    def close(self) -> None:
+        pass

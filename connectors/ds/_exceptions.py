@@ -16,7 +16,9 @@ one) and tells the operator what to do next. No message ever contains the token.
     │   ├── DSUnauthorizedError       unauthorized
     │   ├── DSQueryTimeoutError       timeout (carries the partial data)
     │   └── DSInternalError           internal_server_error
-    └── DSPayloadError            a mutation answered `errors[].message` and a null result
+    ├── DSPayloadError            a mutation answered `errors[].message` and a null result
+    └── DSInstructeurError        the configured account cannot act on a dossier (no mutation
+                                  was sent)
 """
 
 from __future__ import annotations
@@ -162,6 +164,15 @@ class DSPayloadError(DSError):
         super().__init__(message)
         self.mutation = mutation
         self.messages = messages
+
+
+class DSInstructeurError(DSError):
+    """The account the pipeline acts as is not an instructeur of the démarche, or not of
+    the dossier's groupe instructeur: DS would refuse every dossier mutation but labels.
+
+    What to do: add the account in DS > démarche > groupes instructeurs (to the dossier's
+    groupe), or configure an account that is.
+    """
 
 
 def first_error_code(errors: list[dict[str, Any]]) -> str | None:
