@@ -9,19 +9,36 @@ token is ``sandbox-token`` (DEFAULT_TOKEN): not a secret, it only opens the sand
     with running_sandbox(sandbox) as url:
         httpx.post(f"{url}/api/v2/graphql", json={...},
                    headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"})
+
+Mutations (mutations.py) follow DS's rules: instructeurs INSTRUCTEUR (default groupe of
+every démarche) and AUTRE_INSTRUCTEUR (another groupe only), labels LABEL_NAMES, uploads
+through ``createDirectUpload`` + ``PUT /_sandbox/uploads/<key>``. ``sandbox.mutations``
+(and ``GET /_sandbox/mutations``) records each one with its outcome.
 """
 
 from connectors.ds_sandbox.demarches import (
+    AUTRE_INSTRUCTEUR,
     CANDIDATS,
     DEMARCHES,
     EVALUATIONS,
+    INSTRUCTEUR,
+    INSTRUCTEURS,
+    LABEL_NAMES,
     PROJETS,
     DemarcheSpec,
     Descriptor,
+    Instructeur,
     typed_id,
 )
-from connectors.ds_sandbox.faults import FAULT_KINDS, Fault, FaultKind, FaultQueue
+from connectors.ds_sandbox.faults import (
+    AFTER_APPLY_KINDS,
+    FAULT_KINDS,
+    Fault,
+    FaultKind,
+    FaultQueue,
+)
 from connectors.ds_sandbox.generator import generate, split
+from connectors.ds_sandbox.mutations import READ_ONLY_MESSAGE, MutationEntry, MutationLog
 from connectors.ds_sandbox.paging import MAX_PAGE_SIZE
 from connectors.ds_sandbox.runner import running_sandbox, serve
 from connectors.ds_sandbox.sandbox import DEFAULT_TOKEN, Reply, Sandbox, TokenAccess
@@ -32,21 +49,31 @@ from connectors.ds_sandbox.state import (
     UnknownDemarche,
     UnknownDossier,
 )
+from connectors.ds_sandbox.uploads import md5_base64
 
 __all__ = [
+    "AFTER_APPLY_KINDS",
+    "AUTRE_INSTRUCTEUR",
     "CANDIDATS",
     "DEFAULT_TOKEN",
     "DEMARCHES",
     "EVALUATIONS",
     "FAULT_KINDS",
+    "INSTRUCTEUR",
+    "INSTRUCTEURS",
+    "LABEL_NAMES",
     "MAX_PAGE_SIZE",
     "PROJETS",
+    "READ_ONLY_MESSAGE",
     "DemarcheSpec",
     "Descriptor",
     "DossierRecord",
     "Fault",
     "FaultKind",
     "FaultQueue",
+    "Instructeur",
+    "MutationEntry",
+    "MutationLog",
     "Reply",
     "Sandbox",
     "SandboxState",
@@ -55,6 +82,7 @@ __all__ = [
     "UnknownDossier",
     "create_app",
     "generate",
+    "md5_base64",
     "running_sandbox",
     "serve",
     "split",

@@ -1,7 +1,8 @@
 """The three sandbox démarches: champ descriptors matching config/eig.yaml.
 
 Descriptor ids are base64 of ``Champ-<n>`` as in DS; they must stay equal to the
-ids of config/eig.yaml (a unit test checks it).
+ids of config/eig.yaml (a unit test checks it). The private annotations (DS-side only,
+not in the configuration), the labels and the instructeurs are the sandbox's own.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ MOTIFS_DECLIN = (
     "hors de mon domaine d'expertise",
 )
 
+DECISIONS = ("Présélection favorable", "À discuter", "Présélection défavorable")
+LABEL_NAMES: tuple[str, ...] = DECISIONS
+"""The labels every sandbox démarche has (``demarche.labels``)."""
+
 PROJECT_CRITERIA = (
     "soutien_politiques_prioritaires", "probleme_avere", "probleme_majeur",
     "probleme_actionnable", "adequation_approche_produit", "sponsoring",
@@ -87,6 +92,25 @@ class Descriptor:
 
 
 @dataclass(frozen=True, slots=True)
+class Instructeur:
+    """A DS instructeur: the same id on every démarche (DS ids are per account)."""
+
+    n: int
+    email: str
+
+    @property
+    def id(self) -> str:
+        return typed_id("Instructeur", self.n)
+
+
+INSTRUCTEUR = Instructeur(1, "instructeur@eig.example")
+"""In the default groupe instructeur of every démarche (where every dossier is)."""
+AUTRE_INSTRUCTEUR = Instructeur(2, "autre@eig.example")
+"""Only in a second groupe instructeur ("Autre groupe") of every démarche."""
+INSTRUCTEURS: tuple[Instructeur, ...] = (INSTRUCTEUR, AUTRE_INSTRUCTEUR)
+
+
+@dataclass(frozen=True, slots=True)
 class DemarcheSpec:
     key: str
     number: int
@@ -100,6 +124,17 @@ def _d(n: int, key: str, kind: str, label: str, required: bool = False,
        options: tuple[str, ...] | None = None,
        children: tuple[Descriptor, ...] = ()) -> Descriptor:
     return Descriptor(n, key, f"{kind}ChampDescriptor", label, required, options, children)
+
+
+def _annotations(base: int) -> tuple[Descriptor, ...]:
+    """The private annotations the pipeline writes back (DS-side only)."""
+    return (
+        _d(base + 1, "note_totale", "DecimalNumber", "Note totale"),
+        _d(base + 2, "rang", "IntegerNumber", "Rang"),
+        _d(base + 3, "nombre_evaluations", "IntegerNumber", "Nombre d'évaluations"),
+        _d(base + 4, "alertes", "Textarea", "Alertes"),
+        _d(base + 5, "decision_proposee", "DropDownList", "Décision proposée", options=DECISIONS),
+    )
 
 
 PROJETS = DemarcheSpec(
@@ -142,6 +177,7 @@ PROJETS = DemarcheSpec(
             _d(1103, "email", "Email", "Courriel", True),
         )),
     ),
+    annotations=_annotations(1200),
 )
 
 CANDIDATS = DemarcheSpec(
@@ -169,6 +205,7 @@ CANDIDATS = DemarcheSpec(
             _d(2103, "duree_mois", "IntegerNumber", "Durée (mois)", True),
         )),
     ),
+    annotations=_annotations(2200),
 )
 
 _NOTES = tuple(

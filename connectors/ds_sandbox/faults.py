@@ -9,9 +9,12 @@ from typing import Any, Literal
 
 FaultKind = Literal[
     "http_500", "http_502", "http_503", "http_401", "http_403", "rate_limit",
-    "graphql_error", "timeout",
+    "graphql_error", "timeout", "http_500_after_apply", "drop_after_apply",
 ]
 FAULT_KINDS: frozenset[str] = frozenset(FaultKind.__args__)  # type: ignore[attr-defined]
+AFTER_APPLY_KINDS: frozenset[str] = frozenset({"http_500_after_apply", "drop_after_apply"})
+"""The request IS executed (a mutation applied), then the answer is lost: a 500, or the
+connection closed without any answer. A client must read before it retries."""
 
 
 @dataclass(slots=True)

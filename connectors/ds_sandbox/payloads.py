@@ -12,10 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from connectors.ds_sandbox.content import content_of
-from connectors.ds_sandbox.demarches import Descriptor, typed_id
+from connectors.ds_sandbox.demarches import INSTRUCTEUR, Descriptor, typed_id
 from connectors.ds_sandbox.state import (
     DemarcheRecord,
     DossierRecord,
+    GroupeRecord,
+    MessageRecord,
     Revision,
     SandboxState,
     Tombstone,
@@ -36,7 +38,7 @@ CHAMP_TYPENAMES: dict[str, str] = {
     "MultipleDropDownListChampDescriptor": "MultipleDropDownListChamp",
     "RepetitionChampDescriptor": "RepetitionChamp",
 }
-INSTRUCTEUR_EMAIL = "instruction.eig@numerique.gouv.fr"
+INSTRUCTEUR_EMAIL = INSTRUCTEUR.email
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre")
 
@@ -165,7 +167,7 @@ class PayloadBuilder:
         self._dossiers: OrderedDict[tuple[int, int, str], dict[str, Any]] = OrderedDict()
         self._revisions: dict[str, dict[str, Any]] = {}
         self._descriptors: dict[str, dict[str, Any]] = {}
-        self._groupes: dict[int, dict[str, Any]] = {}
+        self._groupes: dict[int, dict[str, Any]] = {}  # by groupe number
 
     def time(self, us: int | None) -> str | None:
         return None if us is None else format_us(us, self.microseconds)
@@ -183,21 +185,32 @@ class PayloadBuilder:
             self._revisions[revision.id] = payload
         return payload
 
-    def groupe(self, demarche: DemarcheRecord) -> dict[str, Any]:
-        payload = self._groupes.get(demarche.number)
+    def groupe(self, groupe: GroupeRecord) -> dict[str, Any]:
+        payload = self._groupes.get(groupe.number)
         if payload is None:
-            payload = self._groupes[demarche.number] = self._groupe(demarche)
+            payload = self._groupes[groupe.number] = {
+                "id": groupe.id,
+                "number": groupe.number,
+                "label": groupe.label,
+                "closed": groupe.closed,
+                "instructeurs": [{"id": i.id, "email": i.email} for i in groupe.instructeurs],
+            }
         return payload
 
-    def _groupe(self, demarche: DemarcheRecord) -> dict[str, Any]:
-        return {
-            "id": typed_id("GroupeInstructeur", demarche.groupe_number),
-            "number": demarche.groupe_number,
-            "label": "défaut",
-            "closed": False,
-            "instructeurs": [{"id": typed_id("Instructeur", demarche.number),
-                              "email": INSTRUCTEUR_EMAIL}],
-        }
+    def file(self, key: str | None) -> dict[str, Any] | None:
+        """A DS File for an uploaded blob."""
+        blob = None if key is None else self.state.blobs.by_key(key)
+        if blob is None:
+            return None
+        return {"filename": blob.filename, "contentType": blob.content_type,
+                "byteSizeBigInt": str(blob.byte_size), "checksum": blob.checksum,
+                "createdAt": self.time(blob.created_at), "url": blob.url}
+
+    def message(self, message: MessageRecord) -> dict[str, Any]:
+        attachment = self.file(message.attachment)
+        return {"id": message.id, "body": message.body, "email": message.email,
+                "createdAt": self.time(message.created_at), "discardedAt": None,
+                "attachments": [attachment] if attachment else []}
 
     def demarche(self, demarche: DemarcheRecord) -> dict[str, Any]:
         """Query.demarche's object; its dossier streams have their own resolvers."""
@@ -217,7 +230,7 @@ class PayloadBuilder:
             "revisions": [self.revision(r) for r in demarche.revisions],
             "labels": [{"id": label.id, "name": label.name, "color": label.color}
                        for label in demarche.labels.values()],
-            "groupeInstructeurs": [self.groupe(demarche)],
+            "groupeInstructeurs": [self.groupe(g) for g in demarche.groupes.values()],
         }
 
     def descriptor_of(self, demarche: DemarcheRecord) -> dict[str, Any]:
@@ -274,17 +287,20 @@ class PayloadBuilder:
             "state": record.state,
             "archived": record.archived,
             "prefilled": False,
-            "motivation": None,
+            "motivation": record.motivation,
+            "motivationAttachment": self.file(record.justificatif),
             "dateDepot": depot,
             "datePassageEnConstruction": depot,
             "dateDerniereModification": self.time(record.updated_at),
             "dateDerniereModificationChamps": self.time(record.champs_at),
-            "dateDerniereModificationAnnotations": self.time(record.champs_at),
+            "dateDerniereModificationAnnotations": self.time(
+                record.champs_at if record.annotations_at is None else record.annotations_at),
             "datePassageEnInstruction": self.time(record.en_instruction_at),
             "dateTraitement": self.time(record.traite_at),
             "usager": {"id": typed_id("User", record.seed), "email": content.usager_email},
             "demandeur": demandeur,
-            "groupeInstructeur": self.groupe(demarche),
+            "groupeInstructeur": self.groupe(demarche.groupe_of(record)),
+            "messages": [self.message(m) for m in record.messages],
             "labels": [{"id": labels[name].id, "name": name, "color": labels[name].color}
                        for name in record.labels],
             "champs": champs(revision.champs),

@@ -23,6 +23,7 @@ from graphql import (
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    OperationType,
     execute_sync,
     parse,
     validate,
@@ -30,10 +31,11 @@ from graphql import (
 from graphql.utilities import get_operation_ast
 
 from connectors.ds_sandbox.executor import execute_fast
-from connectors.ds_sandbox.faults import Fault, FaultQueue
+from connectors.ds_sandbox.faults import AFTER_APPLY_KINDS, Fault, FaultQueue
+from connectors.ds_sandbox.mutations import MutationLog
 from connectors.ds_sandbox.payloads import PayloadBuilder
 from connectors.ds_sandbox.ratelimit import FixedWindowRateLimiter, Quota
-from connectors.ds_sandbox.schema import ResolveContext, executable_schema
+from connectors.ds_sandbox.schema import DEFAULT_BASE_URL, ResolveContext, executable_schema
 from connectors.ds_sandbox.state import SandboxState
 from connectors.ds_sandbox.stats import RequestEntry, RequestLog
 
@@ -49,7 +51,7 @@ except ImportError:  # pragma: no cover
 DEFAULT_TOKEN = "sandbox-token"
 """The token a default sandbox accepts. Not a secret: it only opens the local sandbox."""
 
-TokenAccess = Literal["ok", "forbidden", "expired"]
+TokenAccess = Literal["ok", "read_only", "forbidden", "expired"]
 Engine = Literal["fast", "graphql-core"]
 _OPERATION_NAME = re.compile(r"^\s*(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)", re.M)
 NO_TOKEN_MESSAGE = "Without a token, only persisted queries are allowed"
@@ -63,6 +65,7 @@ class Reply:
     body: bytes
     media_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection without any answer (status is then 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +96,14 @@ def rate_limited(quota: Quota) -> Reply:
 class Sandbox:
     """A DS-compatible GraphQL service over an in-memory ``SandboxState``.
 
-    ``tokens`` maps a bearer token to its access: "ok", "forbidden" (403, like an
-    IP-restricted token) or "expired" (401); a plain list of tokens means all "ok".
-    Unknown tokens get 401. Default: only DEFAULT_TOKEN.
+    ``tokens`` maps a bearer token to its access: "ok", "read_only" (queries work,
+    every mutation gets DS's payload error), "forbidden" (403, like an IP-restricted
+    token) or "expired" (401); a plain list of tokens means all "ok". Unknown tokens get
+    401. Default: only DEFAULT_TOKEN.
+
+    ``mutations`` logs every mutation executed (name, dossier, input, outcome);
+    ``base_url`` is where direct upload URLs point (the HTTP server sets it to the URL
+    it is reached at).
     """
 
     def __init__(
@@ -118,6 +126,8 @@ class Sandbox:
         self.limiter = FixedWindowRateLimiter(requests_per_window, window_seconds, rate_clock)
         self.faults = FaultQueue()
         self.stats = RequestLog()
+        self.mutations = MutationLog()
+        self.base_url = DEFAULT_BASE_URL
         self.payloads = PayloadBuilder(self.state, payload_cache_size, microsecond_timestamps)
         self.engine: Engine = engine
         self.schema = executable_schema()
@@ -127,9 +137,11 @@ class Sandbox:
     # -- GraphQL without HTTP -----------------------------------------------------------
 
     def execute(self, query: str, variables: Mapping[str, Any] | None = None,
-                operation_name: str | None = None) -> dict[str, Any]:
+                operation_name: str | None = None, *, read_only: bool = False
+                ) -> dict[str, Any]:
         """Run a document directly (no token, rate limit or faults); DS's JSON result."""
-        return self._run(query, dict(variables or {}), operation_name)[1]
+        return self._run(query, dict(variables or {}), operation_name,
+                         write_access=not read_only)[1]
 
     def _prepare(self, query: str) -> _Prepared:
         with self._documents_lock:
@@ -149,8 +161,9 @@ class Sandbox:
                 self._documents.popitem(last=False)
         return prepared
 
-    def _run(self, query: str, variables: dict[str, Any],
-             operation_name: str | None) -> tuple[int, dict[str, Any], DocumentNode | None]:
+    def _run(self, query: str, variables: dict[str, Any], operation_name: str | None, *,
+             write_access: bool = True, token: str | None = None,
+             base_url: str | None = None) -> tuple[int, dict[str, Any], DocumentNode | None]:
         prepared = self._prepare(query)
         if prepared.syntax_error:
             return 400, {"errors": [{"message": e.message} for e in prepared.errors],
@@ -158,8 +171,12 @@ class Sandbox:
         if prepared.errors:
             return 200, {"errors": [e.formatted for e in prepared.errors]}, None
         assert prepared.document is not None
-        context = ResolveContext(self.state, self.payloads)
+        context = ResolveContext(self.state, self.payloads, write_access, self.mutations,
+                                 token, operation_name, base_url or self.base_url)
         execute = execute_fast if self.engine == "fast" else execute_sync
+        operation = get_operation_ast(prepared.document, operation_name)
+        if operation is not None and operation.operation == OperationType.MUTATION:
+            execute = execute_sync  # mutations are rare: graphql-core's executor
         result = execute(self.schema, prepared.document, variable_values=variables,
                          operation_name=operation_name, context_value=context)
         assert isinstance(result, ExecutionResult)
@@ -167,8 +184,11 @@ class Sandbox:
 
     # -- HTTP semantics -----------------------------------------------------------------
 
-    def handle(self, authorization: str | None, body: bytes) -> Reply:
-        """One POST /api/v2/graphql: rate limit, token, faults, then execution."""
+    def handle(self, authorization: str | None, body: bytes,
+               base_url: str | None = None) -> Reply:
+        """One POST /api/v2/graphql: rate limit, token, faults, then execution.
+
+        ``base_url``: the sandbox's own URL as the client reached it (for upload URLs)."""
         started = time.perf_counter()
         token = bearer_token(authorization)
         operation: str | None = None
@@ -189,14 +209,15 @@ class Sandbox:
         else:
             operation = request.get("operationName") or _operation_name(query)
             first = variables.get("first") if isinstance(variables.get("first"), int) else None
-            reply, fault = self._reply(token, query, variables, operation)
+            reply, fault = self._reply(token, query, variables, operation, base_url)
         self.stats.record(RequestEntry(token, operation, reply.status, first,
                                        fault.kind if fault else None,
                                        time.perf_counter() - started))
         return reply
 
     def _reply(self, token: str | None, query: str, variables: dict[str, Any],
-               operation: str | None) -> tuple[Reply, Fault | None]:
+               operation: str | None, base_url: str | None = None
+               ) -> tuple[Reply, Fault | None]:
         quota = self.limiter.hit(token or "anonymous")
         if not quota.allowed:
             return rate_limited(quota), None
@@ -209,9 +230,16 @@ class Sandbox:
             return _errors_reply(403, FORBIDDEN_MESSAGE, code="forbidden"), None
         first = variables.get("first") if isinstance(variables.get("first"), int) else None
         fault = self.faults.take(operation, first)
-        if fault is not None and fault.kind != "timeout":
+        if fault is not None and fault.kind != "timeout" and fault.kind not in AFTER_APPLY_KINDS:
             return self._fault_reply(fault, quota), fault
-        status, result, document = self._run(query, variables, operation)
+        status, result, document = self._run(query, variables, operation,
+                                             write_access=access != "read_only", token=token,
+                                             base_url=base_url)
+        if fault is not None and fault.kind in AFTER_APPLY_KINDS:
+            # executed (a mutation applied), then the answer is lost
+            if fault.kind == "drop_after_apply":
+                return Reply(0, b"", drop=True), fault
+            return _internal_error(), fault
         if fault is not None and document is not None:
             result = _timed_out(result, document, operation)
         return _json_reply(status, result, quota.headers()), fault
@@ -225,9 +253,7 @@ class Sandbox:
         if kind == "http_403":
             return _errors_reply(403, FORBIDDEN_MESSAGE, code="forbidden")
         if kind == "http_500":
-            return _json_reply(500, {"errors": [{
-                "message": "Internal Server Error",
-                "extensions": {"exception": {"id": str(uuid.uuid4())}}}], "data": None})
+            return _internal_error()
         if kind in ("http_502", "http_503"):
             status = int(kind.removeprefix("http_"))
             text = "Bad Gateway" if status == 502 else "Service Unavailable"
@@ -237,6 +263,12 @@ class Sandbox:
         return _json_reply(200, {"data": None, "errors": [{
             "message": "Internal server error",
             "extensions": {"code": "internal_server_error"}}]}, quota.headers())
+
+
+def _internal_error() -> Reply:
+    return _json_reply(500, {"errors": [{
+        "message": "Internal Server Error",
+        "extensions": {"exception": {"id": str(uuid.uuid4())}}}], "data": None})
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schema
 
+from connectors.ds_sandbox.mutations import RESOLVERS, MutationLog
 from connectors.ds_sandbox.paging import (
     InvalidCursor,
     Key,
@@ -27,11 +28,19 @@ from connectors.ds_sandbox.payloads import PayloadBuilder
 from connectors.ds_sandbox.state import SandboxState
 from connectors.ds_sandbox.timeutil import parse_iso
 
+DEFAULT_BASE_URL = "http://127.0.0.1:8765"
+"""Where upload URLs point when the sandbox is used without HTTP (``Sandbox.execute``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ResolveContext:
     state: SandboxState
     payloads: PayloadBuilder
+    write_access: bool = True  # False for a read-only token: mutations get payload errors
+    mutations: MutationLog | None = None
+    token: str | None = None
+    operation: str | None = None
+    base_url: str = DEFAULT_BASE_URL  # of the sandbox, for direct upload URLs
 
 
 def _context(info: GraphQLResolveInfo) -> ResolveContext:
@@ -198,6 +207,8 @@ def executable_schema() -> GraphQLSchema:
         ("Demarche", "groupeInstructeurs"): resolve_groupes,
         ("Dossier", "champs"): _champs_by_id("champs"),
         ("Dossier", "annotations"): _champs_by_id("annotations"),
+        ("Dossier", "messages"): _champs_by_id("messages"),
+        **{("Mutation", name): resolver for name, resolver in RESOLVERS.items()},
     }
     for (type_name, field_name), resolver in fields.items():
         schema.type_map[type_name].fields[field_name].resolve = resolver  # type: ignore[union-attr]

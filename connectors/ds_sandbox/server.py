@@ -1,11 +1,13 @@
 """The Starlette app: DS's GraphQL endpoint plus a small admin API under /_sandbox.
 
 Admin endpoints (no auth: the sandbox is local) let a benchmark or a demo in another
-process inject faults, read request counts and change dossiers.
+process inject faults, read request counts and the mutation log, and change dossiers.
+``PUT /_sandbox/uploads/<key>`` is the storage behind ``createDirectUpload``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -14,19 +16,73 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from connectors.ds_sandbox.faults import Fault
-from connectors.ds_sandbox.sandbox import Sandbox
+from connectors.ds_sandbox.sandbox import Reply, Sandbox
 from connectors.ds_sandbox.state import UnknownDossier
+
+
+class DroppedResponse(Response):
+    """No answer at all: the connection is closed (``drop_after_apply``).
+
+    With uvicorn the transport is closed before anything is written; elsewhere the
+    headers go out and the body is cut short, which a client also sees as a broken
+    connection."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", 200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cycle = getattr(receive, "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if transport is not None and hasattr(transport, "close"):
+            transport.close()
+            for _ in range(20):  # let uvicorn see the disconnection: it then sends nothing
+                if getattr(cycle, "disconnected", True):
+                    break
+                await asyncio.sleep(0)
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+
+
+def to_response(reply: Reply) -> Response:
+    if reply.drop:
+        return DroppedResponse()
+    return Response(reply.body, reply.status, reply.headers, reply.media_type)
 
 
 def create_app(sandbox: Sandbox) -> Starlette:
     async def graphql(request: Request) -> Response:
         body = await request.body()
+        # where createDirectUpload's URLs point: this server, as the client reached it
+        base_url = str(request.base_url).rstrip("/")
+        if sandbox.base_url != base_url:
+            sandbox.base_url = base_url
         # execution is synchronous and CPU-bound: keep the event loop free for admin calls
         reply = await run_in_threadpool(sandbox.handle, request.headers.get("authorization"),
                                         body)
-        return Response(reply.body, reply.status, reply.headers, reply.media_type)
+        return to_response(reply)
+
+    async def uploads(request: Request) -> Response:
+        key = request.path_params["key"]
+        if request.method == "GET":
+            blob = sandbox.state.blobs.by_key(key)
+            if blob is None or blob.data is None:
+                return Response(b"NoSuchKey", 404, media_type="text/plain")
+            return Response(blob.data, 200, media_type=blob.content_type)
+        status, message = sandbox.state.blobs.put(key, await request.body(),
+                                                  request.headers.get("content-md5"))
+        return Response(message.encode(), status, media_type="text/plain")
+
+    async def mutations(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.mutations.reset()
+            return JSONResponse({"reset": True})
+        return JSONResponse(sandbox.mutations.snapshot())
 
     async def stats(request: Request) -> Response:
         if request.method == "DELETE":
@@ -67,6 +123,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
             "labels": lambda: state.set_labels(number, payload["names"]),
             "champ": lambda: state.update_champ(number, payload["descriptor_id"],
                                                 payload.get("value")),
+            "groupe": lambda: state.set_groupe(number, int(payload["number"])),
         }
         if action not in actions:
             return JSONResponse({"error": f"unknown action {action!r}",
@@ -88,5 +145,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
         Route("/_sandbox/stats", stats, methods=["GET", "DELETE"]),
         Route("/_sandbox/stats/reset", reset_stats, methods=["POST"]),
         Route("/_sandbox/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/mutations", mutations, methods=["GET", "DELETE"]),
+        Route("/_sandbox/uploads/{key}", uploads, methods=["PUT", "GET"]),
         Route("/_sandbox/dossiers/{number:int}/{action}", dossier_action, methods=["POST"]),
     ])

@@ -15,8 +15,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from connectors.ds_sandbox.demarches import DEMARCHES, DemarcheSpec, Descriptor, typed_id
+from connectors.ds_sandbox.demarches import (
+    AUTRE_INSTRUCTEUR,
+    DEMARCHES,
+    INSTRUCTEUR,
+    LABEL_NAMES,
+    DemarcheSpec,
+    Descriptor,
+    Instructeur,
+    typed_id,
+)
 from connectors.ds_sandbox.timeutil import to_us
+from connectors.ds_sandbox.uploads import BlobStore
 
 DossierState = Literal["en_construction", "en_instruction", "accepte", "refuse", "sans_suite"]
 DOSSIER_STATES: tuple[str, ...] = (
@@ -61,6 +71,20 @@ class DossierRecord:
     hidden_at: int | None = None
     hidden_reason: str | None = None
     version: int = 0  # bumped on every change: the payload cache key
+    annotations_at: int | None = None  # dateDerniereModificationAnnotations (else champs_at)
+    motivation: str | None = None
+    justificatif: str | None = None  # the blob key of the decision's justificatif
+    messages: tuple[MessageRecord, ...] = ()
+    groupe: int | None = None  # groupe instructeur number; None: the démarche's default
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    id: str
+    body: str
+    created_at: int
+    email: str
+    attachment: str | None = None  # blob key
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +112,18 @@ class LabelRecord:
     color: str
 
 
+@dataclass(frozen=True, slots=True)
+class GroupeRecord:
+    number: int
+    label: str
+    instructeurs: tuple[Instructeur, ...]
+    closed: bool = False
+
+    @property
+    def id(self) -> str:
+        return typed_id("GroupeInstructeur", self.number)
+
+
 @dataclass(slots=True)
 class DemarcheRecord:
     spec: DemarcheSpec
@@ -95,8 +131,9 @@ class DemarcheRecord:
     state: str
     created_at: int
     revisions: list[Revision]
-    groupe_number: int
+    groupe_number: int  # the default groupe instructeur
     labels: dict[str, LabelRecord] = field(default_factory=dict)
+    groupes: dict[int, GroupeRecord] = field(default_factory=dict)
     # sorted indexes of (sort key, number)
     by_updated: list[Key] = field(default_factory=list)
     by_depot: list[Key] = field(default_factory=list)
@@ -110,6 +147,17 @@ class DemarcheRecord:
     @property
     def active_revision(self) -> Revision:
         return self.revisions[-1]
+
+    def groupe_of(self, record: DossierRecord) -> GroupeRecord:
+        return self.groupes[record.groupe if record.groupe is not None else self.groupe_number]
+
+    def add_label(self, name: str) -> LabelRecord:
+        label = self.labels.get(name)
+        if label is None:
+            color = LABEL_COLORS[len(self.labels) % len(LABEL_COLORS)]
+            label_id = typed_id("Label", f"{self.number}-{len(self.labels) + 1}")
+            label = self.labels[name] = LabelRecord(label_id, name, color)
+        return label
 
 
 def _utcnow() -> datetime:
@@ -142,10 +190,12 @@ class SandboxState:
         self.demarches: dict[int, DemarcheRecord] = {}
         self.dossiers: dict[int, DossierRecord] = {}
         self.deleted: dict[int, Tombstone] = {}
+        self.blobs = BlobStore()  # direct uploads (justificatifs, attachments)
         self.generation_seed = 0
         self._last_stamp = 0
         self._next_number = 1
         self._next_revision = 1
+        self._next_message = 1
         for spec in demarches:
             self.add_demarche(spec)
 
@@ -170,6 +220,11 @@ class SandboxState:
                 revisions=[],
                 groupe_number=spec.number * 10 + 1,
             )
+            default, other = record.groupe_number, spec.number * 10 + 2
+            record.groupes[default] = GroupeRecord(default, "défaut", (INSTRUCTEUR,))
+            record.groupes[other] = GroupeRecord(other, "Autre groupe", (AUTRE_INSTRUCTEUR,))
+            for name in LABEL_NAMES:
+                record.add_label(name)
             self.demarches[spec.number] = record
             self._publish(record, spec.champs, spec.annotations, created)
             return record
@@ -341,12 +396,53 @@ class SandboxState:
             demarche = self.demarches[record.demarche]
             names = tuple(dict.fromkeys(names))
             for name in names:
-                if name not in demarche.labels:
-                    color = LABEL_COLORS[len(demarche.labels) % len(LABEL_COLORS)]
-                    label_id = typed_id("Label", f"{demarche.number}-{len(demarche.labels) + 1}")
-                    demarche.labels[name] = LabelRecord(label_id, name, color)
+                demarche.add_label(name)
             record.labels = names
             record.version += 1
+
+    def write_annotations(self, number: int, values: Mapping[str, Any]) -> int:
+        """Set annotation values (descriptor id → value) in one write: bumps
+        ``updated_at`` and dateDerniereModificationAnnotations, not the champs' date."""
+        with self.lock:
+            record = self.dossier(number)
+            stamp = self._bump(record)
+            record.annotations_at = stamp
+            if record.overrides is None:
+                record.overrides = {}
+            for descriptor_id, value in values.items():
+                record.overrides[descriptor_id] = (value, stamp)
+            return stamp
+
+    def decide(self, number: int, state: str, motivation: str | None = None,
+               justificatif: str | None = None) -> int:
+        """A state change by an instructeur, with its motivation and justificatif."""
+        with self.lock:
+            record = self.dossier(number)
+            stamp = self.set_state(number, state)
+            record.motivation = motivation
+            record.justificatif = justificatif
+            return stamp
+
+    def add_message(self, number: int, body: str, email: str,
+                    attachment: str | None = None) -> MessageRecord:
+        """A message to the usager (bumps ``updated_at``, as DS's messages do)."""
+        with self.lock:
+            record = self.dossier(number)
+            stamp = self._bump(record)
+            message = MessageRecord(typed_id("Commentaire", self._next_message), body, stamp,
+                                    email, attachment)
+            self._next_message += 1
+            record.messages = (*record.messages, message)
+            return message
+
+    def set_groupe(self, number: int, groupe: int) -> int:
+        """Move a dossier to another groupe instructeur of its démarche (bumps it)."""
+        with self.lock:
+            record = self.dossier(number)
+            if groupe not in self.demarches[record.demarche].groupes:
+                raise ValueError(f"no groupe instructeur {groupe} in this démarche")
+            record.groupe = groupe
+            return self._bump(record)
 
     def set_archived(self, number: int, archived: bool = True) -> int:
         with self.lock:
