@@ -18,7 +18,7 @@ app = typer.Typer(help="Pipeline de sélection EIG (Démarches Simplifiées → 
 @app.callback()
 def _upgrade_store(ctx: typer.Context) -> None:
     """Every command first brings the store to the latest migration."""
-    if ctx.invoked_subcommand in ("sandbox", "demo"):  # no store, or a store of their own
+    if ctx.invoked_subcommand in ("sandbox", "demo", "mailbox", "mailserver"):  # no store
         return
     from eig.settings import Settings
     from flows.runtime import open_store
@@ -54,14 +54,15 @@ def sync(
 
 
 def render_sync_summary(summary: dict) -> str:
-    head = (f"{'démarche':<22}{'créés':>7}{'màj':>7}{'masqués':>9}{'supprimés':>11}"
+    head = (f"{'démarche':<22}{'créés':>7}{'màj':>7}{'autres':>8}{'masqués':>9}{'supprimés':>11}"
             f"{'quarant.':>10}{'libérés':>9}{'étiq.':>7}{'requêtes':>10}{'s':>8}")
     mode = {"full": "complète", "incremental": "incrémentale"}[summary["mode"]]
     lines = [f"Synchronisation {mode}"
              f"{' + réconciliation' if summary['reconcile'] else ''}", head]
     for d in summary["demarches"]:
         name = f"{d['role']} ({d['number']})"
-        lines.append(f"{name:<22}{d['created']:>7}{d['updated']:>7}{d['hidden']:>9}"
+        lines.append(f"{name:<22}{d['created']:>7}{d['updated']:>7}{d['touched']:>8}"
+                     f"{d['hidden']:>9}"
                      f"{d['deleted']:>11}{d['quarantined']:>10}{d['released']:>9}{d['labels_changed']:>7}"
                      f"{d['requests']:>10}{d['seconds']:>8.2f}")
         if d["error"]:
@@ -96,6 +97,109 @@ def quarantine(
     for row in rows:
         typer.echo(f"démarche {row['demarche']} dossier {row['dossier']} "
                    f"(vu {row['times_seen']} fois, depuis {row['first_seen']}) : {row['reason']}")
+
+
+@app.command()
+def effects(
+    pending: Annotated[bool, typer.Option("--pending", help="Seulement ceux en attente.")]
+    = False,
+    failed: Annotated[bool, typer.Option("--failed", help="Seulement ceux en échec.")] = False,
+    retry: Annotated[str | None, typer.Option("--retry", metavar="KEY",
+                                              help="Remettre cet effet en file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Liste les effets (écritures DS, courriels) de la file, ou en remet un en file."""
+    from datetime import UTC, datetime
+
+    from connectors.store import outbox
+    from connectors.store.engine import make_engine, make_sessionmaker
+    from eig.settings import Settings
+    from models.outbox import Status
+
+    engine = make_engine(Settings().database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        if retry:
+            with sessions.begin() as session:
+                if not outbox.retry_effect(session, retry, datetime.now(UTC)):
+                    typer.echo(f"aucun effet de clé {retry!r} à réessayer", err=True)
+                    raise typer.Exit(1)
+            typer.echo(f"{retry} : remis en file (eig deliver-effects le délivrera)")
+            return
+        statuses = ([Status.PENDING] if pending else []) + (
+            [Status.FAILED, Status.DEAD] if failed else [])
+        with sessions() as session:
+            rows = [{"key": e.key, "kind": e.kind, "action": e.action, "status": e.status,
+                     "attempts": e.attempts, "last_error": e.last_error,
+                     "updated_at": e.updated_at.isoformat()}
+                    for e in outbox.list_effects(session, statuses or None)]
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("Aucun effet.")
+    for row in rows:
+        line = f"{row['status']:<10} {row['key']}  ({row['attempts']} essai(s))"
+        typer.echo(line + (f"\n           {row['last_error']}" if row["last_error"] else ""))
+
+
+@app.command("deliver-effects")
+def deliver_effects_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Délivre les effets en attente (flow deliver-effects)."""
+    from flows.effects import DeliverParameters, deliver_effects
+
+    summary = deliver_effects(DeliverParameters())
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{summary['delivered']} délivrés, {summary['skipped']} déjà en place, "
+                   f"{summary['failed']} en échec, {summary['dead']} abandonnés, "
+                   f"{summary['retrying']} à réessayer, {summary['pending']} en attente.")
+        for failure in summary["failures"]:
+            typer.echo(f"  {failure['status']} {failure['key']} : {failure['error']}")
+    if summary["failed"] or summary["dead"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def mailbox(
+    show: Annotated[str | None, typer.Argument(help="Numéro ou clé d'un message.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Les courriels reçus par le serveur SMTP local (démo, tests)."""
+    from connectors.mail import Mailbox
+    from eig.settings import Settings
+
+    box = Mailbox(Settings().maildir)
+    if show is not None:
+        typer.echo(box.show(int(show) if show.isdigit() else show))
+        return
+    summaries = box.list()
+    if as_json:
+        typer.echo(json.dumps([{"index": m.index, "date": str(m.date), "from": m.sender,
+                                "to": m.to, "subject": m.subject, "message_id": m.message_id,
+                                "effect": m.effect} for m in summaries],
+                              ensure_ascii=False, indent=2, default=str))
+        return
+    if not summaries:
+        typer.echo("Boîte vide.")
+    for m in summaries:
+        typer.echo(f"{m.index:>4}  {m.date}  {m.to}  {m.subject}")
+
+
+@app.command()
+def mailserver(
+    port: Annotated[int, typer.Option(help="Port SMTP.")] = 8025,
+) -> None:
+    """Sert un SMTP local qui garde chaque message dans var/maildir (démo, tests)."""
+    from connectors.mail import serve
+    from eig.settings import Settings
+
+    serve(Settings().maildir, port)
 
 
 @app.command()

@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     config: Path = Field(
         default=PROJECT_ROOT / "config" / "eig.yaml", description="Path to the YAML configuration."
     )
+    ds_instructeur_email: str = Field(
+        default="instructeur@eig.example",
+        description="The DS account (an instructeur of the démarches) our mutations act as.",
+    )
+    smtp_url: SecretStr = Field(
+        default=SecretStr("smtp://127.0.0.1:8025"),
+        description="smtp://host:port[?starttls=1] or smtps://user:password@host:465",
+    )
+    smtp_timeout: float = 30.0
+    mail_sender_email: str = Field(default="eig@beta.gouv.fr", description="From: address")
+    mail_sender_name: str = Field(default="Programme EIG", description="From: display name")
+    mail_reply_to: str | None = None
+    maildir: Path = Field(
+        default=PROJECT_ROOT / "var" / "maildir",
+        description="Where the local SMTP server (demo, tests) keeps what it receives.",
+    )
 
 
 @lru_cache

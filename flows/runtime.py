@@ -60,14 +60,16 @@ class Runtime:
         self._channels: dict[int, Channel] = {}
         self._lock = threading.Lock()
 
+    def new_ds_client(self) -> DSClient:
+        """A DS client of its own (for one thread), sharing the token's rate limit."""
+        return DSClient(self.settings.ds_api_url, self._token,
+                        requests_per_minute=self.config.sync.requests_per_minute)
+
     def channel(self, demarche_number: int) -> Channel:
         """The DS channel of a démarche (démarches may be synced in parallel)."""
         with self._lock:
             if demarche_number not in self._channels:
-                self._channels[demarche_number] = Channel(DSClient(
-                    self.settings.ds_api_url, self._token,
-                    requests_per_minute=self.config.sync.requests_per_minute,
-                ))
+                self._channels[demarche_number] = Channel(self.new_ds_client())
             return self._channels[demarche_number]
 
     def close(self) -> None:

@@ -28,7 +28,8 @@ class Counts:
     """What a sync did to one démarche; summed over pages."""
 
     created: int = 0
-    updated: int = 0
+    updated: int = 0  # the applicant changed answers
+    touched: int = 0  # changed in DS but not the answers: state, annotations, messages
     hidden: int = 0
     deleted: int = 0
     quarantined: int = 0
@@ -82,7 +83,8 @@ def ingest_dossiers(
         rows.append(values)
     upserted = repo.upsert_dossiers(session, rows, now)
     result.counts.created += len(upserted.new)
-    result.counts.updated += len(rows) - len(upserted.new)
+    result.counts.updated += len(upserted.answers_changed)
+    result.counts.touched += len(rows) - len(upserted.new) - len(upserted.answers_changed)
     result.counts.released += repo.release_from_quarantine(
         session, demarche.number, upserted.were_quarantined.intersection(mapped_numbers), now
     )

@@ -44,6 +44,7 @@ def dossier_values(raw: Mapping[str, Any], demarche_number: int) -> dict[str, An
         "archived": bool(raw.get("archived")),
         "date_depot": parse_ds_datetime(raw.get("dateDepot")),
         "ds_updated_at": parse_ds_datetime(raw.get("dateDerniereModification")),
+        "champs_updated_at": parse_ds_datetime(raw.get("dateDerniereModificationChamps")),
         "date_passage_en_instruction": parse_ds_datetime(raw.get("datePassageEnInstruction")),
         "date_traitement": parse_ds_datetime(raw.get("dateTraitement")),
         "applicant": applicant_of(raw),

@@ -84,6 +84,9 @@ class Dossier(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     date_depot: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ds_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Only the applicant's answers move this date: a change elsewhere (state, annotations,
+    # messages — our own writes among them) is not an applicant change.
+    champs_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     date_passage_en_instruction: Mapped[datetime | None] = mapped_column(UTCDateTime)
     date_traitement: Mapped[datetime | None] = mapped_column(UTCDateTime)
     applicant: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
@@ -155,3 +158,28 @@ class SyncRun(Base):
     status: Mapped[str] = mapped_column(String(16))
     summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Effect(Base):
+    """A side effect (DS mutation, DS upload, email) recorded before it is delivered.
+
+    ``key`` names what the effect means (``ds:accept:<dossier>``,
+    ``mail:eval-request:<assignment>``); recording the same key twice is a no-op, so a
+    stage that runs again never asks for the same effect twice.
+    """
+
+    __tablename__ = "effects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # ds, email
+    action: Mapped[str] = mapped_column(String(64))  # annotations, accept, message, send…
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending delivered failed dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

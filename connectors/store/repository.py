@@ -26,7 +26,8 @@ def _dialect(session: Session) -> str:
     return dialect
 
 
-def _insert(session: Session, table: Any) -> Any:
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT that supports ON CONFLICT on this session's dialect."""
     return _INSERTS[_dialect(session)](table)
 
 
@@ -83,6 +84,7 @@ def _position_upsert(dialect: str) -> Any:
 class Upserted:
     new: set[int]  # numbers seen for the first time
     were_quarantined: set[int]  # numbers whose stored row was in quarantine
+    answers_changed: set[int]  # known dossiers whose answers (champs) changed
 
 
 def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> Upserted:
@@ -92,10 +94,11 @@ def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datet
     Quarantined rows keep their last good ``fields`` (``fields`` is absent from their values).
     """
     if not rows:
-        return Upserted(set(), set())
+        return Upserted(set(), set(), set())
     numbers = [r["number"] for r in rows]
-    known = {number: flagged for number, flagged in session.execute(
-        select(Dossier.number, Dossier.quarantined).where(Dossier.number.in_(numbers))
+    known = {number: (flagged, champs_at) for number, flagged, champs_at in session.execute(
+        select(Dossier.number, Dossier.quarantined, Dossier.champs_updated_at)
+        .where(Dossier.number.in_(numbers))
     )}
     new = set(numbers) - set(known)
     for with_fields in (True, False):
@@ -108,7 +111,12 @@ def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datet
             # executemany of one statement: compiled once, cached across pages
             statement = _dossier_upsert(_dialect(session), tuple(batch[0]))
             session.connection().execute(statement, batch)
-    return Upserted(new, {number for number, flagged in known.items() if flagged})
+    return Upserted(
+        new,
+        {number for number, (flagged, _) in known.items() if flagged},
+        {r["number"] for r in rows
+         if r["number"] in known and known[r["number"]][1] != r.get("champs_updated_at")},
+    )
 
 
 @lru_cache(maxsize=16)
@@ -163,7 +171,7 @@ def quarantine(
 ) -> None:
     """Keep a dossier that could not be mapped, with the reason; re-entry updates the entry."""
     first = problems[0] if problems else None
-    stmt = _insert(session, QuarantineEntry).values(
+    stmt = dialect_insert(session, QuarantineEntry).values(
         demarche_number=demarche_number, dossier_number=dossier_number,
         field=first.field if first else None, rule=first.rule if first else "invalid",
         reason=reason, payload=payload, first_seen_at=now, last_seen_at=now, times_seen=1,

@@ -107,3 +107,15 @@ def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch):
     view = Store(database_url)
     yield view
     view.close()
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A real local SMTP server keeping a Maildir; the pipeline's settings point at it."""
+    from connectors.mail import running_smtp_server
+
+    maildir = tmp_path / "maildir"
+    with running_smtp_server(maildir) as server:
+        monkeypatch.setenv("EIG_SMTP_URL", server.url)
+        monkeypatch.setenv("EIG_MAILDIR", str(maildir))
+        yield server

@@ -1,0 +1,241 @@
+"""How each kind of effect is carried out, checking the world first so none is repeated.
+
+A DS mutation may have been applied although its answer was lost (a 5xx, a dropped
+connection, a crash before the outbox row was marked): before acting, the executor
+reads the dossier and skips what is already there — the target state, the annotation
+value, the label, the message. An email carries a Message-ID derived from its key.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from connectors.ds import (
+    AnnotationValue,
+    DossierSnapshot,
+    DSClient,
+    DSError,
+    DSHTTPError,
+    DSInternalError,
+    DSNetworkError,
+    DSProtocolError,
+    DSQueryTimeoutError,
+    DSRateLimitError,
+    DSServerError,
+    Instructeur,
+    accept,
+    add_label,
+    classer_sans_suite,
+    demarche_labels,
+    fetch_dossier_snapshot,
+    find_instructeur,
+    modify_annotations,
+    pass_en_instruction,
+    refuse,
+    remove_label,
+    send_message,
+    upload_file,
+)
+from connectors.mail import (
+    Address,
+    Attachment,
+    MailPermanentError,
+    OutgoingEmail,
+    SmtpSender,
+    build_message,
+)
+from flows.runtime import Runtime
+from models.outbox import Kind
+
+SKIPPED = {"skipped": True}
+
+
+class EffectPayloadError(ValueError):
+    """The recorded payload cannot be carried out as it is (a bug or a stale reference)."""
+
+
+class DSExecutor:
+    """DS mutations, each preceded by a read of the dossier."""
+
+    TRANSIENT = (DSServerError, DSNetworkError, DSRateLimitError, DSInternalError,
+                 DSQueryTimeoutError, DSProtocolError)
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._client: DSClient | None = None
+        self._instructeurs: dict[int, Instructeur] = {}
+        self._labels: dict[int, dict[str, str]] = {}
+
+    @property
+    def client(self) -> DSClient:
+        if self._client is None:
+            self._client = self.rt.new_ds_client()
+        return self._client
+
+    def is_permanent(self, error: Exception) -> bool:
+        if isinstance(error, self.TRANSIENT):
+            return False
+        return isinstance(error, DSError | EffectPayloadError | KeyError | ValueError)
+
+    def deliver(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        snapshot = fetch_dossier_snapshot(self.client, int(payload["dossier"]))
+        handler = getattr(self, f"_do_{action}", None)
+        if handler is None:
+            raise EffectPayloadError(f"unknown DS action {action!r}")
+        return handler(snapshot, payload)
+
+    def _do_annotations(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
+        values = [AnnotationValue(v["annotation_id"], v["kind"], v["value"])
+                  for v in payload["values"]]
+        pending = snapshot.pending_annotations(values)
+        if not pending:
+            return SKIPPED
+        result = modify_annotations(self.client, snapshot.id, self._instructeur(snapshot).id,
+                                    pending)
+        if result.failed:
+            applied = ", ".join(result.updated) or "none"
+            failed = "; ".join(f"{a}: {m}" for a, m in result.failed.items())
+            raise EffectPayloadError(
+                f"dossier {snapshot.number}: annotations refused by DS ({failed}); "
+                f"applied: {applied}")
+        return {"updated": list(result.updated)}
+
+    def _do_label_add(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
+        if snapshot.has_label(payload["label"]):
+            return SKIPPED
+        add_label(self.client, snapshot.id, self._label_id(snapshot, payload["label"]))
+        return {"label": payload["label"]}
+
+    def _do_label_remove(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
+        if not snapshot.has_label(payload["label"]):
+            return SKIPPED
+        remove_label(self.client, snapshot.id, snapshot.labels[payload["label"]])
+        return {"label": payload["label"]}
+
+    def _do_state(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
+        target = payload["target"]
+        if snapshot.state == target:
+            return SKIPPED
+        instructeur = self._instructeur(snapshot).id
+        if snapshot.state == "en_construction":
+            pass_en_instruction(self.client, snapshot.id, instructeur)
+            if target == "en_instruction":
+                return {"state": target}
+        justificatif = self._upload(snapshot, payload.get("justificatif"))
+        motivation = payload.get("motivation")
+        if target == "accepte":
+            accept(self.client, snapshot.id, instructeur, motivation=motivation,
+                   justificatif=justificatif)
+        elif target == "refuse":
+            refuse(self.client, snapshot.id, instructeur, motivation=motivation or "",
+                   justificatif=justificatif)
+        elif target == "sans_suite":
+            classer_sans_suite(self.client, snapshot.id, instructeur,
+                               motivation=motivation or "", justificatif=justificatif)
+        else:
+            raise EffectPayloadError(f"unknown target state {target!r}")
+        return {"state": target}
+
+    def _do_message(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
+        if snapshot.has_message(payload["body"]):
+            return SKIPPED
+        attachment = self._upload(snapshot, payload.get("attachment"))
+        send_message(self.client, snapshot.id, self._instructeur(snapshot).id, payload["body"],
+                     attachment=attachment)
+        return {"message": True}
+
+    def _upload(self, snapshot: DossierSnapshot, file: dict[str, Any] | None) -> str | None:
+        if not file:
+            return None
+        return upload_file(self.client, snapshot.id, file["filename"],
+                           base64.b64decode(file["content_b64"]), file["content_type"])
+
+    def _instructeur(self, snapshot: DossierSnapshot) -> Instructeur:
+        number = snapshot.demarche_number
+        if number not in self._instructeurs:
+            self._instructeurs[number] = find_instructeur(
+                self.client, number, self.rt.settings.ds_instructeur_email)
+        instructeur = self._instructeurs[number]
+        instructeur.check_can_instruct(snapshot)
+        return instructeur
+
+    def _label_id(self, snapshot: DossierSnapshot, name: str) -> str:
+        number = snapshot.demarche_number
+        if number not in self._labels:
+            self._labels[number] = demarche_labels(self.client, number)
+        if name not in self._labels[number]:
+            raise EffectPayloadError(
+                f"démarche {number} has no label {name!r}: create it in DS or fix the stage")
+        return self._labels[number][name]
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+class EmailExecutor:
+    """Emails over SMTP; one connection for the run."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._sender: SmtpSender | None = None
+
+    def is_permanent(self, error: Exception) -> bool:
+        return isinstance(error, MailPermanentError | EffectPayloadError | KeyError)
+
+    def deliver(self, action: str, payload: dict[str, Any], key: str) -> dict[str, Any]:
+        if action != "send":
+            raise EffectPayloadError(f"unknown email action {action!r}")
+        settings = self.rt.settings
+        reply_to = payload.get("reply_to") or (
+            {"email": settings.mail_reply_to} if settings.mail_reply_to else None)
+        email = OutgoingEmail(
+            to=[Address(a["email"], a.get("name", "")) for a in payload["to"]],
+            subject=payload["subject"],
+            text=payload["text"],
+            html=payload.get("html"),
+            sender=Address(settings.mail_sender_email, settings.mail_sender_name),
+            reply_to=Address(reply_to["email"], reply_to.get("name", "")) if reply_to else None,
+            attachments=[Attachment(a["filename"], base64.b64decode(a["content_b64"]),
+                                    a.get("content_type", ""))
+                         for a in payload.get("attachments", [])],
+            message_id_key=key,
+        )
+        message = build_message(email)
+        if self._sender is None:
+            self._sender = SmtpSender(settings.smtp_url.get_secret_value(),
+                                      timeout=settings.smtp_timeout)
+            self._sender.__enter__()
+        self._sender.send(message)
+        return {"message_id": message["Message-ID"]}
+
+    def close(self) -> None:
+        if self._sender is not None:
+            self._sender.__exit__(None, None, None)
+            self._sender = None
+
+
+class Executors:
+    """The executors of a delivery run, by kind of effect."""
+
+    def __init__(self, ds: DSExecutor, email: EmailExecutor) -> None:
+        self.ds, self.email = ds, email
+
+    def deliver(self, kind: Kind, action: str, payload: dict[str, Any], key: str) -> dict:
+        if kind is Kind.DS:
+            return self.ds.deliver(action, payload)
+        return self.email.deliver(action, payload, key)
+
+    def is_permanent(self, kind: Kind, error: Exception) -> bool:
+        if isinstance(error, DSHTTPError) and not isinstance(error, DSRateLimitError):
+            return 400 <= error.status_code < 500
+        return (self.ds if kind is Kind.DS else self.email).is_permanent(error)
+
+    def close(self) -> None:
+        self.ds.close()
+        self.email.close()
+
+
+def build_executors(rt: Runtime) -> Executors:
+    return Executors(DSExecutor(rt), EmailExecutor(rt))
