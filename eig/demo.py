@@ -7,10 +7,12 @@ ephemeral Prefect server. Later stages extend the story.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sandbox
+from connectors.store.engine import make_sessionmaker
 from eig.config import load_config
 from eig.settings import PROJECT_ROOT, Settings
 
@@ -68,6 +70,9 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         echo(f"\nDans DS : le dossier {broken} est corrigé.")
         fifth = run("5. Le dossier corrigé sort de quarantaine")
 
+        delivered_twice = _effects_story(echo, sandbox, edited)
+        seventh = run("7. Nos écritures dans DS ne passent pas pour des changements du déposant")
+
     expectations = {
         "le dossier en erreur est mis en quarantaine":
             _projets(second)["quarantined"] == 1,
@@ -77,12 +82,60 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
             third["requests"] == len(config.demarches),
         "la réconciliation rattrape l'étiquette": _projets(fourth)["labels_changed"] == 1,
         "le dossier corrigé sort de quarantaine": _projets(fifth)["released"] == 1,
+        "nos écritures sont vues comme telles (« autres », pas « màj »)":
+            (_projets(seventh)["updated"], _projets(seventh)["touched"]) == (0, 1),
+        "chaque effet est délivré une seule fois": delivered_twice == (3, 0)
+        and sandbox.mutations.applied("dossierAjouterLabel", edited) == 1
+        and sandbox.mutations.applied("dossierEnvoyerMessage", edited) == 1,
     }
     echo("")
     for label, ok in expectations.items():
         echo(f"[{'ok' if ok else 'ÉCHEC'}] {label}")
         failures += not ok
     return 1 if failures else 0
+
+
+def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]:
+    """Record three effects, deliver them twice: the second run finds nothing to do."""
+    from datetime import UTC, datetime
+
+    from connectors.mail import running_smtp_server
+    from connectors.store import outbox
+    from flows.effects import DeliverParameters, deliver_effects
+    from flows.runtime import open_store
+    from models.outbox import Kind, ds_key, mail_key
+
+    maildir = PROJECT_ROOT / "var" / "demo-maildir"
+    shutil.rmtree(maildir, ignore_errors=True)
+    with running_smtp_server(maildir) as smtp:
+        os.environ.update({"EIG_SMTP_URL": smtp.url, "EIG_MAILDIR": str(maildir)})
+        echo(f"\n== 6. Effets : écrits d'abord dans la file, délivrés une fois (SMTP {smtp.url})")
+        engine = open_store(os.environ["EIG_DATABASE_URL"])
+        with make_sessionmaker(engine).begin() as session:
+            now = datetime.now(UTC)
+            for key, kind, action, payload in (
+                (ds_key("label", number, "a-discuter"), Kind.DS, "label_add",
+                 {"dossier": number, "label": "À discuter"}),
+                (ds_key("message", number, "accuse"), Kind.DS, "message",
+                 {"dossier": number, "body": "Votre dossier est bien reçu : il sera évalué "
+                  "par trois évaluateurs dans les trois semaines."}),
+                (mail_key("eval-request", f"demo-{number}"), Kind.EMAIL, "send",
+                 {"to": [{"email": "evaluatrice@exemple.fr", "name": "Élodie Évaluatrice"}],
+                  "subject": f"Dossier n°{number} à évaluer",
+                  "text": f"Bonjour,\nle dossier n°{number} vous est confié.",
+                  "html": f"<p>Bonjour,</p><p>le dossier n°{number} vous est confié.</p>"}),
+            ):
+                outbox.record_effect(session, key, kind, action, payload, now)
+        engine.dispose()
+        first = deliver_effects(DeliverParameters())
+        second = deliver_effects(DeliverParameters())
+        echo(f"Premier passage : {first['delivered']} délivrés ; second passage : "
+             f"{second['delivered']} délivré(s) — rien n'est répété.")
+        for message in smtp.mailbox.list():
+            echo(f"Courriel reçu : « {message.subject} » pour {', '.join(message.to)}")
+        echo(f"DS : étiquettes du dossier {number} : "
+             f"{', '.join(sandbox.state.dossier(number).labels)}")
+    return first["delivered"], second["delivered"]
 
 
 def _projets(summary: dict) -> dict:
