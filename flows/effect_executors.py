@@ -93,13 +93,13 @@ class DSExecutor:
             return SKIPPED
         result = modify_annotations(self.client, snapshot.id, self._instructeur(snapshot).id,
                                     pending)
+        applied = [u.annotation_id for u in result.updated]
         if result.failed:
-            applied = ", ".join(result.updated) or "none"
-            failed = "; ".join(f"{a}: {m}" for a, m in result.failed.items())
+            failed = "; ".join(f"{f.annotation_id}: {f.reason}" for f in result.failed)
             raise EffectPayloadError(
                 f"dossier {snapshot.number}: annotations refused by DS ({failed}); "
-                f"applied: {applied}")
-        return {"updated": list(result.updated)}
+                f"applied: {', '.join(applied) or 'none'}")
+        return {"updated": applied}
 
     def _do_label_add(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
         if snapshot.has_label(payload["label"]):

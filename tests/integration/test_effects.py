@@ -161,3 +161,47 @@ def test_a_crash_between_delivering_and_marking_repeats_nothing(sandbox, store, 
         assert sandbox.mutations.applied(mutation, number) == 1
     # The email went out again after the crash, with the same Message-ID: receivers keep one.
     assert len(Counter(smtp_server.mailbox.message_ids())) == 1
+
+
+def annotation_id(n: int) -> str:
+    from connectors.ds_sandbox import typed_id
+
+    return typed_id("Champ", n)
+
+
+def test_annotations_are_written_once_and_a_refused_one_is_reported(sandbox, store):
+    number = projet(sandbox)
+    scores = {"dossier": number, "values": [
+        {"annotation_id": annotation_id(1201), "kind": "decimalNumber", "value": 3.75},
+        {"annotation_id": annotation_id(1202), "kind": "integerNumber", "value": 4},
+    ]}
+    record(store, (ds_key("annotations", number, "scores"), Kind.DS, "annotations", scores))
+    assert deliver_effects(DeliverParameters())["delivered"] == 1
+    record(store, (ds_key("annotations", number, "scores-again"), Kind.DS, "annotations",
+                   scores))
+    assert deliver_effects(DeliverParameters())["skipped"] == 1  # DS already holds them
+    assert sandbox.mutations.applied("dossierModifierAnnotations", number) == 1
+
+    wrong = {"dossier": number, "values": [
+        {"annotation_id": annotation_id(1204), "kind": "textarea", "value": "À discuter"},
+        {"annotation_id": annotation_id(1202), "kind": "text", "value": "quatre"},  # integer
+    ]}
+    record(store, (ds_key("annotations", number, "alerts"), Kind.DS, "annotations", wrong))
+    summary = deliver_effects(DeliverParameters())
+    [failure] = summary["failures"]
+    assert failure["key"] == ds_key("annotations", number, "alerts")
+    assert annotation_id(1202) in failure["error"] and "applied" in failure["error"]
+
+
+def test_a_decision_with_a_justificatif_uploads_it_first(sandbox, store):
+    number = projet(sandbox)
+    pdf = b"%PDF-1.4\n% releve de decision\n"
+    record(store, (ds_key("accept", number), Kind.DS, "state", {
+        "dossier": number, "target": "accepte", "motivation": "Retenu.",
+        "justificatif": {"filename": "releve.pdf", "content_type": "application/pdf",
+                         "content_b64": base64.b64encode(pdf).decode()},
+    }))
+    assert deliver_effects(DeliverParameters())["delivered"] == 1
+    [accepted] = sandbox.mutations.entries("dossierAccepter", number)
+    assert accepted.outcome == "applied" and accepted.input.get("justificatif")
+    assert sandbox.state.dossier(number).state == "accepte"
