@@ -104,8 +104,9 @@ def effects(
     pending: Annotated[bool, typer.Option("--pending", help="Seulement ceux en attente.")]
     = False,
     failed: Annotated[bool, typer.Option("--failed", help="Seulement ceux en échec.")] = False,
-    retry: Annotated[str | None, typer.Option("--retry", metavar="KEY",
-                                              help="Remettre cet effet en file.")] = None,
+    retry: Annotated[str | None, typer.Option(
+        "--retry", metavar="KEY", help="Remettre cet effet en file ; « all » : tous ceux en "
+        "échec ou abandonnés (par exemple après avoir remplacé un jeton expiré).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Liste les effets (écritures DS, courriels) de la file, ou en remet un en file."""
@@ -121,10 +122,12 @@ def effects(
     try:
         if retry:
             with sessions.begin() as session:
-                if not outbox.retry_effect(session, retry, datetime.now(UTC)):
-                    typer.echo(f"aucun effet de clé {retry!r} à réessayer", err=True)
-                    raise typer.Exit(1)
-            typer.echo(f"{retry} : remis en file (eig deliver-effects le délivrera)")
+                count = outbox.retry_effect(session, None if retry == "all" else retry,
+                                            datetime.now(UTC))
+            if not count:
+                typer.echo(f"aucun effet {retry!r} à réessayer", err=True)
+                raise typer.Exit(1)
+            typer.echo(f"{count} effet(s) remis en file (eig deliver-effects les délivrera)")
             return
         statuses = ([Status.PENDING] if pending else []) + (
             [Status.FAILED, Status.DEAD] if failed else [])

@@ -62,12 +62,17 @@ def list_effects(session: Session, statuses: Sequence[Status] | None = None,
     return list(session.scalars(query))
 
 
-def retry_effect(session: Session, key: str, now: datetime) -> bool:
-    """Put a failed or dead effect back in the queue (its attempts start over)."""
+def retry_effect(session: Session, key: str | None, now: datetime) -> int:
+    """Put a failed or dead effect back in the queue, now (its attempts start over);
+    ``key=None``: every failed and dead effect (e.g. once an expired token is replaced).
+    Returns how many were requeued."""
+    query = update(Effect).where(
+        Effect.status.in_([str(Status.FAILED), str(Status.DEAD), str(Status.PENDING)]))
+    if key is not None:
+        query = query.where(Effect.key == key)
+    else:
+        query = query.where(Effect.status != str(Status.PENDING))
     result = session.execute(
-        update(Effect)
-        .where(Effect.key == key,
-               Effect.status.in_([str(Status.FAILED), str(Status.DEAD), str(Status.PENDING)]))
-        .values(status=str(Status.PENDING), attempts=0, next_attempt_at=now, updated_at=now)
+        query.values(status=str(Status.PENDING), attempts=0, next_attempt_at=now, updated_at=now)
     )
-    return (result.rowcount or 0) > 0
+    return result.rowcount or 0
