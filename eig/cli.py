@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -97,6 +98,67 @@ def quarantine(
     for row in rows:
         typer.echo(f"démarche {row['demarche']} dossier {row['dossier']} "
                    f"(vu {row['times_seen']} fois, depuis {row['first_seen']}) : {row['reason']}")
+
+
+roster_app = typer.Typer(help="Le vivier des évaluateurs.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="Fichier CSV ou YAML des évaluateurs.")],
+) -> None:
+    """Importe le vivier d'évaluateurs : chaque ligne est validée, rien n'est importé à moitié."""
+    from datetime import UTC, datetime
+
+    from connectors.roster_file import RosterFileError, load_roster
+    from connectors.store.engine import make_engine, make_sessionmaker
+    from connectors.store.roster import replace_roster
+    from eig.config import load_config
+    from eig.settings import Settings
+    from models.roster import RosterValidationError
+
+    settings = Settings()
+    config = load_config(settings.config)
+    try:
+        evaluators = load_roster(file, allowed_profiles=config.roster.profiles,
+                                 allowed_tracks=list(config.tracks))
+    except (RosterValidationError, RosterFileError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine).begin() as session:
+        counts = replace_roster(session, evaluators, datetime.now(UTC))
+    engine.dispose()
+    typer.echo(f"{len(evaluators)} évaluateurs importés : {counts['added']} nouveaux, "
+               f"{counts['updated']} mis à jour, {counts['retired']} retirés du vivier.")
+
+
+@app.command()
+def assign(
+    track: Annotated[list[str] | None, typer.Option(
+        "--track", "-t", help="projets ou candidats (répétable ; défaut : tous).")] = None,
+    no_mix: Annotated[bool, typer.Option(
+        "--no-mix", help="Sans contrainte de mixité des profils.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Affecte les évaluateurs aux dossiers en attente (flow assign-evaluators)."""
+    from flows.assign import AssignParameters, assign_evaluators
+
+    summary = assign_evaluators(AssignParameters(tracks=track or [], mix=not no_mix))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    for t in summary["tracks"]:
+        typer.echo(f"{t['track']} : {t['assigned']} affectations pour {t['dossiers']} dossiers "
+                   f"({t['solver']}, {t['seconds']} s)")
+        for warning in t["capacity_warnings"]:
+            typer.echo(f"  capacité : {warning}")
+        for number, why in t["unassigned"].items():
+            typer.echo(f"  dossier {number} non affecté : {why}")
+    emails = summary["emails"]
+    typer.echo(f"Courriels : {emails['delivered']} envoyés, {emails['retrying']} à réessayer, "
+               f"{emails['failed']} en échec.")
 
 
 @app.command()

@@ -72,15 +72,26 @@ class TrackConfig(_Strict):
     label: str
     demarche: DemarcheRole
     evaluators_per_dossier: int = 3
+    evaluation_days: int = Field(
+        default=21, ge=1, description="window of the triple evaluation (2–3 weeks)")
     scale: Scale = Scale()
     criteria: list[Criterion]
     specialties: list[str] = Field(default_factory=list)
+    # specialty → the family of the entretien métier and of the evaluator it needs
+    specialty_families: dict[str, Literal["produit", "technique"]] = Field(default_factory=dict)
+
+
+class RosterConfig(_Strict):
+    profiles: list[str] = Field(
+        default_factory=lambda: ["produit", "technique", "design", "data", "juridique"],
+        description="the evaluator profiles a roster may name")
 
 
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
     tracks: dict[str, TrackConfig] = Field(default_factory=dict)
+    roster: RosterConfig = RosterConfig()
 
     def demarche_roles(self, numbers: list[int] | None = None) -> list[DemarcheRole]:
         """Roles of the démarches to act on (all of them when ``numbers`` is empty)."""

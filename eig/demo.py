@@ -72,6 +72,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
 
         delivered_twice = _effects_story(echo, sandbox, edited)
         seventh = run("7. Nos écritures dans DS ne passent pas pour des changements du déposant")
+        assigned = _assignment_story(echo)
 
     expectations = {
         "le dossier en erreur est mis en quarantaine":
@@ -84,6 +85,8 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         "le dossier corrigé sort de quarantaine": _projets(fifth)["released"] == 1,
         "nos écritures sont vues comme telles (« autres », pas « màj »)":
             (_projets(seventh)["updated"], _projets(seventh)["touched"]) == (0, 1),
+        "les évaluateurs sont affectés, et une seule fois":
+            assigned[0] > 0 and assigned[1] == 0,
         "chaque effet est délivré une seule fois": delivered_twice == (3, 0)
         and sandbox.mutations.applied("dossierAjouterLabel", edited) == 1
         and sandbox.mutations.applied("dossierEnvoyerMessage", edited) == 1,
@@ -136,6 +139,43 @@ def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]
         echo(f"DS : étiquettes du dossier {number} : "
              f"{', '.join(sandbox.state.dossier(number).labels)}")
     return first["delivered"], second["delivered"]
+
+
+def _assignment_story(echo: Echo) -> tuple[int, int]:
+    """Import a roster, assign evaluators, assign again: the second run adds nothing."""
+    from datetime import UTC, datetime
+
+    from connectors.mail import running_smtp_server
+    from connectors.roster_file import load_roster
+    from connectors.store.roster import replace_roster
+    from eig.demo_roster import write_demo_roster
+    from flows.assign import AssignParameters, assign_evaluators
+    from flows.runtime import open_store
+
+    config = load_config(Settings().config)
+    path = write_demo_roster(PROJECT_ROOT / "var" / "demo-evaluateurs.csv", 150, seed=11,
+                             capacity=8)
+    evaluators = load_roster(path, allowed_profiles=config.roster.profiles,
+                             allowed_tracks=list(config.tracks))
+    engine = open_store(os.environ["EIG_DATABASE_URL"])
+    with make_sessionmaker(engine).begin() as session:
+        replace_roster(session, evaluators, datetime.now(UTC))
+    engine.dispose()
+    echo(f"\n== 8. Affectation : {len(evaluators)} évaluateurs importés ({path.name}), "
+         "trois par dossier en attente")
+    with running_smtp_server(Path(os.environ["EIG_MAILDIR"])) as smtp:
+        os.environ["EIG_SMTP_URL"] = smtp.url
+        first = assign_evaluators(AssignParameters())
+        for track in first["tracks"]:
+            echo(f"{track['track']} : {track['assigned']} affectations pour "
+                 f"{track['dossiers']} dossiers ({track['solver']}, {track['seconds']} s)")
+            for warning in track["capacity_warnings"]:
+                echo(f"  capacité : {warning}")
+        second = assign_evaluators(AssignParameters())
+        echo(f"Courriels d'annonce : {first['emails']['delivered']} envoyés ; un second "
+             f"passage ajoute {sum(t['assigned'] for t in second['tracks'])} affectation.")
+    return (sum(t["assigned"] for t in first["tracks"]),
+            sum(t["assigned"] for t in second["tracks"]))
 
 
 def _projets(summary: dict) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -183,3 +184,64 @@ class Effect(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EvaluatorRow(Base):
+    """An evaluator of the roster (imported from a file; see models/roster.py)."""
+
+    __tablename__ = "evaluators"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str] = mapped_column(Text)
+    ministry: Mapped[str | None] = mapped_column(Text)
+    profiles: Mapped[list[str]] = mapped_column(Json, default=list)
+    tracks: Mapped[list[str]] = mapped_column(Json, default=list)
+    senior: Mapped[bool] = mapped_column(Boolean, default=False)
+    monthly_capacity: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # the full record
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Assignment(Base):
+    """An evaluator asked to evaluate a dossier, with why they were chosen."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    evaluator_email: Mapped[str] = mapped_column(ForeignKey("evaluators.email"), index=True)
+    track: Mapped[str] = mapped_column(String(32))
+    # proposed, accepted, started, submitted, declined, replaced
+    status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_runs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AssignmentRun(Base):
+    """One solve: which solver, on what input (hash), with which seed, for what objective."""
+
+    __tablename__ = "assignment_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track: Mapped[str] = mapped_column(String(32))
+    solver: Mapped[str] = mapped_column(String(32))
+    input_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer)
+    objective: Mapped[float | None] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class Alternates(Base):
+    """The ranked feasible evaluators a dossier falls back on (replacement in < 100 ms)."""
+
+    __tablename__ = "assignment_alternates"
+
+    dossier_number: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                                autoincrement=False)
+    evaluators: Mapped[list[str]] = mapped_column(Json, default=list)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_runs.id"))

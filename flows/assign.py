@@ -1,0 +1,181 @@
+"""assign-evaluators: give each dossier of a track its k evaluators, explainably.
+
+The story of a run, per track: read the roster and the dossiers still waiting for
+evaluators, check there are enough slots of each kind (a message names the binding
+constraint otherwise), solve (min-cost flow, or CP-SAT when the profile mix applies),
+then record the assignments, their reasons, each dossier's alternates and the emails
+that announce them — in one transaction — and deliver those emails.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from connectors.store import outbox
+from connectors.store.repository import dialect_insert
+from flows.effects import deliver_pending
+from flows.runtime import Runtime, open_runtime
+from models.assignment import AssignmentResult, check_capacity, solve
+from models.evaluation_inputs import (
+    COUNTED_STATUSES,
+    OPEN_STATUSES,
+    dossier_spec,
+    evaluator_spec,
+)
+from models.outbox import Kind, mail_key
+from models.tables import Alternates, Assignment, AssignmentRun, Dossier, EvaluatorRow
+
+WAITING_STATES = ("en_construction", "en_instruction")
+
+
+class AssignParameters(BaseModel):
+    """Run form of the assign-evaluators deployment."""
+
+    tracks: list[str] = Field(default_factory=list, title="Parcours",
+                              description="projets, candidats ; vide : tous.")
+    mix: bool = Field(default=True, title="Mixité des profils",
+                      description="Projets : au moins un évaluateur senior ; candidats : au "
+                      "moins un évaluateur de la famille de la spécialité.")
+    seed: int = Field(default=0, description="Graine du solveur (résultats reproductibles).")
+    time_limit: float = Field(default=5.0, gt=0, title="Temps de calcul (s)",
+                              description="Limite du solveur CP-SAT par parcours ; le "
+                              "meilleur de CP-SAT et d'une affectation gloutonne est retenu.")
+
+
+@task(name="assign-track", cache_policy=NO_CACHE)
+def assign_track(rt: Runtime, track: str, params: AssignParameters) -> dict[str, Any]:
+    config = rt.config.tracks[track]
+    demarche = rt.config.demarches[config.demarche]
+    now = rt.clock()
+    window = (now.date(), (now + timedelta(days=config.evaluation_days)).date())
+    with rt.sessions() as session:
+        counted = session.execute(
+            select(Assignment.dossier_number, Assignment.evaluator_email, Assignment.status)
+            .where(Assignment.status.in_(COUNTED_STATUSES))).all()
+        by_dossier: dict[int, set[str]] = {}
+        load: Counter[str] = Counter()
+        for number, email, status in counted:
+            by_dossier.setdefault(number, set()).add(email)
+            load[email] += status in OPEN_STATUSES
+        evaluators = [
+            evaluator_spec({c.key: getattr(row, c.key) for c in EvaluatorRow.__table__.columns},
+                           load[row.email], *window)
+            for row in session.scalars(select(EvaluatorRow).where(EvaluatorRow.active.is_(True))
+                                       .order_by(EvaluatorRow.email))
+        ]
+        dossiers = [
+            dossier_spec(d.number, track, d.fields or {}, d.applicant or {},
+                         config.evaluators_per_dossier, by_dossier.get(d.number, ()),
+                         config.specialty_families)
+            for d in session.scalars(
+                select(Dossier).where(
+                    Dossier.demarche_number == demarche.number, Dossier.hidden.is_(False),
+                    Dossier.deleted.is_(False), Dossier.quarantined.is_(False),
+                    Dossier.state.in_(WAITING_STATES))
+                .order_by(Dossier.number))
+        ]
+    waiting = [d for d in dossiers if d.needed > 0]
+    blocking = check_capacity(waiting, evaluators, mix=params.mix)
+    started = time.perf_counter()
+    result = solve(waiting, evaluators, mix=params.mix, seed=params.seed,
+                   time_limit=params.time_limit)
+    seconds = time.perf_counter() - started
+    created = _record(rt, track, result, evaluators, blocking)
+    return {"track": track, "dossiers": len(waiting), "assigned": len(result.assignments),
+            "unassigned": result.unassigned, "capacity_warnings": blocking,
+            "solver": result.solver, "objective": result.objective, "seconds": round(seconds, 3),
+            "assignments": created,
+            "loads": _loads(evaluators, load, result)}
+
+
+def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
+            blocking: list[str]) -> list[dict[str, Any]]:
+    """Assignments, alternates, the run and the announcing emails: one transaction."""
+    now = rt.clock()
+    names = {e.email: e for e in evaluators}
+    created = []
+    with rt.sessions.begin() as session:
+        run = AssignmentRun(track=track, solver=result.solver, input_hash=result.input_hash,
+                            seed=result.seed, objective=result.objective, started_at=now,
+                            summary={"unassigned": {str(k): v for k, v in
+                                                    result.unassigned.items()},
+                                     "capacity_warnings": blocking})
+        session.add(run)
+        session.flush()
+        for item in result.assignments:
+            assignment = Assignment(dossier_number=item.dossier, evaluator_email=item.evaluator,
+                                    track=track, status="proposed", reasons=dict(item.reasons),
+                                    run_id=run.id, created_at=now, updated_at=now)
+            session.add(assignment)
+            session.flush()
+            outbox.record_effect(
+                session, mail_key("eval-request", assignment.id), Kind.EMAIL, "send",
+                _announcement(item.dossier, track, item.evaluator), now)
+            created.append({"dossier": item.dossier, "evaluator": item.evaluator,
+                            "reasons": dict(item.reasons),
+                            "organisation": names[item.evaluator].organisation})
+        for number, alternates in result.alternates.items():
+            stmt = dialect_insert(session, Alternates).values(
+                dossier_number=number, evaluators=list(alternates), run_id=run.id)
+            session.execute(stmt.on_conflict_do_update(
+                index_elements=["dossier_number"],
+                set_={"evaluators": stmt.excluded.evaluators, "run_id": stmt.excluded.run_id}))
+    return created
+
+
+def _announcement(dossier: int, track: str, email: str) -> dict[str, Any]:
+    """A first, plain announcement; the full task email (links, PDF, .ics) is issue 5's."""
+    what = "projet" if track == "projets" else "candidature"
+    return {
+        "to": [{"email": email}],
+        "subject": f"EIG — un dossier à évaluer ({what} n°{dossier})",
+        "text": (f"Bonjour,\n\nle programme EIG vous confie l'évaluation du dossier "
+                 f"n°{dossier} ({what}). Vous recevrez sous peu le lien vers la grille "
+                 f"d'évaluation.\n\nMerci !\nL'équipe du programme EIG"),
+    }
+
+
+def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> list[dict]:
+    added = Counter(a.evaluator for a in result.assignments)
+    return [{"evaluator": e.email, "load": before[e.email] + added[e.email],
+             "capacity_left": e.capacity - added[e.email]} for e in evaluators]
+
+
+@flow(name="assign-evaluators", description="Affecte trois évaluateurs à chaque dossier en "
+      "présélection (projets) ou en évaluation (candidats).")
+def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
+    params = params or AssignParameters()
+    logger = get_run_logger()
+    with open_runtime() as rt:
+        tracks = params.tracks or list(rt.config.tracks)
+        results = [assign_track(rt, track, params) for track in tracks]
+        delivery = deliver_pending(rt)
+    for result in results:
+        for warning in result["capacity_warnings"]:
+            logger.warning("%s: %s", result["track"], warning)
+    create_table_artifact(
+        key="assign-evaluators-dossiers",
+        table=[{"parcours": r["track"], "dossier": a["dossier"], "évaluateur": a["evaluator"],
+                "pourquoi": "; ".join(f"{k} : {v}" for k, v in a["reasons"].items())}
+               for r in results for a in r["assignments"]] or [{"parcours": "—"}],
+        description="Affectations de ce run, avec leurs raisons.",
+    )
+    create_table_artifact(
+        key="assign-evaluators-charge",
+        table=[{"parcours": r["track"], **load} for r in results for load in r["loads"]]
+        or [{"parcours": "—"}],
+        description="Charge de chaque évaluateur après ce run, et capacité restante.",
+    )
+    return {"tracks": [{k: v for k, v in r.items() if k not in ("assignments", "loads")}
+                       | {"assigned": r["assigned"]} for r in results],
+            "emails": {"delivered": delivery.delivered, "retrying": delivery.retrying,
+                       "failed": delivery.failed}}

@@ -1,0 +1,63 @@
+"""What the assignment solver needs to know of a dossier and of an evaluator (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from models.assignment import DossierSpec, EvaluatorSpec
+from models.roster import DateRange, normalise_key
+
+OPEN_STATUSES = ("proposed", "accepted", "started")  # count toward the evaluator's load
+COUNTED_STATUSES = (*OPEN_STATUSES, "submitted")  # count toward the dossier's k
+
+
+def norm(text: str | None) -> str | None:
+    """Organisations and ministries compare as the roster does (accents, case, punctuation)."""
+    return normalise_key(text) if text else None
+
+
+def dossier_spec(
+    number: int, track: str, fields: Mapping[str, Any], applicant: Mapping[str, Any], k: int,
+    assigned: Iterable[str], families: Mapping[str, str],
+) -> DossierSpec:
+    assigned = frozenset(assigned)
+    people = {p for p in (applicant.get("email"), applicant.get("usager_email"),
+                          fields.get("email"), fields.get("porteur"), fields.get("sponsor"))
+              if p}
+    if applicant.get("nom"):
+        people.add(f"{applicant.get('prenom', '')} {applicant['nom']}".strip())
+    common = {"number": number, "track": track, "needed": max(k - len(assigned), 0),
+              "people": frozenset(p.lower() for p in people), "assigned": assigned}
+    if track == "projets":
+        return DossierSpec(**common, organisation=norm(fields.get("administration")),
+                           ministry=norm(fields.get("ministere")), theme=fields.get("theme"))
+    specialty = fields.get("specialite")
+    return DossierSpec(**common, specialty_family=families.get(specialty or ""),
+                       employer=norm(fields.get("employeur")),
+                       theme=(fields.get("voeux_thematiques") or [None])[0])
+
+
+def evaluator_spec(row: Mapping[str, Any], open_load: int, start: date, end: date
+                   ) -> EvaluatorSpec:
+    """From a stored roster row (``details`` holds the full imported record)."""
+    details = row["details"]
+    ranges = [DateRange(date.fromisoformat(a), date.fromisoformat(b))
+              for a, b in details.get("unavailable", [])]
+    return EvaluatorSpec(
+        email=row["email"],
+        organisation=norm(row["organisation"]) or "",
+        ministry=norm(row.get("ministry")),
+        profiles=frozenset(row["profiles"]),
+        tracks=frozenset(row["tracks"]),
+        senior=bool(row["senior"]),
+        capacity=max(int(row["monthly_capacity"]) - open_load, 0),
+        available=not any(r.overlaps(start, end) for r in ranges),
+        themes=frozenset(details.get("themes", [])),
+        ministries=frozenset(norm(m) or "" for m in details.get("expertise_ministries", [])),
+        conflict_organisations=frozenset(
+            norm(o) or "" for o in details.get("conflict_organisations", [])),
+        conflict_dossiers=frozenset(int(d) for d in details.get("conflict_dossiers", [])),
+        conflict_people=frozenset(p.lower() for p in details.get("conflict_people", [])),
+    )
