@@ -17,6 +17,7 @@ from models.assignment import (
     solve,
 )
 from models.assignment.eligibility import affinity, mix_label, mix_match
+from tests.unit.assignment_fakes import evaluator as _ev
 
 ORGS = ["dinum", "insee", "ademe", "cnam"]
 MINISTRIES = ["eco", "sante", None]
@@ -203,19 +204,6 @@ def test_same_inputs_same_result_whatever_the_order(instance, mix, rnd):
     second = solve(shuffled_d, shuffled_e, mix=mix, seed=3)
     assert first == second
     assert first.input_hash == second.input_hash
-
-
-def _ev(email, org, **kw) -> EvaluatorSpec:
-    base = dict(
-        ministry=None,
-        profiles=frozenset(),
-        tracks=frozenset({"projets", "candidats"}),
-        senior=False,
-        capacity=5,
-        available=True,
-    )
-    base.update(kw)
-    return EvaluatorSpec(email=email, organisation=org, **base)
 
 
 def test_fixed_assignments_count_and_are_never_moved():

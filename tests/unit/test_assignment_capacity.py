@@ -5,20 +5,8 @@ from __future__ import annotations
 import random
 import time
 
-from models.assignment import DossierSpec, EvaluatorSpec, check_capacity, replace, solve
-
-
-def _ev(email, org, **kw) -> EvaluatorSpec:
-    base = dict(
-        ministry=None,
-        profiles=frozenset(),
-        tracks=frozenset({"projets", "candidats"}),
-        senior=False,
-        capacity=5,
-        available=True,
-    )
-    base.update(kw)
-    return EvaluatorSpec(email=email, organisation=org, **base)
+from models.assignment import DossierSpec, check_capacity, replace, solve
+from tests.unit.assignment_fakes import evaluator as _ev
 
 
 def test_capacity_names_short_track_family_and_seniors():
