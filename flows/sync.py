@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from connectors.ds import (
@@ -49,7 +50,7 @@ from flows.sync_pages import (
 from models.champs import RevisionDriftError
 from models.reconciliation import plan_reconciliation
 from models.sync_cursor import EPOCH, STREAMS, StreamState, initial_states
-from models.tables import SyncRun
+from models.tables import EvaluatorRow, SyncRun
 
 # What a task retry may fix. The DS client already retries 5xx, network errors and 429
 # with backoff; retrying those again here would only delay the report of an outage
@@ -78,6 +79,12 @@ class SyncParameters(BaseModel):
         title="Réconciliation",
         description="Re-scanner les numéros, états et étiquettes de tous les dossiers "
         "(les étiquettes ne modifient pas la date de mise à jour DS).",
+    )
+    assign_new: bool = Field(
+        default=True,
+        title="Affecter les nouveaux dossiers",
+        description="Quand la synchronisation apporte de nouveaux projets ou candidatures, "
+        "lancer assign-evaluators (si un vivier d'évaluateurs est importé).",
     )
 
 
@@ -353,13 +360,29 @@ def sync_dossiers(params: SyncParameters | None = None) -> State:
                 logger.warning("quarantined: %s", problem)
         summary = _summary(params, reports, time.perf_counter() - started)
         _finish_run(rt, run, summary)
+        tracks = _tracks_with_new_dossiers(rt, reports) if params.assign_new else []
     _publish_artifact(summary, reports)
+    if tracks:  # new dossiers wait for their evaluators: assign them now
+        from flows.assign import AssignParameters, assign_evaluators
+
+        summary["assign"] = assign_evaluators(AssignParameters(tracks=tracks))
     failed = [r for r in reports if r.error]
     if failed:
         message = "; ".join(f"{r.role} ({r.number}): {r.error}" for r in failed)
         return Failed(message=f"sync failed for {len(failed)} démarche(s): {message}",
                       data=summary)
     return Completed(message="sync done", data=summary)
+
+
+def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:
+    """Tracks whose démarche brought new dossiers, when there is a roster to assign from."""
+    with rt.sessions() as session:
+        roster = session.scalar(select(EvaluatorRow.email).where(EvaluatorRow.active.is_(True))
+                                .limit(1))
+    if roster is None:
+        return []
+    grown = {r.role for r in reports if r.counts.created and not r.error}
+    return [name for name, track in rt.config.tracks.items() if track.demarche in grown]
 
 
 def _summary(params: SyncParameters, reports: list[DemarcheReport], seconds: float) -> dict:

@@ -38,7 +38,7 @@ def assignments(store) -> list[Assignment]:
 def test_assignment_respects_every_rule_and_reruns_add_nothing(
     sandbox, store, roster, smtp_server
 ):
-    run_sync(full=True)
+    run_sync(full=True, assign_new=False)
     summary = assign_evaluators(AssignParameters())
     made = assignments(store)
     assert made and sum(t["assigned"] for t in summary["tracks"]) == len(made)
@@ -75,13 +75,24 @@ def test_new_dossiers_are_assigned_without_moving_the_others(sandbox, store, ros
                                                              smtp_server):
     from connectors.ds_sandbox import PROJETS
 
-    run_sync(full=True)
+    run_sync(full=True, assign_new=False)
     assign_evaluators(AssignParameters())
     before = {(a.dossier_number, a.evaluator_email) for a in assignments(store)}
     number = sandbox.state.add_dossier(PROJETS.number, seed=999).number
-    run_sync()
+    run_sync(assign_new=False)
     summary = assign_evaluators(AssignParameters(tracks=["projets"]))
     after = {(a.dossier_number, a.evaluator_email) for a in assignments(store)}
     assert before <= after
     assert {d for d, _ in after - before} == {number}
     assert summary["tracks"][0]["assigned"] == 3
+
+
+def test_a_sync_that_brings_new_dossiers_assigns_them(sandbox, store, roster, smtp_server):
+    from connectors.ds_sandbox import CANDIDATS
+
+    run_sync(full=True, assign_new=False)
+    assert assignments(store) == []
+    number = sandbox.state.add_dossier(CANDIDATS.number, seed=4242).number
+    _, summary = run_sync()
+    assert [t["track"] for t in summary["assign"]["tracks"]] == ["candidats"]
+    assert number in {a.dossier_number for a in assignments(store)}
