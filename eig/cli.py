@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -107,24 +107,39 @@ app.add_typer(roster_app, name="roster")
 @roster_app.command("import")
 def roster_import(
     file: Annotated[Path, typer.Argument(help="Fichier CSV ou YAML des évaluateurs.")],
+    from_ds: Annotated[str | None, typer.Option(
+        "--from-ds", metavar="DEMARCHE:GROUPE",
+        help="Ajouter aussi les instructeurs de ce groupe instructeur DS (ceux absents du "
+        "fichier prennent les valeurs par défaut ci-dessous).")] = None,
+    profils: Annotated[str, typer.Option(help="Profils par défaut (séparés par |).")]
+    = "produit",
+    parcours: Annotated[str, typer.Option(help="Parcours par défaut (séparés par |).")]
+    = "projets|candidats",
+    capacite: Annotated[int, typer.Option(help="Capacité mensuelle par défaut.")] = 3,
 ) -> None:
     """Importe le vivier d'évaluateurs : chaque ligne est validée, rien n'est importé à moitié."""
     from datetime import UTC, datetime
 
-    from connectors.roster_file import RosterFileError, load_roster
+    from connectors.ds import DSError
+    from connectors.roster_file import RosterFileError, read_roster_rows
     from connectors.store.engine import make_engine, make_sessionmaker
     from connectors.store.roster import replace_roster
     from eig.config import load_config
     from eig.settings import Settings
-    from models.roster import RosterValidationError
+    from models.roster import RosterValidationError, parse_roster
 
     settings = Settings()
     config = load_config(settings.config)
     try:
-        evaluators = load_roster(file, allowed_profiles=config.roster.profiles,
-                                 allowed_tracks=list(config.tracks))
-    except (RosterValidationError, RosterFileError) as error:
-        typer.echo(str(error), err=True)
+        rows = read_roster_rows(file)
+        if from_ds:
+            rows += _groupe_rows(settings, from_ds, rows, profils.split("|"),
+                                 parcours.split("|"), capacite)
+        evaluators = parse_roster(rows, allowed_profiles=config.roster.profiles,
+                                  allowed_tracks=list(config.tracks))
+    except (RosterValidationError, RosterFileError, ValueError, DSError) as error:
+        typer.echo(f"{file}: {error}" if isinstance(error, RosterValidationError) else str(error),
+                   err=True)
         raise typer.Exit(1) from None
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine).begin() as session:
@@ -132,6 +147,27 @@ def roster_import(
     engine.dispose()
     typer.echo(f"{len(evaluators)} évaluateurs importés : {counts['added']} nouveaux, "
                f"{counts['updated']} mis à jour, {counts['retired']} retirés du vivier.")
+
+
+def _groupe_rows(
+    settings: Any, spec: str, rows: list[tuple[int, dict[str, Any]]], profiles: list[str],
+    tracks: list[str], capacity: int,
+) -> list[tuple[int, dict[str, Any]]]:
+    """Roster rows for the instructeurs of DS groupe ``DEMARCHE:GROUPE`` not in the file."""
+    from connectors.ds import DSClient, groupe_instructeur_emails
+    from eig.settings import resolve_ds_token
+    from models.roster_from_ds import rows_for_groupe
+
+    try:
+        demarche, groupe = (int(part) for part in spec.split(":"))
+    except ValueError:
+        raise ValueError(f"--from-ds attend DEMARCHE:GROUPE (reçu {spec!r})") from None
+    with DSClient(settings.ds_api_url, resolve_ds_token(settings)) as client:
+        label, emails = groupe_instructeur_emails(client, demarche, groupe)
+    known = {str(row.get("courriel", "")).strip().lower() for _, row in rows}
+    first_line = max((line for line, _ in rows), default=1) + 1
+    return rows_for_groupe(emails, label, known, first_line, profiles=profiles, tracks=tracks,
+                           capacity=capacity)
 
 
 @app.command()

@@ -40,7 +40,7 @@ from ._exceptions import (
     DSServerError,
     DSUnauthorizedError,
 )
-from ._instructeurs import GroupeRef, Instructeur, find_instructeur
+from ._instructeurs import GroupeRef, Instructeur, find_instructeur, groupe_instructeur_emails
 from ._mutations import (
     DecisionResult,
     LabelResult,
@@ -142,6 +142,7 @@ __all__ = [
     "fetch_reconcile_page",
     "fetch_sync_page",
     "find_instructeur",
+    "groupe_instructeur_emails",
     "limiter_for_key",
     "limiter_for_token",
     "load_document",

@@ -92,3 +92,22 @@ def find_instructeur(client: GraphQLExecutor, demarche_number: int, email: str) 
     return Instructeur(
         id=found_id, email=email, demarche_number=demarche_number, groupes=tuple(groupes)
     )
+
+
+def groupe_instructeur_emails(
+    client: GraphQLExecutor, demarche_number: int, groupe_number: int
+) -> tuple[str, list[str]]:
+    """The label and the instructeurs' emails of one groupe instructeur of the démarche
+    (a roster may take its evaluators from there). `DSNotFoundError` when either is unknown.
+    """
+    variables = {"number": demarche_number}
+    demarche = client.execute("demarche_instructeurs", variables).get("demarche")
+    for groupe in (demarche or {}).get("groupeInstructeurs") or []:
+        if int(groupe["number"]) == groupe_number:
+            emails = sorted({str(p["email"]).strip().lower()
+                             for p in groupe.get("instructeurs") or []})
+            return str(groupe.get("label", "")), emails
+    context = describe_operation(load_document("demarche_instructeurs").operation_name, variables)
+    raise DSNotFoundError(
+        f"{context}: démarche {demarche_number} has no groupe instructeur n°{groupe_number}",
+        errors=[])
