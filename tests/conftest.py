@@ -3,3 +3,13 @@
 from eig.prefect_env import apply_defaults
 
 apply_defaults()
+
+# CI runs the property tests on a fixed sequence of examples (a failure is then
+# reproducible from the log); developers get fresh random examples on every run.
+import os  # noqa: E402
+
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
