@@ -79,17 +79,14 @@ def quarantine(
 ) -> None:
     """Liste les dossiers en quarantaine (non conformes au mapping), avec la raison."""
     from connectors.store import repository as repo
-    from connectors.store.engine import make_engine, make_sessionmaker
+    from connectors.store.engine import store_sessions
     from eig.settings import Settings
 
-    engine = make_engine(Settings().database_url)
-    with make_sessionmaker(engine)() as session:
-        entries = repo.open_quarantine(session)
+    with store_sessions(Settings().database_url) as sessions, sessions() as session:
         rows = [{"demarche": e.demarche_number, "dossier": e.dossier_number, "field": e.field,
                  "rule": e.rule, "reason": e.reason, "first_seen": e.first_seen_at.isoformat(),
                  "last_seen": e.last_seen_at.isoformat(), "times_seen": e.times_seen}
-                for e in entries]
-    engine.dispose()
+                for e in repo.open_quarantine(session)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -122,7 +119,7 @@ def roster_import(
 
     from connectors.ds import DSError
     from connectors.roster_file import RosterFileError, read_roster_rows
-    from connectors.store.engine import make_engine, make_sessionmaker
+    from connectors.store.engine import store_sessions
     from connectors.store.roster import replace_roster
     from eig.config import load_config
     from eig.settings import Settings
@@ -141,10 +138,8 @@ def roster_import(
         typer.echo(f"{file}: {error}" if isinstance(error, RosterValidationError) else str(error),
                    err=True)
         raise typer.Exit(1) from None
-    engine = make_engine(settings.database_url)
-    with make_sessionmaker(engine).begin() as session:
+    with store_sessions(settings.database_url) as sessions, sessions.begin() as session:
         counts = replace_roster(session, evaluators, datetime.now(UTC))
-    engine.dispose()
     typer.echo(f"{len(evaluators)} évaluateurs importés : {counts['added']} nouveaux, "
                f"{counts['updated']} mis à jour, {counts['retired']} retirés du vivier.")
 
@@ -211,13 +206,11 @@ def effects(
     from datetime import UTC, datetime
 
     from connectors.store import outbox
-    from connectors.store.engine import make_engine, make_sessionmaker
+    from connectors.store.engine import store_sessions
     from eig.settings import Settings
     from models.outbox import Status
 
-    engine = make_engine(Settings().database_url)
-    sessions = make_sessionmaker(engine)
-    try:
+    with store_sessions(Settings().database_url) as sessions:
         if retry:
             with sessions.begin() as session:
                 count = outbox.retry_effect(session, None if retry == "all" else retry,
@@ -234,8 +227,6 @@ def effects(
                      "attempts": e.attempts, "last_error": e.last_error,
                      "updated_at": e.updated_at.isoformat()}
                     for e in outbox.list_effects(session, statuses or None)]
-    finally:
-        engine.dispose()
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

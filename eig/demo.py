@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sandbox
-from connectors.store.engine import make_sessionmaker
+from connectors.store.engine import store_sessions
 from eig.config import load_config
 from eig.settings import PROJECT_ROOT, Settings
 
@@ -105,7 +105,6 @@ def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]
     from connectors.mail import running_smtp_server
     from connectors.store import outbox
     from flows.effects import DeliverParameters, deliver_effects
-    from flows.runtime import open_store
     from models.outbox import Kind, ds_key, mail_key
 
     maildir = PROJECT_ROOT / "var" / "demo-maildir"
@@ -113,8 +112,8 @@ def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]
     with running_smtp_server(maildir) as smtp:
         os.environ.update({"EIG_SMTP_URL": smtp.url, "EIG_MAILDIR": str(maildir)})
         echo(f"\n== 6. Effets : écrits d'abord dans la file, délivrés une fois (SMTP {smtp.url})")
-        engine = open_store(os.environ["EIG_DATABASE_URL"])
-        with make_sessionmaker(engine).begin() as session:
+        with store_sessions(os.environ["EIG_DATABASE_URL"]) as sessions, \
+                sessions.begin() as session:
             now = datetime.now(UTC)
             for key, kind, action, payload in (
                 (ds_key("label", number, "a-discuter"), Kind.DS, "label_add",
@@ -129,7 +128,6 @@ def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]
                   "html": f"<p>Bonjour,</p><p>le dossier n°{number} vous est confié.</p>"}),
             ):
                 outbox.record_effect(session, key, kind, action, payload, now)
-        engine.dispose()
         first = deliver_effects(DeliverParameters())
         second = deliver_effects(DeliverParameters())
         echo(f"Premier passage : {first['delivered']} délivrés ; second passage : "
@@ -150,17 +148,14 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
     from connectors.store.roster import replace_roster
     from eig.demo_roster import write_demo_roster
     from flows.assign import AssignParameters, assign_evaluators
-    from flows.runtime import open_store
 
     config = load_config(Settings().config)
     path = write_demo_roster(PROJECT_ROOT / "var" / "demo-evaluateurs.csv", 150, seed=11,
                              capacity=8)
     evaluators = load_roster(path, allowed_profiles=config.roster.profiles,
                              allowed_tracks=list(config.tracks))
-    engine = open_store(os.environ["EIG_DATABASE_URL"])
-    with make_sessionmaker(engine).begin() as session:
+    with store_sessions(os.environ["EIG_DATABASE_URL"]) as sessions, sessions.begin() as session:
         replace_roster(session, evaluators, datetime.now(UTC))
-    engine.dispose()
     echo(f"\n== 8. Affectation : {len(evaluators)} évaluateurs importés ({path.name}), "
          "trois par dossier en attente")
     with running_smtp_server(Path(os.environ["EIG_MAILDIR"])) as smtp:

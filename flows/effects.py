@@ -21,6 +21,7 @@ from connectors.store import outbox
 from flows.effect_executors import Executors, build_executors
 from flows.runtime import Runtime, open_runtime
 from models.outbox import Kind, Status, after_failure
+from models.tables import Effect
 
 BATCH = 50
 
@@ -52,8 +53,6 @@ class DeliveryReport:
 @task(name="deliver-batch", cache_policy=NO_CACHE)
 def deliver_batch(rt: Runtime, executors: Executors, effect_ids: list[int]) -> DeliveryReport:
     """Deliver some effects; each outcome is committed right after its effect."""
-    from models.tables import Effect
-
     report = DeliveryReport()
     for effect_id in effect_ids:
         with rt.sessions() as session:

@@ -49,7 +49,7 @@ from flows.sync_pages import (
 )
 from models.champs import RevisionDriftError
 from models.reconciliation import plan_reconciliation
-from models.sync_cursor import EPOCH, STREAMS, StreamState, initial_states
+from models.sync_cursor import STREAMS, StreamState, initial_states
 from models.tables import EvaluatorRow, SyncRun
 
 # What a task retry may fix. The DS client already retries 5xx, network errors and 429
@@ -224,8 +224,7 @@ def reset_cursors(rt: Runtime, role: DemarcheRole) -> None:
     demarche = rt.config.demarches[role]
     now = rt.clock()
     with rt.sessions.begin() as session:
-        save_positions(session, demarche.number,
-                       [StreamState(stream, EPOCH, None) for stream in STREAMS], now)
+        save_positions(session, demarche.number, initial_states({}, full=True), now)
 
 
 @task(name="retry-quarantine", cache_policy=NO_CACHE)

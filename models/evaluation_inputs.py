@@ -7,15 +7,13 @@ from datetime import date
 from typing import Any
 
 from models.assignment import DossierSpec, EvaluatorSpec
-from models.roster import DateRange, normalise_key
+from models.assignment.eligibility import norm  # the roster's comparison key
+from models.roster import DateRange
 
 OPEN_STATUSES = ("proposed", "accepted", "started")  # count toward the evaluator's load
 COUNTED_STATUSES = (*OPEN_STATUSES, "submitted")  # count toward the dossier's k
 
 
-def norm(text: str | None) -> str | None:
-    """Organisations and ministries compare as the roster does (accents, case, punctuation)."""
-    return normalise_key(text) if text else None
 
 
 def dossier_spec(

@@ -149,13 +149,10 @@ def refuse(
     client_mutation_id: str | None = None,
 ) -> DecisionResult:
     """en_instruction → refuse. DS requires a motivation (the usager reads it)."""
-    variables = _decision_variables(
-        dossier_id, instructeur_id, disable_notification, client_mutation_id
+    return _motivated_decision(
+        client, "refuse", "dossier_refuser", "dossierRefuser", dossier_id, instructeur_id,
+        motivation, justificatif, disable_notification, client_mutation_id,
     )
-    _put(
-        variables, motivation=_required_motivation("refuse", motivation), justificatif=justificatif
-    )
-    return _decision(client, "dossier_refuser", "dossierRefuser", "dateTraitement", variables)
 
 
 def classer_sans_suite(
@@ -169,21 +166,24 @@ def classer_sans_suite(
     client_mutation_id: str | None = None,
 ) -> DecisionResult:
     """en_instruction → sans_suite. DS requires a motivation."""
+    return _motivated_decision(
+        client, "classer_sans_suite", "dossier_classer_sans_suite", "dossierClasserSansSuite",
+        dossier_id, instructeur_id, motivation, justificatif, disable_notification,
+        client_mutation_id,
+    )
+
+
+def _motivated_decision(
+    client: GraphQLExecutor, operation: str, document: str, field: str, dossier_id: str,
+    instructeur_id: str, motivation: str, justificatif: str | None,
+    disable_notification: bool, client_mutation_id: str | None,
+) -> DecisionResult:
     variables = _decision_variables(
         dossier_id, instructeur_id, disable_notification, client_mutation_id
     )
-    _put(
-        variables,
-        motivation=_required_motivation("classer_sans_suite", motivation),
-        justificatif=justificatif,
-    )
-    return _decision(
-        client,
-        "dossier_classer_sans_suite",
-        "dossierClasserSansSuite",
-        "dateTraitement",
-        variables,
-    )
+    _put(variables, motivation=_required_motivation(operation, motivation),
+         justificatif=justificatif)
+    return _decision(client, document, field, "dateTraitement", variables)
 
 
 def send_message(

@@ -20,14 +20,14 @@ from models.assignment.specs import (
     EvaluatorSpec,
     Weights,
 )
+from models.roster import normalise_key
 
 
 def norm(value: str | None) -> str | None:
-    """Lower-case, stripped, None for blank: organisations are compared as names."""
+    """The roster's comparison key (accents, case, punctuation ignored); None for blank."""
     if value is None:
         return None
-    value = value.strip().casefold()
-    return value or None
+    return normalise_key(value) or None
 
 
 @dataclass(frozen=True)
