@@ -14,6 +14,11 @@ Mutations (mutations.py) follow DS's rules: instructeurs INSTRUCTEUR (default gr
 every démarche) and AUTRE_INSTRUCTEUR (another groupe only), labels LABEL_NAMES, uploads
 through ``createDirectUpload`` + ``PUT /_sandbox/uploads/<key>``. ``sandbox.mutations``
 (and ``GET /_sandbox/mutations``) records each one with its outcome.
+
+The prefill API (prefill.py) creates brouillons invisible to GraphQL until the usager
+submits them: ``state.prefilled_dossiers()``, ``state.prefilled_by_url(link)`` and
+``state.submit_prefilled(number, {"commentaire": ...})`` play the usager. ``Dossier.pdf``
+(pdf.py) points at a PDF URL valid one hour by the state's clock.
 """
 
 from connectors.ds_sandbox.demarches import (
@@ -40,11 +45,14 @@ from connectors.ds_sandbox.faults import (
 from connectors.ds_sandbox.generator import generate, split
 from connectors.ds_sandbox.mutations import READ_ONLY_MESSAGE, MutationEntry, MutationLog
 from connectors.ds_sandbox.paging import MAX_PAGE_SIZE
+from connectors.ds_sandbox.pdf import URL_LIFETIME_SECONDS, render_pdf
+from connectors.ds_sandbox.prefill import prefill_url
 from connectors.ds_sandbox.runner import running_sandbox, serve
 from connectors.ds_sandbox.sandbox import DEFAULT_TOKEN, Reply, Sandbox, TokenAccess
 from connectors.ds_sandbox.server import create_app
 from connectors.ds_sandbox.state import (
     DossierRecord,
+    PrefilledRecord,
     SandboxState,
     UnknownDemarche,
     UnknownDossier,
@@ -65,6 +73,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "PROJETS",
     "READ_ONLY_MESSAGE",
+    "URL_LIFETIME_SECONDS",
     "DemarcheSpec",
     "Descriptor",
     "DossierRecord",
@@ -74,6 +83,7 @@ __all__ = [
     "Instructeur",
     "MutationEntry",
     "MutationLog",
+    "PrefilledRecord",
     "Reply",
     "Sandbox",
     "SandboxState",
@@ -83,6 +93,8 @@ __all__ = [
     "create_app",
     "generate",
     "md5_base64",
+    "prefill_url",
+    "render_pdf",
     "running_sandbox",
     "serve",
     "split",

@@ -203,8 +203,9 @@ class PayloadBuilder:
         if blob is None:
             return None
         return {"filename": blob.filename, "contentType": blob.content_type,
-                "byteSizeBigInt": str(blob.byte_size), "checksum": blob.checksum,
-                "createdAt": self.time(blob.created_at), "url": blob.url}
+                "byteSizeBigInt": str(blob.byte_size), "byteSize": blob.byte_size,
+                "checksum": blob.checksum, "createdAt": self.time(blob.created_at),
+                "url": blob.url, "virusScanResult": "safe"}
 
     def message(self, message: MessageRecord) -> dict[str, Any]:
         attachment = self.file(message.attachment)
@@ -261,6 +262,8 @@ class PayloadBuilder:
                revision: Revision) -> dict[str, Any]:
         content = content_of(demarche.spec.key, record.seed, record.date_depot, record.ref,
                              record.ref_track)
+        # a prefilled dossier holds only what was prefilled and submitted
+        generated = {} if record.prefilled else content.values
         overrides = record.overrides or {}
         depot = self.time(record.date_depot)
         assert depot is not None
@@ -272,7 +275,7 @@ class PayloadBuilder:
                     value, stamp = overrides[descriptor.id]
                     updated = self.time(stamp) or depot
                 else:
-                    value, updated = content.values.get(descriptor.key), depot
+                    value, updated = generated.get(descriptor.key), depot
                 built.append(champ_payload(descriptor, value, descriptor.id, updated,
                                            f"{record.number}-{descriptor.n}-"))
             return built
@@ -286,7 +289,7 @@ class PayloadBuilder:
             "number": record.number,
             "state": record.state,
             "archived": record.archived,
-            "prefilled": False,
+            "prefilled": record.prefilled,
             "motivation": record.motivation,
             "motivationAttachment": self.file(record.justificatif),
             "dateDepot": depot,
@@ -297,7 +300,8 @@ class PayloadBuilder:
                 record.champs_at if record.annotations_at is None else record.annotations_at),
             "datePassageEnInstruction": self.time(record.en_instruction_at),
             "dateTraitement": self.time(record.traite_at),
-            "usager": {"id": typed_id("User", record.seed), "email": content.usager_email},
+            "usager": {"id": typed_id("User", record.seed),
+                       "email": record.usager_email or content.usager_email},
             "demandeur": demandeur,
             "groupeInstructeur": self.groupe(demarche.groupe_of(record)),
             "messages": [self.message(m) for m in record.messages],

@@ -102,8 +102,13 @@ class Sandbox:
     401. Default: only DEFAULT_TOKEN.
 
     ``mutations`` logs every mutation executed (name, dossier, input, outcome);
-    ``base_url`` is where direct upload URLs point (the HTTP server sets it to the URL
-    it is reached at).
+    ``base_url`` is where direct upload, PDF and prefill URLs point (the HTTP server sets
+    it to the URL it is reached at).
+
+    The prefill API (prefill.py) has its own per-IP limit, ``prefill_requests_per_window``
+    per ``prefill_window_seconds``, and its own ``prefill_stats``. ``pdf_available=False``
+    makes ``Dossier.pdf`` null; ``pdf_checksums=True`` makes it announce the real size
+    and MD5 (DS announces 0 and "": see pdf.py).
     """
 
     def __init__(
@@ -117,6 +122,10 @@ class Sandbox:
         microsecond_timestamps: bool = False,
         payload_cache_size: int = 5_000,
         engine: Engine = "fast",
+        prefill_requests_per_window: int = 15,
+        prefill_window_seconds: float = 15.0,
+        pdf_available: bool = True,
+        pdf_checksums: bool = False,
     ) -> None:
         self.state = state if state is not None else SandboxState()
         if tokens is None:
@@ -124,6 +133,11 @@ class Sandbox:
         self.tokens: dict[str, TokenAccess] = (
             dict(tokens) if isinstance(tokens, Mapping) else dict.fromkeys(tokens, "ok"))
         self.limiter = FixedWindowRateLimiter(requests_per_window, window_seconds, rate_clock)
+        self.prefill_limiter = FixedWindowRateLimiter(
+            prefill_requests_per_window, prefill_window_seconds, rate_clock)
+        self.prefill_stats = RequestLog()
+        self.pdf_available = pdf_available
+        self.pdf_checksums = pdf_checksums
         self.faults = FaultQueue()
         self.stats = RequestLog()
         self.mutations = MutationLog()
@@ -172,7 +186,8 @@ class Sandbox:
             return 200, {"errors": [e.formatted for e in prepared.errors]}, None
         assert prepared.document is not None
         context = ResolveContext(self.state, self.payloads, write_access, self.mutations,
-                                 token, operation_name, base_url or self.base_url)
+                                 token, operation_name, base_url or self.base_url,
+                                 self.pdf_available, self.pdf_checksums)
         execute = execute_fast if self.engine == "fast" else execute_sync
         operation = get_operation_ast(prepared.document, operation_name)
         if operation is not None and operation.operation == OperationType.MUTATION:

@@ -25,6 +25,7 @@ from connectors.ds_sandbox.paging import (
 )
 from connectors.ds_sandbox.paging import page_size as capped
 from connectors.ds_sandbox.payloads import PayloadBuilder
+from connectors.ds_sandbox.pdf import pdf_file
 from connectors.ds_sandbox.state import SandboxState
 from connectors.ds_sandbox.timeutil import parse_iso
 
@@ -40,7 +41,9 @@ class ResolveContext:
     mutations: MutationLog | None = None
     token: str | None = None
     operation: str | None = None
-    base_url: str = DEFAULT_BASE_URL  # of the sandbox, for direct upload URLs
+    base_url: str = DEFAULT_BASE_URL  # of the sandbox, for direct upload and PDF URLs
+    pdf_available: bool = True  # False: Dossier.pdf is null (clients fall back)
+    pdf_checksums: bool = False  # True: Dossier.pdf announces the real size and MD5
 
 
 def _context(info: GraphQLResolveInfo) -> ResolveContext:
@@ -165,6 +168,14 @@ def _deletion_stream(demarche: dict[str, Any], info: GraphQLResolveInfo, first: 
     return _connection(page, stream, nodes)
 
 
+def resolve_pdf(dossier: dict[str, Any], info: GraphQLResolveInfo) -> dict[str, Any] | None:
+    """Built only when asked for (the sync does not ask): a fresh one-hour URL each time."""
+    ctx = _context(info)
+    if not ctx.pdf_available:
+        return None
+    return pdf_file(ctx.state, dossier["number"], ctx.base_url, checksums=ctx.pdf_checksums)
+
+
 def resolve_groupes(demarche: dict[str, Any], _info: GraphQLResolveInfo,
                     closed: bool | None = None) -> list[dict[str, Any]]:
     groupes: list[dict[str, Any]] = demarche["groupeInstructeurs"]
@@ -208,6 +219,7 @@ def executable_schema() -> GraphQLSchema:
         ("Dossier", "champs"): _champs_by_id("champs"),
         ("Dossier", "annotations"): _champs_by_id("annotations"),
         ("Dossier", "messages"): _champs_by_id("messages"),
+        ("Dossier", "pdf"): resolve_pdf,
         **{("Mutation", name): resolver for name, resolver in RESOLVERS.items()},
     }
     for (type_name, field_name), resolver in fields.items():

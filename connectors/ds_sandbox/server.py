@@ -3,6 +3,12 @@
 Admin endpoints (no auth: the sandbox is local) let a benchmark or a demo in another
 process inject faults, read request counts and the mutation log, and change dossiers.
 ``PUT /_sandbox/uploads/<key>`` is the storage behind ``createDirectUpload``.
+
+DS's other routes: the prefill API (``POST /api/public/v1/demarches/<n>/dossiers``, see
+prefill.py) with the page its links open (``GET /commencer/<path>``), and the dossier
+PDFs (``GET /api/v2/dossiers/pdf/<signed id>``, see pdf.py). ``GET /_sandbox/prefilled``
+lists the prefilled dossiers not submitted yet; ``POST /_sandbox/prefilled/<n>/submit``
+(``{"values": {...}, "email": ...}``) submits one as its usager would.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from connectors.ds_sandbox import pdf, prefill
 from connectors.ds_sandbox.faults import Fault
 from connectors.ds_sandbox.sandbox import Reply, Sandbox
 from connectors.ds_sandbox.state import UnknownDossier
@@ -136,6 +143,53 @@ def create_app(sandbox: Sandbox) -> Starlette:
             return JSONResponse({"error": str(error)}, 400)
         return JSONResponse({"number": number, "action": action, "stamp_us": stamp})
 
+    def seen_at(request: Request) -> None:
+        # where the URLs the sandbox answers point: this server, as the client reached it
+        base_url = str(request.base_url).rstrip("/")
+        if sandbox.base_url != base_url:
+            sandbox.base_url = base_url
+
+    async def prefill_dossier(request: Request) -> Response:
+        seen_at(request)
+        body = await request.body()
+        client_ip = request.client.host if request.client else "unknown"
+        reply = await run_in_threadpool(
+            prefill.handle_prefill, sandbox, request.path_params["number"],
+            request.headers.get("content-type"), body, client_ip)
+        return to_response(reply)
+
+    async def commencer(request: Request) -> Response:
+        seen_at(request)
+        return to_response(prefill.commencer_page(
+            sandbox, request.path_params["path"], request.query_params.get("prefill_token")))
+
+    async def dossier_pdf(request: Request) -> Response:
+        status, content, number = await run_in_threadpool(
+            pdf.serve, sandbox.state, request.path_params["signed"])
+        if status != 200:
+            return Response(b"", status)
+        disposition = f'inline; filename="dossier-{number}.pdf"'
+        return Response(content, 200, {"Content-Disposition": disposition}, "application/pdf")
+
+    async def prefilled(request: Request) -> Response:
+        demarche = request.query_params.get("demarche")
+        records = sandbox.state.prefilled_dossiers(int(demarche) if demarche else None)
+        return JSONResponse({"prefilled": [prefill.prefilled_json(sandbox, r) for r in records]})
+
+    async def submit_prefilled(request: Request) -> Response:
+        raw = await request.body()
+        payload: dict[str, Any] = json.loads(raw) if raw else {}
+        number = request.path_params["number"]
+        try:
+            record = sandbox.state.submit_prefilled(number, payload.get("values"),
+                                                    email=payload.get("email"))
+        except UnknownDossier:
+            return JSONResponse({"error": f"no prefilled dossier {number}"}, 404)
+        except ValueError as error:
+            return JSONResponse({"error": str(error)}, 400)
+        return JSONResponse({"number": number, "state": record.state,
+                             "stamp_us": record.updated_at})
+
     async def health(_request: Request) -> Response:
         return JSONResponse({"ok": True, "dossiers": sandbox.state.counts()})
 
@@ -148,4 +202,10 @@ def create_app(sandbox: Sandbox) -> Starlette:
         Route("/_sandbox/mutations", mutations, methods=["GET", "DELETE"]),
         Route("/_sandbox/uploads/{key}", uploads, methods=["PUT", "GET"]),
         Route("/_sandbox/dossiers/{number:int}/{action}", dossier_action, methods=["POST"]),
+        Route("/_sandbox/prefilled", prefilled, methods=["GET"]),
+        Route("/_sandbox/prefilled/{number:int}/submit", submit_prefilled, methods=["POST"]),
+        Route("/api/public/v1/demarches/{number:int}/dossiers", prefill_dossier,
+              methods=["POST"]),
+        Route("/commencer/{path}", commencer, methods=["GET"]),
+        Route(pdf.PDF_PATH + "{signed}", dossier_pdf, methods=["GET"]),
     ])

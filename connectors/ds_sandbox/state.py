@@ -1,4 +1,5 @@
-"""Thread-safe in-memory DS state: démarches, revisions, dossiers, trash, tombstones.
+"""Thread-safe in-memory DS state: démarches, revisions, dossiers, trash, tombstones,
+and the prefilled brouillons (invisible to GraphQL until submitted).
 
 Per dossier only compact data is kept (number, seed, state, dates, overrides); the
 champs are built on demand from the seed (see payloads.py). Every write that DS
@@ -8,12 +9,14 @@ so ``(updated_at, number)`` orders deterministically. Labels do not bump it (as 
 
 from __future__ import annotations
 
+import secrets
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from connectors.ds_sandbox.demarches import (
     AUTRE_INSTRUCTEUR,
@@ -76,6 +79,24 @@ class DossierRecord:
     justificatif: str | None = None  # the blob key of the decision's justificatif
     messages: tuple[MessageRecord, ...] = ()
     groupe: int | None = None  # groupe instructeur number; None: the démarche's default
+    prefilled: bool = False  # created through the prefill API: champs only from overrides
+    usager_email: str | None = None  # who submitted it (else the seed's usager)
+
+
+@dataclass(slots=True)
+class PrefilledRecord:
+    """A dossier created through the prefill API and not submitted yet: a brouillon,
+    invisible to every GraphQL query. ``values``: descriptor id → coerced value;
+    ``ignored_keys``: the request's keys that gave no value (unknown champ, value not
+    fitting the champ's type), kept for inspection."""
+
+    number: int
+    demarche: int
+    token: str  # the prefill_token of the usager's link
+    values: dict[str, Any]
+    ignored_keys: tuple[str, ...]
+    created_at: int
+    submitted_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +211,8 @@ class SandboxState:
         self.demarches: dict[int, DemarcheRecord] = {}
         self.dossiers: dict[int, DossierRecord] = {}
         self.deleted: dict[int, Tombstone] = {}
+        self.prefills: dict[int, PrefilledRecord] = {}  # brouillons of the prefill API
+        self._prefill_tokens: dict[str, int] = {}
         self.blobs = BlobStore()  # direct uploads (justificatifs, attachments)
         self.generation_seed = 0
         self._last_stamp = 0
@@ -296,7 +319,7 @@ class SandboxState:
             record_demarche = self.demarche(demarche)
             if number is None:
                 number = self.allocate_number()
-            elif number in self.dossiers or number in self.deleted:
+            elif number in self.dossiers or number in self.deleted or number in self.prefills:
                 raise ValueError(f"dossier {number} already exists")
             self._next_number = max(self._next_number, number + 1)
             updated = self.stamp() if updated_at is None else _us(updated_at)
@@ -494,6 +517,67 @@ class SandboxState:
             insort(demarche.tombstones, (tombstone.deleted_at, number))
             return tombstone.deleted_at
 
+    # -- prefilled dossiers (brouillons) ------------------------------------------------
+
+    def add_prefilled(self, demarche: int, values: Mapping[str, Any],
+                      ignored_keys: Iterable[str] = ()) -> PrefilledRecord:
+        """A prefilled brouillon (``values``: descriptor id → value, already coerced)."""
+        with self.lock:
+            self.demarche(demarche)
+            token = secrets.token_urlsafe(18)
+            record = PrefilledRecord(self.allocate_number(), demarche, token, dict(values),
+                                     tuple(ignored_keys), self.stamp())
+            self.prefills[record.number] = record
+            self._prefill_tokens[token] = record.number
+            return record
+
+    def prefilled_dossiers(self, demarche_number: int | None = None, *,
+                           pending_only: bool = True) -> list[PrefilledRecord]:
+        """Prefilled dossiers by number; without ``pending_only``, submitted ones too."""
+        with self.lock:
+            return [record for number, record in sorted(self.prefills.items())
+                    if (demarche_number is None or record.demarche == demarche_number)
+                    and not (pending_only and record.submitted_at is not None)]
+
+    def prefilled_by_url(self, url_or_token: str) -> PrefilledRecord:
+        """The prefilled dossier of a ``dossier_url`` (its ``prefill_token``) or a token."""
+        tokens = parse_qs(urlsplit(url_or_token).query).get("prefill_token")
+        token = tokens[0] if tokens else url_or_token
+        with self.lock:
+            number = self._prefill_tokens.get(token)
+            if number is None:
+                raise UnknownDossier(f"no prefilled dossier for {url_or_token!r}")
+            return self.prefills[number]
+
+    def submit_prefilled(self, number: int, values: Mapping[str, Any] | None = None, *,
+                         email: str | None = None) -> DossierRecord:
+        """The usager completes and submits a prefilled dossier: ``values`` (champ key of
+        config/eig.yaml such as ``commentaire``, or descriptor id → value) are merged into
+        the prefilled ones; the dossier goes en_construction, deposited now, with a fresh
+        ``updated_at``: from now on every query sees it."""
+        with self.lock:
+            prefilled = self.prefills.get(number)
+            if prefilled is None:
+                raise UnknownDossier(number)
+            if prefilled.submitted_at is not None:
+                raise ValueError(f"prefilled dossier {number} was already submitted")
+            demarche = self.demarche(prefilled.demarche)
+            merged = dict(prefilled.values)
+            for key, value in (values or {}).items():
+                merged[_champ_id(demarche, key)] = value
+            stamp = self.stamp()
+            record = DossierRecord(
+                number=number, demarche=prefilled.demarche, seed=number,
+                state="en_construction", date_depot=stamp, updated_at=stamp, champs_at=stamp,
+                overrides={key: (value, stamp) for key, value in merged.items()},
+                prefilled=True, usager_email=email,
+            )
+            prefilled.submitted_at = stamp
+            self.dossiers[number] = record
+            insort(demarche.by_updated, (stamp, number))
+            insort(demarche.by_depot, (stamp, number))
+            return record
+
     def numbers(self, demarche: int) -> list[int]:
         """Visible dossier numbers of a démarche, by deposit date."""
         with self.lock:
@@ -510,6 +594,14 @@ def _us(value: datetime | int) -> int:
 
 def _us_or_none(value: datetime | int | None) -> int | None:
     return None if value is None else _us(value)
+
+
+def _champ_id(demarche: DemarcheRecord, key: str) -> str:
+    """The descriptor id of a champ of the active revision, by id or by config key."""
+    for descriptor in demarche.active_revision.champs:
+        if key in (descriptor.id, descriptor.key):
+            return descriptor.id
+    raise ValueError(f"démarche {demarche.number} has no champ {key!r}")
 
 
 def _without(descriptors: tuple[Descriptor, ...], descriptor_id: str) -> tuple[Descriptor, ...]:
