@@ -9,6 +9,10 @@ and the mutations (with the reads that make their delivery idempotent).
         me.check_can_instruct(snapshot)
         if snapshot.state == "en_instruction":
             accept(ds, snapshot.id, me.id, motivation="Projet retenu")
+        pdf = fetch_dossier_pdf(ds, 4567)  # None: DS offers none; DSFileError: ask again
+
+    with PrefillClient(prefill_base_url(api_url)) as prefill:  # no token, 15 per 15 s per IP
+        link = prefill.create(103, {"Q2hhbXAtMzAwMQ==": 4567}).url
 """
 
 from ._annotations import (
@@ -22,10 +26,12 @@ from ._annotations import (
 )
 from ._client import DSClient
 from ._documents import Document, build_document, document_names, load_document
+from ._dossier_pdf import DossierPdf, fetch_dossier_pdf
 from ._error_mapping import describe_operation, payload_error, raise_for_status
 from ._exceptions import (
     DSAuthenticationError,
     DSError,
+    DSFileError,
     DSForbiddenError,
     DSGraphQLError,
     DSHTTPError,
@@ -65,6 +71,13 @@ from ._pages import (
     fetch_reconcile_page,
     fetch_sync_page,
 )
+from ._prefill import (
+    PREFILL_REQUESTS_PER_WINDOW,
+    PREFILL_WINDOW_SECONDS,
+    PrefillClient,
+    PrefilledDossier,
+    prefill_base_url,
+)
 from ._rate_limit import (
     DS_REQUESTS_PER_MINUTE,
     Clock,
@@ -89,6 +102,8 @@ __all__ = [
     "DS_MAX_PAGE_SIZE",
     "DS_REQUESTS_PER_MINUTE",
     "NOT_IDEMPOTENT",
+    "PREFILL_REQUESTS_PER_WINDOW",
+    "PREFILL_WINDOW_SECONDS",
     "AnnotationKind",
     "AnnotationValue",
     "AnnotationsResult",
@@ -96,6 +111,7 @@ __all__ = [
     "DSAuthenticationError",
     "DSClient",
     "DSError",
+    "DSFileError",
     "DSForbiddenError",
     "DSGraphQLError",
     "DSHTTPError",
@@ -112,6 +128,7 @@ __all__ = [
     "DSUnauthorizedError",
     "DecisionResult",
     "Document",
+    "DossierPdf",
     "DossierSnapshot",
     "FailedAnnotation",
     "GraphQLExecutor",
@@ -119,6 +136,8 @@ __all__ = [
     "Instructeur",
     "LabelResult",
     "MessageResult",
+    "PrefillClient",
+    "PrefilledDossier",
     "RateLimiter",
     "ReconcilePage",
     "Sleep",
@@ -138,6 +157,7 @@ __all__ = [
     "document_names",
     "dossier_number_of",
     "fetch_dossier",
+    "fetch_dossier_pdf",
     "fetch_dossier_snapshot",
     "fetch_reconcile_page",
     "fetch_sync_page",
@@ -150,6 +170,7 @@ __all__ = [
     "modify_annotations",
     "parse_dossier_snapshot",
     "pass_en_instruction",
+    "prefill_base_url",
     "payload_error",
     "raise_for_status",
     "refuse",

@@ -17,8 +17,9 @@ one) and tells the operator what to do next. No message ever contains the token.
     │   ├── DSQueryTimeoutError       timeout (carries the partial data)
     │   └── DSInternalError           internal_server_error
     ├── DSPayloadError            a mutation answered `errors[].message` and a null result
-    └── DSInstructeurError        the configured account cannot act on a dossier (no mutation
-                                  was sent)
+    ├── DSInstructeurError        the configured account cannot act on a dossier (no mutation
+    │                             was sent)
+    └── DSFileError               a file DS pointed at (dossier PDF) could not be downloaded
 """
 
 from __future__ import annotations
@@ -173,6 +174,20 @@ class DSInstructeurError(DSError):
     What to do: add the account in DS > démarche > groupes instructeurs (to the dossier's
     groupe), or configure an account that is.
     """
+
+
+class DSFileError(DSError):
+    """A file DS gave the URL of (the dossier's PDF) could not be downloaded, or its bytes
+    do not match what DS announced (size, checksum, not a PDF).
+
+    File URLs are signed and expire after one hour: a URL kept longer answers 401/403.
+    What to do: ask for the dossier again (a fresh URL) and download at once; meanwhile,
+    render the PDF yourself. `status_code` is the HTTP status when there was one.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 def first_error_code(errors: list[dict[str, Any]]) -> str | None:

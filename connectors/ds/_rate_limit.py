@@ -102,6 +102,12 @@ class RateLimiterRegistry:
 _REGISTRY = RateLimiterRegistry()
 
 
+def reset_limiters() -> None:
+    """Forget every budget (tests: each test's sandbox is a new DS with a fresh window)."""
+    with _REGISTRY._lock:
+        _REGISTRY._limiters.clear()
+
+
 def limiter_for_token(token: str, requests_per_minute: int = DS_REQUESTS_PER_MINUTE) -> RateLimiter:
     """The process-wide limiter of `token` (keyed by a hash: the token is never stored)."""
     key = "token:" + hashlib.sha256(token.encode()).hexdigest()
