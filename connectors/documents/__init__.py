@@ -1,0 +1,43 @@
+"""Documents: French emails and printable documents from ``templates/``, PDF, iCalendar.
+
+    email = render_email("eval_request", context)        # RenderedEmail(subject, text, html)
+    pdf = render_dossier_pdf({"dossier": ..., "generated_at": now})
+    ics = task_calendar(uid=..., summary=..., description=..., due=due, url=link, now=now)
+
+Contexts are plain data (see ``templates/README.md``); a missing key raises, and every
+value from a dossier or a person is escaped in HTML.
+"""
+
+from .french import date_fr, datetime_fr, nombre_fr, pluriel
+from .ical import PRODID, task_calendar
+from .pdf import html_to_pdf, offline_fetcher, render_dossier_pdf
+from .templates import (
+    TEMPLATES_DIR,
+    RenderedEmail,
+    TemplateNotFoundError,
+    document_template_names,
+    email_template_names,
+    environment,
+    render_document,
+    render_email,
+)
+
+__all__ = [
+    "PRODID",
+    "TEMPLATES_DIR",
+    "RenderedEmail",
+    "TemplateNotFoundError",
+    "date_fr",
+    "datetime_fr",
+    "document_template_names",
+    "email_template_names",
+    "environment",
+    "html_to_pdf",
+    "nombre_fr",
+    "offline_fetcher",
+    "pluriel",
+    "render_document",
+    "render_dossier_pdf",
+    "render_email",
+    "task_calendar",
+]
