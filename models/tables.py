@@ -219,6 +219,12 @@ class Assignment(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_runs.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The assignment this one takes over (a decline, or a late evaluator replaced).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    form_number: Mapped[int | None] = mapped_column(BigInteger)  # the evaluation dossier
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AssignmentRun(Base):
@@ -245,3 +251,49 @@ class Alternates(Base):
                                                 autoincrement=False)
     evaluators: Mapped[list[str]] = mapped_column(Json, default=list)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_runs.id"))
+
+
+class EvaluationLink(Base):
+    """A dossier of the evaluation démarche prefilled for one assignment (DS prefill API).
+
+    Kept once created: DS does not de-duplicate prefill requests, so a resent task email
+    reuses the same links rather than creating new dossiers.
+    """
+
+    __tablename__ = "evaluation_links"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)  # evaluate, decline
+    url: Mapped[str] = mapped_column(Text)
+    ds_dossier_number: Mapped[int | None] = mapped_column(BigInteger)
+    ds_dossier_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChaseStep(Base):
+    """A step of the chasing ladder taken for an assignment: at most once each."""
+
+    __tablename__ = "chase_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
+    step: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))  # sent, skipped, replaced, no-alternate
+    effect_key: Mapped[str | None] = mapped_column(String(255))
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_chase_steps_assignment_step", "assignment_id", "step", unique=True),
+    )
+
+
+class DeclaredConflict(Base):
+    """A conflict of interest an evaluator declared (decline form); survives roster imports."""
+
+    __tablename__ = "declared_conflicts"
+
+    evaluator_email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    dossier_number: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                                autoincrement=False)
+    source: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,43 @@
+"""The token prefilled in an evaluation form: which assignment it answers, signed.
+
+``<assignment id>.<HMAC-SHA256 over assignment, evaluator and evaluated dossier>``: the
+evaluation démarche is open to anyone with the link, so a form counts only if its token
+was made by us for that evaluator and that dossier. The key never leaves the settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+
+_VERSION = "eig-eval-v1"
+_FORMAT = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{24})$")
+
+
+def _mac(secret: bytes, assignment_id: int, evaluator_email: str, dossier_number: int) -> str:
+    message = f"{_VERSION}\n{assignment_id}\n{evaluator_email.strip().lower()}\n{dossier_number}"
+    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()[:18]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def make_token(secret: bytes, assignment_id: int, evaluator_email: str,
+               dossier_number: int) -> str:
+    return f"{assignment_id}.{_mac(secret, assignment_id, evaluator_email, dossier_number)}"
+
+
+def token_assignment(token: str | None) -> int | None:
+    """The assignment a token claims to answer (unverified), or None if it is malformed."""
+    match = _FORMAT.match((token or "").strip())
+    return int(match.group(1)) if match else None
+
+
+def verify_token(secret: bytes, token: str | None, assignment_id: int, evaluator_email: str,
+                 dossier_number: int) -> bool:
+    """Whether ``token`` was made for exactly this assignment, evaluator and dossier."""
+    match = _FORMAT.match((token or "").strip())
+    if not match or int(match.group(1)) != assignment_id:
+        return False
+    expected = _mac(secret, assignment_id, evaluator_email, dossier_number)
+    return hmac.compare_digest(match.group(2), expected)
