@@ -237,6 +237,78 @@ def effects(
         typer.echo(line + (f"\n           {row['last_error']}" if row["last_error"] else ""))
 
 
+@app.command()
+def chase(
+    force: Annotated[bool, typer.Option(
+        "--force", help="Relancer même un jour non ouvré.")] = False,
+    no_sync: Annotated[bool, typer.Option(
+        "--no-sync", help="Ne pas relire la démarche d'évaluation d'abord.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Relance les évaluateurs et prend en compte les réponses (flow chase-evaluators)."""
+    from flows.chase import ChaseParameters, chase_evaluators
+
+    summary = chase_evaluators(ChaseParameters(force=force, sync_first=not no_sync))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(render_chase_summary(summary))
+
+
+def render_chase_summary(summary: dict[str, Any]) -> str:
+    if not summary["working_day"]:
+        return f"{summary['today']} : jour non ouvré, aucune relance (--force pour relancer)."
+    forms = summary["forms"]
+    lines = [
+        f"Relances du {summary['today']}",
+        f"  formulaires : {forms['submitted']} évaluation(s) et {forms['declined']} déclin(s) "
+        f"nouveaux, {len(forms['rejected'])} refusé(s), {forms['conflicts']} conflit(s) déclaré(s)",
+        f"  rappels : {summary['reminder_digests']} courriel(s) pour "
+        f"{summary['reminded_tasks']} tâche(s)",
+        f"  retards signalés à l'équipe : {len(summary['escalated'])}",
+        f"  remplacements : {len(summary['replaced'])}, sans remplaçant : "
+        f"{len(summary['unreplaced'])}",
+        "  affectations : " + ", ".join(f"{k} {v}" for k, v in summary["assignments"].items()),
+    ]
+    lines += [f"  refusé : formulaire n°{r['form']} ({r['field']}) : {r['reason']}"
+              for r in forms["rejected"]]
+    lines += [f"  en retard : {late['évaluateur']} sur le dossier {late['dossier']} "
+              f"({late['jours de retard']} j)" for late in summary["late"]]
+    return "\n".join(lines)
+
+
+@app.command("preview-email")
+def preview_email(
+    template: Annotated[str, typer.Argument(
+        help="eval_request, eval_reminder, escalation, replacement_notice, decline_ack")],
+    dossier: Annotated[int, typer.Option("--dossier", "-d", help="Numéro DS du dossier.")],
+    evaluator: Annotated[str | None, typer.Option(
+        "--evaluator", "-e", help="Courriel de l'évaluateur (défaut : le premier affecté).")]
+    = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Fichier où écrire le HTML (sinon : le texte dans le terminal).")]
+    = None,
+    html: Annotated[bool, typer.Option("--html", help="Le HTML dans le terminal.")] = False,
+) -> None:
+    """Rend un modèle de courriel avec les données réelles d'un dossier (rien n'est envoyé)."""
+    from connectors.documents import TemplateNotFoundError
+    from eig.email_preview import PreviewError, preview
+    from flows.runtime import open_runtime
+
+    try:
+        with open_runtime() as rt:
+            rendered = preview(rt, template, dossier, evaluator)
+    except (PreviewError, TemplateNotFoundError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    if out is not None:
+        out.write_text(rendered.html, encoding="utf-8")
+        typer.echo(f"Objet : {rendered.subject}\nHTML écrit dans {out}")
+        return
+    typer.echo(f"Objet : {rendered.subject}\n")
+    typer.echo(rendered.html if html else rendered.text)
+
+
 @app.command("deliver-effects")
 def deliver_effects_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,

@@ -74,6 +74,11 @@ class TrackConfig(_Strict):
     evaluators_per_dossier: int = 3
     evaluation_days: int = Field(
         default=21, ge=1, description="window of the triple evaluation (2–3 weeks)")
+    due_days: int = Field(
+        default=14, ge=1, description="days an evaluator has; with the replacement at D+7, "
+        "the triple evaluation completes within 3 weeks")
+    replacement_due_days: int = Field(
+        default=7, ge=1, description="days a replacing evaluator has")
     scale: Scale = Scale()
     criteria: list[Criterion]
     specialties: list[str] = Field(default_factory=list)
@@ -87,11 +92,60 @@ class RosterConfig(_Strict):
         description="the evaluator profiles a roster may name")
 
 
+class LadderStep(_Strict):
+    """One rung of the chasing ladder, ``days`` relative to the due date."""
+
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    days: int
+    action: Literal["remind", "escalate", "replace"]
+
+
+def _default_ladder() -> list[LadderStep]:
+    return [LadderStep(name="rappel-avant", days=-3, action="remind"),
+            LadderStep(name="rappel-retard", days=1, action="remind"),
+            LadderStep(name="escalade", days=4, action="escalate"),
+            LadderStep(name="remplacement", days=7, action="replace")]
+
+
+class EvaluationConfig(_Strict):
+    """The evaluation task: its links, its sender, and how we chase."""
+
+    programme_name: str = "Programme EIG"
+    contact: str = Field(default="eig@beta.gouv.fr", description="shown in every email")
+    team: list[str] = Field(default_factory=lambda: ["equipe@eig.example"],
+                            description="the programme team: escalations go there")
+    nature_evaluation: str = Field(default="évaluation",
+                                   description="the form's `nature` option of an evaluation")
+    nature_decline: str = Field(default="déclin",
+                                description="the form's `nature` option of a decline")
+    decline_motif: str = Field(default="indisponibilité sur la période",
+                               description="motif prefilled in the decline link")
+    conflict_motifs: list[str] = Field(default_factory=lambda: ["conflit d'intérêts"],
+                                       description="decline motifs that declare a conflict")
+    prefill_requests_per_window: int = Field(default=15, ge=1)
+    prefill_window_seconds: float = Field(default=15.0, gt=0)
+    ladder: list[LadderStep] = Field(default_factory=_default_ladder)
+    timezone: str = "Europe/Paris"
+    holidays_country: str | None = Field(
+        default="FR", description="public holidays are not working days (none: weekends only)")
+
+    @model_validator(mode="after")
+    def _check_ladder(self) -> EvaluationConfig:
+        names = [s.name for s in self.ladder]
+        if len(set(names)) != len(names):
+            raise ValueError(f"ladder step names must be unique: {names}")
+        days = [s.days for s in self.ladder]
+        if days != sorted(days):
+            raise ValueError(f"ladder steps must be in order of days: {days}")
+        return self
+
+
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
     tracks: dict[str, TrackConfig] = Field(default_factory=dict)
     roster: RosterConfig = RosterConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
 
     def demarche_roles(self, numbers: list[int] | None = None) -> list[DemarcheRole]:
         """Roles of the démarches to act on (all of them when ``numbers`` is empty)."""

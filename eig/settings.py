@@ -14,6 +14,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_TOKEN = "sandbox-token"  # the local sandbox's token: not a secret
 """Token accepted by the local DS sandbox; never valid against DS itself."""
 
+SANDBOX_EVAL_SECRET = "sandbox-evaluation-links"  # signs sandbox links only: not a secret
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EIG_", env_file=".env", extra="ignore")
@@ -49,6 +52,19 @@ class Settings(BaseSettings):
     mail_sender_email: str = Field(default="eig@beta.gouv.fr", description="From: address")
     mail_sender_name: str = Field(default="Programme EIG", description="From: display name")
     mail_reply_to: str | None = None
+    eval_token_secret: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC that signs each evaluation link's token. When unset, "
+        "the Prefect Secret block named by eval_token_block; the sandbox needs none.",
+    )
+    eval_token_block: str = Field(
+        default="eval-token-secret", description="Prefect Secret block holding that key."
+    )
+    ds_public_url: str | None = Field(
+        default=None,
+        description="DS host root for the prefill API and dossier links; derived from "
+        "ds_api_url when unset.",
+    )
     maildir: Path = Field(
         default=PROJECT_ROOT / "var" / "maildir",
         description="Where the local SMTP server (demo, tests) keeps what it receives.",
@@ -69,19 +85,47 @@ def resolve_ds_token(settings: Settings) -> SecretStr:
     sandbox only — the sandbox's token."""
     if settings.ds_api_token is not None:
         return settings.ds_api_token
-    from prefect.settings import PREFECT_API_URL
-
-    if PREFECT_API_URL.value():  # a Prefect server (deployments, `make serve`) may hold it
-        from prefect.blocks.system import Secret
-
-        try:
-            return SecretStr(Secret.load(settings.ds_token_block).get())
-        except ValueError:  # no such block
-            pass
-    host = urlsplit(settings.ds_api_url).hostname or ""
-    if host in ("127.0.0.1", "localhost", "::1"):
+    stored = _secret_block(settings.ds_token_block)  # deployments, `make serve`
+    if stored:
+        return SecretStr(stored)
+    if is_local_ds(settings):
         return SecretStr(SANDBOX_TOKEN)
     raise MissingTokenError(
         f"no DS API token for {settings.ds_api_url}: set EIG_DS_API_TOKEN or create the "
         f"Prefect Secret block {settings.ds_token_block!r} (DS > Mon profil > Jetons)"
+    )
+
+
+def is_local_ds(settings: Settings) -> bool:
+    """Whether DS is the local sandbox (which accepts the sandbox's token and key)."""
+    return (urlsplit(settings.ds_api_url).hostname or "") in LOCAL_HOSTS
+
+
+def _secret_block(name: str) -> str | None:
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        return None
+    from prefect.blocks.system import Secret
+
+    try:
+        return Secret.load(name).get()
+    except ValueError:  # no such block
+        return None
+
+
+def resolve_eval_token_secret(settings: Settings) -> bytes:
+    """The key that signs evaluation tokens: settings, else a Prefect Secret block, else —
+    for the local sandbox only — a fixed development key."""
+    if settings.eval_token_secret is not None:
+        return settings.eval_token_secret.get_secret_value().encode()
+    stored = _secret_block(settings.eval_token_block)
+    if stored:
+        return stored.encode()
+    if is_local_ds(settings):
+        return SANDBOX_EVAL_SECRET.encode()
+    raise MissingTokenError(
+        f"no key to sign evaluation links for {settings.ds_api_url}: set "
+        f"EIG_EVAL_TOKEN_SECRET (e.g. `openssl rand -hex 32`) or create the Prefect Secret "
+        f"block {settings.eval_token_block!r}"
     )

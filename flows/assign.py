@@ -18,23 +18,14 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from connectors.store import outbox
+from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
 from connectors.store.repository import dialect_insert
 from flows.effects import deliver_pending
+from flows.replacement import create_assignment, task_due
 from flows.runtime import Runtime, open_runtime
 from models.assignment import AssignmentResult, check_capacity, solve
-from models.evaluation_inputs import (
-    COUNTED_STATUSES,
-    OPEN_STATUSES,
-    dossier_spec,
-    evaluator_spec,
-)
-from models.outbox import Kind, mail_key
-from models.tables import Alternates, Assignment, AssignmentRun, Dossier, EvaluatorRow
-
-WAITING_STATES = ("en_construction", "en_instruction")
+from models.tables import Alternates, AssignmentRun
 
 
 class AssignParameters(BaseModel):
@@ -58,31 +49,11 @@ def assign_track(rt: Runtime, track: str, params: AssignParameters) -> dict[str,
     now = rt.clock()
     window = (now.date(), (now + timedelta(days=config.evaluation_days)).date())
     with rt.sessions() as session:
-        counted = session.execute(
-            select(Assignment.dossier_number, Assignment.evaluator_email, Assignment.status)
-            .where(Assignment.status.in_(COUNTED_STATUSES))).all()
-        by_dossier: dict[int, set[str]] = {}
-        load: Counter[str] = Counter()
-        for number, email, status in counted:
-            by_dossier.setdefault(number, set()).add(email)
-            load[email] += status in OPEN_STATUSES
-        evaluators = [
-            evaluator_spec({c.key: getattr(row, c.key) for c in EvaluatorRow.__table__.columns},
-                           load[row.email], *window)
-            for row in session.scalars(select(EvaluatorRow).where(EvaluatorRow.active.is_(True))
-                                       .order_by(EvaluatorRow.email))
-        ]
-        dossiers = [
-            dossier_spec(d.number, track, d.fields or {}, d.applicant or {},
-                         config.evaluators_per_dossier, by_dossier.get(d.number, ()),
-                         config.specialty_families)
-            for d in session.scalars(
-                select(Dossier).where(
-                    Dossier.demarche_number == demarche.number, Dossier.hidden.is_(False),
-                    Dossier.deleted.is_(False), Dossier.quarantined.is_(False),
-                    Dossier.state.in_(WAITING_STATES))
-                .order_by(Dossier.number))
-        ]
+        state = team_state(session)
+        evaluators = evaluator_specs(session, state.load, *window)
+        dossiers = track_dossier_specs(session, demarche.number, track,
+                                       config.evaluators_per_dossier, state.teams,
+                                       dict(config.specialty_families))
     waiting = [d for d in dossiers if d.needed > 0]
     blocking = check_capacity(waiting, evaluators, mix=params.mix)
     started = time.perf_counter()
@@ -94,13 +65,14 @@ def assign_track(rt: Runtime, track: str, params: AssignParameters) -> dict[str,
             "unassigned": result.unassigned, "capacity_warnings": blocking,
             "solver": result.solver, "objective": result.objective, "seconds": round(seconds, 3),
             "assignments": created,
-            "loads": _loads(evaluators, load, result)}
+            "loads": _loads(evaluators, state.load, result)}
 
 
 def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
             blocking: list[str]) -> list[dict[str, Any]]:
-    """Assignments, alternates, the run and the announcing emails: one transaction."""
+    """Assignments, alternates, the run and the task emails: one transaction."""
     now = rt.clock()
+    due = task_due(rt.config, track, now)
     names = {e.email: e for e in evaluators}
     created = []
     with rt.sessions.begin() as session:
@@ -112,14 +84,9 @@ def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
         session.add(run)
         session.flush()
         for item in result.assignments:
-            assignment = Assignment(dossier_number=item.dossier, evaluator_email=item.evaluator,
-                                    track=track, status="proposed", reasons=dict(item.reasons),
-                                    run_id=run.id, created_at=now, updated_at=now)
-            session.add(assignment)
-            session.flush()
-            outbox.record_effect(
-                session, mail_key("eval-request", assignment.id), Kind.EMAIL, "send",
-                _announcement(item.dossier, track, item.evaluator), now)
+            create_assignment(session, dossier=item.dossier, evaluator=item.evaluator,
+                              track=track, now=now, due=due, reasons=dict(item.reasons),
+                              run_id=run.id)
             created.append({"dossier": item.dossier, "evaluator": item.evaluator,
                             "reasons": dict(item.reasons),
                             "organisation": names[item.evaluator].organisation})
@@ -130,18 +97,6 @@ def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
                 index_elements=["dossier_number"],
                 set_={"evaluators": stmt.excluded.evaluators, "run_id": stmt.excluded.run_id}))
     return created
-
-
-def _announcement(dossier: int, track: str, email: str) -> dict[str, Any]:
-    """A first, plain announcement; the full task email (links, PDF, .ics) is issue 5's."""
-    what = "projet" if track == "projets" else "candidature"
-    return {
-        "to": [{"email": email}],
-        "subject": f"EIG — un dossier à évaluer ({what} n°{dossier})",
-        "text": (f"Bonjour,\n\nle programme EIG vous confie l'évaluation du dossier "
-                 f"n°{dossier} ({what}). Vous recevrez sous peu le lien vers la grille "
-                 f"d'évaluation.\n\nMerci !\nL'équipe du programme EIG"),
-    }
 
 
 def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> list[dict]:

@@ -40,12 +40,14 @@ from connectors.ds import (
 from connectors.mail import (
     Address,
     Attachment,
+    InvalidMessageError,
     MailPermanentError,
     OutgoingEmail,
     SmtpSender,
     build_message,
 )
 from flows.runtime import Runtime
+from flows.task_emails import TaskEmails, TaskPayloadError, as_day
 from models.outbox import Kind
 
 SKIPPED = {"skipped": True}
@@ -175,22 +177,53 @@ class DSExecutor:
 
 
 class EmailExecutor:
-    """Emails over SMTP; one connection for the run."""
+    """Emails over SMTP; one connection for the run.
+
+    ``send`` carries a rendered email; ``eval-task`` and ``eval-reminder`` are composed
+    now (see ``flows.task_emails``) and skipped when the task is no longer open.
+    """
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self._sender: SmtpSender | None = None
+        self._tasks: TaskEmails | None = None
 
     def is_permanent(self, error: Exception) -> bool:
-        return isinstance(error, MailPermanentError | EffectPayloadError | KeyError)
+        return isinstance(error, MailPermanentError | EffectPayloadError | KeyError
+                          | TaskPayloadError | InvalidMessageError)
 
     def deliver(self, action: str, payload: dict[str, Any], key: str) -> dict[str, Any]:
-        if action != "send":
+        if action == "send":
+            email: OutgoingEmail | None = self._rendered(payload, key)
+        elif action == "eval-task":
+            email = self.tasks.task(int(payload["assignment"]), key)
+        elif action == "eval-reminder":
+            email = self.tasks.reminder(payload["evaluator"], payload["items"],
+                                        as_day(payload["today"]), key)
+        else:
             raise EffectPayloadError(f"unknown email action {action!r}")
+        if email is None:
+            return SKIPPED
+        message = build_message(email)
+        if self._sender is None:
+            settings = self.rt.settings
+            self._sender = SmtpSender(settings.smtp_url.get_secret_value(),
+                                      timeout=settings.smtp_timeout)
+            self._sender.__enter__()
+        self._sender.send(message)
+        return {"message_id": message["Message-ID"]}
+
+    @property
+    def tasks(self) -> TaskEmails:
+        if self._tasks is None:
+            self._tasks = TaskEmails(self.rt)
+        return self._tasks
+
+    def _rendered(self, payload: dict[str, Any], key: str) -> OutgoingEmail:
         settings = self.rt.settings
         reply_to = payload.get("reply_to") or (
             {"email": settings.mail_reply_to} if settings.mail_reply_to else None)
-        email = OutgoingEmail(
+        return OutgoingEmail(
             to=[Address(a["email"], a.get("name", "")) for a in payload["to"]],
             subject=payload["subject"],
             text=payload["text"],
@@ -202,18 +235,14 @@ class EmailExecutor:
                          for a in payload.get("attachments", [])],
             message_id_key=key,
         )
-        message = build_message(email)
-        if self._sender is None:
-            self._sender = SmtpSender(settings.smtp_url.get_secret_value(),
-                                      timeout=settings.smtp_timeout)
-            self._sender.__enter__()
-        self._sender.send(message)
-        return {"message_id": message["Message-ID"]}
 
     def close(self) -> None:
         if self._sender is not None:
             self._sender.__exit__(None, None, None)
             self._sender = None
+        if self._tasks is not None:
+            self._tasks.close()
+            self._tasks = None
 
 
 class Executors:

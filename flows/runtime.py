@@ -27,6 +27,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+_clock_override: Clock | None = None
+
+
+@contextmanager
+def use_clock(clock: Clock) -> Iterator[Clock]:
+    """Every flow run opened inside this block reads the time from ``clock`` (tests and
+    demos travel through weeks without sleeping)."""
+    global _clock_override
+    previous, _clock_override = _clock_override, clock
+    try:
+        yield clock
+    finally:
+        _clock_override = previous
+
+
+def current_clock() -> Clock:
+    return _clock_override or utc_now
+
+
 class Channel:
     """A DS client and its read-ahead, for the one thread working on one démarche.
 
@@ -87,8 +106,10 @@ def open_store(database_url: str) -> Engine:
 
 
 @contextmanager
-def open_runtime(settings: Settings | None = None, clock: Clock = utc_now) -> Iterator[Runtime]:
+def open_runtime(settings: Settings | None = None, clock: Clock | None = None
+                 ) -> Iterator[Runtime]:
     settings = settings or Settings()
+    clock = clock or current_clock()
     config = load_config(settings.config)
     engine = open_store(settings.database_url)
     runtime = Runtime(settings, config, engine, make_sessionmaker(engine), clock)

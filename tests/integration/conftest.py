@@ -59,6 +59,15 @@ def _postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """DS budgets are process-wide; each test talks to a sandbox of its own."""
+    from connectors.ds._rate_limit import reset_limiters
+
+    reset_limiters()
+    yield
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each store test runs on SQLite and on PostgreSQL (a schema of its own)."""
@@ -77,13 +86,19 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
 def sandbox(request: pytest.FixtureRequest):
     """A DS sandbox with 600 synthetic dossiers (180 projets, 360 candidats, 60 évaluations).
 
-    ``@pytest.mark.sandbox(requests_per_window=3, window_seconds=1)`` tunes its rate limit.
+    ``@pytest.mark.sandbox(requests_per_window=3, window_seconds=1)`` tunes the sandbox;
+    ``@pytest.mark.sandbox_data(dossiers=120)`` its data.
     """
     from connectors.ds_sandbox import Sandbox, generate
 
     marker = request.node.get_closest_marker("sandbox")
-    box = Sandbox(**(marker.kwargs if marker else {}))
-    generate(box.state, dossiers=600, seed=7)
+    # DS's pace (400 requests a minute, 15 prefills in 15 s) has tests of its own; here the
+    # sandbox answers as fast as the pipeline asks.
+    options = {"requests_per_window": 100_000, "prefill_requests_per_window": 10_000,
+               "prefill_window_seconds": 1.0}
+    box = Sandbox(**(options | (marker.kwargs if marker else {})))
+    data = request.node.get_closest_marker("sandbox_data")
+    generate(box.state, **({"dossiers": 600, "seed": 7} | (data.kwargs if data else {})))
     return box
 
 
@@ -96,17 +111,33 @@ def sandbox_url(sandbox) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch):
-    """Point the pipeline's settings at the sandbox and the store under test."""
+def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch,
+          tmp_path: Path):
+    """Point the pipeline's settings at the sandbox and the store under test (with the
+    embedded configuration, the prefill API's pace raised: the sandbox is not DS)."""
     from connectors.ds_sandbox import DEFAULT_TOKEN
     from tests.integration.sync_helpers import Store
 
     monkeypatch.setenv("EIG_DS_API_URL", f"{sandbox_url}/api/v2/graphql")
     monkeypatch.setenv("EIG_DS_API_TOKEN", DEFAULT_TOKEN)
     monkeypatch.setenv("EIG_DATABASE_URL", database_url)
+    monkeypatch.setenv("EIG_CONFIG", str(fast_prefill_config(tmp_path / "eig.yaml")))
     view = Store(database_url)
     yield view
     view.close()
+
+
+def fast_prefill_config(path: Path) -> Path:
+    import yaml
+
+    from eig.settings import PROJECT_ROOT
+
+    raw = yaml.safe_load((PROJECT_ROOT / "config" / "eig.yaml").read_text(encoding="utf-8"))
+    raw["sync"]["requests_per_minute"] = 100_000
+    raw["evaluation"]["prefill_requests_per_window"] = 10_000
+    raw["evaluation"]["prefill_window_seconds"] = 1
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @pytest.fixture

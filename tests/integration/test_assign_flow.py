@@ -18,6 +18,9 @@ from models.tables import Assignment, Dossier, Effect, EvaluatorRow
 from tests.integration.sync_helpers import run_sync
 
 PROFILES = ["produit", "technique", "design", "data", "juridique"]
+# Each assignment sends a task email (two prefilled links, the dossier's PDF): a quarter of
+# the default sandbox keeps these tests quick, and leaves the roster room for new dossiers.
+pytestmark = pytest.mark.sandbox_data(dossiers=150, seed=7)
 
 
 @pytest.fixture

@@ -1,0 +1,77 @@
+"""Creating an assignment with its task email, and handing a task to the best alternate.
+
+Shared by assign-evaluators (new assignments) and chase-evaluators (a decline, or a late
+evaluator replaced at D+7). Everything happens in the caller's transaction, so the new
+assignment, the old one's status and the task email are recorded together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.store import outbox
+from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
+from eig.config import EigConfig
+from models.assignment import replace
+from models.chasing import due_at
+from models.outbox import Kind, mail_key
+from models.tables import Alternates, Assignment
+
+TASK_ACTION = "eval-task"
+
+
+def task_due(config: EigConfig, track: str, now: datetime, replacement: bool = False
+             ) -> datetime:
+    track_config = config.tracks[track]
+    days = track_config.replacement_due_days if replacement else track_config.due_days
+    return due_at(now, days, ZoneInfo(config.evaluation.timezone),
+                  config.evaluation.holidays_country)
+
+
+def create_assignment(session: Session, *, dossier: int, evaluator: str, track: str,
+                      now: datetime, due: datetime, reasons: dict[str, Any],
+                      run_id: int | None = None, replaces: int | None = None) -> Assignment:
+    """The assignment and its task email (rendered at send time: links, PDF, .ics)."""
+    assignment = Assignment(dossier_number=dossier, evaluator_email=evaluator, track=track,
+                            status="proposed", reasons=reasons, run_id=run_id, created_at=now,
+                            updated_at=now, due_at=due, replaces_id=replaces)
+    session.add(assignment)
+    session.flush()
+    outbox.record_effect(session, mail_key("eval-request", assignment.id), Kind.EMAIL,
+                         TASK_ACTION, {"assignment": assignment.id}, now)
+    return assignment
+
+
+def replace_assignment(session: Session, config: EigConfig, leaving: Assignment,
+                       now: datetime) -> Assignment | None:
+    """Hand ``leaving``'s dossier to the best feasible alternate (None: nobody can take it,
+    or the dossier no longer needs an evaluator). ``leaving`` must already be closed."""
+    track = config.tracks[leaving.track]
+    state = team_state(session)
+    window = (now.date(), (now + timedelta(days=track.replacement_due_days)).date())
+    dossiers = track_dossier_specs(
+        session, config.demarches[track.demarche].number, leaving.track,
+        track.evaluators_per_dossier, state.teams, dict(track.specialty_families),
+        numbers=[leaving.dossier_number])
+    if not dossiers or dossiers[0].needed == 0:
+        return None
+    evaluators = {e.email: e for e in evaluator_specs(session, state.load, *window)}
+    ranked = session.scalar(select(Alternates.evaluators)
+                            .where(Alternates.dossier_number == leaving.dossier_number)) or []
+    # The stored alternates first (ranked by the solver), then anyone else feasible.
+    candidates = [*ranked, *(e for e in evaluators if e not in ranked)]
+    chosen = replace(dossiers[0], leaving.evaluator_email, evaluators, candidates, {})
+    if chosen is None:
+        return None
+    why = {"remplacement": f"remplace {leaving.evaluator_email} ({leaving.status})",
+           "rang": (f"alternate n°{ranked.index(chosen) + 1}" if chosen in ranked
+                    else "hors des alternates, meilleur faisable")}
+    return create_assignment(
+        session, dossier=leaving.dossier_number, evaluator=chosen, track=leaving.track,
+        now=now, due=task_due(config, leaving.track, now, replacement=True), reasons=why,
+        replaces=leaving.id)

@@ -1,0 +1,259 @@
+"""The evaluator's emails that are composed at send time: the task and the reminder digest.
+
+Composed when delivered rather than when recorded, because what they carry must be fresh:
+the dossier's PDF (DS file URLs expire after an hour), the prefilled links (created once,
+then reused), and whether the task is still open (nobody is reminded of a task they have
+submitted or declined, even if the reminder was recorded minutes before their answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import select
+
+from connectors.documents import render_dossier_pdf, render_email, task_calendar
+from connectors.ds import (
+    DossierPdf,
+    DSClient,
+    DSError,
+    PrefillClient,
+    fetch_dossier_pdf,
+    prefill_base_url,
+)
+from connectors.mail import Address, Attachment, OutgoingEmail
+from connectors.store.repository import dialect_insert
+from eig.settings import resolve_eval_token_secret
+from flows.runtime import Runtime
+from models.evaluation_inputs import OPEN_STATUSES
+from models.evaluation_task import dossier_brief, dossier_document, dossier_essentials
+from models.evaluation_token import make_token
+from models.tables import Assignment, Demarche, Dossier, EvaluationLink, EvaluatorRow
+
+log = logging.getLogger(__name__)
+PURPOSES = ("evaluate", "decline")
+
+
+class TaskPayloadError(ValueError):
+    """The effect names an assignment or a dossier the store does not have."""
+
+
+def programme(rt: Runtime) -> dict[str, str]:
+    return {"name": rt.config.evaluation.programme_name,
+            "contact": rt.config.evaluation.contact}
+
+
+def task_context(rt: Runtime, assignment: Assignment, dossier: Dossier,
+                 evaluator: EvaluatorRow, links: dict[str, str],
+                 attachments: dict[str, str]) -> dict[str, Any]:
+    """The context of ``emails/eval_request``."""
+    track = rt.config.tracks[assignment.track]
+    brief = dossier_brief(assignment.track, dossier.number, dossier.fields or {},
+                          dossier.applicant or {})
+    return {
+        "evaluator": {"name": evaluator.name, "email": evaluator.email},
+        "track": {"key": assignment.track, "label": track.label},
+        "dossier": {**brief, "essentials": dossier_essentials(
+            assignment.track, dossier.fields or {}, dossier.applicant or {})},
+        "criteria": [c.model_dump() for c in track.criteria],
+        "scale": track.scale.model_dump(),
+        "due": assignment.due_at,
+        "links": links,
+        "replacement": assignment.replaces_id is not None,
+        "attachments": attachments,
+        "programme": programme(rt),
+    }
+
+
+def reminder_entry(rt: Runtime, assignment: Assignment, dossier: Dossier, today: date,
+                   links: dict[str, str]) -> dict[str, Any]:
+    """One task of ``emails/eval_reminder``."""
+    due_day = assignment.due_at.astimezone(ZoneInfo(rt.config.evaluation.timezone)).date()
+    late = (today - due_day).days
+    return {
+        "dossier": dossier_brief(assignment.track, dossier.number, dossier.fields or {},
+                                 dossier.applicant or {}),
+        "track_label": rt.config.tracks[assignment.track].label,
+        "due": assignment.due_at, "late": late > 0, "days": abs(late), "links": links,
+    }
+
+
+class TaskEmails:
+    """Composes task emails and digests for one delivery run (one DS and prefill client)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.secret = resolve_eval_token_secret(rt.settings)
+        self._prefill: PrefillClient | None = None
+        self._ds: DSClient | None = None
+        self._downloads: httpx.Client | None = None
+
+    # -- the two emails ---------------------------------------------------------------
+
+    def task(self, assignment_id: int, key: str) -> OutgoingEmail | None:
+        """The task email, or None when the task is no longer open (nothing to send)."""
+        assignment, dossier, evaluator = self._load(assignment_id)
+        if assignment.status not in OPEN_STATUSES:
+            return None
+        links = self.links(assignment)
+        pdf, source = self._dossier_pdf(assignment.track, dossier)
+        ics_name = f"evaluation-{dossier.number}.ics"
+        context = task_context(self.rt, assignment, dossier, evaluator, links,
+                               {"pdf": pdf.filename, "pdf_source": source, "ics": ics_name})
+        brief = context["dossier"]
+        ics = task_calendar(
+            uid=f"eig-evaluation-{assignment.id}@{self._domain()}",
+            summary=f"Évaluer le dossier EIG n° {dossier.number} ({brief['kind']})",
+            description=(f"{brief['title']}\n\nGrille d'évaluation : {links['evaluate']}\n"
+                         f"Je ne peux pas évaluer ce dossier : {links['decline']}"),
+            due=assignment.due_at, url=links["evaluate"], now=self.rt.clock(),
+            organizer_email=self.rt.settings.mail_sender_email)
+        rendered = render_email("eval_request", context)
+        return OutgoingEmail(
+            to=[Address(evaluator.email, evaluator.name)], subject=rendered.subject,
+            text=rendered.text, html=rendered.html,
+            sender=self._sender(), reply_to=Address(self.rt.config.evaluation.contact),
+            attachments=[Attachment(pdf.filename, pdf.content, "application/pdf"),
+                         Attachment(ics_name, ics, "text/calendar; method=PUBLISH")],
+            message_id_key=key)
+
+    def reminder(self, evaluator_email: str, items: list[dict[str, Any]], today: date,
+                 key: str) -> OutgoingEmail | None:
+        """One digest of the evaluator's reminders of the day, tasks still open only."""
+        tasks = []
+        for item in items:
+            assignment, dossier, _ = self._load(int(item["assignment"]))
+            if assignment.status in OPEN_STATUSES:
+                tasks.append(reminder_entry(self.rt, assignment, dossier, today,
+                                            self.links(assignment)))
+        if not tasks:
+            return None
+        with self.rt.sessions() as session:
+            evaluator = session.get(EvaluatorRow, evaluator_email)
+        name = evaluator.name if evaluator else ""
+        rendered = render_email("eval_reminder", {
+            "evaluator": {"name": name, "email": evaluator_email}, "today": today,
+            "tasks": tasks, "programme": programme(self.rt)})
+        return OutgoingEmail(to=[Address(evaluator_email, name)], subject=rendered.subject,
+                             text=rendered.text, html=rendered.html, sender=self._sender(),
+                             reply_to=Address(self.rt.config.evaluation.contact),
+                             message_id_key=key)
+
+    # -- the prefilled links ----------------------------------------------------------
+
+    def links(self, assignment: Assignment) -> dict[str, str]:
+        """The evaluate and decline links of an assignment, created once through the DS
+        prefill API and stored right away (DS would create a new dossier each time)."""
+        with self.rt.sessions() as session:
+            stored = {link.purpose: link.url for link in session.scalars(
+                select(EvaluationLink).where(EvaluationLink.assignment_id == assignment.id))}
+        for purpose in PURPOSES:
+            if purpose in stored:
+                continue
+            created = self.prefill.create(self._evaluation_demarche(),
+                                          self.prefill_values(assignment, purpose))
+            with self.rt.sessions.begin() as session:
+                session.execute(dialect_insert(session, EvaluationLink).values(
+                    assignment_id=assignment.id, purpose=purpose, url=created.url,
+                    ds_dossier_number=created.number, ds_dossier_id=created.id,
+                    created_at=self.rt.clock()).on_conflict_do_nothing())
+            stored[purpose] = created.url
+        return {purpose: stored[purpose] for purpose in PURPOSES}
+
+    def prefill_values(self, assignment: Assignment, purpose: str) -> dict[str, Any]:
+        """Champ descriptor id → value, for the evaluation démarche's form."""
+        fields = self.rt.config.demarches["evaluations"].fields
+        settings = self.rt.config.evaluation
+        values = {
+            "dossier_evalue": assignment.dossier_number,
+            "jeton": make_token(self.secret, assignment.id, assignment.evaluator_email,
+                                assignment.dossier_number),
+            "evaluateur_email": assignment.evaluator_email,
+            "nature": (settings.nature_evaluation if purpose == "evaluate"
+                       else settings.nature_decline),
+        }
+        if purpose == "decline":
+            values["motif_declin"] = settings.decline_motif
+        return {fields[key].id: value for key, value in values.items() if key in fields}
+
+    @property
+    def prefill(self) -> PrefillClient:
+        if self._prefill is None:
+            evaluation = self.rt.config.evaluation
+            base = self.rt.settings.ds_public_url or prefill_base_url(
+                self.rt.settings.ds_api_url)
+            self._prefill = PrefillClient(
+                base, requests_per_window=evaluation.prefill_requests_per_window,
+                window_seconds=evaluation.prefill_window_seconds)
+        return self._prefill
+
+    # -- the dossier's PDF ------------------------------------------------------------
+
+    def _dossier_pdf(self, track: str, dossier: Dossier) -> tuple[DossierPdf, str]:
+        """DS's own PDF, downloaded now; our rendering of the stored dossier otherwise."""
+        if self._ds is None:
+            self._ds = self.rt.new_ds_client()
+            self._downloads = httpx.Client(timeout=60.0, follow_redirects=True)
+        try:
+            pdf = fetch_dossier_pdf(self._ds, dossier.number, http=self._downloads)
+        except DSError as error:
+            log.warning("dossier %s: DS PDF unavailable (%s); rendering our own",
+                        dossier.number, error)
+            pdf = None
+        if pdf is not None:
+            return pdf, "ds"
+        with self.rt.sessions() as session:
+            demarche = session.get(Demarche, dossier.demarche_number)
+        context = dossier_document(
+            track, dossier.number, (demarche.title if demarche else None) or "",
+            dossier.state, dossier.date_depot, dossier.champs or [], dossier.applicant or {},
+            dossier.fields or {}, self.rt.clock())
+        return (DossierPdf(f"dossier-{dossier.number}.pdf", render_dossier_pdf(context),
+                           "application/pdf"), "rendered")
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _load(self, assignment_id: int) -> tuple[Assignment, Dossier, EvaluatorRow]:
+        with self.rt.sessions() as session:
+            assignment = session.get(Assignment, assignment_id)
+            if assignment is None:
+                raise TaskPayloadError(f"assignment {assignment_id} is not in the store")
+            dossier = session.scalar(select(Dossier).where(
+                Dossier.number == assignment.dossier_number))
+            evaluator = session.get(EvaluatorRow, assignment.evaluator_email)
+            if dossier is None or evaluator is None:
+                raise TaskPayloadError(f"assignment {assignment_id}: dossier "
+                                       f"{assignment.dossier_number} or evaluator "
+                                       f"{assignment.evaluator_email} is not in the store")
+            session.expunge_all()
+        return assignment, dossier, evaluator
+
+    def _evaluation_demarche(self) -> int:
+        return self.rt.config.demarches["evaluations"].number
+
+    def _sender(self) -> Address:
+        return Address(self.rt.settings.mail_sender_email, self.rt.settings.mail_sender_name)
+
+    def _domain(self) -> str:
+        return self.rt.settings.mail_sender_email.rpartition("@")[2] or "eig.example"
+
+    def close(self) -> None:
+        if self._prefill is not None:
+            self._prefill.close()
+            self._prefill = None
+        if self._ds is not None:
+            self._ds.close()
+            self._ds = None
+        if self._downloads is not None:
+            self._downloads.close()
+            self._downloads = None
+
+
+def as_day(value: str | date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(value)

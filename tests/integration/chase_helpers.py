@@ -1,0 +1,83 @@
+"""Helpers for the evaluation-task tests: a small world on a shared fake clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from connectors.mail import Mailbox
+from connectors.mail.message import EFFECT_HEADER
+
+START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 November, 9:00 in Paris
+
+ROSTER_HEADER = ("courriel;nom;organisation;ministere;profils;parcours;seniorite;"
+                 "capacite_mensuelle;indisponibilites;thematiques;ministeres_expertise;"
+                 "conflits_organisations;conflits_dossiers;conflits_personnes")
+
+
+def write_roster(path: Path) -> Path:
+    """Five evaluators available now (two tasks each at most), six more who are away
+    until 1 December: the first assignment must share the work among the five (so some
+    get several tasks, hence digests); replacements find the six."""
+    lines = [ROSTER_HEADER]
+    for i in range(5):
+        lines.append(f"now{i}@eval.example;Évaluatrice Maintenant {i};Agence Maintenant {i};;"
+                     f"produit;projets;{'ancien EIG' if i < 3 else ''};2;;;;;;")
+    for i in range(6):
+        lines.append(f"later{i}@eval.example;Évaluateur Plus-Tard {i};Agence Plus-Tard {i};;"
+                     f"technique;projets;{'jury' if i < 3 else ''};3;"
+                     f"2026-11-20..2026-12-01;;;;;")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class Inbox:
+    """The messages the local SMTP server received, read once each."""
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+        self.seen: set[str] = set()
+
+    def new(self) -> list[EmailMessage]:
+        fresh = []
+        received = self.mailbox.keys()
+        for key in received:
+            if key not in self.seen:
+                self.seen.add(key)
+                fresh.append(self.mailbox.message(key))
+        return fresh
+
+
+def effect_key(message: EmailMessage) -> str:
+    return str(message[EFFECT_HEADER])
+
+
+def of_kind(messages: list[EmailMessage], purpose: str) -> list[EmailMessage]:
+    return [m for m in messages if effect_key(m).startswith(f"mail:{purpose}:")]
+
+
+def recipients(messages: list[EmailMessage]) -> list[str]:
+    return sorted(str(m["To"]).rsplit("<", 1)[-1].rstrip(">").lower() for m in messages)
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def html_of(message: EmailMessage) -> str:
+    return message.get_body(("html",)).get_content()
+
+
+def attachments(message: EmailMessage) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_payload(decode=True)
+            for part in message.iter_attachments()}
+
+
+def links_in(text: str) -> list[str]:
+    return re.findall(r"https?://[^\s<>\"')]+", text)
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)
