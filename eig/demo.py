@@ -11,10 +11,14 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sandbox
+import yaml
+
+from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
 from connectors.store.engine import store_sessions
 from eig.config import load_config
+from eig.demo_chase import TravelClock, chase_story
 from eig.settings import PROJECT_ROOT, Settings
+from flows.runtime import use_clock
 
 Echo = Callable[[str], None]
 
@@ -26,9 +30,12 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
 
     database = PROJECT_ROOT / "var" / "demo.sqlite"
     _fresh_sqlite(database)
+    os.environ["EIG_CONFIG"] = str(_demo_config(Settings().config))
     config = load_config(Settings().config)
     projets = config.demarches["projets"]
-    sandbox = Sandbox()
+    clock = TravelClock()  # shared by the sandbox and the pipeline: the story travels
+    sandbox = Sandbox(SandboxState(now=clock), requests_per_window=100_000,
+                      prefill_requests_per_window=10_000, prefill_window_seconds=1)
     generate(sandbox.state, dossiers=dossiers, seed=seed)
     failures = 0
 
@@ -41,7 +48,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         failures += summary["status"] != "ok"
         return summary
 
-    with running_sandbox(sandbox) as url:
+    with running_sandbox(sandbox) as url, use_clock(clock):
         os.environ.update({
             "EIG_DS_API_URL": f"{url}/api/v2/graphql",
             "EIG_DS_API_TOKEN": DEFAULT_TOKEN,
@@ -73,6 +80,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         delivered_twice = _effects_story(echo, sandbox, edited)
         seventh = run("7. Nos écritures dans DS ne passent pas pour des changements du déposant")
         assigned = _assignment_story(echo)
+        chased = _chase_story(echo, sandbox, clock)
 
     expectations = {
         "le dossier en erreur est mis en quarantaine":
@@ -90,6 +98,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         "chaque effet est délivré une seule fois": delivered_twice == (3, 0)
         and sandbox.mutations.applied("dossierAjouterLabel", edited) == 1
         and sandbox.mutations.applied("dossierEnvoyerMessage", edited) == 1,
+        **chased,
     }
     echo("")
     for label, ok in expectations.items():
@@ -121,7 +130,7 @@ def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]
                 (ds_key("message", number, "accuse"), Kind.DS, "message",
                  {"dossier": number, "body": "Votre dossier est bien reçu : il sera évalué "
                   "par trois évaluateurs dans les trois semaines."}),
-                (mail_key("eval-request", f"demo-{number}"), Kind.EMAIL, "send",
+                (mail_key("demo", number), Kind.EMAIL, "send",
                  {"to": [{"email": "evaluatrice@exemple.fr", "name": "Élodie Évaluatrice"}],
                   "subject": f"Dossier n°{number} à évaluer",
                   "text": f"Bonjour,\nle dossier n°{number} vous est confié.",
@@ -167,10 +176,31 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
             for warning in track["capacity_warnings"]:
                 echo(f"  capacité : {warning}")
         second = assign_evaluators(AssignParameters())
-        echo(f"Courriels d'annonce : {first['emails']['delivered']} envoyés ; un second "
+        echo(f"Tâches d'évaluation : {first['emails']['delivered']} courriels ; un second "
              f"passage ajoute {sum(t['assigned'] for t in second['tracks'])} affectation.")
     return (sum(t["assigned"] for t in first["tracks"]),
             sum(t["assigned"] for t in second["tracks"]))
+
+
+def _chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[str, bool]:
+    from connectors.mail import running_smtp_server
+
+    maildir = Path(os.environ["EIG_MAILDIR"])
+    with running_smtp_server(maildir) as smtp:
+        os.environ["EIG_SMTP_URL"] = smtp.url
+        return chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
+
+
+def _demo_config(source: Path) -> Path:
+    """The embedded configuration with DS's pace lifted: the sandbox is not DS, and the
+    demo need not wait a second per prefilled link (DS: 15 in 15 s) or per page."""
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    raw["sync"]["requests_per_minute"] = 100_000
+    raw["evaluation"]["prefill_requests_per_window"] = 10_000
+    raw["evaluation"]["prefill_window_seconds"] = 1
+    path = PROJECT_ROOT / "var" / "demo-eig.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def _projets(summary: dict) -> dict:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from connectors.documents import RenderedEmail, render_email
+from connectors.documents import RenderedEmail, email_template_names, render_email
 from flows.replacement import task_due
 from flows.runtime import Runtime
 from flows.task_emails import programme, reminder_entry, task_context
@@ -81,7 +81,8 @@ def preview_context(rt: Runtime, template: str, dossier_number: int,
     if template == "decline_ack":
         return {"evaluator": person, "dossier": brief, "programme": programme(rt),
                 "reason": rt.config.evaluation.conflict_motifs[0], "conflict": True}
-    raise PreviewError(f"no preview data for template {template!r}")
+    raise PreviewError(f"no email template {template!r}; known: "
+                       f"{', '.join(email_template_names())}")
 
 
 def _track_of(rt: Runtime, demarche_number: int, dossier_number: int) -> str:

@@ -245,8 +245,9 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
                 f"# Relances du {today.isoformat()}\n\nJour non ouvré : aucune relance."))
             return {"today": today.isoformat(), "working_day": False}
         if params.sync_first:
-            sync_dossiers(SyncParameters(
-                demarches=[rt.config.demarches["evaluations"].number], assign_new=False))
+            sync_dossiers(SyncParameters(  # forms are collected just below, in this run
+                demarches=[rt.config.demarches["evaluations"].number], assign_new=False,
+                collect_forms=False))
         collected = collect_evaluation_forms(rt)
         plan = plan_today(rt, today)
         skipped = _record_skipped(rt, plan)
@@ -256,8 +257,11 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
         delivery = deliver_pending(rt)
         with rt.sessions() as session:
             overview = assignment_overview(session, tz, today)
-    for item in collected.rejected:
-        logger.warning("formulaire n°%s (%s) : %s", item["form"], item["field"], item["reason"])
+    if collected.rejected:
+        logger.warning("%d formulaire(s) d'évaluation ne comptent pas, dont %s",
+                       len(collected.rejected), " ; ".join(
+                           f"n°{r['form']} ({r['field']}) : {r['reason']}"
+                           for r in collected.rejected[:3]))
     for item in [*collected.unreplaced, *replaced["unreplaced"]]:
         logger.warning("dossier %s : pas de remplaçant pour %s", item["dossier"], item["from"])
     summary = {

@@ -50,7 +50,7 @@ from flows.sync_pages import (
 from models.champs import RevisionDriftError
 from models.reconciliation import plan_reconciliation
 from models.sync_cursor import STREAMS, StreamState, initial_states
-from models.tables import EvaluatorRow, SyncRun
+from models.tables import Assignment, EvaluatorRow, SyncRun
 
 # What a task retry may fix. The DS client already retries 5xx, network errors and 429
 # with backoff; retrying those again here would only delay the report of an outage
@@ -85,6 +85,12 @@ class SyncParameters(BaseModel):
         title="Affecter les nouveaux dossiers",
         description="Quand la synchronisation apporte de nouveaux projets ou candidatures, "
         "lancer assign-evaluators (si un vivier d'évaluateurs est importé).",
+    )
+    collect_forms: bool = Field(
+        default=True,
+        title="Prendre en compte les réponses des évaluateurs",
+        description="Quand la démarche d'évaluation apporte des formulaires, les rattacher "
+        "aux affectations (un déclin est aussitôt remplacé).",
     )
 
 
@@ -360,6 +366,8 @@ def sync_dossiers(params: SyncParameters | None = None) -> State:
         summary = _summary(params, reports, time.perf_counter() - started)
         _finish_run(rt, run, summary)
         tracks = _tracks_with_new_dossiers(rt, reports) if params.assign_new else []
+        if params.collect_forms and _evaluations_arrived(rt, reports):
+            summary["forms"] = _collect_answers(rt)
     _publish_artifact(summary, reports)
     if tracks:  # new dossiers wait for their evaluators: assign them now
         from flows.assign import AssignParameters, assign_evaluators
@@ -371,6 +379,31 @@ def sync_dossiers(params: SyncParameters | None = None) -> State:
         return Failed(message=f"sync failed for {len(failed)} démarche(s): {message}",
                       data=summary)
     return Completed(message="sync done", data=summary)
+
+
+def _evaluations_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:
+    """The evaluation démarche brought or changed forms, and there are tasks to match."""
+    changed = any(r.role == "evaluations" and (r.counts.created or r.counts.updated)
+                  and not r.error for r in reports)
+    if not changed:
+        return False
+    with rt.sessions() as session:
+        return session.scalar(select(Assignment.id).limit(1)) is not None
+
+
+@task(name="collect-evaluation-forms", cache_policy=NO_CACHE)
+def _collect_answers(rt: Runtime) -> dict[str, Any]:
+    """Match the new forms to their tasks now (a decline is replaced within the quarter
+    hour, not at the next morning's chase), and send what that decided."""
+    # Imported here: a replacement needs the solver (OR-Tools, ~100 MB), which a sync
+    # without new forms never loads.
+    from flows.collect_forms import collect_forms
+    from flows.effects import deliver_pending
+
+    report = collect_forms(rt)
+    deliver_pending(rt)
+    return {"submitted": report.submitted, "declined": report.declined,
+            "replaced": len(report.replaced), "rejected": len(report.rejected)}
 
 
 def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:

@@ -7,6 +7,7 @@ WeasyPrint is imported on first use: sending emails does not pay for it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,17 @@ def offline_fetcher() -> URLFetcher:
     from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+class _FontSubsetNotice(logging.Filter):
+    """WeasyPrint warns at every font when HarfBuzz-Subset is older than it likes; the PDF
+    is right all the same (fontTools subsets it): keep the logs for what matters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HarfBuzz-Subset" not in record.getMessage()
+
+
+logging.getLogger("weasyprint").addFilter(_FontSubsetNotice())
 
 
 def html_to_pdf(html: str) -> bytes:

@@ -20,7 +20,7 @@ from flows.assign import AssignParameters, assign_evaluators
 from flows.chase import ChaseParameters, chase_evaluators
 from flows.runtime import use_clock
 from models.evaluation_token import verify_token
-from models.tables import Assignment, ChaseStep, DeclaredConflict, EvaluationLink
+from models.tables import Assignment, ChaseStep, DeclaredConflict, Effect, EvaluationLink
 from tests.integration.chase_helpers import (
     START,
     Inbox,
@@ -170,8 +170,15 @@ def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
         assert all(link(store, a.id, "evaluate") in body for a in theirs)
     assert any(len([a for a in still_open if a.evaluator_email == p]) > 1
                for p in late_people), "the scenario needs an evaluator with several tasks"
-    assert early.evaluator_email not in recipients(reminders) or any(
-        a.evaluator_email == early.evaluator_email for a in still_open)
+    with store.sessions() as session:  # the one who submitted on the eve is not reminded
+        reminded = {item["assignment"] for effect in session.scalars(
+            select(Effect).where(Effect.action == "eval-reminder"))
+            for item in effect.payload["items"]}
+        early_steps = session.scalars(select(ChaseStep).where(
+            ChaseStep.assignment_id == early.id)).all()
+    assert reminded == {a.id for a in still_open} and early_steps == []
+    if not any(a.evaluator_email == early.evaluator_email for a in still_open):
+        assert early.evaluator_email not in recipients(reminders)
 
     # -- the weekend, the due day, then D+1 -------------------------------------------
     assert chase_on(clock, START + days(12))["working_day"] is False  # Saturday

@@ -1,0 +1,147 @@
+"""The demo's evaluation chapter: task emails, answers in DS, and a month of chasing.
+
+The sandbox and the pipeline share a clock that runs in real time and can jump ahead, so
+the story travels to the ladder's days (D-3, D+1, D+4, D+7) in seconds. The chase runs
+with ``force`` so that the story does not depend on the weekday it is told on.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from connectors.ds_sandbox import Sandbox
+from connectors.mail import Mailbox
+from connectors.store.engine import store_sessions
+from models.tables import Assignment, EvaluationLink
+
+Echo = Any
+
+
+@dataclass
+class TravelClock:
+    """Real time plus an offset that only grows: ``advance`` jumps ahead."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+    def travel_to(self, moment: datetime) -> None:
+        self.offset += max(moment - self(), timedelta())
+
+
+def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: str,
+                maildir: Path) -> dict[str, bool]:
+    from flows.chase import ChaseParameters, chase_evaluators
+
+    mailbox = Mailbox(maildir)
+    tasks = [m for m in mailbox.list() if m.effect.startswith("mail:eval-request:")]
+    echo("\n== 9. Tâches d'évaluation : un courriel par affectation")
+    if tasks:
+        sample = tasks[0]
+        echo(f"« {sample.subject} » pour {', '.join(sample.to)}")
+        echo("  pièces jointes : " + ", ".join(
+            f"{a.filename} ({a.content_type})" for a in sample.attachments))
+        echo(f"  (eig mailbox --show {sample.index} pour le lire ; "
+             f"eig preview-email eval_request --dossier N pour un aperçu)")
+    with store_sessions(database_url) as sessions, sessions() as session:
+        assignments = list(session.scalars(select(Assignment).order_by(Assignment.id)))
+        links = {(link.assignment_id, link.purpose): link.url
+                 for link in session.scalars(select(EvaluationLink))}
+    if not assignments:
+        return {"les tâches d'évaluation partent avec leurs liens": False}
+    due = assignments[0].due_at
+    paris = ZoneInfo("Europe/Paris")
+
+    def at(days: int) -> datetime:
+        day = due.astimezone(paris).date() + timedelta(days=days)
+        return datetime(day.year, day.month, day.day, 9, tzinfo=paris).astimezone(UTC)
+
+    def chase(title: str) -> dict[str, Any]:
+        before = len(mailbox)
+        summary = chase_evaluators(ChaseParameters(force=True))
+        echo(f"\n== {title}")
+        forms = summary["forms"]
+        echo(f"Formulaires : {forms['submitted']} évaluation(s), {forms['declined']} déclin(s),"
+             f" {len(forms['rejected'])} refusé(s) ; rappels : {summary['reminder_digests']} "
+             f"courriel(s) pour {summary['reminded_tasks']} tâche(s) ; retards signalés : "
+             f"{len(summary['escalated'])} ; remplacements : {len(summary['replaced'])}.")
+        summary["new_emails"] = len(mailbox) - before
+        echo(f"Courriels envoyés : {summary['new_emails']}.")
+        return summary
+
+    rng = random.Random(5)
+    declining = assignments[0]
+    conflicted = next(a for a in assignments if a.dossier_number != declining.dossier_number)
+    assignments = [declining, conflicted,
+                   *(a for a in assignments if a.id not in (declining.id, conflicted.id))]
+    clock.advance(timedelta(days=2))
+    for assignment, motif in ((declining, "indisponibilité sur la période"),
+                              (conflicted, "conflit d'intérêts")):
+        form = sandbox.state.prefilled_by_url(links[(assignment.id, "decline")])
+        sandbox.state.submit_prefilled(form.number, {"motif_declin": motif})
+    echo(f"\nDans DS : {declining.evaluator_email} décline le dossier "
+         f"{declining.dossier_number} (indisponible), {conflicted.evaluator_email} déclare un "
+         f"conflit d'intérêts sur le dossier {conflicted.dossier_number}.")
+    declines = chase("10. J+2 : les déclins sont pris en compte, les suppléants sollicités")
+    with store_sessions(database_url) as sessions, sessions() as session:
+        substitutes = [(a.id, a.track, session.get(EvaluationLink, (a.id, "evaluate")))
+                       for a in session.scalars(select(Assignment).where(
+                           Assignment.replaces_id.is_not(None)))]
+    for _, track, link in substitutes:  # the substitutes answer at once
+        if link is not None:
+            form = sandbox.state.prefilled_by_url(link.url)
+            sandbox.state.submit_prefilled(form.number, _scores(rng, track))
+
+    clock.travel_to(at(-4))
+    answered = [a for a in assignments[2:] if rng.random() < 0.8]
+    for assignment in answered:
+        form = sandbox.state.prefilled_by_url(links[(assignment.id, "evaluate")])
+        sandbox.state.submit_prefilled(form.number, _scores(rng, assignment.track))
+    echo(f"\nDans DS : {len(answered)} évaluations sont déposées avant l'échéance "
+         f"({due.astimezone(paris):%d/%m/%Y}).")
+    clock.travel_to(at(-3))
+    reminders = chase("11. J-3 : un rappel groupé par évaluateur encore attendu")
+    clock.travel_to(at(1))
+    chase("12. J+1 : second rappel")
+    clock.travel_to(at(4))
+    escalation = chase("13. J+4 : l'équipe du programme reçoit la liste des retards")
+    clock.travel_to(at(7))
+    replacement = chase("14. J+7 : chaque tâche en retard passe au suppléant suivant")
+    again = chase("15. Le même jour, une seconde relance n'envoie rien de plus")
+    open_tasks = len(assignments) - 2 - len(answered)
+    return {
+        "un déclin passe au meilleur suppléant, le conflit rejoint le vivier":
+            declines["forms"]["declined"] == 2 and len(declines["replaced"]) == 2
+            and declines["forms"]["conflicts"] == 1,
+        "un seul rappel par évaluateur, pour toutes ses tâches ouvertes":
+            reminders["reminded_tasks"] >= open_tasks > 0
+            and reminders["reminder_digests"] < reminders["reminded_tasks"],
+        "l'équipe reçoit la liste des retards": len(escalation["escalated"]) > 0
+            and escalation["new_emails"] == 1,
+        "les retards de J+7 passent au suppléant": len(replacement["replaced"]) > 0,
+        "relancer deux fois n'envoie rien de plus": again["new_emails"] == 0,
+    }
+
+
+def _scores(rng: random.Random, track: str) -> dict[str, Any]:
+    from eig.config import load_config
+    from eig.settings import Settings
+
+    criteria = load_config(Settings().config).tracks[track].criteria
+    values: dict[str, Any] = {f"note_{c.key}": rng.choices(range(6), (1, 3, 10, 30, 35, 20))[0]
+                              for c in criteria}
+    values["commentaire"] = rng.choice((
+        "Dossier solide, sponsor très engagé.", "Le problème est réel mais mal mesuré.",
+        "Belle ambition ; la feuille de route reste à préciser."))
+    return values

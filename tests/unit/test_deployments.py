@@ -1,0 +1,53 @@
+"""prefect.yaml: every deployment points at a flow, every flow has a deployment and an
+`eig` command, schedules are in Paris time."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import yaml
+from prefect import Flow
+from typer.main import get_command
+
+import flows
+from eig.cli import app
+from eig.settings import PROJECT_ROOT
+
+COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
+            "assign-evaluators": "assign", "chase-evaluators": "chase"}
+
+
+def deployments() -> list[dict]:
+    return yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())["deployments"]
+
+
+def all_flows() -> dict[str, Flow]:
+    found = {}
+    for module in pkgutil.iter_modules(flows.__path__):
+        loaded = importlib.import_module(f"flows.{module.name}")
+        found |= {v.name: v for v in vars(loaded).values() if isinstance(v, Flow)}
+    return found
+
+
+def test_every_deployment_points_at_a_flow_scheduled_in_paris():
+    for deployment in deployments():
+        path, name = deployment["entrypoint"].split(":")
+        target = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")),
+                         name)
+        assert isinstance(target, Flow), deployment["name"]
+        for schedule in deployment.get("schedules", []):
+            assert schedule["timezone"] == "Europe/Paris"
+
+
+def test_every_flow_has_a_deployment_and_a_command():
+    deployed = {d["entrypoint"].split(":")[1] for d in deployments()}
+    commands = set(get_command(app).commands)
+    for name, flow_ in all_flows().items():
+        assert flow_.fn.__name__ in deployed, f"{name} has no deployment"
+        assert COMMANDS[name] in commands, f"{name} has no eig command"
+
+
+def test_chase_runs_on_working_mornings():
+    [chase] = [d for d in deployments() if d["name"] == "chase-evaluators"]
+    assert [s["cron"] for s in chase["schedules"]] == ["0 9 * * 1-5"]
