@@ -10,6 +10,7 @@ from pathlib import Path
 from connectors.mail import Mailbox
 from connectors.mail.message import EFFECT_HEADER
 
+PROFILES = ["produit", "technique", "design", "data", "juridique"]
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 November, 9:00 in Paris
 
 ROSTER_HEADER = ("courriel;nom;organisation;ministere;profils;parcours;seniorite;"
@@ -31,6 +32,17 @@ def write_roster(path: Path) -> Path:
                      f"2026-11-20..2026-12-01;;;;;")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def import_roster(store, tmp_path: Path) -> None:
+    """The roster of ``write_roster``, imported as of START."""
+    from connectors.roster_file import load_roster
+    from connectors.store.roster import replace_roster
+
+    evaluators = load_roster(write_roster(tmp_path / "evaluateurs.csv"),
+                             allowed_profiles=PROFILES, allowed_tracks=["projets"])
+    with store.sessions.begin() as session:
+        replace_roster(session, evaluators, START)
 
 
 class Inbox:

@@ -10,18 +10,14 @@ from typer.testing import CliRunner
 
 from connectors.ds_sandbox import EVALUATIONS, PROJETS, Sandbox, SandboxState
 from connectors.ds_sandbox.testing import FakeClock
-from connectors.roster_file import load_roster
-from connectors.store.roster import replace_roster
 from eig.cli import app
 from eig.settings import SANDBOX_EVAL_SECRET
 from flows.assign import AssignParameters, assign_evaluators
 from flows.runtime import use_clock
 from models.evaluation_token import make_token
 from models.tables import Assignment, Effect, EvaluationLink
-from tests.integration.chase_helpers import START, Inbox, attachments, days, write_roster
+from tests.integration.chase_helpers import START, Inbox, attachments, days, import_roster
 from tests.integration.sync_helpers import run_sync
-
-PROFILES = ["produit", "technique", "design", "data", "juridique"]
 
 
 @pytest.fixture
@@ -41,10 +37,7 @@ def sandbox(clock):
 
 @pytest.fixture
 def assigned(sandbox, store, smtp_server, tmp_path, clock):
-    evaluators = load_roster(write_roster(tmp_path / "evaluateurs.csv"),
-                             allowed_profiles=PROFILES, allowed_tracks=["projets"])
-    with store.sessions.begin() as session:
-        replace_roster(session, evaluators, START)
+    import_roster(store, tmp_path)
     with use_clock(clock):
         run_sync(full=True, assign_new=False)
         assign_evaluators(AssignParameters(tracks=["projets"]))

@@ -13,8 +13,6 @@ from sqlalchemy import select
 
 from connectors.ds_sandbox import PROJETS, Sandbox, SandboxState
 from connectors.ds_sandbox.testing import FakeClock
-from connectors.roster_file import load_roster
-from connectors.store.roster import replace_roster
 from eig.settings import SANDBOX_EVAL_SECRET
 from flows.assign import AssignParameters, assign_evaluators
 from flows.chase import ChaseParameters, chase_evaluators
@@ -27,15 +25,14 @@ from tests.integration.chase_helpers import (
     attachments,
     days,
     html_of,
+    import_roster,
     links_in,
     of_kind,
     recipients,
     text_of,
-    write_roster,
 )
 from tests.integration.sync_helpers import run_sync
 
-PROFILES = ["produit", "technique", "design", "data", "juridique"]
 SECRET = SANDBOX_EVAL_SECRET.encode()
 EVALUATIONS = 103
 HOSTILE = "<script>alert('x')</script> & Cie"
@@ -60,10 +57,7 @@ def sandbox(clock):
 
 @pytest.fixture
 def world(sandbox, store, smtp_server, tmp_path, clock):
-    evaluators = load_roster(write_roster(tmp_path / "evaluateurs.csv"),
-                             allowed_profiles=PROFILES, allowed_tracks=["projets"])
-    with store.sessions.begin() as session:
-        replace_roster(session, evaluators, START)
+    import_roster(store, tmp_path)
     with use_clock(clock):
         yield Inbox(smtp_server.mailbox)
 
