@@ -124,6 +124,8 @@ def _check(evaluations: Sequence[EvaluationScores], infos: Mapping[int, DossierI
         for c in rules.criteria:
             if c.key not in e.scores:
                 raise ValueError(f"{where}: no score for criterion {c.key!r}")
+            if not float(e.scores[c.key]).is_integer():
+                raise ValueError(f"{where}: score {e.scores[c.key]} for {c.key!r} is not whole")
             if not rules.scale_min <= e.scores[c.key] <= rules.scale_max:
                 raise ValueError(f"{where}: score {e.scores[c.key]} for {c.key!r} off the "
                                  f"scale {rules.scale_min}..{rules.scale_max}")

@@ -56,6 +56,9 @@ class Calibration:
     note: str | None  # why calibration is unavailable, or what limits it (French)
 
 
+MIN_DOF = 3.0  # residual degrees of freedom needed to estimate the noise
+
+
 def calibrate(observations: Sequence[Observation], strength: float = 1.0) -> Calibration:
     if strength < 0:
         raise ValueError(f"calibration strength must be >= 0, not {strength}")
@@ -69,10 +72,12 @@ def calibrate(observations: Sequence[Observation], strength: float = 1.0) -> Cal
     if e < 2:
         return _uncalibrated(observations, "calibration impossible : il faut au moins deux "
                              "évaluateurs ; totaux bruts conservés")
-    if n < d + e:
+    # Without regularisation every parameter must be identified; with it the ridge keeps
+    # the system solvable and what matters is the residual's degrees of freedom (below).
+    if strength == 0 and n < d + e - 1:
         return _uncalibrated(observations, f"calibration impossible : {n} évaluations pour "
-                             f"{d} dossiers et {e} évaluateurs (il en faut au moins {d + e}) ; "
-                             f"totaux bruts conservés")
+                             f"{d} dossiers et {e} évaluateurs (il en faut au moins "
+                             f"{d + e - 1} sans régularisation) ; totaux bruts conservés")
     groups = _components(observations)
     if groups > 1 and strength == 0:
         return _uncalibrated(observations, f"calibration impossible sans régularisation : "
@@ -95,6 +100,11 @@ def calibrate(observations: Sequence[Observation], strength: float = 1.0) -> Cal
     theta = m_inv @ (x.T @ y)
     resid = y - x @ theta
     dof = float(n - np.trace(m_inv @ (x.T @ x)))
+    if dof < MIN_DOF:
+        return _uncalibrated(observations, f"calibration impossible : {n} évaluations pour "
+                             f"{d} dossiers et {e} évaluateurs laissent {dof:.1f} degré(s) de "
+                             f"liberté pour estimer le bruit (au moins {MIN_DOF}) ; totaux "
+                             f"bruts conservés")
     sigma2 = float(resid @ resid) / dof
     cov = sigma2 * m_inv
     offsets = z @ theta[d:]

@@ -33,6 +33,11 @@ KEY_LABELS = {
     "date_depot": "date de dépôt",
     "number": "numéro de dossier",
 }
+TABLE_COLUMNS = [
+    "rank", "calibrated_rank", "number", "total", "median_total", "calibrated_total",
+    "calibrated_stderr", "n", "quorum", "passes_thresholds", "above_cut", "tie_break", "flags",
+    "flag_details", "notes",
+]
 DIGITS = 9  # totals equal to this many decimals are tied (float sums of weighted means)
 
 
@@ -131,7 +136,7 @@ class TrackScores:
             "flag_details": " | ".join(f.detail for f in d.flags),
             "notes": " | ".join(d.notes),
         } for d in self.dossiers]
-        table = pd.DataFrame(rows, columns=list(rows[0]) if rows else None)
+        table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
         for col in ("rank", "calibrated_rank"):
             table[col] = table[col].astype("Int64")
         for col in ("total", "median_total", "calibrated_total", "calibrated_stderr"):
@@ -151,6 +156,11 @@ class TrackScores:
 def score_track(
     evaluations: Sequence[EvaluationScores], dossiers: Sequence[DossierInfo], rules: ScoringRules
 ) -> TrackScores:
+    """Aggregate, calibrate over the dossiers with quorum, rank raw and calibrated, flag.
+
+    Raises ValueError on an evaluation of a dossier not in ``dossiers``, a duplicate
+    evaluator on a dossier, a missing or off-scale score.
+    """
     aggregates = aggregate(evaluations, dossiers, rules)
     with_quorum = [a for a in aggregates.values() if a.has_quorum]
     observations = [Observation(ev, a.number, y)

@@ -109,6 +109,7 @@ def test_only_the_first_k_evaluations_count() -> None:
     ([ev(1, "e1", 4, 4, 4), ev(1, "e1", 3, 3, 3)], "given twice"),
     ([EvaluationScores(1, "e1", {"a": 4, "b": 4}, T0)], "no score for criterion 'c'"),
     ([ev(1, "e1", 6, 4, 4)], "off the scale"),
+    ([EvaluationScores(1, "e1", {"a": 3.5, "b": 4, "c": 4}, T0)], "not whole"),
 ])
 def test_invalid_evaluations_raise(evaluations: list[EvaluationScores], message: str) -> None:
     with pytest.raises(ValueError, match=message):
