@@ -77,16 +77,29 @@ def render_sync_summary(summary: dict) -> str:
 def quarantine(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Liste les dossiers en quarantaine (non conformes au mapping), avec la raison."""
+    """Liste les dossiers en quarantaine (non conformes au mapping) et les formulaires
+    d'évaluation qui ne comptent pas, avec la raison."""
+    from sqlalchemy import select
+
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
+    from eig.config import load_config
     from eig.settings import Settings
+    from models.tables import Evaluation
 
-    with store_sessions(Settings().database_url) as sessions, sessions() as session:
+    settings = Settings()
+    evaluations = load_config(settings.config).demarches["evaluations"].number
+    with store_sessions(settings.database_url) as sessions, sessions() as session:
         rows = [{"demarche": e.demarche_number, "dossier": e.dossier_number, "field": e.field,
                  "rule": e.rule, "reason": e.reason, "first_seen": e.first_seen_at.isoformat(),
                  "last_seen": e.last_seen_at.isoformat(), "times_seen": e.times_seen}
                 for e in repo.open_quarantine(session)]
+        rows += [{"demarche": evaluations, "dossier": e.form_number, "field": e.problem_field,
+                  "rule": "evaluation", "reason": e.problem,
+                  "first_seen": e.recorded_at.isoformat(), "last_seen": e.updated_at.isoformat(),
+                  "times_seen": len(e.history) + 1}
+                 for e in session.scalars(select(Evaluation).where(
+                     Evaluation.status == "invalid").order_by(Evaluation.form_number))]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -275,6 +288,43 @@ def render_chase_summary(summary: dict[str, Any]) -> str:
     lines += [f"  en retard : {late['évaluateur']} sur le dossier {late['dossier']} "
               f"({late['jours de retard']} j)" for late in summary["late"]]
     return "\n".join(lines)
+
+
+@app.command()
+def score(
+    track: Annotated[list[str] | None, typer.Option(
+        "--track", "-t", help="projets ou candidats (répétable ; défaut : tous).")] = None,
+    no_sync: Annotated[bool, typer.Option(
+        "--no-sync", help="Ne pas relire la démarche d'évaluation d'abord.")] = False,
+    no_publish: Annotated[bool, typer.Option(
+        "--no-publish", help="Calculer sans rien écrire dans DS.")] = False,
+    csv: Annotated[Path | None, typer.Option(
+        "--csv", help="Écrire le classement de chaque parcours dans ce fichier CSV.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Agrège les évaluations et classe les dossiers (flow score-dossiers)."""
+    from flows.score import ScoreParameters, export_csv, score_dossiers
+
+    summary = score_dossiers(ScoreParameters(tracks=track or [], sync_first=not no_sync,
+                                             publish=not no_publish))
+    if csv is not None:
+        rows = export_csv(summary, csv)
+        typer.echo(f"{rows} ligne(s) écrites dans {csv}", err=as_json)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    forms = summary["forms"]
+    typer.echo(f"Formulaires : {forms['seen']} lus, {forms['rejected']} ne comptent pas "
+               f"(eig quarantine), {forms['extra']} au-delà des k premiers.")
+    for t in summary["tracks"]:
+        typer.echo(f"{t['track']} : {t['ranked']} classés, {t['pending']} en attente du "
+                   f"quorum, {t['above_cut']} au-dessus de la barre, {t['flagged']} à "
+                   f"discuter ; {t['written_back']} écrits dans DS ; graphique : {t['plot']}")
+        for row in t["ranking"][:10]:
+            if row["rank"] is None:
+                continue
+            typer.echo(f"  {row['rank']:>3}. dossier {row['number']} : {row['total']} "
+                       f"(calibré {row['calibrated_total']}) {row['flags'] or ''}".rstrip())
 
 
 @app.command("preview-email")

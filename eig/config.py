@@ -46,6 +46,8 @@ class DemarcheConfig(_Strict):
     number: int
     title: str = ""
     fields: dict[str, FieldMapping]
+    annotations: dict[str, FieldMapping] = Field(
+        default_factory=dict, description="private annotations the pipeline writes back")
 
 
 class SyncConfig(_Strict):
@@ -66,6 +68,41 @@ class Criterion(_Strict):
     label: str
     description: str = ""
     weight: float = 1.0
+    threshold: float | None = Field(
+        default=None, description="pass mark on the criterion's mean (e.g. 3 on 0–5)")
+
+
+TIE_BREAKS = ("total", "calibrated_total", "min_criterion", "median_total", "date_depot",
+              "number")
+
+
+class ScoringConfig(_Strict):
+    """How a track's evaluations become a ranking."""
+
+    comment_required: bool = Field(default=True, description="an evaluation needs a comment")
+    overall_threshold: float | None = Field(
+        default=None, description="pass mark on the weighted total")
+    cut_rank: int | None = Field(default=None, ge=1,
+                                 description="the cut line: the first N of the ranking…")
+    cut_threshold: float | None = Field(default=None,
+                                        description="…and/or a minimum weighted total")
+    spread_flag: float = Field(default=2.0, gt=0,
+                               description="a spread this large on a criterion is discussed")
+    calibration_strength: float = Field(default=1.0, ge=0,
+                                        description="ridge on the evaluators' offsets")
+    tie_breaks: list[str] = Field(
+        default_factory=lambda: ["total", "min_criterion", "median_total", "date_depot",
+                                 "number"],
+        description="in order: total, calibrated_total, min_criterion, criterion:<key>, "
+        "median_total, date_depot, number")
+
+    @model_validator(mode="after")
+    def _check_tie_breaks(self) -> ScoringConfig:
+        for key in self.tie_breaks:
+            if key not in TIE_BREAKS and not key.startswith("criterion:"):
+                raise ValueError(f"unknown tie-break {key!r}; known: {', '.join(TIE_BREAKS)}, "
+                                 "criterion:<key>")
+        return self
 
 
 class TrackConfig(_Strict):
@@ -81,6 +118,7 @@ class TrackConfig(_Strict):
         default=7, ge=1, description="days a replacing evaluator has")
     scale: Scale = Scale()
     criteria: list[Criterion]
+    scoring: ScoringConfig = ScoringConfig()
     specialties: list[str] = Field(default_factory=list)
     # specialty → the family of the entretien métier and of the evaluator it needs
     specialty_families: dict[str, Literal["produit", "technique"]] = Field(default_factory=dict)

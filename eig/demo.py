@@ -17,6 +17,7 @@ from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate
 from connectors.store.engine import store_sessions
 from eig.config import load_config
 from eig.demo_chase import TravelClock, chase_story
+from eig.demo_score import score_story
 from eig.settings import PROJECT_ROOT, Settings
 from flows.runtime import use_clock
 
@@ -80,7 +81,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         delivered_twice = _effects_story(echo, sandbox, edited)
         seventh = run("7. Nos écritures dans DS ne passent pas pour des changements du déposant")
         assigned = _assignment_story(echo)
-        chased = _chase_story(echo, sandbox, clock)
+        chased = _evaluation_story(echo, sandbox, clock)
 
     expectations = {
         "le dossier en erreur est mis en quarantaine":
@@ -182,13 +183,15 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
             sum(t["assigned"] for t in second["tracks"]))
 
 
-def _chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[str, bool]:
+def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[str, bool]:
+    """Tasks and chasing, then scoring, with the local SMTP server up."""
     from connectors.mail import running_smtp_server
 
     maildir = Path(os.environ["EIG_MAILDIR"])
     with running_smtp_server(maildir) as smtp:
         os.environ["EIG_SMTP_URL"] = smtp.url
-        return chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
+        chased = chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
+        return chased | score_story(echo, sandbox)
 
 
 def _demo_config(source: Path) -> Path:

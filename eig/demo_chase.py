@@ -95,19 +95,20 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
          f"conflit d'intérêts sur le dossier {conflicted.dossier_number}.")
     declines = chase("10. J+2 : les déclins sont pris en compte, les suppléants sollicités")
     with store_sessions(database_url) as sessions, sessions() as session:
-        substitutes = [(a.id, a.track, session.get(EvaluationLink, (a.id, "evaluate")))
+        substitutes = [(a, session.get(EvaluationLink, (a.id, "evaluate")))
                        for a in session.scalars(select(Assignment).where(
                            Assignment.replaces_id.is_not(None)))]
-    for _, track, link in substitutes:  # the substitutes answer at once
+        session.expunge_all()
+    for substitute, link in substitutes:  # the substitutes answer at once
         if link is not None:
             form = sandbox.state.prefilled_by_url(link.url)
-            sandbox.state.submit_prefilled(form.number, _scores(rng, track))
+            sandbox.state.submit_prefilled(form.number, _scores(rng, substitute))
 
     clock.travel_to(at(-4))
     answered = [a for a in assignments[2:] if rng.random() < 0.8]
     for assignment in answered:
         form = sandbox.state.prefilled_by_url(links[(assignment.id, "evaluate")])
-        sandbox.state.submit_prefilled(form.number, _scores(rng, assignment.track))
+        sandbox.state.submit_prefilled(form.number, _scores(rng, assignment))
     echo(f"\nDans DS : {len(answered)} évaluations sont déposées avant l'échéance "
          f"({due.astimezone(paris):%d/%m/%Y}).")
     clock.travel_to(at(-3))
@@ -134,13 +135,18 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     }
 
 
-def _scores(rng: random.Random, track: str) -> dict[str, Any]:
+def _scores(rng: random.Random, assignment: Assignment) -> dict[str, Any]:
+    """Believable scores: the dossier's quality, the evaluator's harshness or leniency, a
+    little noise — what the calibration is there to see through."""
     from eig.config import load_config
     from eig.settings import Settings
 
-    criteria = load_config(Settings().config).tracks[track].criteria
-    values: dict[str, Any] = {f"note_{c.key}": rng.choices(range(6), (1, 3, 10, 30, 35, 20))[0]
-                              for c in criteria}
+    criteria = load_config(Settings().config).tracks[assignment.track].criteria
+    quality = 2.4 + random.Random(assignment.dossier_number).random() * 2.2
+    bias = (random.Random(assignment.evaluator_email).random() - 0.5) * 1.2
+    values: dict[str, Any] = {
+        f"note_{c.key}": max(0, min(5, round(quality + bias + rng.gauss(0, 0.45))))
+        for c in criteria}
     values["commentaire"] = rng.choice((
         "Dossier solide, sponsor très engagé.", "Le problème est réel mais mal mesuré.",
         "Belle ambition ; la feuille de route reste à préciser."))

@@ -81,6 +81,13 @@ def preview_context(rt: Runtime, template: str, dossier_number: int,
     if template == "decline_ack":
         return {"evaluator": person, "dossier": brief, "programme": programme(rt),
                 "reason": rt.config.evaluation.conflict_motifs[0], "conflict": True}
+    if template == "evaluation_fix":
+        first = rt.config.tracks[track].criteria[0]
+        return {"evaluator": person, "dossier": brief, "form": 0, "programme": programme(rt),
+                "links": {"evaluate": links["evaluate"]},
+                "problems": [{"field": f"note_{first.key}",
+                              "rule": f"la note « {first.label} » est absente"},
+                             {"field": "commentaire", "rule": "le commentaire est obligatoire"}]}
     raise PreviewError(f"no email template {template!r}; known: "
                        f"{', '.join(email_template_names())}")
 

@@ -1,13 +1,17 @@
-"""Learning from the synced evaluation forms who has answered: submitted, or declined.
+"""Reading the synced evaluation forms: who has answered, with what, and what cannot count.
 
-A decline closes the task and hands the dossier to the best alternate, who gets a task
-email; a declared conflict of interest joins the roster's conflicts (and survives the
-next roster import). Forms that cannot count are listed with the field and the rule;
-their quarantine and the email telling the evaluator what to fix belong to the scoring.
+Each form is kept (`evaluations`) with its scores, or with the field and the rule that
+keep it from counting — then its evaluator is told exactly what to fix, once per
+problem. A later form for the same task supersedes the earlier one (kept in history); of
+a dossier's valid evaluations the first k count, the others are kept and flagged. A
+decline closes the task and hands the dossier to the best alternate, who gets a task
+email; a declared conflict of interest joins the roster (and survives roster imports).
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,10 +26,27 @@ from eig.settings import resolve_eval_token_secret
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime
 from flows.task_emails import programme
-from models.evaluation_forms import SUBMITTED_STATES, AssignmentRef, next_status, read_form
+from models.evaluation_forms import (
+    SUBMITTED_STATES,
+    AssignmentRef,
+    CountedForm,
+    FormReading,
+    ScoreCheck,
+    check_scores,
+    next_status,
+    read_form,
+    settle,
+)
 from models.evaluation_task import dossier_brief
 from models.outbox import Kind, mail_key
-from models.tables import Assignment, DeclaredConflict, Dossier, EvaluatorRow
+from models.tables import (
+    Assignment,
+    DeclaredConflict,
+    Dossier,
+    EvaluationLink,
+    EvaluatorRow,
+)
+from models.tables import Evaluation as EvaluationRow
 
 
 @dataclass
@@ -37,11 +58,13 @@ class CollectReport:
     replaced: list[dict[str, Any]] = field(default_factory=list)
     unreplaced: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    fix_requests: int = 0
+    extra: int = 0
 
 
 def collect_forms(rt: Runtime) -> CollectReport:
-    """Apply every submitted evaluation form to its assignment (one transaction; a rerun
-    changes nothing: statuses only move forward)."""
+    """Apply every submitted evaluation form (one transaction; a rerun changes nothing:
+    statuses only move forward and each problem is reported once)."""
     config = rt.config
     secret = resolve_eval_token_secret(rt.settings)
     now = rt.clock()
@@ -49,23 +72,33 @@ def collect_forms(rt: Runtime) -> CollectReport:
     with rt.sessions.begin() as session:
         refs = {a.id: AssignmentRef(a.id, a.evaluator_email, int(a.dossier_number), a.status)
                 for a in session.scalars(select(Assignment))}
+        stored = {e.form_number: e for e in session.scalars(select(EvaluationRow))}
         forms = session.scalars(select(Dossier).where(
             Dossier.demarche_number == config.demarches["evaluations"].number,
             Dossier.hidden.is_(False), Dossier.deleted.is_(False),
-            Dossier.state.in_(SUBMITTED_STATES)).order_by(Dossier.date_depot, Dossier.number))
+            Dossier.quarantined.is_(False), Dossier.state.in_(SUBMITTED_STATES))
+            .order_by(Dossier.date_depot, Dossier.number)).all()
         for form in forms:
             report.forms += 1
+            fields = form.fields or {}
             reading = read_form(
-                int(form.number), form.fields or {}, secret, refs,
+                int(form.number), fields, secret, refs,
                 nature_evaluation=config.evaluation.nature_evaluation,
                 nature_decline=config.evaluation.nature_decline,
                 conflict_motifs=config.evaluation.conflict_motifs)
-            if not reading.valid:
-                report.rejected.append({"form": form.number, "field": reading.field,
-                                        "reason": reading.problem,
+            assignment = (session.get(Assignment, reading.assignment_id)
+                          if reading.valid and reading.assignment_id else None)
+            check = _check(rt, assignment, fields) if (
+                assignment is not None and reading.kind == "evaluation") else None
+            problems = ([(reading.field or "", reading.problem)] if reading.problem else []
+                        ) + list(check.problems if check else ())
+            row = _keep(session, stored, form, reading, assignment, check, problems, now)
+            if problems:
+                report.rejected.append({"form": form.number, "field": problems[0][0],
+                                        "reason": "; ".join(p for _, p in problems),
                                         "assignment": reading.assignment_id})
+                report.fix_requests += _ask_for_fix(session, rt, row, fields, problems)
                 continue
-            assignment = session.get(Assignment, reading.assignment_id)
             assert assignment is not None
             if reading.conflict:
                 report.conflicts += _declare_conflict(session, assignment, form.number, now)
@@ -88,7 +121,113 @@ def collect_forms(rt: Runtime) -> CollectReport:
             else:
                 report.replaced.append(entry | {"to": replacement.evaluator_email})
             session.flush()
+        report.extra = _settle(session, rt)
     return report
+
+
+def _check(rt: Runtime, assignment: Assignment, fields: dict[str, Any]) -> ScoreCheck:
+    track = rt.config.tracks[assignment.track]
+    return check_scores(fields, {c.key: c.label for c in track.criteria}, track.scale.min,
+                        track.scale.max, track.scoring.comment_required)
+
+
+def _keep(session: Session, stored: dict[int, EvaluationRow], form: Dossier,
+          reading: FormReading, assignment: Assignment | None, check: ScoreCheck | None,
+          problems: Sequence[tuple[str, str]], now: datetime) -> EvaluationRow:
+    """Insert or update the form's row; a changed form keeps its previous version."""
+    values = {
+        "kind": reading.kind,
+        "status": "invalid" if problems else "valid",
+        "scores": dict(check.scores) if check else {},
+        "comment": check.comment if check else (form.fields or {}).get("commentaire"),
+        "problem_field": problems[0][0] if problems else None,
+        "problem": "; ".join(p for _, p in problems) if problems else None,
+    }
+    row = stored.get(int(form.number))
+    if row is None:
+        row = EvaluationRow(form_number=int(form.number), history=[], recorded_at=now)
+        session.add(row)
+        stored[int(form.number)] = row
+    elif any(getattr(row, k) != v for k, v in values.items() if k != "status") or (
+            (row.status == "invalid") != bool(problems)):
+        row.history = [*row.history, {
+            "kind": row.kind, "status": row.status, "scores": row.scores,
+            "comment": row.comment, "problem": row.problem,
+            "form_updated_at": row.form_updated_at.isoformat() if row.form_updated_at
+            else None, "replaced_at": now.isoformat()}]
+    else:
+        values.pop("status")  # unchanged form: superseded/extra stay as settled
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.assignment_id = assignment.id if assignment else reading.assignment_id
+    row.dossier_number = assignment.dossier_number if assignment else None
+    row.evaluator_email = assignment.evaluator_email if assignment else None
+    row.track = assignment.track if assignment else None
+    row.submitted_at, row.form_updated_at = form.date_depot, form.ds_updated_at
+    row.updated_at = now
+    session.flush()
+    return row
+
+
+def _settle(session: Session, rt: Runtime) -> int:
+    """Superseded and extra evaluations, dossier by dossier (the first k count)."""
+    counted: dict[int, list[CountedForm]] = {}
+    rows: dict[int, EvaluationRow] = {}
+    for row in session.scalars(select(EvaluationRow).where(
+            EvaluationRow.kind == "evaluation",
+            EvaluationRow.status.in_(("valid", "superseded", "extra")))):
+        rows[row.id] = row
+        counted.setdefault(int(row.dossier_number), []).append(CountedForm(
+            row.id, int(row.assignment_id), row.submitted_at or row.recorded_at))
+    extra = 0
+    for forms in counted.values():
+        track = rows[forms[0].id].track or "projets"
+        k = rt.config.tracks[track].evaluators_per_dossier
+        for row_id, status in settle(forms, k).items():
+            rows[row_id].status = status
+            extra += status == "extra"
+    return extra
+
+
+def _ask_for_fix(session: Session, rt: Runtime, row: EvaluationRow, fields: dict[str, Any],
+                 problems: Sequence[tuple[str, str]]) -> int:
+    """Tell the evaluator what to fix — once per distinct set of problems. A form whose
+    token does not verify is answered only if it names an evaluator of the roster."""
+    email = row.evaluator_email or (fields.get("evaluateur_email") or "").strip().lower()
+    evaluator = session.get(EvaluatorRow, email) if email else None
+    if evaluator is None:
+        return 0
+    digest = hashlib.sha256(repr(sorted(problems)).encode()).hexdigest()[:10]
+    link = (session.get(EvaluationLink, (row.assignment_id, "evaluate"))
+            if row.assignment_id and row.evaluator_email else None)
+    number = row.dossier_number or _as_int(fields.get("dossier_evalue"))
+    dossier = session.scalar(select(Dossier).where(Dossier.number == number)) if number else None
+    track = row.track or ("projets" if dossier is None else _track_of(rt, dossier))
+    rendered = render_email("evaluation_fix", {
+        "evaluator": {"name": evaluator.name, "email": evaluator.email},
+        "form": row.form_number,
+        "dossier": dossier_brief(track, number or 0, (dossier.fields if dossier else None)
+                                 or {}, (dossier.applicant if dossier else None) or {}),
+        "problems": [{"field": f, "rule": r} for f, r in problems],
+        "links": {"evaluate": link.url if link else None},
+        "programme": programme(rt)})
+    return int(outbox.record_effect(
+        session, mail_key("evaluation-fix", row.form_number, digest), Kind.EMAIL, "send",
+        rendered_payload(rt, evaluator.email, evaluator.name, rendered), rt.clock()))
+
+
+def _track_of(rt: Runtime, dossier: Dossier) -> str:
+    for key, track in rt.config.tracks.items():
+        if rt.config.demarches[track.demarche].number == dossier.demarche_number:
+            return key
+    return "projets"
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _declare_conflict(session: Session, assignment: Assignment, form: int,

@@ -369,10 +369,17 @@ def sync_dossiers(params: SyncParameters | None = None) -> State:
         if params.collect_forms and _evaluations_arrived(rt, reports):
             summary["forms"] = _collect_answers(rt)
     _publish_artifact(summary, reports)
+    # The stages a sync sets off are imported here: they import the sync themselves.
     if tracks:  # new dossiers wait for their evaluators: assign them now
         from flows.assign import AssignParameters, assign_evaluators
 
         summary["assign"] = assign_evaluators(AssignParameters(tracks=tracks))
+    if summary.get("forms", {}).get("submitted"):  # new evaluations: the ranking moves
+        from flows.score import ScoreParameters, score_dossiers
+
+        scored = score_dossiers(ScoreParameters(sync_first=False))
+        summary["score"] = {t["track"]: {k: t[k] for k in ("ranked", "pending", "written_back")}
+                            for t in scored["tracks"]}
     failed = [r for r in reports if r.error]
     if failed:
         message = "; ".join(f"{r.role} ({r.number}): {r.error}" for r in failed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from models.evaluation_token import token_assignment, verify_token
@@ -94,3 +95,72 @@ def next_status(current: str, kind: FormKind) -> str | None:
     if kind == "decline" and current in ("proposed", "accepted", "started"):
         return "declined"
     return None
+
+
+@dataclass(frozen=True)
+class ScoreCheck:
+    """The scores of an evaluation form, and every problem found (field, rule)."""
+
+    scores: dict[str, int]
+    comment: str | None
+    problems: tuple[tuple[str, str], ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def check_scores(fields: Mapping[str, Any], criteria: Mapping[str, str], scale_min: int,
+                 scale_max: int, comment_required: bool) -> ScoreCheck:
+    """Every criterion of the track scored with an integer within the scale; the comment
+    present when the track requires it. ``criteria``: key → label (named in messages)."""
+    scores: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    for key, label in criteria.items():
+        field = f"note_{key}"
+        raw = fields.get(field)
+        if raw is None or raw == "":
+            problems.append((field, f"la note « {label} » est absente"))
+            continue
+        try:
+            value = int(raw)
+            if value != float(raw):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append((field, f"la note « {label} » ({raw}) n'est pas un nombre entier"))
+            continue
+        if not scale_min <= value <= scale_max:
+            problems.append((field, f"la note « {label} » ({value}) est hors de l'échelle "
+                             f"{scale_min}–{scale_max}"))
+            continue
+        scores[key] = value
+    comment = (fields.get("commentaire") or "").strip() or None
+    if comment_required and comment is None:
+        problems.append(("commentaire", "le commentaire est obligatoire"))
+    return ScoreCheck(scores, comment, tuple(problems))
+
+
+@dataclass(frozen=True)
+class CountedForm:
+    """A valid evaluation form, as the rule of the first k needs it."""
+
+    id: int
+    assignment_id: int
+    submitted_at: datetime
+
+
+def settle(forms: Collection[CountedForm], k: int) -> dict[int, str]:
+    """Which valid forms of one dossier count: for each assignment its latest form (the
+    earlier ones are ``superseded``), then the first k of those by submission date
+    (``valid``); the others are kept but flagged ``extra``."""
+    latest: dict[int, CountedForm] = {}
+    status: dict[int, str] = {}
+    for form in sorted(forms, key=lambda f: (f.submitted_at, f.id)):
+        previous = latest.get(form.assignment_id)
+        if previous is not None:
+            status[previous.id] = "superseded"
+        latest[form.assignment_id] = form
+    ordered = sorted(latest.values(), key=lambda f: (f.submitted_at, f.id))
+    for position, form in enumerate(ordered):
+        status[form.id] = "valid" if position < k else "extra"
+    return status

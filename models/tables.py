@@ -297,3 +297,48 @@ class DeclaredConflict(Base):
                                                 autoincrement=False)
     source: Mapped[str] = mapped_column(Text)
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Evaluation(Base):
+    """One form of the evaluation démarche as we read it: which task it answers, its
+    scores, and — when it cannot count — the field and the rule (it stays here, with
+    its previous versions, until the evaluator fixes it)."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    dossier_number: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    evaluator_email: Mapped[str | None] = mapped_column(String(320))
+    track: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # evaluation, decline, other
+    # valid (counts), invalid (quarantined), superseded (a later form replaced it),
+    # extra (valid, beyond the first k of its dossier: kept and flagged)
+    status: Mapped[str] = mapped_column(String(16))
+    scores: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    problem_field: Mapped[str | None] = mapped_column(String(128))
+    problem: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DossierScore(Base):
+    """A dossier's latest scores, and what was last written back to DS (``published``,
+    ``label``): a write-back is recorded only when these change (``version`` + 1)."""
+
+    __tablename__ = "dossier_scores"
+
+    dossier_number: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                                autoincrement=False)
+    track: Mapped[str] = mapped_column(String(32))
+    scores: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    published: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    label: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

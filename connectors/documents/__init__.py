@@ -8,6 +8,7 @@ Contexts are plain data (see ``templates/README.md``); a missing key raises, and
 value from a dossier or a person is escaped in HTML.
 """
 
+from .charts import score_distributions_png
 from .french import date_fr, datetime_fr, nombre_fr, pluriel
 from .ical import PRODID, task_calendar
 from .pdf import html_to_pdf, offline_fetcher, render_dossier_pdf
@@ -39,5 +40,6 @@ __all__ = [
     "render_document",
     "render_dossier_pdf",
     "render_email",
+    "score_distributions_png",
     "task_calendar",
 ]

@@ -34,6 +34,18 @@ def write_roster(path: Path) -> Path:
     return path
 
 
+PROJECT_CRITERIA = ("soutien_politiques_prioritaires", "probleme_avere", "probleme_majeur",
+                    "probleme_actionnable", "adequation_approche_produit", "sponsoring",
+                    "autonomie_ressources", "feuille_de_route", "ambition_entrepreneuriale")
+
+
+def scores(comment: str, value: int = 4, **overrides: int) -> dict[str, object]:
+    """A complete evaluation of a projet (every criterion scored), as an evaluator submits."""
+    notes: dict[str, object] = {f"note_{key}": overrides.get(key, value)
+                                for key in PROJECT_CRITERIA}
+    return notes | {"commentaire": comment}
+
+
 def import_roster(store, tmp_path: Path) -> None:
     """The roster of ``write_roster``, imported as of START."""
     from connectors.roster_file import load_roster

@@ -65,7 +65,8 @@ def test_preview_email_renders_real_data_without_side_effects(assigned, store, t
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert str(assignment.dossier_number) in html and "<html" in html.lower()
-    for template in ("eval_reminder", "escalation", "replacement_notice", "decline_ack"):
+    for template in ("eval_reminder", "escalation", "replacement_notice", "decline_ack",
+                     "evaluation_fix"):
         shown = runner.invoke(app, ["preview-email", template, "--dossier",
                                     str(assignment.dossier_number)])
         assert shown.exit_code == 0, shown.output

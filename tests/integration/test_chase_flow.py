@@ -29,6 +29,7 @@ from tests.integration.chase_helpers import (
     links_in,
     of_kind,
     recipients,
+    scores,
     text_of,
 )
 from tests.integration.sync_helpers import run_sync
@@ -140,12 +141,12 @@ def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
     # The replacement answers at once: off the ladder.
     clock.current = START + days(3)
     state.submit_prefilled(state.prefilled_by_url(
-        link(store, replacement.id, "evaluate")).number, {"commentaire": "Très clair."})
+        link(store, replacement.id, "evaluate")).number, scores("Très clair."))
 
     # -- Thursday 10 December: one evaluator submits the day before the D-3 reminder --
     clock.current = START + days(10)
     state.submit_prefilled(state.prefilled_by_url(link(store, early.id, "evaluate")).number,
-                           {"commentaire": "Bon dossier."})
+                           scores("Bon dossier."))
     summary = chase_on(clock, START + days(10))
     assert summary["forms"]["submitted"] == 2 and inbox.new() == []
 
@@ -236,7 +237,7 @@ def test_the_late_evaluator_may_still_submit_after_being_replaced(world, sandbox
     assert assignments(store)[late.id].status == "replaced"
     clock.current = START + days(22)
     state.submit_prefilled(state.prefilled_by_url(link(store, late.id, "evaluate")).number,
-                           {"commentaire": "Désolé du retard."})
+                           scores("Désolé du retard."))
     summary = chase_on(clock, START + days(22))
     assert summary["forms"]["submitted"] == 1
     assert assignments(store)[late.id].status == "submitted"

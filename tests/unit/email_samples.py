@@ -112,12 +112,25 @@ def decline_ack() -> dict[str, Any]:
     }
 
 
+def evaluation_fix() -> dict[str, Any]:
+    return {
+        "evaluator": evaluator(),
+        "form": 9001,
+        "dossier": dossier_ref(),
+        "problems": [{"field": "note_sponsoring", "rule": "la note « Sponsoring » est absente"},
+                     {"field": "commentaire", "rule": "le commentaire est obligatoire"}],
+        "links": {"evaluate": EVALUATE_URL},
+        "programme": programme(),
+    }
+
+
 EMAILS = {
     "eval_request": eval_request,
     "eval_reminder": eval_reminder,
     "escalation": escalation,
     "replacement_notice": replacement_notice,
     "decline_ack": decline_ack,
+    "evaluation_fix": evaluation_fix,
 }
 """Template name → function returning its full sample context."""
 

@@ -15,7 +15,8 @@ from eig.cli import app
 from eig.settings import PROJECT_ROOT
 
 COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
-            "assign-evaluators": "assign", "chase-evaluators": "chase"}
+            "assign-evaluators": "assign", "chase-evaluators": "chase",
+            "score-dossiers": "score"}
 
 
 def deployments() -> list[dict]:

@@ -87,7 +87,7 @@ def test_filters_are_available_in_templates() -> None:
 
 # --- Emails -----------------------------------------------------------------------------
 
-def test_email_template_names_are_the_five_emails() -> None:
+def test_email_template_names_are_the_sample_emails() -> None:
     assert email_template_names() == sorted(samples.EMAILS)
 
 

@@ -1,0 +1,249 @@
+"""score-dossiers: from the evaluators' forms to a ranking the committee can trust.
+
+The story of a run: sync the evaluation démarche and collect its forms (invalid ones are
+kept with the reason and their evaluator told what to fix), then per track aggregate the
+valid evaluations (means, medians, weighted total, thresholds, quorum), calibrate the
+evaluators' harshness beside the raw scores, flag what needs discussion, rank with the
+configured tie-breaks, store the scores and — only where they changed — write them back
+to DS (private annotations and a label) through the outbox.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.documents import score_distributions_png
+from connectors.store import outbox
+from eig.config import TrackConfig
+from eig.settings import PROJECT_ROOT
+from flows.collect_forms import CollectReport, collect_forms
+from flows.effects import deliver_pending
+from flows.runtime import Runtime, open_runtime
+from flows.sync import SyncParameters, sync_dossiers
+from models.outbox import Kind, ds_key
+from models.score_publication import annotation_values, publication
+from models.scoring import (
+    CriterionRule,
+    DossierInfo,
+    EvaluationScores,
+    ScoringRules,
+    TrackScores,
+    score_track,
+)
+from models.tables import Assignment, Dossier
+from models.tables import DossierScore as DossierScoreRow
+from models.tables import Evaluation as EvaluationRow
+
+REPORTS = PROJECT_ROOT / "var" / "reports"
+
+
+class ScoreParameters(BaseModel):
+    """Run form of the score-dossiers deployment."""
+
+    tracks: list[str] = Field(default_factory=list, title="Parcours",
+                              description="projets, candidats ; vide : tous.")
+    sync_first: bool = Field(default=True, title="Synchroniser d'abord",
+                             description="Relire la démarche d'évaluation et en rattacher "
+                             "les formulaires avant de calculer.")
+    publish: bool = Field(default=True, title="Écrire dans DS",
+                          description="Annotations privées (note, rang, alertes, nombre "
+                          "d'évaluations) et étiquette, seulement si elles changent.")
+
+
+def rules_of(track: TrackConfig) -> ScoringRules:
+    scoring = track.scoring
+    return ScoringRules(
+        criteria=tuple(CriterionRule(c.key, c.label, c.weight, c.threshold)
+                       for c in track.criteria),
+        scale_min=track.scale.min, scale_max=track.scale.max,
+        overall_threshold=scoring.overall_threshold, quorum=track.evaluators_per_dossier,
+        spread_flag=scoring.spread_flag, cut_rank=scoring.cut_rank,
+        cut_threshold=scoring.cut_threshold, tie_breaks=tuple(scoring.tie_breaks),
+        calibration_strength=scoring.calibration_strength)
+
+
+def track_inputs(session: Session, rt: Runtime, track: str
+                 ) -> tuple[list[EvaluationScores], list[DossierInfo]]:
+    """The counted evaluations of a track, and its dossiers in evaluation (those with at
+    least one assignment), each knowing whether its quorum may be k−1."""
+    demarche = rt.config.demarches[rt.config.tracks[track].demarche].number
+    assignments = list(session.scalars(select(Assignment).where(Assignment.track == track)))
+    successors = {a.replaces_id for a in assignments if a.replaces_id is not None}
+    reduced = {a.dossier_number for a in assignments
+               if (a.status in ("declined", "replaced") and a.id not in successors)
+               or (a.status_reason or "").startswith("remplacement impossible")}
+    numbers = {a.dossier_number for a in assignments}
+    dossiers = [DossierInfo(int(d.number), d.date_depot, int(d.number) in reduced)
+                for d in session.scalars(select(Dossier).where(
+                    Dossier.demarche_number == demarche, Dossier.number.in_(numbers),
+                    Dossier.hidden.is_(False), Dossier.deleted.is_(False)))]
+    known = {d.number for d in dossiers}
+    evaluations = [EvaluationScores(int(e.dossier_number), e.evaluator_email or "",
+                                    dict(e.scores), e.submitted_at or e.recorded_at)
+                   for e in session.scalars(select(EvaluationRow).where(
+                       EvaluationRow.track == track, EvaluationRow.status == "valid",
+                       EvaluationRow.kind == "evaluation").order_by(EvaluationRow.id))
+                   if int(e.dossier_number) in known]
+    return evaluations, dossiers
+
+
+@task(name="collect-evaluation-forms", cache_policy=NO_CACHE)
+def collect_evaluations(rt: Runtime) -> CollectReport:
+    return collect_forms(rt)
+
+
+@task(name="score-track", cache_policy=NO_CACHE)
+def score_one_track(rt: Runtime, track: str, publish: bool) -> dict[str, Any]:
+    with rt.sessions() as session:
+        evaluations, dossiers = track_inputs(session, rt, track)
+    scores = score_track(evaluations, dossiers, rules_of(rt.config.tracks[track]))
+    published = record_scores(rt, track, scores, publish)
+    return {"track": track, "scores": scores, "evaluations": evaluations,
+            "published": published}
+
+
+def record_scores(rt: Runtime, track: str, scores: TrackScores, publish: bool) -> int:
+    """Store every dossier's scores; record the write-back of those whose annotations or
+    label changed (one transaction). Returns how many dossiers are written back."""
+    config = rt.config.tracks[track]
+    demarche = rt.config.demarches[config.demarche]
+    mapping = {key: (m.id, m.type) for key, m in demarche.annotations.items()}
+    now = rt.clock()
+    changed = 0
+    with rt.sessions.begin() as session:
+        rows = {r.dossier_number: r for r in session.scalars(
+            select(DossierScoreRow).where(DossierScoreRow.track == track))}
+        for score in scores.dossiers:
+            row = rows.get(score.number)
+            if row is None:
+                row = DossierScoreRow(dossier_number=score.number, track=track, version=0)
+                session.add(row)
+            row.scores, row.scored_at = _as_json(asdict(score)), now
+            target = publication(score)
+            if not publish or target is None:
+                continue
+            values = _as_json(target.values)
+            if values == row.published and target.label == row.label:
+                continue
+            row.version += 1
+            _record_write_back(session, score.number, row, values, target.label, mapping, now)
+            row.published, row.label, row.published_at = values, target.label, now
+            changed += 1
+    return changed
+
+
+def _record_write_back(session: Session, number: int, row: DossierScoreRow,
+                       values: dict[str, Any], label: str | None,
+                       mapping: dict[str, tuple[str, str]], now: datetime) -> None:
+    version = f"v{row.version}"
+    annotations = annotation_values(values, mapping)
+    if annotations and values != row.published:
+        outbox.record_effect(session, ds_key("annotations", number, f"scores-{version}"),
+                             Kind.DS, "annotations", {"dossier": number,
+                                                      "values": annotations}, now)
+    if label != row.label:
+        if row.label:
+            outbox.record_effect(session, ds_key("label-remove", number, version), Kind.DS,
+                                 "label_remove", {"dossier": number, "label": row.label}, now)
+        if label:
+            outbox.record_effect(session, ds_key("label", number, version), Kind.DS,
+                                 "label_add", {"dossier": number, "label": label}, now)
+
+
+def _as_json(value: Any) -> Any:
+    """Plain JSON (tuples → lists, datetimes → ISO), so stored and new values compare."""
+    if isinstance(value, dict):
+        return {str(k): _as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_json(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def ranking_rows(track: str, scores: TrackScores) -> list[dict[str, Any]]:
+    table = scores.table()
+    table.insert(0, "track", track)
+    return table.astype(object).where(pd.notna(table), None).to_dict("records")
+
+
+def distributions_png(rt: Runtime, track: str, evaluations: list[EvaluationScores]) -> bytes:
+    config = rt.config.tracks[track]
+    given = {c.label: [e.scores[c.key] for e in evaluations if c.key in e.scores]
+             for c in config.criteria}
+    return score_distributions_png(f"{config.label} — distribution des notes par critère",
+                                   given, config.scale.min, config.scale.max)
+
+
+@flow(name="score-dossiers", description="Agrège les évaluations (moyennes, seuils, quorum, "
+      "calibration, alertes), classe les dossiers et écrit notes et étiquettes dans DS.")
+def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
+    params = params or ScoreParameters()
+    logger = get_run_logger()
+    with open_runtime() as rt:
+        if params.sync_first:
+            sync_dossiers(SyncParameters(
+                demarches=[rt.config.demarches["evaluations"].number], assign_new=False,
+                collect_forms=False))
+        collected = collect_evaluations(rt)
+        tracks = params.tracks or list(rt.config.tracks)
+        results = [score_one_track(rt, track, params.publish) for track in tracks]
+        delivery = deliver_pending(rt)
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        day = rt.clock().date().isoformat()
+        plots = {r["track"]: distributions_png(rt, r["track"], r["evaluations"])
+                 for r in results}
+    summary_tracks = []
+    for result in results:
+        track, scores = result["track"], result["scores"]
+        rows = ranking_rows(track, scores)
+        path = REPORTS / f"scores-{track}-{day}.png"
+        path.write_bytes(plots[track])
+        ranked = [d for d in scores.dossiers if d.rank is not None]
+        create_table_artifact(
+            key=f"score-dossiers-{track}", table=rows or [{"track": track}],
+            description=f"Classement {track} : {len(ranked)} dossiers classés, "
+            f"{sum(d.above_cut for d in ranked)} au-dessus de la barre, "
+            f"{sum(bool(d.flags) for d in ranked)} à discuter. {scores.calibration_note or ''}")
+        encoded = base64.b64encode(plots[track]).decode()
+        create_markdown_artifact(
+            key=f"score-distributions-{track}",
+            markdown=f"# Distribution des notes — {track}\n\n"
+            f"![distribution](data:image/png;base64,{encoded})\n\nFichier : `{path}`")
+        summary_tracks.append({
+            "track": track, "dossiers": len(scores.dossiers), "ranked": len(ranked),
+            "pending": len(scores.dossiers) - len(ranked),
+            "above_cut": sum(d.above_cut for d in ranked),
+            "flagged": sum(bool(d.flags) for d in ranked),
+            "written_back": result["published"], "plot": str(path),
+            "calibration_note": scores.calibration_note, "ranking": rows})
+    if collected.rejected:
+        logger.warning("%d formulaire(s) d'évaluation ne comptent pas (eig quarantine)",
+                       len(collected.rejected))
+    return {"forms": {"seen": collected.forms, "submitted": collected.submitted,
+                      "rejected": len(collected.rejected), "fix_requests":
+                      collected.fix_requests, "extra": collected.extra},
+            "tracks": summary_tracks,
+            "effects": {"delivered": delivery.delivered, "skipped": delivery.skipped,
+                        "failed": delivery.failed, "retrying": delivery.retrying}}
+
+
+def export_csv(summary: dict[str, Any], path: Path) -> int:
+    """The ranking of every track of a run, one CSV (UTF-8 with BOM for spreadsheets)."""
+    rows = [row for track in summary["tracks"] for row in track["ranking"]]
+    pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8-sig")
+    return len(rows)
