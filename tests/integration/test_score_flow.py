@@ -198,3 +198,31 @@ def test_a_sync_that_brings_evaluations_scores_them(world, sandbox, store, clock
     assert summary["forms"]["submitted"] == 3
     assert summary["score"]["projets"]["ranked"] == 1
     assert sandbox.mutations.applied(ANNOTATE, team[0].dossier_number) == 1
+
+
+def test_eig_score_exports_csv_and_eig_quarantine_lists_invalid_forms(world, sandbox, store,
+                                                                      clock, tmp_path):
+    import csv
+    import json
+
+    from typer.testing import CliRunner
+
+    from eig.cli import app
+
+    team = [a for a in tasks(store) if a.dossier_number == tasks(store)[0].dossier_number]
+    clock.current = START + days(2)
+    for a in team[:2]:
+        submit(sandbox, store, a, scores("Bien.", 4))
+    broken = submit(sandbox, store, team[2], {**scores("Bien.", 4), "note_probleme_avere": 9})
+    out = tmp_path / "classement.csv"
+    with use_clock(clock):
+        result = CliRunner().invoke(app, ["score", "--csv", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {int(r["number"]) for r in rows} == {a.dossier_number for a in tasks(store)}
+    assert {r["quorum"] for r in rows} == {"pending"}  # two valid evaluations of three
+    listed = CliRunner().invoke(app, ["quarantine", "--json"])
+    entries = json.loads(listed.output)
+    [entry] = [e for e in entries if e["dossier"] == broken]
+    assert entry["field"] == "note_probleme_avere" and "hors de l'échelle" in entry["reason"]
