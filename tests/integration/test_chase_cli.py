@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from connectors.ds_sandbox import EVALUATIONS, PROJETS, Sandbox, SandboxState
+from connectors.ds_sandbox import EVALUATIONS
 from connectors.ds_sandbox.testing import FakeClock
 from eig.cli import app
 from eig.settings import SANDBOX_EVAL_SECRET
@@ -16,7 +16,14 @@ from flows.assign import AssignParameters, assign_evaluators
 from flows.runtime import use_clock
 from models.evaluation_token import make_token
 from models.tables import Assignment, Effect, EvaluationLink
-from tests.integration.chase_helpers import START, Inbox, attachments, days, import_roster
+from tests.integration.chase_helpers import (
+    START,
+    Inbox,
+    attachments,
+    days,
+    import_roster,
+    small_sandbox,
+)
 from tests.integration.sync_helpers import run_sync
 
 
@@ -28,11 +35,7 @@ def clock():
 @pytest.fixture
 def sandbox(clock):
     """Two projets; DS offers no PDF (the task email carries our own rendering)."""
-    box = Sandbox(SandboxState(now=clock), pdf_available=False,
-                  prefill_requests_per_window=1000, prefill_window_seconds=1)
-    for seed in range(2):
-        box.state.add_dossier(PROJETS.number, seed=seed, date_depot=START - days(3))
-    return box
+    return small_sandbox(clock, 2, deposited_days_ago=3, pdf_available=False)
 
 
 @pytest.fixture

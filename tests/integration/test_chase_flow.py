@@ -11,7 +11,6 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from connectors.ds_sandbox import PROJETS, Sandbox, SandboxState
 from connectors.ds_sandbox.testing import FakeClock
 from eig.settings import SANDBOX_EVAL_SECRET
 from flows.assign import AssignParameters, assign_evaluators
@@ -30,6 +29,7 @@ from tests.integration.chase_helpers import (
     of_kind,
     recipients,
     scores,
+    small_sandbox,
     text_of,
 )
 from tests.integration.sync_helpers import run_sync
@@ -47,13 +47,7 @@ def clock():
 @pytest.fixture
 def sandbox(clock):
     """Three projets waiting for evaluators, deposited last week; one carries HTML."""
-    box = Sandbox(SandboxState(now=clock), prefill_requests_per_window=1000,
-                  prefill_window_seconds=1)
-    for seed in range(3):
-        values = {"Q2hhbXAtMTAwMw==": HOSTILE} if seed == 0 else None
-        box.state.add_dossier(PROJETS.number, seed=seed, date_depot=START - days(7),
-                              values=values)
-    return box
+    return small_sandbox(clock, 3, values={0: {"Q2hhbXAtMTAwMw==": HOSTILE}})
 
 
 @pytest.fixture

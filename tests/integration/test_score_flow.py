@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from connectors.ds_sandbox import EVALUATIONS, PROJETS, Sandbox, SandboxState
+from connectors.ds_sandbox import EVALUATIONS
 from connectors.ds_sandbox.testing import FakeClock
 from flows.assign import AssignParameters, assign_evaluators
 from flows.runtime import use_clock
@@ -24,6 +24,7 @@ from tests.integration.chase_helpers import (
     of_kind,
     recipients,
     scores,
+    small_sandbox,
     text_of,
 )
 from tests.integration.sync_helpers import run_sync
@@ -38,11 +39,7 @@ def clock():
 
 @pytest.fixture
 def sandbox(clock):
-    box = Sandbox(SandboxState(now=clock), prefill_requests_per_window=1000,
-                  prefill_window_seconds=1)
-    for seed in range(3):
-        box.state.add_dossier(PROJETS.number, seed=seed, date_depot=START - days(7))
-    return box
+    return small_sandbox(clock, 3)
 
 
 @pytest.fixture
