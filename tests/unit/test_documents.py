@@ -293,7 +293,7 @@ def test_dossier_document_needs_its_context_and_unknown_documents_raise() -> Non
     with pytest.raises(jinja2.UndefinedError):
         render_document("dossier", context)
     with pytest.raises(TemplateNotFoundError, match="dossier"):
-        render_document("releve", {})
+        render_document("inconnu", {})
 
 
 def test_render_dossier_pdf_is_a_pdf() -> None:
