@@ -178,12 +178,26 @@ class EvaluationConfig(_Strict):
         return self
 
 
+class DeliberationConfig(_Strict):
+    waiting_list: int = Field(default=3, ge=0, description="projets: the next N after the "
+                              "lauréats go on the waiting list")
+    waiting_list_label: str = "Liste d'attente"
+    approval_timeout_hours: float = Field(default=72, gt=0)
+    on_timeout: Literal["wait", "end"] = Field(
+        default="wait", description="no approval in time: keep waiting, or end the run with "
+        "nothing published")
+    attach_record: bool = Field(default=False, description="attach the relevé to each "
+                                "decision in DS (it lists every dossier of the session)")
+    committees: dict[str, str] = Field(default_factory=dict)
+
+
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
     tracks: dict[str, TrackConfig] = Field(default_factory=dict)
     roster: RosterConfig = RosterConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    deliberation: DeliberationConfig = DeliberationConfig()
 
     def demarche_roles(self, numbers: list[int] | None = None) -> list[DemarcheRole]:
         """Roles of the démarches to act on (all of them when ``numbers`` is empty)."""

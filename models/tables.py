@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -342,3 +343,45 @@ class DossierScore(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CommitteeSession(Base):
+    """One deliberation of a track: the proposals, the operator's approval, the relevé
+    (its files and the SHA-256 seal of its content), before and after approval."""
+
+    __tablename__ = "committee_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track: Mapped[str] = mapped_column(String(32))
+    session_date: Mapped[date] = mapped_column(Date)
+    # awaiting_approval, approved, not_approved, expired
+    status: Mapped[str] = mapped_column(String(24))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    proposals: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    decisions: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    draft_seal: Mapped[str | None] = mapped_column(String(64))
+    seal: Mapped[str | None] = mapped_column(String(64))
+    files: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_committee_sessions_track_date", "track", "session_date", unique=True),
+    )
+
+
+class VivierMember(Base):
+    """A candidate who joined the vivier (pool), with profile, experience and wishes."""
+
+    __tablename__ = "vivier"
+
+    dossier_number: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                                autoincrement=False)
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(320))
+    profile: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    status: Mapped[str] = mapped_column(String(24))  # disponible, propose, engage
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("committee_sessions.id"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

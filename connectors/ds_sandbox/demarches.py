@@ -55,7 +55,7 @@ MOTIFS_DECLIN = (
 )
 
 DECISIONS = ("Présélection favorable", "À discuter", "Présélection défavorable")
-LABEL_NAMES: tuple[str, ...] = DECISIONS
+LABEL_NAMES: tuple[str, ...] = (*DECISIONS, "Liste d'attente")
 """The labels every sandbox démarche has (``demarche.labels``)."""
 
 PROJECT_CRITERIA = (
@@ -134,6 +134,7 @@ def _annotations(base: int) -> tuple[Descriptor, ...]:
         _d(base + 3, "nombre_evaluations", "IntegerNumber", "Nombre d'évaluations"),
         _d(base + 4, "alertes", "Textarea", "Alertes"),
         _d(base + 5, "decision_proposee", "DropDownList", "Décision proposée", options=DECISIONS),
+        _d(base + 6, "decision_comite", "Text", "Décision du comité"),
     )
 
 

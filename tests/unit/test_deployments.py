@@ -16,7 +16,7 @@ from eig.settings import PROJECT_ROOT
 
 COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "assign-evaluators": "assign", "chase-evaluators": "chase",
-            "score-dossiers": "score"}
+            "score-dossiers": "score", "deliberate": "deliberate"}
 
 
 def deployments() -> list[dict]:

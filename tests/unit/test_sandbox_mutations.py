@@ -30,7 +30,7 @@ from connectors.ds_sandbox import (
 from connectors.ds_sandbox.schema import schema_sdl
 from connectors.ds_sandbox.testing import FakeClock
 
-NOTE, RANG, NB_EVALS, ALERTES, DECISION = (d.id for d in PROJETS.annotations)
+NOTE, RANG, NB_EVALS, ALERTES, DECISION, _COMITE = (d.id for d in PROJETS.annotations)
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 RO_AUTH = {"Authorization": "Bearer ro-token"}
 

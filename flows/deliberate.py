@@ -1,0 +1,446 @@
+"""deliberate: a committee decides, a relevé records why, and — once an operator approves
+in the Prefect UI — the decisions reach DS.
+
+The story of a run: gather each dossier's scores, flags, comments (and hearing notes when
+the track has hearings), propose a decision for every eligible dossier with a drafted
+motivation, render the draft relevé (HTML, PDF, CSV; sealed with the SHA-256 of its
+content), then pause: the run's form lists the proposals, editable, and an approval
+switch. Nothing is published before approval. Once approved, the relevé is regenerated
+with the final decisions and sealed again, and the decisions, messages, labels and
+annotations are recorded in the outbox — keyed by dossier and session, so republishing
+never repeats one — and delivered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.documents import environment, html_to_pdf, render_document
+from connectors.store import outbox
+from connectors.store.repository import dialect_insert
+from eig.settings import PROJECT_ROOT
+from flows.effects import deliver_pending
+from flows.runtime import Runtime, open_runtime
+from flows.task_emails import programme
+from models.decision_record import (
+    CommitteeRecord,
+    canonical_json,
+    cut_line_fr,
+    dossier_entry,
+    pending_entries,
+    record_content,
+    record_csv_rows,
+    seal,
+    tie_break_descriptions,
+)
+from models.deliberation import (
+    DECISION_LABELS,
+    Agenda,
+    DossierFacts,
+    Proposal,
+    apply_edits,
+    propose,
+)
+from models.evaluation_task import applicant_name, as_text, dossier_brief
+from models.outbox import Kind, ds_key
+from models.tables import (
+    Assignment,
+    CommitteeSession,
+    DeclaredConflict,
+    Dossier,
+    DossierScore,
+    EvaluatorRow,
+    VivierMember,
+)
+from models.tables import Evaluation as EvaluationRow
+
+RECORDS = PROJECT_ROOT / "var" / "releves"
+DecisionName = Literal["laureat", "liste_attente", "refus", "vivier"]
+
+
+class DeliberateParameters(BaseModel):
+    """Run form of the deliberate deployments."""
+
+    track: Literal["projets", "candidats"] = Field(default="projets", title="Parcours")
+    session_date: date | None = Field(default=None, title="Date du comité",
+                                      description="Vide : aujourd'hui.")
+    waiting_list: int | None = Field(default=None, ge=0, title="Liste d'attente",
+                                     description="Projets : combien de dossiers après les "
+                                     "lauréats (vide : la configuration).")
+    approval_timeout_hours: float | None = Field(
+        default=None, gt=0, title="Délai d'approbation (heures)",
+        description="Vide : la configuration.")
+    on_timeout: Literal["wait", "end"] | None = Field(
+        default=None, title="Sans approbation dans le délai",
+        description="wait : attendre encore ; end : terminer sans rien publier.")
+
+
+class DossierDecision(BaseModel):
+    dossier: int = Field(title="Dossier")
+    titre: str = Field(default="", title="Intitulé")
+    decision: DecisionName = Field(title="Décision")
+    motivation: str = Field(title="Motivation (envoyée au déposant)")
+
+
+class CommitteeApproval(RunInput):
+    """The operator's answer: the decisions as they stand, and the approval switch."""
+
+    approuve: bool = Field(default=False, title="J'approuve ces décisions et leur publication")
+    approuve_par: str = Field(default="", title="Nom de la personne qui approuve")
+    decisions: list[DossierDecision] = Field(default_factory=list, title="Décisions")
+
+
+# -- gathering --------------------------------------------------------------------------
+
+
+def gather_facts(session: Session, rt: Runtime, track: str) -> list[DossierFacts]:
+    """Every dossier of the track that entered evaluation, with what the committee needs."""
+    numbers = set(session.scalars(select(Assignment.dossier_number)
+                                  .where(Assignment.track == track)))
+    demarche = rt.config.demarches[rt.config.tracks[track].demarche].number
+    scores = {r.dossier_number: r.scores for r in session.scalars(
+        select(DossierScore).where(DossierScore.track == track))}
+    comments: dict[int, list[str]] = {}
+    for number, comment in session.execute(
+            select(EvaluationRow.dossier_number, EvaluationRow.comment).where(
+                EvaluationRow.track == track, EvaluationRow.status == "valid")):
+        if comment:
+            comments.setdefault(int(number), []).append(comment)
+    facts = []
+    for dossier in session.scalars(select(Dossier).where(
+            Dossier.demarche_number == demarche, Dossier.number.in_(numbers),
+            Dossier.hidden.is_(False), Dossier.deleted.is_(False)).order_by(Dossier.number)):
+        brief = dossier_brief(track, int(dossier.number), dossier.fields or {},
+                              dossier.applicant or {})
+        facts.append(DossierFacts(int(dossier.number), brief["title"],
+                                  scores.get(dossier.number),
+                                  tuple(comments.get(int(dossier.number), ()))))
+    return facts
+
+
+def committee_evaluators(session: Session, track: str) -> list[dict[str, Any]]:
+    """Who evaluated the track, their declared conflicts and the dossiers they withdrew
+    from because of one (recusals)."""
+    conflicts: dict[str, list[int]] = {}
+    for email, number in session.execute(
+            select(DeclaredConflict.evaluator_email, DeclaredConflict.dossier_number)):
+        conflicts.setdefault(email, []).append(int(number))
+    people: dict[str, dict[str, Any]] = {}
+    for assignment in session.scalars(select(Assignment).where(Assignment.track == track)):
+        row = session.get(EvaluatorRow, assignment.evaluator_email)
+        person = people.setdefault(assignment.evaluator_email, {
+            "name": row.name if row else "", "email": assignment.evaluator_email,
+            "organisation": row.organisation if row else "",
+            "conflicts": sorted(set(conflicts.get(assignment.evaluator_email, [])) | {
+                int(d) for d in ((row.details or {}).get("conflict_dossiers", [])
+                                 if row else [])}),
+            "recusals": []})
+        if assignment.status == "declined" and int(assignment.dossier_number) in \
+                conflicts.get(assignment.evaluator_email, []):
+            person["recusals"].append(int(assignment.dossier_number))
+    return sorted(people.values(), key=lambda p: p["email"])
+
+
+# -- the relevé ---------------------------------------------------------------------------
+
+
+def build_record(rt: Runtime, session: Session, track: str, session_date: date,
+                 agenda: Agenda, facts: list[DossierFacts], *, approved: bool,
+                 approved_by: str | None) -> CommitteeRecord:
+    config = rt.config.tracks[track]
+    scoring = config.scoring
+    by_number = {f.number: f for f in facts}
+    resolution = "examiné en séance ; décision approuvée" if approved else ""
+    dossiers = [dossier_entry(p, by_number[p.number], resolutions={
+        str(f.get("detail", "")): resolution
+        for f in (by_number[p.number].scores or {}).get("flags") or ()})
+        for p in agenda.proposals]
+    labels = {c.key: c.label for c in config.criteria}
+    return CommitteeRecord(
+        track=track, track_label=config.label, session_date=session_date,
+        committee=rt.config.deliberation.committees.get(track, f"Comité — {config.label}"),
+        criteria=tuple({"key": c.key, "label": c.label, "weight": c.weight,
+                        "threshold": c.threshold} for c in config.criteria),
+        overall_threshold=scoring.overall_threshold,
+        cut_line=cut_line_fr(scoring.cut_rank, scoring.cut_threshold,
+                             feminine=track == "candidats"),
+        tie_breaks=tie_break_descriptions(scoring.tie_breaks, labels),
+        evaluators=tuple(committee_evaluators(session, track)),
+        dossiers=tuple(dossiers),
+        pending=pending_entries(agenda),
+        scores_only=True, approved=approved, approved_by=approved_by,
+        generated_at=rt.clock())
+
+
+def write_record(record: CommitteeRecord, kind: str) -> tuple[str, dict[str, str]]:
+    """The relevé as HTML, PDF, CSV and JSON under var/releves; returns (seal, paths)."""
+    sealed = seal(record)
+    content = record_content(record)
+    html = render_document("releve", {"record": content, "seal": sealed})
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    stem = RECORDS / f"releve-{record.track}-{record.session_date.isoformat()}-{kind}"
+    paths = {"html": f"{stem}.html", "pdf": f"{stem}.pdf", "csv": f"{stem}.csv",
+             "json": f"{stem}.json"}
+    Path(paths["html"]).write_text(html, encoding="utf-8")
+    Path(paths["pdf"]).write_bytes(html_to_pdf(html))
+    rows = record_csv_rows(record)
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    Path(paths["csv"]).write_text(buffer.getvalue(), encoding="utf-8-sig")
+    # exactly the sealed bytes: `sha256sum` of this file gives the seal
+    Path(paths["json"]).write_bytes(canonical_json(record))
+    return sealed, paths
+
+
+# -- approval ---------------------------------------------------------------------------
+
+
+def approval_form(agenda: Agenda, draft: dict[str, str], draft_seal: str) -> type[RunInput]:
+    description = (
+        f"## Comité {agenda.track} — {len(agenda.proposals)} décision(s) proposée(s)\n\n"
+        f"Relevé provisoire : `{draft['pdf']}` (empreinte `{draft_seal[:16]}…`).\n\n"
+        f"Modifiez une décision ou sa motivation si le comité en a décidé autrement, puis "
+        f"cochez **J'approuve** : rien n'est publié dans DS avant. "
+        f"{len(agenda.pending)} dossier(s) en attente ne sont pas proposés (voir le relevé).")
+    return CommitteeApproval.with_initial_data(
+        description=description,
+        decisions=[DossierDecision(dossier=p.number, titre=p.title, decision=p.decision,
+                                   motivation=p.motivation) for p in agenda.proposals])
+
+
+def wait_for_approval(form: type[RunInput], timeout_hours: float,
+                      on_timeout: str) -> CommitteeApproval | None:
+    """Pause until the operator answers; on timeout wait again, or give up (None)."""
+    poll = int(os.environ.get("EIG_APPROVAL_POLL_SECONDS", "10"))
+    attempt = 0
+    while True:
+        try:
+            return pause_flow_run(wait_for_input=form, timeout=int(timeout_hours * 3600),
+                                  poll_interval=poll, key=f"approbation-{attempt}")
+        except FlowPauseTimeout:
+            if on_timeout == "end":
+                return None
+            attempt += 1
+
+
+# -- publication ------------------------------------------------------------------------
+
+
+@task(name="record-publication", cache_policy=NO_CACHE)
+def record_publication(rt: Runtime, track: str, session_id: int, session_date: date,
+                       agenda: Agenda, record_pdf: str | None) -> int:
+    """Every decision, message, label and annotation of the session as outbox effects,
+    with the vivier entries, in one transaction. Keys name dossier and session date."""
+    config = rt.config
+    demarche = config.demarches[config.tracks[track].demarche]
+    annotation = demarche.annotations.get("decision_comite")
+    day = session_date.isoformat()
+    now = rt.clock()
+    recorded = 0
+    env = environment()
+    with rt.sessions.begin() as session:
+        for proposal in agenda.proposals:
+            dossier = session.scalar(select(Dossier).where(Dossier.number == proposal.number))
+            if dossier is None:
+                continue
+            number, label = proposal.number, DECISION_LABELS[proposal.decision]
+            if proposal.decision in ("laureat", "vivier", "refus"):
+                payload: dict[str, Any] = {
+                    "dossier": number, "motivation": proposal.motivation,
+                    "target": "refuse" if proposal.decision == "refus" else "accepte"}
+                if record_pdf and config.deliberation.attach_record:
+                    payload["justificatif"] = _attachment(record_pdf)
+                recorded += outbox.record_effect(session, ds_key("decision", number, day),
+                                                 Kind.DS, "state", payload, now)
+            else:
+                recorded += outbox.record_effect(
+                    session, ds_key("label", number, f"liste-attente-{day}"), Kind.DS,
+                    "label_add", {"dossier": number,
+                                  "label": config.deliberation.waiting_list_label}, now)
+            brief = dossier_brief(track, number, dossier.fields or {}, dossier.applicant or {})
+            body = env.get_template("messages/decision.txt.j2").render(
+                decision=proposal.decision, motivation=proposal.motivation, dossier=brief,
+                session_date=session_date, programme=programme(rt)).strip()
+            recorded += outbox.record_effect(session, ds_key("message", number,
+                                                             f"decision-{day}"),
+                                             Kind.DS, "message",
+                                             {"dossier": number, "body": body}, now)
+            if annotation is not None:
+                recorded += outbox.record_effect(
+                    session, ds_key("annotations", number, f"decision-{day}"), Kind.DS,
+                    "annotations", {"dossier": number, "values": [{
+                        "annotation_id": annotation.id, "kind": "text",
+                        "value": f"Décision du {session_date:%d/%m/%Y} : {label}"}]}, now)
+            if proposal.decision == "vivier":
+                _enter_vivier(session, dossier, session_id, now)
+    return recorded
+
+
+def _enter_vivier(session: Session, dossier: Dossier, session_id: int, now: datetime) -> None:
+    fields, applicant = dossier.fields or {}, dossier.applicant or {}
+    profile = {
+        "specialite": fields.get("specialite"),
+        "annees_experience": fields.get("annees_experience"),
+        "experiences": fields.get("experiences") or [],
+        "voeux_thematiques": fields.get("voeux_thematiques") or [],
+        "voeux_localisations": fields.get("voeux_localisations") or [],
+        "voeux_administrations": fields.get("voeux_administrations"),
+        "disponibilite": as_text(fields.get("disponibilite")) or None,
+        "disponibilite_iso": str(fields.get("disponibilite") or "") or None,
+        "quotite": fields.get("quotite"), "employeur": fields.get("employeur"),
+    }
+    stmt = dialect_insert(session, VivierMember).values(
+        dossier_number=int(dossier.number), name=applicant_name(applicant),
+        email=applicant.get("email") or applicant.get("usager_email"),
+        profile=json.loads(json.dumps(profile, default=str)), status="disponible",
+        session_id=session_id, joined_at=now, updated_at=now)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["dossier_number"]))
+
+
+def _attachment(path: str) -> dict[str, str]:
+    import base64
+
+    return {"filename": Path(path).name, "content_type": "application/pdf",
+            "content_b64": base64.b64encode(Path(path).read_bytes()).decode()}
+
+
+# -- the flow ---------------------------------------------------------------------------
+
+
+@task(name="prepare-committee", cache_policy=NO_CACHE)
+def prepare(rt: Runtime, params: DeliberateParameters, session_date: date
+            ) -> tuple[Agenda, list[DossierFacts], int, str, dict[str, str]]:
+    track = params.track
+    config = rt.config.tracks[track]
+    waiting = (params.waiting_list if params.waiting_list is not None
+               else rt.config.deliberation.waiting_list)
+    with rt.sessions.begin() as session:
+        facts = gather_facts(session, rt, track)
+        agenda = propose(track, facts, criteria_labels={c.key: c.label for c in config.criteria},
+                         waiting_list=waiting, hearing_required=False,
+                         max_total=sum(c.weight for c in config.criteria) * config.scale.max,
+                         scale_max=config.scale.max, quorum=config.evaluators_per_dossier)
+        draft = build_record(rt, session, track, session_date, agenda, facts, approved=False,
+                             approved_by=None)
+        draft_seal, paths = write_record(draft, "projet")
+        stmt = dialect_insert(session, CommitteeSession).values(
+            track=track, session_date=session_date, status="awaiting_approval",
+            flow_run_id=_flow_run_id(), proposals=[_proposal_json(p) for p in agenda.proposals],
+            draft_seal=draft_seal, files={"draft": paths}, created_at=rt.clock())
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=["track", "session_date"],
+            set_={"flow_run_id": stmt.excluded.flow_run_id,
+                  "proposals": stmt.excluded.proposals, "draft_seal": stmt.excluded.draft_seal,
+                  "files": stmt.excluded.files}))
+        session_id = session.scalar(select(CommitteeSession.id).where(
+            CommitteeSession.track == track, CommitteeSession.session_date == session_date))
+    return agenda, facts, int(session_id), draft_seal, paths
+
+
+def _proposal_json(p: Proposal) -> dict[str, Any]:
+    return {"dossier": p.number, "title": p.title, "decision": p.decision,
+            "motivation": p.motivation, "rank": p.rank, "total": p.total}
+
+
+def _flow_run_id() -> str | None:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id) if flow_run.id else None
+
+
+@flow(name="deliberate", description="Prépare le comité (propositions, relevé de décision), "
+      "attend l'approbation d'un opérateur, puis publie les décisions dans DS.")
+def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
+    params = params or DeliberateParameters()
+    logger = get_run_logger()
+    with open_runtime() as rt:
+        deliberation = rt.config.deliberation
+        session_date = params.session_date or rt.clock().astimezone(
+            ZoneInfo("Europe/Paris")).date()
+        agenda, facts, session_id, draft_seal, draft = prepare(rt, params, session_date)
+    create_table_artifact(
+        key=f"deliberate-{params.track}-propositions",
+        table=[{"dossier": p.number, "intitulé": p.title, "rang": p.rank, "note": p.total,
+                "proposition": DECISION_LABELS[p.decision], "motivation": p.motivation}
+               for p in agenda.proposals] or [{"dossier": "—"}],
+        description=f"Propositions du comité {params.track} du {session_date:%d/%m/%Y} ; "
+        f"{len(agenda.pending)} dossier(s) en attente. Relevé provisoire : {draft['pdf']}")
+    approval = wait_for_approval(
+        approval_form(agenda, draft, draft_seal),
+        params.approval_timeout_hours or deliberation.approval_timeout_hours,
+        params.on_timeout or deliberation.on_timeout)
+    with open_runtime() as rt:
+        if approval is None or not approval.approuve:
+            status = "expired" if approval is None else "not_approved"
+            with rt.sessions.begin() as session:
+                row = session.get(CommitteeSession, session_id)
+                row.status = status
+            logger.warning("comité %s du %s : %s, rien n'est publié", params.track,
+                           session_date, status)
+            return {"track": params.track, "session_date": session_date.isoformat(),
+                    "status": status, "published": 0, "draft_seal": draft_seal}
+        edits = {d.dossier: (d.decision, d.motivation) for d in approval.decisions}
+        final = apply_edits(agenda, edits)
+        with rt.sessions.begin() as session:
+            record = build_record(rt, session, params.track, session_date, final, facts,
+                                  approved=True, approved_by=approval.approuve_par or None)
+        final_seal, paths = write_record(record, "approuve")
+        with rt.sessions.begin() as session:
+            row = session.get(CommitteeSession, session_id)
+            row.status, row.seal, row.approved_by = "approved", final_seal, \
+                approval.approuve_par or None
+            row.approved_at = rt.clock()
+            row.decisions = [_proposal_json(p) for p in final.proposals]
+            row.files = {**row.files, "approved": paths}
+        recorded = record_publication(rt, params.track, session_id, session_date, final,
+                                      paths["pdf"])
+        delivery = deliver_pending(rt)
+    create_table_artifact(
+        key=f"deliberate-{params.track}-decisions",
+        table=[{"dossier": p.number, "intitulé": p.title,
+                "décision": DECISION_LABELS[p.decision], "motivation": p.motivation}
+               for p in final.proposals] or [{"dossier": "—"}],
+        description=f"Décisions approuvées par {approval.approuve_par or '—'} ; relevé "
+        f"{paths['pdf']} (SHA-256 {final_seal}).")
+    create_markdown_artifact(
+        key=f"deliberate-{params.track}-releve",
+        markdown=f"# Relevé de décision — {params.track}, {session_date:%d/%m/%Y}\n\n"
+        f"- PDF : `{paths['pdf']}`\n- HTML : `{paths['html']}`\n- CSV : `{paths['csv']}`\n"
+        f"- Empreinte SHA-256 : `{final_seal}`\n")
+    return {"track": params.track, "session_date": session_date.isoformat(),
+            "status": "approved", "decisions": {DECISION_LABELS[d]: sum(
+                p.decision == d for p in final.proposals) for d in DECISION_LABELS},
+            "pending": len(final.pending), "draft_seal": draft_seal, "seal": final_seal,
+            "record": paths, "effects_recorded": recorded,
+            "delivered": delivery.delivered, "failed": delivery.failed}
+
+
+def pending_decisions(flow_run_id: Any) -> list[dict[str, Any]]:
+    """The proposals of a paused committee, as its approval form lists them (`eig approve`)."""
+    with open_runtime() as rt, rt.sessions() as session:
+        row = session.scalar(select(CommitteeSession).where(
+            CommitteeSession.flow_run_id == str(flow_run_id)))
+        if row is None:
+            raise LookupError(f"no committee session for flow run {flow_run_id}")
+        return [{"dossier": p["dossier"], "titre": p["title"], "decision": p["decision"],
+                 "motivation": p["motivation"]} for p in row.proposals]

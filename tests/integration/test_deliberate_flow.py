@@ -1,0 +1,185 @@
+"""deliberate: proposals, a draft relevé, the pause for approval (given programmatically,
+as the UI form does), and a publication that reaches DS exactly once."""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import json
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+from sqlalchemy import select, update
+
+from connectors.ds_sandbox.testing import FakeClock
+from flows.assign import AssignParameters, assign_evaluators
+from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
+from flows.runtime import use_clock
+from flows.score import ScoreParameters, score_dossiers
+from models.tables import Assignment, CommitteeSession, EvaluationLink, EvaluatorRow
+from tests.integration.chase_helpers import START, days, import_roster, scores, small_sandbox
+from tests.integration.sync_helpers import run_sync
+
+SESSION = date(2026, 12, 1)
+PUBLISHING = ("dossierAccepter", "dossierRefuser", "dossierEnvoyerMessage",
+              "dossierAjouterLabel", "dossierModifierAnnotations", "dossierPasserEnInstruction")
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(START)
+
+
+@pytest.fixture
+def sandbox(clock):
+    return small_sandbox(clock, 4)
+
+
+@pytest.fixture
+def scored(sandbox, store, smtp_server, tmp_path, clock, monkeypatch):
+    """Four projets: excellent, good, weak, and one with two evaluations of three."""
+    monkeypatch.setenv("EIG_APPROVAL_POLL_SECONDS", "1")
+    import_roster(store, tmp_path)
+    with store.sessions.begin() as session:  # room for 4 × 3 evaluations among the five
+        session.execute(update(EvaluatorRow).values(monthly_capacity=3))
+    with use_clock(clock):
+        run_sync(full=True, assign_new=False)
+        assign_evaluators(AssignParameters(tracks=["projets"]))
+        with store.sessions() as session:
+            teams: dict[int, list[Assignment]] = {}
+            for a in session.scalars(select(Assignment).order_by(Assignment.id)):
+                teams.setdefault(a.dossier_number, []).append(a)
+            links = {(link.assignment_id): link.url for link in session.scalars(
+                select(EvaluationLink).where(EvaluationLink.purpose == "evaluate"))}
+        numbers = sorted(teams)
+        clock.current = START + days(3)
+        for number, value in zip(numbers, (5, 4, 2, 4), strict=True):
+            team = teams[number] if number != numbers[3] else teams[number][:2]
+            for a in team:
+                form = sandbox.state.prefilled_by_url(links[a.id])
+                sandbox.state.submit_prefilled(form.number, scores("Avis motivé.", value))
+        score_dossiers(ScoreParameters())
+        yield numbers
+
+
+def run_in_thread(params: DeliberateParameters) -> tuple[threading.Thread, list]:
+    """The flow pauses until approved: run it aside (with the harness's settings)."""
+    result: list = []
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(
+        lambda: result.append(deliberate(params)),), daemon=True)
+    thread.start()
+    return thread, result
+
+
+def paused_run(timeout: float = 120) -> UUID:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            if runs:
+                return runs[0].id
+            time.sleep(0.5)
+    raise AssertionError("the committee never paused for approval")
+
+
+def published(sandbox) -> int:
+    return sum(sandbox.mutations.applied(name) for name in PUBLISHING)
+
+
+def approve(run_id: UUID, approved: bool = True, **changes: tuple[str, str]) -> None:
+    decisions = pending_decisions(run_id)
+    for d in decisions:
+        if str(d["dossier"]) in changes:
+            d["decision"], d["motivation"] = changes[str(d["dossier"])]
+    resume_flow_run(run_id, run_input={"approuve": approved, "approuve_par": "Camille Opératrice",
+                                       "decisions": decisions})
+
+
+def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
+        scored, sandbox, store, clock):
+    excellent, good, weak, pending = scored
+    before = published(sandbox)
+    with use_clock(clock):
+        thread, result = run_in_thread(DeliberateParameters(track="projets",
+                                                            session_date=SESSION))
+        run_id = paused_run()
+        time.sleep(1)
+        assert published(sandbox) == before  # paused: nothing reached DS
+        proposals = {d["dossier"]: d["decision"] for d in pending_decisions(run_id)}
+        assert proposals == {excellent: "laureat", good: "laureat", weak: "refus"}
+        approve(run_id, **{str(good): ("liste_attente", "Très bon dossier ; une place peut "
+                                        "se libérer.")})
+        thread.join(120)
+    summary = result[0]
+    assert summary["status"] == "approved" and summary["pending"] == 1
+    assert sandbox.mutations.applied("dossierAccepter", excellent) == 1
+    assert sandbox.mutations.applied("dossierRefuser", weak) == 1
+    assert sandbox.mutations.applied("dossierAccepter", good) == 0
+    assert "Liste d'attente" in sandbox.state.dossier(good).labels
+    for number in (excellent, good, weak):
+        assert sandbox.mutations.applied("dossierEnvoyerMessage", number) == 1
+    assert sandbox.state.dossier(pending).state == "en_construction"
+
+    # The approved relevé: the edited decision, the pending dossier, a verifiable seal
+    sealed = Path(summary["record"]["json"]).read_bytes()
+    content = json.loads(sealed)
+    decided = {d["number"]: d["decision"] for d in content["dossiers"]}
+    assert decided[good] == "liste_attente"
+    assert [p["number"] for p in content["pending"]] == [pending]
+    assert hashlib.sha256(sealed).hexdigest() == summary["seal"] != summary["draft_seal"]
+    draft = json.loads(Path(summary["record"]["json"].replace("-approuve", "-projet"))
+                       .read_bytes())
+    assert {d["number"]: d["decision"] for d in draft["dossiers"]}[good] == "laureat"
+    assert hashlib.sha256(json.dumps(draft, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode()).hexdigest() \
+        == summary["draft_seal"]  # the edit is what changed the record and its seal
+    html = Path(summary["record"]["html"]).read_text(encoding="utf-8")
+    assert summary["seal"] in html
+    assert Path(summary["record"]["pdf"]).read_bytes().startswith(b"%PDF")
+
+    # Republishing the same session repeats nothing at DS
+    after = published(sandbox)
+    with use_clock(clock):
+        thread, result = run_in_thread(DeliberateParameters(track="projets",
+                                                            session_date=SESSION))
+        approve(paused_run(), **{str(good): ("liste_attente", "Très bon dossier ; une place "
+                                             "peut se libérer.")})
+        thread.join(120)
+    assert result[0]["status"] == "approved" and published(sandbox) == after
+
+
+def test_without_approval_nothing_reaches_ds(scored, sandbox, store, clock):
+    before = published(sandbox)
+    with use_clock(clock):
+        thread, result = run_in_thread(DeliberateParameters(track="projets",
+                                                            session_date=SESSION))
+        approve(paused_run(), approved=False)
+        thread.join(120)
+    assert result[0]["status"] == "not_approved"
+    assert published(sandbox) == before
+    with store.sessions() as session:
+        row = session.scalars(select(CommitteeSession)).one()
+    assert row.status == "not_approved" and row.seal is None
+
+
+def test_a_timeout_can_end_the_run_with_nothing_published(scored, sandbox, store, clock):
+    before = published(sandbox)
+    with use_clock(clock):
+        summary = deliberate(DeliberateParameters(
+            track="projets", session_date=SESSION, approval_timeout_hours=1 / 1800,
+            on_timeout="end"))
+    assert summary["status"] == "expired" and published(sandbox) == before
