@@ -17,6 +17,7 @@ from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate
 from connectors.store.engine import store_sessions
 from eig.config import load_config
 from eig.demo_chase import TravelClock, chase_story
+from eig.demo_deliberate import deliberation_story
 from eig.demo_score import score_story
 from eig.settings import PROJECT_ROOT, Settings
 from flows.runtime import use_clock
@@ -79,6 +80,9 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         fifth = run("5. Le dossier corrigé sort de quarantaine")
 
         delivered_twice = _effects_story(echo, sandbox, edited)
+        effects_once = (delivered_twice == (3, 0)  # checked now: later stages write too
+                        and sandbox.mutations.applied("dossierAjouterLabel", edited) == 1
+                        and sandbox.mutations.applied("dossierEnvoyerMessage", edited) == 1)
         seventh = run("7. Nos écritures dans DS ne passent pas pour des changements du déposant")
         assigned = _assignment_story(echo)
         chased = _evaluation_story(echo, sandbox, clock)
@@ -96,9 +100,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
             (_projets(seventh)["updated"], _projets(seventh)["touched"]) == (0, 1),
         "les évaluateurs sont affectés, et une seule fois":
             assigned[0] > 0 and assigned[1] == 0,
-        "chaque effet est délivré une seule fois": delivered_twice == (3, 0)
-        and sandbox.mutations.applied("dossierAjouterLabel", edited) == 1
-        and sandbox.mutations.applied("dossierEnvoyerMessage", edited) == 1,
+        "chaque effet est délivré une seule fois": effects_once,
         **chased,
     }
     echo("")
@@ -191,7 +193,8 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[
     with running_smtp_server(maildir) as smtp:
         os.environ["EIG_SMTP_URL"] = smtp.url
         chased = chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
-        return chased | score_story(echo, sandbox)
+        scored = score_story(echo, sandbox)
+        return chased | scored | deliberation_story(echo, sandbox, clock().date())
 
 
 def _demo_config(source: Path) -> Path:

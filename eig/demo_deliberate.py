@@ -1,0 +1,81 @@
+"""The demo's committee chapter: proposals, a pause for approval, publication once.
+
+In production the operator approves in the Prefect UI (the run's form); here the demo
+plays the operator with the same call the UI makes (`resume_flow_run` with the form's
+answer), from another thread while the flow waits.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+import time
+from typing import Any
+from uuid import UUID
+
+from connectors.ds_sandbox import Sandbox
+
+Echo = Any
+DECIDING = ("dossierAccepter", "dossierRefuser", "dossierEnvoyerMessage")
+
+
+def _published(sandbox: Sandbox) -> int:
+    return sum(sandbox.mutations.applied(name) for name in DECIDING)
+
+
+def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict, int]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
+
+    result: list[dict] = []
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(lambda: result.append(deliberate(
+        DeliberateParameters(track=track, session_date=session_date))),), daemon=True)
+    thread.start()
+    run_id: UUID | None = None
+    with get_client(sync_client=True) as client:
+        for _ in range(600):
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            if runs:
+                run_id = runs[0].id
+                break
+            time.sleep(0.2)
+    if run_id is None:
+        raise RuntimeError("the committee did not pause for approval")
+    decisions = pending_decisions(run_id)
+    resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": operator,
+                                       "decisions": decisions})
+    thread.join(300)
+    return result[0], len(decisions)
+
+
+def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bool]:
+    os.environ.setdefault("EIG_APPROVAL_POLL_SECONDS", "1")
+    before = _published(sandbox)
+    echo("\n== 18. Comité de sélection des projets : propositions, relevé, approbation")
+    summary, proposed = _run_and_approve("projets", today, "Camille Opératrice")
+    decided = _published(sandbox) - before
+    counts = ", ".join(f"{v} {k.lower()}" for k, v in summary["decisions"].items() if v)
+    echo(f"{proposed} dossiers proposés ({counts}), {summary['pending']} en attente du "
+         f"quorum. Rien n'est publié avant l'approbation ; approuvé par Camille Opératrice.")
+    echo(f"Relevé de décision : {summary['record']['pdf']}")
+    echo(f"  empreinte SHA-256 : {summary['seal']} (sha256sum {summary['record']['json']})")
+    echo(f"Publication dans DS : {decided} décisions et messages.")
+    again, _ = _run_and_approve("projets", today, "Camille Opératrice")
+    echo(f"\n== 19. Publier à nouveau la même séance : "
+         f"{_published(sandbox) - before - decided} écriture(s) de plus dans DS")
+    return {
+        "le comité publie ses décisions après approbation, une seule fois":
+            summary["status"] == "approved" and decided > 0
+            and again["status"] == "approved" and _published(sandbox) == before + decided,
+    }
