@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test test-unit test-integration lint bench clean
+.PHONY: demo serve test test-unit test-integration lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/eig demo
+
+# Prefect server and UI on http://127.0.0.1:4200, the deployments and a worker (Ctrl-C stops)
+serve: $(BIN)/.installed
+	$(BIN)/eig serve
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

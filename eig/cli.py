@@ -327,6 +327,57 @@ def score(
                        f"(calibré {row['calibrated_total']}) {row['flags'] or ''}".rstrip())
 
 
+@app.command()
+def deliberate(
+    track: Annotated[str, typer.Option("--track", "-t", help="projets ou candidats")]
+    = "projets",
+    session_date: Annotated[str | None, typer.Option(
+        "--date", help="Date du comité (AAAA-MM-JJ ; défaut : aujourd'hui).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Prépare un comité et attend son approbation (dans l'interface Prefect, ou
+    `eig approve`) avant de publier (flow deliberate)."""
+    from datetime import date as Date
+
+    from flows.deliberate import DeliberateParameters
+    from flows.deliberate import deliberate as deliberate_flow
+
+    summary = deliberate_flow(DeliberateParameters(
+        track=track, session_date=Date.fromisoformat(session_date) if session_date else None))
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str) if as_json
+               else f"comité {summary['track']} du {summary['session_date']} : "
+               f"{summary['status']} ; relevé : {summary.get('record', {}).get('pdf', '—')}")
+
+
+@app.command()
+def approve(
+    flow_run: Annotated[str, typer.Argument(help="Identifiant du run deliberate en pause.")],
+    by: Annotated[str, typer.Option("--by", help="Votre nom (inscrit au relevé).")],
+    change: Annotated[list[str] | None, typer.Option(
+        "--change", help="DOSSIER=decision[:motivation] (répétable), ex. 42=refus:Motif.")]
+    = None,
+    reject: Annotated[bool, typer.Option("--reject", help="Ne pas approuver.")] = False,
+) -> None:
+    """Approuve (ou non) un comité en pause, comme le formulaire de l'interface Prefect."""
+    from uuid import UUID
+
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.deliberate import pending_decisions
+
+    decisions = pending_decisions(UUID(flow_run))
+    for item in change or []:
+        number, _, rest = item.partition("=")
+        decision, _, motivation = rest.partition(":")
+        for d in decisions:
+            if d["dossier"] == int(number):
+                d["decision"] = decision
+                d["motivation"] = motivation or d["motivation"]
+    resume_flow_run(UUID(flow_run), run_input={"approuve": not reject, "approuve_par": by,
+                                               "decisions": decisions})
+    typer.echo(f"comité {flow_run} : {'refusé' if reject else 'approuvé'} par {by}")
+
+
 @app.command("preview-email")
 def preview_email(
     template: Annotated[str, typer.Argument(
@@ -432,6 +483,17 @@ def sandbox(
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     serve(host=host, port=port, dossiers=dossiers, seed=seed,
           requests_per_minute=requests_per_minute)
+
+
+@app.command()
+def serve(
+    log_level: Annotated[str, typer.Option(
+        help="Niveau des journaux des runs (dans l'interface).")] = "INFO",
+) -> None:
+    """Serveur Prefect local avec son interface, le pool eig, les déploiements et un worker."""
+    from eig.serve import run_serve
+
+    raise typer.Exit(run_serve(typer.echo, log_level=log_level))
 
 
 @app.command()

@@ -183,3 +183,28 @@ def test_a_timeout_can_end_the_run_with_nothing_published(scored, sandbox, store
             track="projets", session_date=SESSION, approval_timeout_hours=1 / 1800,
             on_timeout="end"))
     assert summary["status"] == "expired" and published(sandbox) == before
+
+
+def test_eig_approve_answers_the_form_with_the_operators_changes(scored, sandbox, store,
+                                                                  clock):
+    from typer.testing import CliRunner
+
+    from eig.cli import app
+
+    excellent, good, weak, _ = scored
+    with use_clock(clock):
+        thread, result = run_in_thread(DeliberateParameters(track="projets",
+                                                            session_date=SESSION))
+        run_id = paused_run()
+        answer = CliRunner().invoke(app, ["approve", str(run_id), "--by", "Dominique",
+                                          "--change", f"{excellent}=refus:Hors du périmètre."])
+        assert answer.exit_code == 0, answer.output
+        thread.join(120)
+    assert result[0]["status"] == "approved"
+    assert sandbox.mutations.applied("dossierRefuser", excellent) == 1
+    assert sandbox.mutations.applied("dossierAccepter", good) == 1
+    with store.sessions() as session:
+        row = session.scalars(select(CommitteeSession)).one()
+    assert row.approved_by == "Dominique"
+    assert {d["dossier"]: d["motivation"] for d in row.decisions}[excellent] == \
+        "Hors du périmètre."
