@@ -94,6 +94,9 @@ class SyncParameters(BaseModel):
     )
 
 
+MODE_FR = {"full": "complète", "incremental": "incrémentale"}
+
+
 @dataclass
 class DemarcheReport:
     role: str
@@ -466,7 +469,7 @@ def _publish_artifact(summary: dict, reports: list[DemarcheReport]) -> None:
         key="sync-dossiers",
         table=[r.as_row() for r in reports],
         description=(
-            f"Synchronisation {summary['mode']}"
+            f"Synchronisation {MODE_FR[summary['mode']]}"
             f"{' + réconciliation' if summary['reconcile'] else ''} : "
             f"{summary['requests']} requêtes DS en {summary['seconds']} s."
         ),
