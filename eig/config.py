@@ -199,6 +199,11 @@ class EigConfig(_Strict):
     evaluation: EvaluationConfig = EvaluationConfig()
     deliberation: DeliberationConfig = DeliberationConfig()
 
+    def track_of_demarche(self, number: int) -> str | None:
+        """The track whose applicants file in démarche ``number`` (None: none does)."""
+        return next((key for key, track in self.tracks.items()
+                     if self.demarches[track.demarche].number == number), None)
+
     def demarche_roles(self, numbers: list[int] | None = None) -> list[DemarcheRole]:
         """Roles of the démarches to act on (all of them when ``numbers`` is empty)."""
         roles = list(self.demarches)

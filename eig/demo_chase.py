@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -135,13 +136,19 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     }
 
 
-def _scores(rng: random.Random, assignment: Assignment) -> dict[str, Any]:
-    """Believable scores: the dossier's quality, the evaluator's harshness or leniency, a
-    little noise — what the calibration is there to see through."""
+@lru_cache(maxsize=4)
+def _criteria(track: str) -> tuple[Any, ...]:
+    """The track's criteria, read once (each of hundreds of submissions needs them)."""
     from eig.config import load_config
     from eig.settings import Settings
 
-    criteria = load_config(Settings().config).tracks[assignment.track].criteria
+    return tuple(load_config(Settings().config).tracks[track].criteria)
+
+
+def _scores(rng: random.Random, assignment: Assignment) -> dict[str, Any]:
+    """Believable scores: the dossier's quality, the evaluator's harshness or leniency, a
+    little noise — what the calibration is there to see through."""
+    criteria = _criteria(assignment.track)
     quality = 2.4 + random.Random(assignment.dossier_number).random() * 2.2
     bias = (random.Random(assignment.evaluator_email).random() - 0.5) * 1.2
     values: dict[str, Any] = {

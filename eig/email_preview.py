@@ -93,8 +93,8 @@ def preview_context(rt: Runtime, template: str, dossier_number: int,
 
 
 def _track_of(rt: Runtime, demarche_number: int, dossier_number: int) -> str:
-    for key, track in rt.config.tracks.items():
-        if rt.config.demarches[track.demarche].number == demarche_number:
-            return key
+    track = rt.config.track_of_demarche(demarche_number)
+    if track is not None:
+        return track
     raise PreviewError(f"dossier {dossier_number} belongs to démarche {demarche_number}, "
                        "which is not a track's (projets or candidats)")

@@ -202,7 +202,8 @@ def _ask_for_fix(session: Session, rt: Runtime, row: EvaluationRow, fields: dict
             if row.assignment_id and row.evaluator_email else None)
     number = row.dossier_number or _as_int(fields.get("dossier_evalue"))
     dossier = session.scalar(select(Dossier).where(Dossier.number == number)) if number else None
-    track = row.track or ("projets" if dossier is None else _track_of(rt, dossier))
+    track = row.track or (dossier and rt.config.track_of_demarche(dossier.demarche_number)
+                          ) or "projets"
     rendered = render_email("evaluation_fix", {
         "evaluator": {"name": evaluator.name, "email": evaluator.email},
         "form": row.form_number,
@@ -214,13 +215,6 @@ def _ask_for_fix(session: Session, rt: Runtime, row: EvaluationRow, fields: dict
     return int(outbox.record_effect(
         session, mail_key("evaluation-fix", row.form_number, digest), Kind.EMAIL, "send",
         rendered_payload(rt, evaluator.email, evaluator.name, rendered), rt.clock()))
-
-
-def _track_of(rt: Runtime, dossier: Dossier) -> str:
-    for key, track in rt.config.tracks.items():
-        if rt.config.demarches[track.demarche].number == dossier.demarche_number:
-            return key
-    return "projets"
 
 
 def _as_int(value: Any) -> int | None:

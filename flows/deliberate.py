@@ -53,6 +53,7 @@ from models.decision_record import (
 from models.deliberation import (
     DECISION_LABELS,
     Agenda,
+    Decision,
     DossierFacts,
     Proposal,
     apply_edits,
@@ -72,7 +73,6 @@ from models.tables import (
 from models.tables import Evaluation as EvaluationRow
 
 RECORDS = PROJECT_ROOT / "var" / "releves"
-DecisionName = Literal["laureat", "liste_attente", "refus", "vivier"]
 
 
 class DeliberateParameters(BaseModel):
@@ -95,7 +95,7 @@ class DeliberateParameters(BaseModel):
 class DossierDecision(BaseModel):
     dossier: int = Field(title="Dossier")
     titre: str = Field(default="", title="Intitulé")
-    decision: DecisionName = Field(title="Décision")
+    decision: Decision = Field(title="Décision")
     motivation: str = Field(title="Motivation (envoyée au déposant)")
 
 

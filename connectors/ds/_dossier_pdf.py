@@ -26,11 +26,11 @@ from ._documents import load_document
 from ._error_mapping import describe_operation
 from ._exceptions import DSFileError, DSNotFoundError, DSProtocolError
 from ._pages import GraphQLExecutor
+from ._transport import TRANSIENT_HTTP_ERRORS
 from ._upload import md5_base64
 
 log = logging.getLogger("connectors.ds")
 
-_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _EXPIRED_ADVICE = "ask for the dossier again: URLs expire after one hour"
 
 
@@ -90,7 +90,8 @@ def _download(
     retrying = Retrying(
         stop=stop_after_attempt(max_attempts),
         wait=wait_exponential_jitter(initial=0.5, max=5.0, jitter=0.5),
-        retry=retry_if_exception_type(_TRANSIENT) | retry_if_result(lambda r: r.status_code >= 500),
+        retry=(retry_if_exception_type(TRANSIENT_HTTP_ERRORS)
+               | retry_if_result(lambda r: r.status_code >= 500)),
         before_sleep=lambda state: _log_retry(state, where),
         retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
     )

@@ -38,7 +38,7 @@ from ._exceptions import (
     DSServerError,
 )
 from ._rate_limit import Clock, Sleep, limiter_for_key, rate_limit_reset
-from ._transport import RATE_LIMIT_MARGIN
+from ._transport import RATE_LIMIT_MARGIN, TRANSIENT_HTTP_ERRORS
 
 log = logging.getLogger("connectors.ds")
 
@@ -47,7 +47,6 @@ PREFILL_WINDOW_SECONDS = 15.0
 GRAPHQL_PATH = "/api/v2/graphql"
 MAX_RATE_LIMIT_WAIT = 120.0
 _HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
-_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _EXCERPT = 200
 
 
@@ -157,7 +156,7 @@ class PrefillClient:
             stop=stop_after_attempt(self._max_attempts),
             wait=self._wait,
             retry=(
-                retry_if_exception_type(_TRANSIENT)
+                retry_if_exception_type(TRANSIENT_HTTP_ERRORS)
                 | retry_if_result(lambda r: r.status_code == 429 or r.status_code >= 500)
             ),
             sleep=self._sleep,

@@ -37,7 +37,10 @@ RATE_LIMIT_MARGIN = 1.0
 """Seconds added to DS's `RateLimit-Reset`, against clock skew between DS and us."""
 
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+TRANSIENT_HTTP_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+"""Network failures worth retrying (the request may not have reached DS, or its answer
+was lost)."""
+_TRANSIENT = TRANSIENT_HTTP_ERRORS
 
 
 class DSTransport(httpx.BaseTransport):
