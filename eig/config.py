@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models.convention_finance import ConventionKind, Framework, PayBand
 
 DemarcheRole = Literal["projets", "candidats", "evaluations"]
 
@@ -191,6 +194,86 @@ class DeliberationConfig(_Strict):
     committees: dict[str, str] = Field(default_factory=dict)
 
 
+class PayBandConfig(_Strict):
+    key: str
+    label: str
+    monthly_net: Decimal = Field(gt=0, description="net pay per month at full time, in euros")
+    variable_rate: Decimal = Field(default=Decimal(0), ge=0, lt=1,
+                                   description="variable part, as a share of the fixed net")
+    below_years: int | None = Field(default=None, gt=0, description="upper bound of the band "
+                                    "in years of experience (none: the highest band)")
+
+
+class FrameworkConfig(_Strict):
+    """A convention kind and its figures (DESIGN.md §1); unfixed figures are flagged."""
+
+    label: str
+    cadre: str
+    employer: Literal["administration", "dinum"]
+    duration_months: int = Field(gt=0)
+    renewable: bool = False
+    quotites: list[Decimal] = Field(default_factory=lambda: [Decimal(1)])
+    bands: list[PayBandConfig] = Field(min_length=1)
+    employer_cost_rate: Decimal = Field(gt=0, description="employer cost / net pay")
+    employer_cost_confirmed: bool = False
+    dinum_share: Decimal | None = Field(default=None, ge=0, le=1, description="share of the "
+                                        "employer cost DINUM co-finances (none: no split)")
+    dinum_share_confirmed: bool = False
+    boundary_confirmed: bool = False
+    start: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$", description="MM-DD: "
+                              "fixed start of the promotion (none: see start_delay_months)")
+
+    @model_validator(mode="after")
+    def _check_bands(self) -> FrameworkConfig:
+        bounds = [b.below_years for b in self.bands]
+        if bounds[-1] is not None or any(b is None for b in bounds[:-1]) or \
+                bounds[:-1] != sorted(bounds[:-1]):
+            raise ValueError("bands: increasing below_years, the last band without one")
+        return self
+
+    def framework(self, kind: str) -> Framework:
+        return Framework(
+            kind=kind, label=self.label, cadre=self.cadre, employer=self.employer,
+            duration_months=self.duration_months, renewable=self.renewable,
+            quotites=tuple(self.quotites),
+            bands=tuple(PayBand(b.key, b.label, b.monthly_net, b.variable_rate, b.below_years)
+                        for b in self.bands),
+            employer_cost_rate=self.employer_cost_rate, dinum_share=self.dinum_share,
+            employer_cost_confirmed=self.employer_cost_confirmed,
+            dinum_share_confirmed=self.dinum_share_confirmed,
+            boundary_confirmed=self.boundary_confirmed)
+
+
+class PartyConfig(_Strict):
+    nom: str
+    representant: str
+    adresse: str
+
+
+class ConventionsConfig(_Strict):
+    """Convention drafts for the lauréat projects."""
+
+    track: str = "projets"
+    annual_promotion_months: list[int] = Field(
+        default_factory=list, description="lauréats of a committee held in these months join "
+        "the annual promotion (convention budgétaire); the others: partenariat")
+    numbering_prefix: str = "EIG-CONV"
+    start_delay_months: int = Field(default=2, ge=0, description="partenariat: starts on the "
+                                    "first day of the month this many months after the committee")
+    default_coach: str = "à désigner par la DINUM"
+    send_to_team: bool = True
+    attach_in_ds: bool = Field(default=False, description="also send the draft as a DS "
+                               "message to the dossier")
+    dinum: PartyConfig = PartyConfig(
+        nom="Direction interministérielle du numérique (DINUM)",
+        representant="le directeur interministériel du numérique",
+        adresse="20 avenue de Ségur, 75007 Paris")
+    frameworks: dict[ConventionKind, FrameworkConfig] = Field(default_factory=dict)
+
+    def kind_for(self, committee_month: int) -> ConventionKind:
+        return "budgetaire" if committee_month in self.annual_promotion_months else "partenariat"
+
+
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
@@ -198,6 +281,7 @@ class EigConfig(_Strict):
     roster: RosterConfig = RosterConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     deliberation: DeliberationConfig = DeliberationConfig()
+    conventions: ConventionsConfig = ConventionsConfig()
 
     def track_of_demarche(self, number: int) -> str | None:
         """The track whose applicants file in démarche ``number`` (None: none does)."""

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -385,3 +386,42 @@ class VivierMember(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("committee_sessions.id"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Convention(Base):
+    """The convention of a lauréat project: its number, kind and the operator's overrides
+    (kept, so a later regeneration does not undo them). Its drafts are versions."""
+
+    __tablename__ = "conventions"
+
+    dossier_number: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                                autoincrement=False)
+    numero: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # budgetaire, partenariat
+    overrides: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("committee_sessions.id"))
+    problem: Mapped[str | None] = mapped_column(Text)  # why no draft could be made
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConventionVersion(Base):
+    """One draft of a convention: its content (and SHA-256), the .docx and the PDF
+    preview. A changed draft is a new version; old ones are kept."""
+
+    __tablename__ = "convention_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_number: Mapped[int] = mapped_column(ForeignKey("conventions.dossier_number"))
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(Json)
+    docx: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    files: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_convention_versions_dossier_version", "dossier_number", "version",
+              unique=True),
+    )
