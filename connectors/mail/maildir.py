@@ -140,7 +140,7 @@ def _summary(index: int, key: str, msg: EmailMessage) -> MailSummary:
     return MailSummary(index=index, key=key, date=date, sender=str(msg["From"] or ""), to=to,
                        subject=str(msg["Subject"] or ""),
                        message_id=str(msg["Message-ID"] or "").strip(),
-                       effect=str(msg["X-EIG-Effect"] or ""), attachments=_attachments(msg))
+                       effect=str(msg["X-EIG-Effect"] or "").strip(), attachments=_attachments(msg))
 
 
 def _attachments(msg: EmailMessage) -> list[AttachmentSummary]:

@@ -89,7 +89,7 @@ class Inbox:
 
 
 def effect_key(message: EmailMessage) -> str:
-    return str(message[EFFECT_HEADER])
+    return str(message[EFFECT_HEADER]).strip()  # a long key is folded onto its own line
 
 
 def of_kind(messages: list[EmailMessage], purpose: str) -> list[EmailMessage]:

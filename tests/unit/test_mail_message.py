@@ -116,6 +116,17 @@ def test_effect_header_carries_the_key() -> None:
     assert msg["X-Dossier"] == "42"
 
 
+def test_a_long_effect_key_reads_back_whole_from_the_maildir(tmp_path) -> None:
+    """A key longer than a header line is folded onto its own line: readers strip it."""
+    import mailbox
+
+    from connectors.mail import Mailbox
+
+    key = "mail:hearing-invite:3:celine.perrier@developpement-durable.gouv.fr"
+    mailbox.Maildir(tmp_path / "box").add(build_message(email(message_id_key=key)).as_bytes())
+    assert [m.effect for m in Mailbox(tmp_path / "box").list()] == [key]
+
+
 def test_same_input_and_date_give_the_same_content() -> None:
     one = round_trip(build_message(email(), date=WHEN))
     two = round_trip(build_message(email(), date=WHEN))
