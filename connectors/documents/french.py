@@ -63,3 +63,20 @@ def nombre_fr(value: Real | Decimal, decimales: int | None = None) -> str:
 def pluriel(n: int | float, singulier: str, pluriel: str) -> str:
     """The word agreeing with ``n``: singular below 2 (``0 jour``, ``1 jour``, ``2 jours``)."""
     return singulier if abs(n) < 2 else pluriel
+
+
+def euros(value: Real | Decimal) -> str:
+    """``3 500,00 €``: two decimals, narrow no-break space for thousands."""
+    return f"{nombre_fr(value, 2)}\u00a0€"
+
+
+def pourcentage(value: Real | Decimal) -> str:
+    """A fraction as a percentage: ``0.06`` → ``6 %``, ``0.125`` → ``12,5 %``."""
+    if isinstance(value, bool):
+        raise TypeError("pourcentage attend un nombre, pas un booléen")
+    return f"{nombre_fr(value * 100)}\u00a0%"
+
+
+FILTERS = {"date_fr": date_fr, "datetime_fr": datetime_fr, "nombre_fr": nombre_fr,
+           "euros": euros, "pourcentage": pourcentage, "pluriel": pluriel}
+"""The Jinja filters of every template (HTML, text and .docx)."""

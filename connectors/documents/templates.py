@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from .french import date_fr, datetime_fr, nombre_fr, pluriel
+from .french import FILTERS, pluriel
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -58,8 +58,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(date_fr=date_fr, datetime_fr=datetime_fr, nombre_fr=nombre_fr,
-                       pluriel=pluriel, colonnes=colonnes)
+    env.filters.update(FILTERS, colonnes=colonnes)
     env.globals["pluriel"] = pluriel
     return env
 

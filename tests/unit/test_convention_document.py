@@ -1,0 +1,171 @@
+"""The convention draft as an editable .docx (docxtpl) and its PDF preview."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import docx
+import jinja2
+import pytest
+
+from connectors.documents import (
+    TemplateNotFoundError,
+    convention_pdf,
+    docx_to_html,
+    euros,
+    pourcentage,
+    render_docx,
+)
+from connectors.documents.docx import clean
+from tests.unit.convention_samples import convention_context
+
+NNBSP, NBSP = "\u202f", "\u00a0"
+HOSTILE = '<script>alert(1)</script> & "Hôtel" {{ numero }} {% if %}'
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def texts(data: bytes) -> str:
+    """Every paragraph, table cell, header and footer of a .docx, one per line."""
+    document = docx.Document(io.BytesIO(data))
+    section = document.sections[0]
+    lines = [p.text for p in (*section.header.paragraphs, *document.paragraphs,
+                              *section.footer.paragraphs)]
+    lines += [cell.text for table in document.tables for row in table.rows
+              for cell in row.cells]
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def budgetaire() -> str:
+    return texts(render_docx("convention", convention_context("budgetaire")))
+
+
+@pytest.fixture(scope="module")
+def partenariat() -> str:
+    return texts(render_docx("convention", convention_context("partenariat")))
+
+
+def test_the_budgetaire_convention_names_parties_dates_and_figures(budgetaire):
+    assert "PROJET DE CONVENTION — EIG-CONV-2026-0001 — version 1" in budgetaire
+    assert "Convention budgétaire" in budgetaire
+    assert "relative à l'accueil d'entrepreneur·es d'intérêt général" in budgetaire
+    assert "Direction interministérielle du numérique (DINUM)" in budgetaire
+    assert "Direction générale des entreprises (Ministère de l'Économie" in budgetaire
+    assert "représentée par Camille Durand" in budgetaire
+    assert ("La mission commence le mercredi 1er septembre 2027 et se termine le "
+            "vendredi 30 juin 2028, soit une durée de 10 mois.") in budgetaire
+    assert "Vu la décision du mercredi 16 décembre 2026 (Comité de sélection" in budgetaire
+    assert "contrat à durée déterminée (CDD) de 10 mois" in budgetaire
+    assert "cofinancer la rémunération des EIG" in budgetaire
+    assert "n'est pas renouvelable" in budgetaire
+    assert "Inès Benali" in budgetaire and "Cheffe de projet" in budgetaire
+    assert "Fait à Paris, le ……" in budgetaire
+    for figure in ("3 500,00", "4 000,00", "74 000,00", "64 750,00", "138 750,00",
+                   "69 375,00"):
+        assert figure.replace(" ", NNBSP) + NBSP + "€" in budgetaire
+    assert "Part DINUM" in budgetaire and "50" + NBSP + "% du coût employeur" in budgetaire
+    assert "À confirmer : coût employeur estimé à 1,85 fois" in budgetaire
+    assert "À confirmer : part cofinancée par la DINUM" in budgetaire
+    assert "ne sont pas fixés par le programme" in budgetaire
+    assert "{{" not in budgetaire and "{%" not in budgetaire
+
+
+def test_the_partenariat_convention_is_renewable_at_four_fifths(partenariat):
+    assert "Convention de partenariat" in partenariat and "cadre adaptable" in partenariat
+    assert "EIG-CONV-2026-0002" in partenariat
+    assert "contrat de projet d'un an, renouvelable, à temps plein ou à 4/5" in partenariat
+    assert "EIG n° 1 : ingénieur·e de la donnée — 4/5" in partenariat
+    assert "peut être renouvelée pour 12 mois" in partenariat
+    assert "CDD" not in partenariat and "cofinancer" not in partenariat
+    assert f"4{NNBSP}250,00{NBSP}€" in partenariat
+    assert f"6{NBSP}% du net fixe" in partenariat
+    assert f"4{NNBSP}800,00{NBSP}€ (10{NBSP}%)" in partenariat
+    assert "10 ans d'expérience ou plus (hypothèse)" in partenariat
+    assert "Hypothèse : L'expérience des EIG" in partenariat
+    # no co-financing split: no shares table, no share in article 10
+    assert "Part DINUM" not in partenariat and "à la charge de la DINUM" not in partenariat
+    assert f"s'élève à 97{NNBSP}680,00{NBSP}€." in partenariat
+
+
+def test_an_empty_team_and_location_are_left_out():
+    context = convention_context("partenariat")
+    context["equipe"], context["mission"]["localisation"] = [], ""
+    text = texts(render_docx("convention", context))
+    assert "Équipe projet : à constituer par l'administration." in text
+    assert "Localisation" not in text and "Inès Benali" not in text
+
+
+def test_hostile_text_shows_literally_and_the_preview_escapes_it():
+    context = convention_context("budgetaire")
+    context["mission"]["intitule"] = HOSTILE + "\x00\x0b"
+    context["mission"]["paragraphes"] = [f"\x0b{HOSTILE}\x00\ud800"]
+    context["equipe"][0]["nom"] = f"{HOSTILE}\x0c"
+    data = render_docx("convention", context)
+    text = texts(data)
+    assert f"Intitulé : {HOSTILE}\n" in text
+    assert f"\n{HOSTILE}\n" in text  # the description paragraph and the team's cell
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", text)
+    html = docx_to_html(data, title=f"Projet {HOSTILE}")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Hôtel&#34; {{ numero }}" in html
+
+
+def test_clean_removes_what_xml_cannot_hold_everywhere():
+    assert clean({"a": ["x\x00y", ("\ud800z\t\n",)], "n": Decimal(1)}) == {
+        "a": ["xy", ["z\t\n"]], "n": Decimal(1)}
+
+
+def test_a_missing_key_raises():
+    context = convention_context("budgetaire")
+    del context["annexe"]["totaux"]
+    with pytest.raises(jinja2.UndefinedError):
+        render_docx("convention", context)
+
+
+def test_an_unknown_template_is_named():
+    with pytest.raises(TemplateNotFoundError, match="convention"):
+        render_docx("conventoin", convention_context())
+
+
+def test_the_pdf_preview_shows_the_annex():
+    data = render_docx("convention", convention_context("budgetaire"))
+    html = docx_to_html(data, title="Projet de convention EIG-CONV-2026-0001")
+    assert "<h1>Annexe financière</h1>" in html and "<h2>Article 4 — Cadre" in html
+    assert f"138{NNBSP}750,00{NBSP}€" in html and "PROJET" in html
+    assert convention_pdf(data, title="Projet").startswith(b"%PDF")
+
+
+def test_euros_and_pourcentage():
+    assert euros(Decimal("3500")) == f"3{NNBSP}500,00{NBSP}€"
+    assert euros(4250.5) == f"4{NNBSP}250,50{NBSP}€"
+    assert euros(0) == f"0,00{NBSP}€"
+    assert pourcentage(Decimal("0.06")) == f"6{NBSP}%"
+    assert pourcentage(Decimal("0.10")) == f"10{NBSP}%"
+    assert pourcentage(Decimal("0.125")) == f"12,5{NBSP}%"
+    with pytest.raises(TypeError):
+        pourcentage(True)
+
+
+def test_the_template_is_what_the_script_builds(tmp_path):
+    """Each Jinja tag whole in one run, and the committed file up to date."""
+    spec = importlib.util.spec_from_file_location(
+        "build_convention_template", ROOT / "scripts" / "build_convention_template.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    built = script.build(tmp_path / "convention.docx")
+    document = docx.Document(built)
+    paragraphs = [*document.paragraphs, *document.sections[0].header.paragraphs,
+                  *(p for t in document.tables for row in t.rows for cell in row.cells
+                    for p in cell.paragraphs)]
+    for run in (r for p in paragraphs for r in p.runs):
+        assert run.text.count("{{") == run.text.count("}}"), run.text
+        assert run.text.count("{%") == run.text.count("%}"), run.text
+    with zipfile.ZipFile(built) as fresh, \
+            zipfile.ZipFile(ROOT / "templates" / "documents" / "convention.docx") as kept:
+        assert {n: fresh.read(n) for n in fresh.namelist()} == {
+            n: kept.read(n) for n in kept.namelist()}, "run scripts/build_convention_template.py"
