@@ -7,6 +7,7 @@ the store keeps them. Titles carry ``&`` and quotes, as real dossiers do.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
@@ -124,13 +125,227 @@ def evaluation_fix() -> dict[str, Any]:
     }
 
 
+def convention_draft() -> dict[str, Any]:
+    from tests.unit.convention_samples import convention_context
+
+    return {"convention": convention_context("budgetaire"), "version": 2,
+            "programme": programme()}
+
+
+HEARING_START = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # mardi 8 décembre 2026 à 10 h 00, Paris
+HEARING_END = datetime(2026, 12, 8, 9, 45, tzinfo=UTC)  # 10 h 45, Paris
+NEW_HEARING_START = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)  # jeudi 10 décembre à 14 h 00
+NEW_HEARING_END = datetime(2026, 12, 10, 13, 45, tzinfo=UTC)
+SCORES_URL = ("https://www.demarches-simplifiees.fr/commencer/eig-evaluation"
+              "?prefill_token=def456&nature=audition")
+HEARING_LOCATION = "DINUM, 20 avenue de Ségur, 75007 Paris — salle « Lovelace »"
+HEARING_ROLES = ("jury", "candidat", "porteur")
+MISSION_HEARING_ROLES = ("jury", "candidat", "administration")
+"""Who is invited to an entretien de mission: DINUM's jury member, the vivier candidate,
+and the mission's administration contact (who sits beside DINUM)."""
+
+MISSION_START = date(2027, 3, 1)  # lundi 1er mars 2027
+
+
+def mission() -> dict[str, Any]:
+    """A mission opened in a lauréat administration (the shape shared by mission emails)."""
+    return {
+        "id": 12,
+        "titre": "Détecter plus tôt les entreprises en difficulté",
+        "administration": "Direction générale des entreprises",
+        "projet": "Signaux faibles & entreprises",
+        "profils": ["designer", "développeur·se"],
+        "quotite": "4/5",
+        "debut": MISSION_START,
+        "localisation": "Paris",
+        "thematique": "Économie",
+    }
+
+
+def hearing_person(role: str = "jury") -> dict[str, Any]:
+    """The addressee: a jury member, the candidate, the project's porteur, or the
+    mission's administration contact."""
+    return {
+        "jury": evaluator(),
+        "candidat": {"name": "Camille Martin", "email": "camille.martin@exemple.fr"},
+        "porteur": {"name": "Jeanne Dupont", "email": "jeanne.dupont@dge.exemple.gouv.fr"},
+        "administration": {"name": "Sophie Laurent",
+                           "email": "sophie.laurent@dge.exemple.gouv.fr"},
+    }[role]
+
+
+def hearing(kind: str = "projet") -> dict[str, Any]:
+    """A hearing: the soutenance of project 42, the entretien métier of candidature 57,
+    or (``kind="mission"``) the entretien de mission of candidature 57 for mission 12."""
+    if kind == "mission":
+        return {
+            "kind_label": "Entretien de mission",
+            "dossier": dossier_ref(57, "candidature", "Camille Martin — designer"),
+            "start": HEARING_START,
+            "end": HEARING_END,
+            "location": HEARING_LOCATION,
+            "duration_minutes": 45,
+            "jury": [{"name": "Élodie Müller", "organisation": "DINUM"},
+                     {"name": "Sophie Laurent", "organisation": "DGE"}],
+            "rescheduled": False,
+            "mission": mission(),
+        }
+    projet = kind == "projet"
+    return {
+        "kind_label": "Soutenance" if projet else "Entretien métier produit",
+        "dossier": dossier_ref() if projet else dossier_ref(57, "candidature",
+                                                            "Camille Martin — designer"),
+        "start": HEARING_START,
+        "end": HEARING_END,
+        "location": HEARING_LOCATION,
+        "duration_minutes": 45,
+        "jury": [{"name": "Élodie Müller", "organisation": "DINUM"},
+                 {"name": "Karim Benali", "organisation": ""}],
+        "rescheduled": False,
+    }
+
+
+def _hearing_kind(role: str, kind: str | None) -> str:
+    """The sample hearing of a role: ``kind`` when given, else the role's usual one."""
+    return kind or {"candidat": "candidature", "administration": "mission"}.get(role, "projet")
+
+
+def hearing_invitation(role: str = "jury", kind: str | None = None) -> dict[str, Any]:
+    """``kind``: "projet", "candidature" or "mission" (by default, the role's usual)."""
+    kind = _hearing_kind(role, kind)
+    scores = role in ("jury", "administration")
+    criteria = [
+        {"label": "Cohérence du profil",
+         "description": "Formation, parcours et compétences cohérents avec la spécialité."},
+        {"label": "Intérêt pour la thématique",
+         "description": "Curiosité pour le numérique d'intérêt général et la politique publique."},
+    ] if kind == "mission" else [
+        {"label": "Problème avéré",
+         "description": "Le problème a été confronté au terrain et confirmé."},
+        {"label": "Poids et qualité du sponsoring",
+         "description": "Un sponsoring fort, cohérent et facilitateur."},
+    ]
+    return {
+        "person": hearing_person(role),
+        "role": role,
+        "hearing": hearing(kind),
+        "links": {"scores": SCORES_URL if scores else None},
+        "criteria": criteria if scores else [],
+        "programme": programme(),
+    }
+
+
+def hearing_cancellation(role: str = "jury", kind: str | None = None) -> dict[str, Any]:
+    kind = _hearing_kind(role, kind)
+    slot = hearing(kind)
+    keys = ("kind_label", "dossier", "start", "end") + (("mission",) if kind == "mission" else ())
+    return {
+        "person": hearing_person(role),
+        "role": role,
+        "hearing": {key: slot[key] for key in keys},
+        "reason": "un membre du jury est indisponible",
+        "replacement": {"start": NEW_HEARING_START, "end": NEW_HEARING_END},
+        "programme": programme(),
+    }
+
+
+def hearing_message(role: str = "porteur", kind: str | None = None) -> dict[str, Any]:
+    """The DS message to the applicant (``messages/hearing.txt.j2``)."""
+    return {
+        "hearing": hearing(_hearing_kind(role, kind)),
+        "role": role,
+        "programme": programme(),
+        "cancelled_slot": None,
+    }
+
+
+def mission_proposal() -> dict[str, Any]:
+    return {
+        "person": hearing_person("candidat"),
+        "mission": mission(),
+        "raisons": ["spécialité recherchée (designer)", "souhaite la thématique Économie",
+                    "souhaite travailler à Paris", "disponible au début de la mission"],
+        "programme": programme(),
+    }
+
+
+def mission_decision(retenu: bool = True) -> dict[str, Any]:
+    return {
+        "person": hearing_person("candidat"),
+        "mission": mission(),
+        "retenu": retenu,
+        "motivation": "Un parcours solide en recherche utilisateur.\nUne vraie curiosité "
+                      "pour le sujet & l'équipe.",
+        "contrat": {
+            "cadre": "cadre adaptable",
+            "type_libelle": "Convention de partenariat",
+            "net_mensuel": Decimal("3400"),
+            "taux_variable": Decimal("0.06"),
+            "duree_mois": 12,
+            "quotite_libelle": "4/5 (80 %)",
+            "a_confirmer": ["la tranche d'expérience (moins de 10 ans) reste à vérifier "
+                            "sur pièces"],
+        } if retenu else None,
+        "programme": programme(),
+    }
+
+
+def mission_decision_admin(retenu: bool = True) -> dict[str, Any]:
+    return {
+        "contact": hearing_person("administration"),
+        "mission": mission(),
+        "retenu": {"name": "Camille Martin", "specialite": "designer"} if retenu else None,
+        "motivation": "Un parcours solide en recherche utilisateur.",
+        "programme": programme(),
+    }
+
+
+WEEK = date(2026, 12, 14)  # lundi 14 décembre 2026
+
+
+def missions_digest() -> dict[str, Any]:
+    second = mission() | {
+        "id": 15, "titre": "Un guichet unique pour les aides agricoles",
+        "administration": "Ministère de l'Agriculture", "projet": "Aides & territoires",
+        "profils": ["ingénieur·e de la donnée"], "quotite": "temps plein",
+        "debut": date(2027, 1, 4), "localisation": "", "thematique": ""}
+    return {
+        "semaine": WEEK,
+        "missions": [
+            mission() | {
+                "statut": "entretiens en cours",
+                "shortlist": [
+                    {"dossier": 57, "name": "Camille Martin", "score": 72.5,
+                     "raisons": ["spécialité recherchée (designer)",
+                                 "souhaite la thématique Économie",
+                                 "souhaite travailler à Paris"]},
+                    {"dossier": 61, "name": "Karim Benali", "score": 55.0,
+                     "raisons": ["spécialité voisine (développeur·se, famille technique)"]},
+                ],
+                "entretiens": 2,
+                "jours_ouverts": 9,
+            },
+            second | {"statut": "recherche dans le vivier", "shortlist": [], "entretiens": 0,
+                      "jours_ouverts": 1},
+        ],
+        "programme": programme(),
+    }
+
+
 EMAILS = {
+    "convention_draft": convention_draft,
     "eval_request": eval_request,
     "eval_reminder": eval_reminder,
     "escalation": escalation,
     "replacement_notice": replacement_notice,
     "decline_ack": decline_ack,
     "evaluation_fix": evaluation_fix,
+    "hearing_invitation": hearing_invitation,
+    "hearing_cancellation": hearing_cancellation,
+    "mission_proposal": mission_proposal,
+    "mission_decision": mission_decision,
+    "mission_decision_admin": mission_decision_admin,
+    "missions_digest": missions_digest,
 }
 """Template name → function returning its full sample context."""
 

@@ -98,7 +98,8 @@ def test_every_email_renders_from_its_sample(name: str) -> None:
     assert email.html.startswith("<!DOCTYPE html>") and email.html.rstrip().endswith("</html>")
     assert "Programme EIG — Entrepreneur·es d'intérêt général" in email.html
     assert "eig@beta.gouv.fr" in email.html  # the layout's footer
-    assert name == "escalation" or "eig@beta.gouv.fr" in email.text  # the team writes to itself
+    # the team writes to itself
+    assert name in ("escalation", "missions_digest") or "eig@beta.gouv.fr" in email.text
     for part in (email.text, email.html):
         assert "{{" not in part and "{%" not in part
 
@@ -210,6 +211,39 @@ def test_decline_ack_records_a_conflict_only_when_there_is_one(conflict: bool) -
 def _with_evil(name: str) -> dict[str, Any]:
     """The sample with a hostile title and person name wherever the template shows them."""
     context = samples.EMAILS[name]()
+    if name == "convention_draft":
+        context["convention"]["mission"]["intitule"] = EVIL
+        context["convention"]["administration"]["porteur"] = EVIL
+        return context
+    if name in ("mission_proposal", "mission_decision", "mission_decision_admin"):
+        context["mission"]["titre"] = EVIL
+        context["mission"]["administration"] = EVIL
+        context["contact" if name == "mission_decision_admin" else "person"]["name"] = EVIL
+        if name == "mission_proposal":
+            context["raisons"][0] = EVIL
+        else:
+            context["motivation"] = EVIL
+        if name == "mission_decision":
+            context["contrat"]["a_confirmer"][0] = EVIL
+        if name == "mission_decision_admin":
+            context["retenu"]["name"] = EVIL
+        return context
+    if name == "missions_digest":
+        context["missions"][0]["titre"] = EVIL
+        context["missions"][0]["administration"] = EVIL
+        context["missions"][0]["shortlist"][0]["name"] = EVIL
+        context["missions"][0]["shortlist"][0]["raisons"][0] = EVIL
+        return context
+    if name in ("hearing_invitation", "hearing_cancellation"):
+        context["hearing"]["dossier"]["title"] = EVIL
+        context["person"]["name"] = EVIL
+        if name == "hearing_invitation":
+            context["hearing"]["jury"][0]["name"] = EVIL
+            context["hearing"]["location"] = EVIL
+            context["criteria"][0]["label"] = EVIL
+        else:
+            context["reason"] = EVIL
+        return context
     dossiers = {
         "eval_reminder": lambda c: c["tasks"][0]["dossier"],
         "escalation": lambda c: c["late"][0]["dossier"],
@@ -245,6 +279,29 @@ MISSING: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("replacement_notice", lambda c: c.pop("links")),
     ("decline_ack", lambda c: c.pop("conflict")),
     ("decline_ack", lambda c: c.pop("programme")),
+    ("convention_draft", lambda c: c["convention"].pop("annexe")),
+    ("hearing_invitation", lambda c: c["hearing"].pop("start")),
+    ("hearing_invitation", lambda c: c["hearing"].pop("rescheduled")),
+    ("hearing_invitation", lambda c: c["hearing"].pop("jury")),
+    ("hearing_invitation", lambda c: c["links"].pop("scores")),
+    ("hearing_invitation", lambda c: c.pop("criteria")),
+    ("hearing_invitation", lambda c: c.pop("role")),
+    ("hearing_cancellation", lambda c: c.pop("replacement")),
+    ("hearing_cancellation", lambda c: c.pop("reason")),
+    ("hearing_cancellation", lambda c: c["hearing"]["dossier"].pop("number")),
+    ("mission_proposal", lambda c: c.pop("raisons")),
+    ("mission_proposal", lambda c: c["mission"].pop("debut")),
+    ("mission_proposal", lambda c: c.pop("person")),
+    ("mission_decision", lambda c: c.pop("retenu")),
+    ("mission_decision", lambda c: c.pop("contrat")),
+    ("mission_decision", lambda c: c["contrat"].pop("duree_mois")),
+    ("mission_decision", lambda c: c.pop("motivation")),
+    ("mission_decision_admin", lambda c: c.pop("retenu")),
+    ("mission_decision_admin", lambda c: c.pop("contact")),
+    ("mission_decision_admin", lambda c: c["mission"].pop("titre")),
+    ("missions_digest", lambda c: c.pop("semaine")),
+    ("missions_digest", lambda c: c["missions"][0].pop("shortlist")),
+    ("missions_digest", lambda c: c["missions"][0]["shortlist"][0].pop("raisons")),
 ]
 
 
@@ -261,6 +318,15 @@ def test_unknown_email_raises_and_lists_the_available_ones(name: str) -> None:
     with pytest.raises(TemplateNotFoundError, match="eval_request") as info:
         render_email(name, samples.eval_request())
     assert isinstance(info.value, LookupError)
+
+
+def test_convention_draft_email_says_which_version_and_what_to_confirm() -> None:
+    first = render_email("convention_draft", samples.convention_draft() | {"version": 1})
+    second = render_email("convention_draft", samples.convention_draft())
+    assert "(version 2)" in second.subject and "(version" not in first.subject
+    assert "remplace la version 1" in second.text and "remplace" not in first.text
+    for part in (second.text, second.html):
+        assert "à confirmer" in part and "cofinancée par la DINUM" in part
 
 
 # --- Dossier document -----------------------------------------------------------------
