@@ -274,6 +274,50 @@ class ConventionsConfig(_Strict):
         return "budgetaire" if committee_month in self.annual_promotion_months else "partenariat"
 
 
+class HearingTrackConfig(_Strict):
+    """The hearings of a track: who is heard, within which delay, by what jury."""
+
+    label: str
+    notice_days: int = Field(default=2, ge=0, description="first possible day, counted from "
+                             "the selection (time for the invitations)")
+    within_days: int = Field(default=14, gt=0, description="the track's delay: held by then")
+    slot_minutes: int = Field(default=45, ge=15, le=180)
+    jury_size: int = Field(default=3, ge=1)
+    max_per_day: int | None = Field(default=6, ge=1, description="hearings per jury member "
+                                    "and day")
+    cut_rank: int | None = Field(default=None, ge=1, description="heard: the first N (none: "
+                                 "the scoring's cut line)")
+    cut_threshold: float | None = Field(default=None, description="heard: a total at least "
+                                        "this (none: the scoring's cut line)")
+    required_profiles: dict[str, list[str]] = Field(
+        default_factory=dict, description="hearing type → at least one jury member with one "
+        "of these profiles")
+    jury_track: str | None = Field(default=None, description="the jury: the roster's members "
+                                   "of this track (none: the track itself)")
+
+    @model_validator(mode="after")
+    def _check_window(self) -> HearingTrackConfig:
+        if self.notice_days >= self.within_days:
+            raise ValueError(f"notice_days ({self.notice_days}) must be less than within_days "
+                             f"({self.within_days})")
+        return self
+
+
+class HearingsConfig(_Strict):
+    location: str = "Visioconférence (le lien vous est envoyé la veille)"
+    step_minutes: int = Field(default=15, ge=5, le=60)
+    solver_time_limit_seconds: float = Field(default=10, gt=0)
+    tracks: dict[str, HearingTrackConfig] = Field(default_factory=dict)
+
+
+class MissionsConfig(_Strict):
+    """Recruiting on a mission from the vivier."""
+
+    shortlist: int = Field(default=5, ge=1, description="candidates shown per mission")
+    interviews: int = Field(default=2, ge=1, description="of the shortlist, how many are "
+                            "proposed an entretien de mission")
+
+
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
@@ -282,6 +326,8 @@ class EigConfig(_Strict):
     evaluation: EvaluationConfig = EvaluationConfig()
     deliberation: DeliberationConfig = DeliberationConfig()
     conventions: ConventionsConfig = ConventionsConfig()
+    hearings: HearingsConfig = HearingsConfig()
+    missions: MissionsConfig = MissionsConfig()
 
     def track_of_demarche(self, number: int) -> str | None:
         """The track whose applicants file in démarche ``number`` (None: none does)."""

@@ -54,6 +54,7 @@ class DossierFacts:
     scores: Mapping[str, Any] | None  # the stored DossierScore JSON, None if never scored
     comments: tuple[str, ...]  # the evaluators' comments (valid evaluations)
     hearing: str | None = None  # soutenance / entretien notes, None until it took place
+    hearing_due: bool = False  # selected for a hearing: not proposed until it took place
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def _not_eligible(track: str, f: DossierFacts, hearing_required: bool,
         return f"quorum non atteint ({n} {_plural(n, 'évaluation', 'évaluations')}{of})"
     if scores.get("rank") is None or scores.get("total") is None:
         return "non classé"
-    if hearing_required and not (f.hearing or "").strip():
+    if (hearing_required or f.hearing_due) and not (f.hearing or "").strip():
         return HEARING_MISSING[track]
     return None
 

@@ -383,6 +383,7 @@ class VivierMember(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     profile: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     status: Mapped[str] = mapped_column(String(24))  # disponible, propose, engage
+    mission_id: Mapped[int | None] = mapped_column(Integer)  # proposed to / engaged on
     session_id: Mapped[int | None] = mapped_column(ForeignKey("committee_sessions.id"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -424,4 +425,121 @@ class ConventionVersion(Base):
     __table_args__ = (
         Index("uq_convention_versions_dossier_version", "dossier_number", "version",
               unique=True),
+    )
+
+
+class HearingRequest(Base):
+    """A dossier selected for a hearing (soutenance, entretien métier), with the window the
+    track's delay allows; its slots are booked, cancelled and rebooked under it."""
+
+    __tablename__ = "hearing_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track: Mapped[str] = mapped_column(String(32))
+    dossier_number: Mapped[int] = mapped_column(BigInteger)
+    hearing_type: Mapped[str] = mapped_column(String(16))  # soutenance, produit, technique
+    status: Mapped[str] = mapped_column(String(16))  # pending, scheduled, held
+    earliest: Mapped[datetime] = mapped_column(UTCDateTime)
+    latest: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it could not be placed (yet)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_hearing_requests_track_dossier", "track", "dossier_number", unique=True),
+    )
+
+
+class HearingSlot(Base):
+    """A booked hearing: when, where, who sits. A reschedule cancels it and books another."""
+
+    __tablename__ = "hearing_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("hearing_requests.id"), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    jury: Mapped[list[str]] = mapped_column(Json, default=list)
+    location: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled, cancelled
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JuryAvailability(Base):
+    """A window when a jury member can sit (imported; an import replaces their windows)."""
+
+    __tablename__ = "jury_availability"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HearingScore(Base):
+    """One jury member's scores for a hearing (from the jury's CSV export)."""
+
+    __tablename__ = "hearing_scores"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("hearing_requests.id"))
+    juror: Mapped[str] = mapped_column(String(320))
+    scores: Mapped[dict[str, int]] = mapped_column(Json, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_hearing_scores_request_juror", "request_id", "juror", unique=True),
+    )
+
+
+class Mission(Base):
+    """A mission opened in a lauréat administration, for 1 or 2 EIG of the vivier."""
+
+    __tablename__ = "missions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    titre: Mapped[str] = mapped_column(Text)
+    administration: Mapped[str] = mapped_column(Text)
+    projet: Mapped[str] = mapped_column(Text)
+    projet_dossier: Mapped[int | None] = mapped_column(BigInteger)
+    profiles: Mapped[list[str]] = mapped_column(Json, default=list)
+    quotite: Mapped[str] = mapped_column(String(16))
+    start: Mapped[date] = mapped_column(Date)
+    location: Mapped[str] = mapped_column(Text, default="")
+    theme: Mapped[str] = mapped_column(Text, default="")
+    min_years: Mapped[int | None] = mapped_column(Integer)
+    contact_name: Mapped[str] = mapped_column(Text)
+    contact_email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))  # ouverte, pourvue, fermee
+    shortlist: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))  # the deliberation waiting
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Placement(Base):
+    """A vivier candidate proposed to a mission, through the entretien and the
+    deliberation to the contract: propose, retenu / non_retenu, accepte, contrat_signe,
+    demarre, renonce. ``framework``: the contract's figures when retained."""
+
+    __tablename__ = "placements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), index=True)
+    dossier_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(Json, default=list)
+    motivation: Mapped[str | None] = mapped_column(Text)
+    framework: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_placements_mission_dossier", "mission_id", "dossier_number", unique=True),
     )

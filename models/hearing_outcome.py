@@ -1,0 +1,148 @@
+"""The outcome of hearings: the jury's scores per criterion, read from a CSV export,
+checked like evaluation forms, aggregated with the evaluations' code, and summed up as
+the hearing notes the committee reads.
+
+CSV columns (``;`` or ``,``): ``dossier``, ``courriel`` (the jury member), one
+``note_<criterion>`` per criterion of the track, ``commentaire``. A bad row is reported
+with its line, dossier, field and rule; the good rows are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from models.evaluation_forms import check_scores
+from models.scoring.aggregate import DossierAggregate
+from models.scoring.flags import fr_number
+
+REQUIRED_COLUMNS = ("dossier", "courriel")
+HEARING_LABELS = {"soutenance": "Soutenance", "produit": "Entretien métier produit",
+                  "technique": "Entretien métier technique", "mission": "Entretien de mission"}
+"""What each hearing type is called in emails, agendas and the relevé."""
+MISSION_PREFIX = "mission-"
+"""The hearings of a mission are the track ``mission-<id>``: their jury and criteria are
+those of the candidates (the mission's entretien is judged on the candidate criteria)."""
+
+
+def mission_of(track: str) -> int | None:
+    return int(track.removeprefix(MISSION_PREFIX)) if track.startswith(MISSION_PREFIX) else None
+
+
+def criteria_track(track: str) -> str:
+    """The track whose criteria score this hearing."""
+    return "candidats" if mission_of(track) is not None else track
+
+
+def config_key(track: str) -> str:
+    """The key of ``hearings.tracks`` that configures this hearing track."""
+    return "missions" if mission_of(track) is not None else track
+
+
+@dataclass(frozen=True)
+class JuryScores:
+    line: int
+    dossier: int
+    juror: str
+    scores: Mapping[str, int]
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int
+    dossier: int | None
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        where = f"ligne {self.line}" + (f", dossier {self.dossier}" if self.dossier else "")
+        return f"{where}, champ {self.field} : {self.rule}"
+
+
+def parse_jury_scores(text: str, criteria: Mapping[str, str], scale_min: int, scale_max: int,
+                      comment_required: bool) -> tuple[list[JuryScores], list[ImportProblem]]:
+    """Rows of jury scores and the problems of the others (``criteria``: key → label)."""
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=";,")
+    except csv.Error:
+        dialect = csv.excel
+        dialect.delimiter = ";"
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = [c.strip() for c in reader.fieldnames or []]
+    missing = [c for c in (*REQUIRED_COLUMNS, *(f"note_{k}" for k in criteria))
+               if c not in columns]
+    if missing:
+        return [], [ImportProblem(1, None, column, "colonne absente") for column in missing]
+    rows: list[JuryScores] = []
+    problems: list[ImportProblem] = []
+    for line, raw in enumerate(reader, start=2):
+        record = {str(k).strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(record.values()):
+            continue
+        try:
+            dossier = int(record["dossier"])
+        except ValueError:
+            problems.append(ImportProblem(line, None, "dossier",
+                                          f"« {record['dossier']} » n'est pas un numéro"))
+            continue
+        juror = record["courriel"].lower()
+        if "@" not in juror:
+            problems.append(ImportProblem(line, dossier, "courriel",
+                                          "adresse du membre du jury absente ou invalide"))
+            continue
+        check = check_scores(record, criteria, scale_min, scale_max, comment_required)
+        if check.problems:
+            problems += [ImportProblem(line, dossier, field, rule)
+                         for field, rule in check.problems]
+            continue
+        rows.append(JuryScores(line, dossier, juror, check.scores, check.comment))
+    return rows, problems
+
+
+def check_against_juries(rows: Sequence[JuryScores], juries: Mapping[int, set[str]],
+                         upcoming: set[int] | frozenset[int] = frozenset()
+                         ) -> tuple[list[JuryScores], list[ImportProblem]]:
+    """Keep the rows of a jury member of a hearing that took place for that dossier
+    (``upcoming``: booked, not held yet); the last row of a member for a dossier wins (a
+    corrected export)."""
+    kept: dict[tuple[int, str], JuryScores] = {}
+    problems = []
+    for row in rows:
+        jury = juries.get(row.dossier)
+        if row.dossier in upcoming:
+            problems.append(ImportProblem(row.line, row.dossier, "dossier",
+                                          "l'audition n'a pas encore eu lieu"))
+        elif jury is None:
+            problems.append(ImportProblem(row.line, row.dossier, "dossier",
+                                          "aucune audition programmée pour ce dossier"))
+        elif row.juror not in jury:
+            problems.append(ImportProblem(row.line, row.dossier, "courriel",
+                                          f"{row.juror} n'est pas membre du jury de "
+                                          "cette audition"))
+        else:
+            kept[(row.dossier, row.juror)] = row
+    return list(kept.values()), problems
+
+
+def hearing_notes(kind_label: str, held_on: date | datetime, result: DossierAggregate,
+                  max_total: float, comments: Sequence[str],
+                  labels: Mapping[str, str] | None = None) -> str:
+    """What the committee reads of a hearing: date, jury total and weakest criteria, and
+    the jury's comments."""
+    if result.total is None:
+        return ""
+    day = held_on.date() if isinstance(held_on, datetime) else held_on
+    text = (f"{kind_label} du {day:%d/%m/%Y} : {fr_number(result.total)}/"
+            f"{fr_number(max_total)} ({result.n_evaluations} membre(s) du jury)")
+    failing = [(labels or {}).get(key, key) for key, stats in result.criteria.items()
+               if not stats.passes]
+    if failing:
+        text += " ; sous le seuil : " + ", ".join(failing)
+    if comments:
+        text += ". Avis du jury : " + " / ".join(c.strip() for c in comments if c.strip())
+    return text

@@ -1,0 +1,77 @@
+"""The jury's availability, from a CSV file: one window per line.
+
+Columns (``;`` or ``,``): ``courriel``, ``debut``, ``fin`` — local times in Europe/Paris
+(``2026-12-08 09:00`` or ISO 8601). A bad line is reported with its line, field and rule;
+the others are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Window:
+    email: str
+    start: datetime  # UTC
+    end: datetime
+
+
+@dataclass(frozen=True)
+class WindowProblem:
+    line: int
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"ligne {self.line}, champ {self.field} : {self.rule}"
+
+
+def _local(text: str) -> datetime:
+    value = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=PARIS)
+    return value.astimezone(UTC)
+
+
+def parse_windows(text: str) -> tuple[list[Window], list[WindowProblem]]:
+    text = text.lstrip("\ufeff")
+    delimiter = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") \
+        else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip() for c in reader.fieldnames or []]
+    missing = [c for c in ("courriel", "debut", "fin") if c not in columns]
+    if missing:
+        return [], [WindowProblem(1, c, "colonne absente") for c in missing]
+    windows, problems = [], []
+    for line, raw in enumerate(reader, start=2):
+        row = {str(k).strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(row.values()):
+            continue
+        email = row["courriel"].lower()
+        if "@" not in email:
+            problems.append(WindowProblem(line, "courriel", "adresse absente ou invalide"))
+            continue
+        try:
+            start = _local(row["debut"])
+        except ValueError:
+            problems.append(WindowProblem(line, "debut", f"« {row['debut']} » n'est pas une "
+                                          "date et heure (AAAA-MM-JJ HH:MM)"))
+            continue
+        try:
+            end = _local(row["fin"])
+        except ValueError:
+            problems.append(WindowProblem(line, "fin", f"« {row['fin']} » n'est pas une date "
+                                          "et heure (AAAA-MM-JJ HH:MM)"))
+            continue
+        if end <= start:
+            problems.append(WindowProblem(line, "fin", "la fin précède le début"))
+            continue
+        windows.append(Window(email, start, end))
+    return windows, problems
