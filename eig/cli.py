@@ -378,6 +378,203 @@ def approve(
     typer.echo(f"comité {flow_run} : {'refusé' if reject else 'approuvé'} par {by}")
 
 
+@app.command()
+def conventions(
+    dossier: Annotated[int | None, typer.Option("--dossier", "-d", help="Un seul dossier "
+                                                "lauréat (requis pour les modifications).")]
+    = None,
+    kind: Annotated[str | None, typer.Option("--type", help="budgetaire ou partenariat")]
+    = None,
+    start: Annotated[str | None, typer.Option("--debut", help="Date de début (AAAA-MM-JJ).")]
+    = None,
+    months: Annotated[int | None, typer.Option("--duree", help="Durée en mois.")] = None,
+    quotite: Annotated[list[str] | None, typer.Option(
+        "--quotite", help="« temps plein » ou « 4/5 », une fois ou une par EIG.")] = None,
+    experience: Annotated[list[str] | None, typer.Option(
+        "--experience", help="Clé de tranche d'expérience, une fois ou une par EIG.")] = None,
+    coach: Annotated[str | None, typer.Option("--coach")] = None,
+    nombre_eig: Annotated[int | None, typer.Option("--nombre-eig")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Rédige (ou met à jour) la convention de chaque projet lauréat et l'envoie (flow
+    draft-conventions) ; sans changement, rien n'est refait ni renvoyé."""
+    from flows.conventions import ConventionParameters, draft_conventions
+
+    summary = draft_conventions(ConventionParameters(
+        dossier=dossier, type=kind, date_debut=start, duree_mois=months,
+        quotite=quotite or None, experience=experience or None, coach=coach,
+        nombre_eig=nombre_eig))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(f"{summary['laureats']} lauréat(s) : {len(summary['new'])} nouvelle(s) "
+               f"version(s), {summary['unchanged']} inchangée(s), "
+               f"{len(summary['problems'])} à corriger ; {summary['delivered']} envoi(s)")
+    for draft in summary["new"]:
+        typer.echo(f"  {draft['numero']} v{draft['version']} (dossier {draft['dossier']}) : "
+                   f"{draft['files']['docx']}")
+    for problem in summary["problems"]:
+        typer.echo(f"  à corriger — {problem['problem']}")
+
+
+hearings_app = typer.Typer(help="Soutenances et entretiens métier.")
+app.add_typer(hearings_app, name="hearings")
+
+
+@hearings_app.callback(invoke_without_command=True)
+def hearings(
+    ctx: typer.Context,
+    tracks: Annotated[list[str] | None, typer.Option("--track", "-t",
+                                                     help="projets ou candidats")] = None,
+    reschedule: Annotated[list[int] | None, typer.Option(
+        "--reschedule", "-r", help="Dossier dont l'audition est à reprogrammer.")] = None,
+    motif: Annotated[str | None, typer.Option("--motif")] = None,
+    not_before: Annotated[str | None, typer.Option("--pas-avant",
+                                                   help="AAAA-MM-JJ")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Programme les auditions (flow schedule-hearings) et affiche l'agenda ; avec
+    --reschedule, annule et reprogramme."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from flows.hearings import HearingParameters, schedule_hearings_flow
+
+    summary = schedule_hearings_flow(HearingParameters(
+        tracks=tracks or [], reschedule=reschedule or [], motif=motif,
+        pas_avant=not_before))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    for track, placed in summary["placed"].items():
+        typer.echo(f"{track} : {summary['requested'][track]} nouvelle(s) demande(s), "
+                   f"{placed} programmée(s), {len(summary['unplaced'][track])} sans créneau")
+        for miss in summary["unplaced"][track]:
+            typer.echo(f"  dossier {miss['dossier']} : {miss['reason']}")
+    for row in summary["agenda"]:
+        typer.echo(f"  {row['date']} {row['heure']}  {row['audition']:<28} dossier "
+                   f"{row['dossier']:<6} jury : {row['jury']}")
+    typer.echo(f"envois : {summary['delivered']}")
+
+
+@hearings_app.command("availability")
+def hearings_availability(
+    file: Annotated[Path, typer.Argument(help="CSV : courriel;debut;fin (heure de Paris)")],
+) -> None:
+    """Importe les disponibilités du jury (remplace celles des membres listés)."""
+    from flows.hearings import import_availability
+
+    report = import_availability(file.read_text(encoding="utf-8"))
+    typer.echo(f"{report['windows']} créneau(x) pour {report['members']} membre(s) du jury")
+    for email in report["unknown"]:
+        typer.echo(f"  inconnu du vivier des évaluateurs, ignoré : {email}")
+    for problem in report["problems"]:
+        typer.echo(f"  {problem}")
+    if report["problems"] or report["unknown"]:
+        raise typer.Exit(1)
+
+
+@hearings_app.command("scores")
+def hearings_scores(
+    file: Annotated[Path, typer.Argument(help="CSV : dossier;courriel;note_<critère>…;"
+                                         "commentaire")],
+    track: Annotated[str, typer.Option("--track", "-t")] = "projets",
+) -> None:
+    """Importe les notes du jury des auditions tenues (elles nourrissent le comité)."""
+    from flows.hearings import import_jury_scores
+
+    report = import_jury_scores(file.read_text(encoding="utf-8"), track, file.name)
+    typer.echo(f"{report['imported']} fiche(s) de notes pour {report['dossiers']} dossier(s)")
+    for problem in report["problems"]:
+        typer.echo(f"  {problem}")
+    if report["problems"]:
+        raise typer.Exit(1)
+
+
+missions_app = typer.Typer(help="Missions : recherche dans le vivier, entretiens, "
+                           "délibération, contrat.", no_args_is_help=True)
+app.add_typer(missions_app, name="missions")
+
+
+@missions_app.command("match")
+def missions_match(
+    mission: Annotated[int | None, typer.Option("--mission", "-m", help="Mission ouverte à "
+                                                "rechercher de nouveau.")] = None,
+    titre: Annotated[str | None, typer.Option("--titre")] = None,
+    administration: Annotated[str | None, typer.Option("--administration")] = None,
+    projet_dossier: Annotated[int | None, typer.Option("--projet-dossier")] = None,
+    profils: Annotated[list[str] | None, typer.Option("--profil", help="Spécialité "
+                                                      "recherchée (1 ou 2 fois).")] = None,
+    quotite: Annotated[str, typer.Option("--quotite")] = "temps plein",
+    debut: Annotated[str | None, typer.Option("--debut", help="AAAA-MM-JJ")] = None,
+    localisation: Annotated[str, typer.Option("--localisation")] = "",
+    thematique: Annotated[str, typer.Option("--thematique")] = "",
+    experience_min: Annotated[int | None, typer.Option("--experience-min")] = None,
+    contact_nom: Annotated[str | None, typer.Option("--contact-nom")] = None,
+    contact_email: Annotated[str | None, typer.Option("--contact-email")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Crée une mission (ou reprend une mission ouverte), classe le vivier et propose les
+    premiers à un entretien de mission (flow match-mission)."""
+    from flows.missions import MissionParameters, match_mission
+
+    summary = match_mission(MissionParameters(
+        mission=mission, titre=titre, administration=administration,
+        projet_dossier=projet_dossier, profils=profils or [], quotite=quotite, debut=debut,
+        localisation=localisation, thematique=thematique, experience_min=experience_min,
+        contact_nom=contact_nom, contact_email=contact_email))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(f"mission {summary['mission']} : {len(summary['shortlist'])} en présélection, "
+               f"{len(summary['proposed'])} proposé(s), {summary['booked']} entretien(s) "
+               f"programmé(s)")
+    for rank, match in enumerate(summary["shortlist"], start=1):
+        typer.echo(f"  {rank}. {match['name']} (dossier {match['dossier']}) : "
+                   f"{match['score']:g} — " + " ; ".join(match["raisons"][:3]))
+    for left in summary["excluded"]:
+        typer.echo(f"  écarté·e : dossier {left['dossier']} — {left['reason']}")
+
+
+@missions_app.command("deliberate")
+def missions_deliberate(
+    mission: Annotated[int, typer.Argument(help="Numéro de la mission")],
+) -> None:
+    """Délibère sur les entretiens d'une mission et attend l'approbation (interface Prefect)
+    avant de prévenir les candidat·es et l'administration (flow deliberate-mission)."""
+    from flows.missions import MissionDeliberationParameters, deliberate_mission
+
+    summary = deliberate_mission(MissionDeliberationParameters(mission=mission))
+    typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+
+
+@missions_app.command("placement")
+def missions_placement(
+    placement: Annotated[int, typer.Argument(help="Numéro du placement")],
+    status: Annotated[str, typer.Option("--statut", help="accepte, contrat_signe, demarre "
+                                        "ou renonce")],
+) -> None:
+    """Fait avancer un placement vers le contrat (le vivier suit)."""
+    from flows.missions import update_placement
+
+    try:
+        result = update_placement(placement, status)
+    except (LookupError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"placement {placement} : {result['status']} ; vivier : {result['vivier']} ; "
+               f"mission : {result['mission']}")
+
+
+@missions_app.command("digest")
+def missions_digest_command() -> None:
+    """Envoie à l'équipe le point hebdomadaire des missions ouvertes (flow missions-digest)."""
+    from flows.missions import missions_digest
+
+    summary = missions_digest()
+    typer.echo(f"semaine du {summary['week']} : {summary['missions']} mission(s) ouverte(s), "
+               f"{summary['delivered']} envoi(s)")
+
+
 @app.command("preview-email")
 def preview_email(
     template: Annotated[str, typer.Argument(

@@ -17,7 +17,10 @@ from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate
 from connectors.store.engine import store_sessions
 from eig.config import load_config
 from eig.demo_chase import TravelClock, chase_story
+from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story
+from eig.demo_hearings import hearings_story
+from eig.demo_missions import missions_story
 from eig.demo_score import score_story
 from eig.settings import PROJECT_ROOT, Settings
 from flows.runtime import use_clock
@@ -194,7 +197,11 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[
         os.environ["EIG_SMTP_URL"] = smtp.url
         chased = chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
         scored = score_story(echo, sandbox)
-        return chased | scored | deliberation_story(echo, sandbox, clock().date())
+        heard = hearings_story(echo, clock, load_config(Settings().config))
+        deliberated = deliberation_story(echo, sandbox, clock().date())
+        drafted = conventions_story(echo)
+        return (chased | scored | heard | deliberated | drafted
+                | missions_story(echo, clock, load_config(Settings().config)))
 
 
 def _demo_config(source: Path) -> Path:

@@ -62,7 +62,7 @@ def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict
 def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bool]:
     os.environ.setdefault("EIG_APPROVAL_POLL_SECONDS", "1")
     before = _published(sandbox)
-    echo("\n== 18. Comité de sélection des projets : propositions, relevé, approbation")
+    echo("\n== 22. Comité de sélection des projets : propositions, relevé, approbation")
     summary, proposed = _run_and_approve("projets", today, "Camille Opératrice")
     decided = _published(sandbox) - before
     counts = ", ".join(f"{v} {k.lower()}" for k, v in summary["decisions"].items() if v)
@@ -72,7 +72,7 @@ def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bo
     echo(f"  empreinte SHA-256 : {summary['seal']} (sha256sum {summary['record']['json']})")
     echo(f"Publication dans DS : {decided} décisions et messages.")
     again, _ = _run_and_approve("projets", today, "Camille Opératrice")
-    echo(f"\n== 19. Publier à nouveau la même séance : "
+    echo(f"\n== 23. Publier à nouveau la même séance : "
          f"{_published(sandbox) - before - decided} écriture(s) de plus dans DS")
     return {
         "le comité publie ses décisions après approbation, une seule fois":

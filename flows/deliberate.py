@@ -111,27 +111,34 @@ class CommitteeApproval(RunInput):
 
 
 def gather_facts(session: Session, rt: Runtime, track: str) -> list[DossierFacts]:
-    """Every dossier of the track that entered evaluation, with what the committee needs."""
-    numbers = set(session.scalars(select(Assignment.dossier_number)
-                                  .where(Assignment.track == track)))
+    """Every dossier of the track that entered evaluation, with what the committee needs:
+    scores, comments, and the hearing's notes (a dossier called to a hearing waits for it)."""
     demarche = rt.config.demarches[rt.config.tracks[track].demarche].number
     scores = {r.dossier_number: r.scores for r in session.scalars(
         select(DossierScore).where(DossierScore.track == track))}
+    numbers = set(session.scalars(select(Assignment.dossier_number)
+                                  .where(Assignment.track == track))) | set(scores)
     comments: dict[int, list[str]] = {}
     for number, comment in session.execute(
             select(EvaluationRow.dossier_number, EvaluationRow.comment).where(
                 EvaluationRow.track == track, EvaluationRow.status == "valid")):
         if comment:
             comments.setdefault(int(number), []).append(comment)
+    from flows.hearings import hearing_results
+
+    heard = hearing_results(session, rt, track)
     facts = []
     for dossier in session.scalars(select(Dossier).where(
             Dossier.demarche_number == demarche, Dossier.number.in_(numbers),
             Dossier.hidden.is_(False), Dossier.deleted.is_(False)).order_by(Dossier.number)):
         brief = dossier_brief(track, int(dossier.number), dossier.fields or {},
                               dossier.applicant or {})
+        hearing = heard.get(int(dossier.number))
         facts.append(DossierFacts(int(dossier.number), brief["title"],
                                   scores.get(dossier.number),
-                                  tuple(comments.get(int(dossier.number), ()))))
+                                  tuple(comments.get(int(dossier.number), ())),
+                                  hearing=(hearing or {}).get("notes") or None,
+                                  hearing_due=hearing is not None))
     return facts
 
 
@@ -185,7 +192,8 @@ def build_record(rt: Runtime, session: Session, track: str, session_date: date,
         evaluators=tuple(committee_evaluators(session, track)),
         dossiers=tuple(dossiers),
         pending=pending_entries(agenda),
-        scores_only=True, approved=approved, approved_by=approved_by,
+        scores_only=not any(f.hearing for f in facts), approved=approved,
+        approved_by=approved_by,
         generated_at=rt.clock())
 
 
@@ -415,6 +423,13 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
         recorded = record_publication(rt, params.track, session_id, session_date, final,
                                       paths["pdf"])
         delivery = deliver_pending(rt)
+        drafts_due = params.track == rt.config.conventions.track and any(
+            p.decision == "laureat" for p in final.proposals)
+    conventions = None
+    if drafts_due:  # the lauréats' conventions are drafted "dès la sélection"
+        from flows.conventions import draft_conventions
+
+        conventions = draft_conventions()
     create_table_artifact(
         key=f"deliberate-{params.track}-decisions",
         table=[{"dossier": p.number, "intitulé": p.title,
@@ -432,7 +447,8 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
                 p.decision == d for p in final.proposals) for d in DECISION_LABELS},
             "pending": len(final.pending), "draft_seal": draft_seal, "seal": final_seal,
             "record": paths, "effects_recorded": recorded,
-            "delivered": delivery.delivered, "failed": delivery.failed}
+            "delivered": delivery.delivered, "failed": delivery.failed,
+            "conventions": conventions}
 
 
 def pending_decisions(flow_run_id: Any) -> list[dict[str, Any]]:

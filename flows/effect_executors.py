@@ -46,6 +46,8 @@ from connectors.mail import (
     SmtpSender,
     build_message,
 )
+from flows.convention_emails import ConventionPayloadError, convention_email
+from flows.hearing_emails import HearingPayloadError, hearing_email
 from flows.runtime import Runtime
 from flows.task_emails import TaskEmails, TaskPayloadError, as_day
 from models.outbox import Kind
@@ -180,7 +182,9 @@ class EmailExecutor:
     """Emails over SMTP; one connection for the run.
 
     ``send`` carries a rendered email; ``eval-task`` and ``eval-reminder`` are composed
-    now (see ``flows.task_emails``) and skipped when the task is no longer open.
+    now (see ``flows.task_emails``) and skipped when the task is no longer open;
+    ``convention`` attaches a stored draft (``flows.convention_emails``);
+    ``hearing-invite`` and ``hearing-cancel`` carry an .ics (``flows.hearing_emails``).
     """
 
     def __init__(self, rt: Runtime) -> None:
@@ -190,7 +194,8 @@ class EmailExecutor:
 
     def is_permanent(self, error: Exception) -> bool:
         return isinstance(error, MailPermanentError | EffectPayloadError | KeyError
-                          | TaskPayloadError | InvalidMessageError)
+                          | TaskPayloadError | InvalidMessageError | ConventionPayloadError
+                          | HearingPayloadError)
 
     def deliver(self, action: str, payload: dict[str, Any], key: str) -> dict[str, Any]:
         if action == "send":
@@ -200,6 +205,11 @@ class EmailExecutor:
         elif action == "eval-reminder":
             email = self.tasks.reminder(payload["evaluator"], payload["items"],
                                         as_day(payload["today"]), key)
+        elif action in ("hearing-invite", "hearing-cancel"):
+            email = hearing_email(self.rt, action, payload, key)
+        elif action == "convention":
+            email = convention_email(self.rt, int(payload["dossier"]), int(payload["version"]),
+                                     key)
         else:
             raise EffectPayloadError(f"unknown email action {action!r}")
         if email is None:

@@ -24,6 +24,7 @@ from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select, update
 
 from connectors.ds_sandbox.testing import FakeClock
+from flows import conventions as conventions_flow
 from flows.assign import AssignParameters, assign_evaluators
 from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
 from flows.runtime import use_clock
@@ -51,6 +52,7 @@ def sandbox(clock):
 def scored(sandbox, store, smtp_server, tmp_path, clock, monkeypatch):
     """Four projets: excellent, good, weak, and one with two evaluations of three."""
     monkeypatch.setenv("EIG_APPROVAL_POLL_SECONDS", "1")
+    monkeypatch.setattr(conventions_flow, "DRAFTS", tmp_path / "conventions")
     import_roster(store, tmp_path)
     with store.sessions.begin() as session:  # room for 4 × 3 evaluations among the five
         session.execute(update(EvaluatorRow).values(monthly_capacity=3))
@@ -133,6 +135,9 @@ def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
     for number in (excellent, good, weak):
         assert sandbox.mutations.applied("dossierEnvoyerMessage", number) == 1
     assert sandbox.state.dossier(pending).state == "en_construction"
+    # the lauréat's convention is drafted and sent as soon as the decision is published
+    assert [d["dossier"] for d in summary["conventions"]["new"]] == [excellent]
+    assert summary["conventions"]["delivered"] == 1
 
     # The approved relevé: the edited decision, the pending dossier, a verifiable seal
     sealed = Path(summary["record"]["json"]).read_bytes()
@@ -160,6 +165,7 @@ def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
                                              "peut se libérer.")})
         thread.join(120)
     assert result[0]["status"] == "approved" and published(sandbox) == after
+    assert result[0]["conventions"]["new"] == [] and result[0]["conventions"]["delivered"] == 0
 
 
 def test_without_approval_nothing_reaches_ds(scored, sandbox, store, clock):

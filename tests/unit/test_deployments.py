@@ -16,7 +16,10 @@ from eig.settings import PROJECT_ROOT
 
 COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "assign-evaluators": "assign", "chase-evaluators": "chase",
-            "score-dossiers": "score", "deliberate": "deliberate"}
+            "score-dossiers": "score", "deliberate": "deliberate",
+            "draft-conventions": "conventions",
+            "schedule-hearings": "hearings", "match-mission": "missions",
+            "deliberate-mission": "missions", "missions-digest": "missions"}
 
 
 def deployments() -> list[dict]:

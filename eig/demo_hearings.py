@@ -1,0 +1,137 @@
+"""The demo's hearings chapter: the jury says when it is free, the dossiers above the cut
+are booked (soutenances, entretiens métier), invited once, one is moved; after the
+hearings the jury's scores come back by CSV and will feed the committee."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from connectors.store.engine import store_sessions
+from eig.demo_chase import TravelClock
+from models.tables import Effect, EvaluatorRow, HearingRequest, HearingSlot
+
+Echo = Any
+PARIS = ZoneInfo("Europe/Paris")
+JURY_PER_TRACK = 14
+
+
+def _sent(url: str, purpose: str) -> int:
+    with store_sessions(url) as sessions, sessions() as session:
+        return session.scalar(select(func.count()).select_from(Effect).where(
+            Effect.key.like(f"mail:{purpose}:%"), Effect.status == "delivered")) or 0
+
+
+def availability_csv(url: str, today: datetime, days: int = 24) -> str:
+    """Mornings and afternoons of the working days ahead, for the first members of each
+    track (as the jury would fill a shared sheet)."""
+    with store_sessions(url) as sessions, sessions() as session:
+        rows = list(session.scalars(select(EvaluatorRow).order_by(EvaluatorRow.email)))
+    jury = {r.email for track in ("projets", "candidats")
+            for r in [r for r in rows if track in (r.tracks or [])][:JURY_PER_TRACK]}
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["courriel", "debut", "fin"])
+    start = today.astimezone(PARIS).date()
+    for offset in range(1, days):
+        day = start + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for email in sorted(jury):
+            for begin, end in ((time(9), time(12, 30)), (time(14), time(18))):
+                writer.writerow([email, f"{day} {begin:%H:%M}", f"{day} {end:%H:%M}"])
+    return out.getvalue()
+
+
+def scores_csv(url: str, track: str, criteria: list[str]) -> str:
+    """Every juror of every booked hearing of the track scores it (a fixed pattern)."""
+    with store_sessions(url) as sessions, sessions() as session:
+        booked = session.execute(select(HearingRequest.dossier_number, HearingSlot.jury).join(
+            HearingSlot, HearingSlot.request_id == HearingRequest.id).where(
+            HearingRequest.track == track, HearingSlot.status == "scheduled")).all()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["dossier", "courriel", *(f"note_{c}" for c in criteria), "commentaire"])
+    for number, jury in booked:
+        for seat, juror in enumerate(jury):
+            writer.writerow([number, juror, *((3 + (number + seat + i) % 3)
+                                              for i in range(len(criteria))),
+                             "Présentation claire, échanges convaincants."])
+    return out.getvalue()
+
+
+def no_double_booking(url: str) -> bool:
+    """No jury member sits two overlapping hearings."""
+    with store_sessions(url) as sessions, sessions() as session:
+        slots = list(session.scalars(select(HearingSlot).where(
+            HearingSlot.status == "scheduled")))
+    seats: dict[str, list[tuple[datetime, datetime]]] = {}
+    for slot in slots:
+        for juror in slot.jury:
+            seats.setdefault(juror, []).append((slot.start, slot.end))
+    return all(a[1] <= b[0] for times in seats.values()
+               for a, b in zip(sorted(times), sorted(times)[1:], strict=False))
+
+
+def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, bool]:
+    from flows.hearings import (
+        HearingParameters,
+        import_availability,
+        import_jury_scores,
+        schedule_hearings_flow,
+    )
+
+    url = os.environ["EIG_DATABASE_URL"]
+    echo("\n== 18. Auditions : soutenances des projets, entretiens métier des candidats")
+    availability = import_availability(availability_csv(url, clock()))
+    echo(f"Disponibilités du jury : {availability['windows']} créneaux pour "
+         f"{availability['members']} membres (eig hearings availability FICHIER).")
+    first = schedule_hearings_flow(HearingParameters())
+    for track, placed in first["placed"].items():
+        if track == "missions":
+            continue  # a mission's entretiens come with the mission (chapter 28)
+        echo(f"{track} : {first['requested'][track]} au-dessus de la barre, {placed} "
+             f"programmé(s), {len(first['unplaced'][track])} sans créneau")
+        for miss in first["unplaced"][track][:2]:
+            echo(f"  dossier {miss['dossier']} : {miss['reason']}")
+    for row in first["agenda"][:3]:
+        echo(f"  {row['date']} {row['heure']}  {row['audition']} — dossier {row['dossier']} "
+             f"— jury : {row['jury']}")
+    invited = _sent(url, "hearing-invite")
+    echo(f"Invitations (courriel + .ics, message DS) : {invited}.")
+
+    again = schedule_hearings_flow(HearingParameters())
+    echo(f"\n== 19. Relancer la programmation : {_sent(url, 'hearing-invite') - invited} "
+         f"invitation de plus")
+    moved_ok = True
+    if first["agenda"]:
+        moved = first["agenda"][0]["dossier"]
+        before = (_sent(url, "hearing-cancel"), _sent(url, "hearing-invite"))
+        schedule_hearings_flow(HearingParameters(reschedule=[moved],
+                                                 motif="indisponibilité du porteur"))
+        cancels = _sent(url, "hearing-cancel") - before[0]
+        invites = _sent(url, "hearing-invite") - before[1]
+        echo(f"\n== 20. Le dossier {moved} demande un autre créneau : {cancels} annulation(s) "
+             f"(.ics CANCEL), {invites} nouvelle(s) invitation(s)")
+        moved_ok = cancels > 0 and cancels == invites
+
+    clock.advance(timedelta(days=22))  # the hearings take place
+    imported = {}
+    for track in ("projets", "candidats"):
+        criteria = [c.key for c in config.tracks[track].criteria]
+        imported[track] = import_jury_scores(scores_csv(url, track, criteria), track,
+                                             f"demo-{track}.csv")
+    echo("\n== 21. Après les auditions, les notes du jury reviennent (eig hearings scores) : "
+         + ", ".join(f"{t} {r['dossiers']} dossier(s)" for t, r in imported.items()))
+    return {
+        "les auditions sont programmées sans double réservation ; invitations une fois, "
+        "reprogrammation = une annulation et une invitation":
+            sum(first["placed"].values()) > 0 and again["delivered"] == 0 and moved_ok
+            and no_double_booking(url),
+    }

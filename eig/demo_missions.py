@@ -1,0 +1,131 @@
+"""The demo's missions chapter: the candidates' committee fills the vivier, a lauréat
+administration opens a mission, the vivier is searched (every point explained), the
+first are interviewed with DINUM and the administration, the operator approves the
+decision, and the placement goes to the contract."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from connectors.store.engine import store_sessions
+from eig.demo_chase import TravelClock
+from eig.demo_deliberate import _run_and_approve
+from eig.demo_hearings import availability_csv, scores_csv
+from models.tables import Convention, Dossier, Effect, Placement, VivierMember
+
+Echo = Any
+
+
+def _count(url: str, purpose: str) -> int:
+    with store_sessions(url) as sessions, sessions() as session:
+        return session.scalar(select(func.count()).select_from(Effect).where(
+            Effect.key.like(f"mail:{purpose}:%"), Effect.status == "delivered")) or 0
+
+
+def _approve_mission(mission: int) -> dict:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    from flows.missions import MissionDeliberationParameters, deliberate_mission
+
+    result: list[dict] = []
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(lambda: result.append(
+        deliberate_mission(MissionDeliberationParameters(mission=mission))),), daemon=True)
+    thread.start()
+    with get_client(sync_client=True) as client:
+        for _ in range(600):
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            if runs:
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the mission's deliberation did not pause")
+    from flows.missions import mission_proposal
+    from flows.runtime import open_runtime
+
+    with open_runtime() as rt, rt.sessions() as session:
+        from models.tables import Mission
+
+        chosen, motivation, _ = mission_proposal(session, rt, session.get(Mission, mission))
+    resume_flow_run(runs[0].id, run_input={"approuve": True, "approuve_par": "Camille "
+                                           "Opératrice", "retenu": chosen,
+                                           "motivation": motivation})
+    thread.join(300)
+    return result[0]
+
+
+def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, bool]:
+    from flows.hearings import import_availability, import_jury_scores
+    from flows.missions import MissionParameters, match_mission, update_placement
+
+    os.environ.setdefault("EIG_APPROVAL_POLL_SECONDS", "1")
+    url = os.environ["EIG_DATABASE_URL"]
+    echo("\n== 27. Comité des candidatures : les candidat·es retenu·es rejoignent le vivier")
+    committee, _ = _run_and_approve("candidats", clock().date(), "Camille Opératrice")
+    with store_sessions(url) as sessions, sessions() as session:
+        vivier = session.scalar(select(func.count()).select_from(VivierMember)) or 0
+        laureat = session.scalar(select(Convention.dossier_number).order_by(
+            Convention.numero).limit(1))
+        fields = session.scalar(select(Dossier.fields).where(Dossier.number == laureat)) or {}
+    echo(f"{committee['decisions'].get('Vivier', 0)} candidature(s) au vivier ({vivier} "
+         "au total).")
+
+    import_availability(availability_csv(url, clock()))
+    echo("\n== 28. Une administration lauréate ouvre une mission ; recherche dans le vivier")
+    profiles = (fields.get("profils") or ["développeur·se"])[:1]
+    summary = match_mission(MissionParameters(
+        titre=f"Mission — {fields.get('intitule', 'projet lauréat')}",
+        administration=fields.get("administration", "Administration lauréate"),
+        projet=fields.get("intitule", ""), projet_dossier=laureat, profils=profiles,
+        debut=(clock() + timedelta(days=60)).date(), thematique=fields.get("theme", ""),
+        localisation=fields.get("localisation") or "", contact_nom=str(fields.get("porteur")),
+        contact_email=str(fields.get("email") or "contact@administration.example")))
+    for rank, match in enumerate(summary["shortlist"][:3], start=1):
+        echo(f"  {rank}. {match['name']} : {match['score']:g} points — "
+             + " ; ".join(match["raisons"][:3]))
+    proposals = _count(url, "mission-proposal")
+    echo(f"{len(summary['proposed'])} proposé·e(s) à un entretien de mission "
+         f"({summary['booked']} programmé(s) avec la DINUM et l'administration) ; "
+         f"{proposals} courriel(s) de proposition.")
+    again = match_mission(MissionParameters(mission=summary["mission"]))
+
+    clock.advance(timedelta(days=22))
+    criteria = [c.key for c in config.tracks["candidats"].criteria]
+    track = f"mission-{summary['mission']}"
+    import_jury_scores(scores_csv(url, track, criteria), track, "demo-mission.csv")
+    echo("\n== 29. Délibération de la mission, approuvée dans l'interface (comme le comité)")
+    decision = _approve_mission(summary["mission"])
+    decided = _count(url, "mission-decision")
+    echo(f"Retenu·e : dossier {decision.get('retenu')} ; {decided} candidat·e(s) prévenu·e(s), "
+         "l'administration aussi ; les autres retournent au vivier.")
+    engaged = False
+    with store_sessions(url) as sessions, sessions() as session:
+        placement = session.scalar(select(Placement.id).where(
+            Placement.mission_id == summary["mission"], Placement.status == "retenu"))
+    if placement:
+        for status in ("accepte", "contrat_signe"):
+            result = update_placement(placement, status)
+        engaged = result["vivier"] == "engage"
+        echo(f"\n== 30. Contrat signé (placement {placement}) : la personne quitte le vivier.")
+    return {
+        "une mission trouve ses candidat·es dans le vivier, l'approbation précède les "
+        "messages, envoyés une fois ; le contrat signé sort la personne du vivier":
+            bool(summary["proposed"]) and again["proposed"] == []
+            and decision["status"] == "approved" and decided == len(summary["proposed"])
+            and engaged,
+    }

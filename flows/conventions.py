@@ -1,0 +1,292 @@
+"""draft-conventions: the convention of every lauréat project, as an editable .docx and a
+PDF preview, numbered and versioned, sent to the administration and the programme team.
+
+The story of a run: find the lauréats of approved committees (or the one dossier the
+operator names, with overrides), work out each draft's content — parties, mission, EIG,
+dates, the financial annex — and compare its SHA-256 with the last version. Unchanged:
+nothing happens. Changed or new: the .docx and PDF are rendered, stored as a new version
+(old ones kept) and, in the same transaction, the emails (and optionally a DS message)
+are recorded in the outbox, keyed by dossier and version; then delivered.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connectors.documents import convention_pdf, render_docx
+from connectors.store import outbox
+from eig.settings import PROJECT_ROOT
+from flows.effects import deliver_pending
+from flows.runtime import Runtime, open_runtime
+from models.convention_draft import (
+    ConventionInputError,
+    DraftSettings,
+    Laureat,
+    Overrides,
+    content_digest,
+    content_to_json,
+    convention_content,
+    convention_number,
+)
+from models.outbox import Kind, ds_key, mail_key
+from models.tables import CommitteeSession, Convention, ConventionVersion, Dossier
+
+DRAFTS = PROJECT_ROOT / "var" / "conventions"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+QUOTITES = {"temps plein": Decimal(1), "4/5": Decimal("0.8")}
+
+
+class ConventionParameters(BaseModel):
+    """Run form of draft-conventions: every lauréat, or one dossier with overrides."""
+
+    dossier: int | None = Field(default=None, title="Dossier",
+                                description="Vide : tous les lauréats des comités approuvés.")
+    type: Literal["budgetaire", "partenariat"] | None = Field(
+        default=None, title="Type de convention",
+        description="Vide : selon le mois du comité (promotion annuelle : budgétaire).")
+    date_debut: date | None = Field(default=None, title="Date de début")
+    duree_mois: int | None = Field(default=None, gt=0, le=36, title="Durée (mois)")
+    quotite: list[Literal["temps plein", "4/5"]] | None = Field(
+        default=None, title="Quotité", description="Une valeur, ou une par EIG.")
+    experience: list[str] | None = Field(
+        default=None, title="Tranche d'expérience",
+        description="Clé de tranche (ex. moins-10-ans), une ou une par EIG ; vide : "
+        "inconnue, chiffrée sur la tranche haute.")
+    coach: str | None = Field(default=None, title="Coach")
+    nombre_eig: int | None = Field(default=None, ge=1, le=2, title="Nombre d'EIG")
+
+    def overrides(self) -> Overrides:
+        return Overrides(
+            kind=self.type, start=self.date_debut, duration_months=self.duree_mois,
+            quotites=tuple(QUOTITES[q] for q in self.quotite) if self.quotite else None,
+            bands=tuple(self.experience) if self.experience else None, coach=self.coach,
+            nombre_eig=self.nombre_eig)
+
+
+@dataclass(frozen=True)
+class Selected:
+    laureat: Laureat
+    session_id: int
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    dossier: int
+    numero: str | None
+    kind: str | None
+    version: int | None
+    status: Literal["new", "unchanged", "problem"]
+    files: dict[str, str]
+    problem: str | None = None
+
+
+# -- gathering --------------------------------------------------------------------------
+
+
+def selected_laureats(session: Session, rt: Runtime, dossier: int | None = None
+                      ) -> list[Selected]:
+    """Lauréats of approved committees of the conventions track (the latest decision of
+    each dossier counts)."""
+    track = rt.config.conventions.track
+    committee = rt.config.deliberation.committees.get(track, "comité de sélection")
+    latest: dict[int, tuple[CommitteeSession, dict[str, Any]]] = {}
+    for row in session.scalars(select(CommitteeSession).where(
+            CommitteeSession.track == track, CommitteeSession.status == "approved")
+            .order_by(CommitteeSession.session_date)):
+        for decision in row.decisions or []:
+            latest[int(decision["dossier"])] = (row, decision)
+    chosen = {n: v for n, v in latest.items() if v[1]["decision"] == "laureat"}
+    if dossier is not None:
+        if dossier not in chosen:
+            raise LookupError(f"dossier {dossier} : pas lauréat d'un comité approuvé "
+                              f"({track}) ; pas de convention")
+        chosen = {dossier: chosen[dossier]}
+    dossiers = {int(d.number): d for d in session.scalars(
+        select(Dossier).where(Dossier.number.in_(chosen)))}
+    return [Selected(Laureat(number, dossiers[number].fields or {}, row.session_date,
+                             committee, str(decision.get("motivation") or "")), row.id)
+            for number, (row, decision) in sorted(chosen.items()) if number in dossiers]
+
+
+def draft_settings(rt: Runtime) -> DraftSettings:
+    conventions = rt.config.conventions
+    return DraftSettings(
+        dinum=conventions.dinum.model_dump(), default_coach=conventions.default_coach,
+        start_delay_months=conventions.start_delay_months,
+        promotion_start={kind: f.start for kind, f in conventions.frameworks.items()})
+
+
+# -- one draft --------------------------------------------------------------------------
+
+
+def _convention_row(session: Session, rt: Runtime, selected: Selected,
+                    overrides: Overrides) -> Convention:
+    """The dossier's convention, numbered on first sight; the overrides merged in."""
+    number = selected.laureat.number
+    row = session.get(Convention, number)
+    now = rt.clock()
+    if row is None:
+        year = selected.laureat.decided_on.year
+        prefix = f"{rt.config.conventions.numbering_prefix}-{year}-"
+        taken = session.scalar(select(func.count()).select_from(Convention).where(
+            Convention.numero.like(f"{prefix}%"))) or 0
+        row = Convention(dossier_number=number, numero=convention_number(
+            rt.config.conventions.numbering_prefix, year, taken + 1), kind="",
+            overrides={}, session_id=selected.session_id, created_at=now, updated_at=now)
+        session.add(row)
+    merged = Overrides.from_json(row.overrides).merged(overrides)
+    row.overrides = merged.as_json()
+    row.kind = merged.kind or rt.config.conventions.kind_for(
+        selected.laureat.decided_on.month)
+    row.updated_at = now
+    return row
+
+
+def draft_one(rt: Runtime, selected: Selected, overrides: Overrides,
+              settings: DraftSettings) -> DraftOutcome:
+    number = selected.laureat.number
+    with rt.sessions.begin() as session:
+        row = _convention_row(session, rt, selected, overrides)
+        numero, kind = row.numero, row.kind
+        merged = Overrides.from_json(row.overrides)
+        last = session.scalar(select(ConventionVersion).where(
+            ConventionVersion.dossier_number == number)
+            .order_by(ConventionVersion.version.desc()).limit(1))
+        last_digest, last_version = (last.digest, last.version) if last else (None, 0)
+        last_files = dict(last.files) if last else {}
+        framework_config = rt.config.conventions.frameworks.get(kind)
+        try:
+            if framework_config is None:
+                raise ConventionInputError(number, "type", "cadre configuré",
+                                           f"aucun cadre {kind!r} dans la configuration")
+            content = convention_content(selected.laureat, framework_config.framework(kind),
+                                         merged, settings, numero)
+        except ConventionInputError as exc:
+            row.problem = str(exc)
+            return DraftOutcome(number, numero, kind, last_version or None, "problem",
+                                last_files, str(exc))
+        row.problem = None
+    digest = content_digest(content)
+    if digest == last_digest:
+        return DraftOutcome(number, numero, kind, last_version, "unchanged", last_files)
+    version = last_version + 1
+    context = {**content, "version": version, "genere_le": rt.clock()}
+    docx = render_docx("convention", context)
+    title = f"Projet de convention {numero} — version {version}"
+    pdf = convention_pdf(docx, title=title)
+    files = _write_files(numero, version, docx, pdf)
+    with rt.sessions.begin() as session:
+        stored = ConventionVersion(dossier_number=number, version=version, digest=digest,
+                                   content=content_to_json(content), docx=docx, pdf=pdf,
+                                   files=files, created_at=rt.clock())
+        session.add(stored)
+        session.flush()
+        _record_sending(session, rt, number, version, numero, pdf)
+    return DraftOutcome(number, numero, kind, version, "new", files)
+
+
+def _write_files(numero: str, version: int, docx: bytes, pdf: bytes) -> dict[str, str]:
+    folder = DRAFTS / numero
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"docx": folder / f"{numero}-v{version}.docx",
+             "pdf": folder / f"{numero}-v{version}.pdf"}
+    paths["docx"].write_bytes(docx)
+    paths["pdf"].write_bytes(pdf)
+    return {kind: str(path) for kind, path in paths.items()}
+
+
+def _record_sending(session: Session, rt: Runtime, number: int, version: int, numero: str,
+                    pdf: bytes) -> None:
+    """The draft's email (composed at send time from the stored version) and, if
+    configured, a DS message to the dossier with the PDF."""
+    now = rt.clock()
+    outbox.record_effect(session, mail_key("convention", number, f"v{version}"), Kind.EMAIL,
+                         "convention", {"dossier": number, "version": version}, now)
+    if rt.config.conventions.attach_in_ds:
+        body = (f"Projet de convention {numero} (version {version}) : vous le trouverez "
+                "en pièce jointe ; la version modifiable vous a été envoyée par courriel.")
+        outbox.record_effect(session, ds_key("message", number, f"convention-v{version}"),
+                             Kind.DS, "message", {
+                                 "dossier": number, "body": body, "attachment": {
+                                     "filename": f"{numero}-v{version}.pdf",
+                                     "content_type": "application/pdf",
+                                     "content_b64": base64.b64encode(pdf).decode()}}, now)
+
+
+@task(name="draft-conventions-batch", cache_policy=NO_CACHE)
+def draft_batch(rt: Runtime, batch: list[Selected], overrides: Overrides) -> list[DraftOutcome]:
+    """A batch of lauréats; a dossier that cannot be drafted is reported, the rest go on."""
+    logger = get_run_logger()
+    settings = draft_settings(rt)
+    outcomes = []
+    for selected in batch:
+        outcome = draft_one(rt, selected, overrides, settings)
+        if outcome.problem:
+            logger.warning("convention non rédigée : %s", outcome.problem)
+        outcomes.append(outcome)
+    return outcomes
+
+
+# -- the flow ---------------------------------------------------------------------------
+
+
+@flow(name="draft-conventions", description="Rédige la convention (Word + aperçu PDF) de "
+      "chaque projet lauréat, numérotée et versionnée, et l'envoie à l'administration et à "
+      "l'équipe du programme.")
+def draft_conventions(params: ConventionParameters | None = None) -> dict[str, Any]:
+    params = params or ConventionParameters()
+    overrides = params.overrides()
+    if params.dossier is None and overrides != Overrides():
+        raise ValueError("les modifications (type, dates, quotité…) portent sur un dossier : "
+                         "indiquez le dossier")
+    with open_runtime() as rt:
+        with rt.sessions() as session:
+            selected = selected_laureats(session, rt, params.dossier)
+        outcomes: list[DraftOutcome] = []
+        for start in range(0, len(selected), BATCH):
+            outcomes += draft_batch(rt, selected[start:start + BATCH], overrides)
+        delivery = deliver_pending(rt)
+    create_table_artifact(
+        key="draft-conventions",
+        table=[{"dossier": o.dossier, "numéro": o.numero or "—", "type": o.kind or "—",
+                "version": o.version or "—", "statut": STATUS_LABELS[o.status],
+                "word": o.files.get("docx", "—"), "pdf": o.files.get("pdf", "—"),
+                "problème": o.problem or ""} for o in outcomes] or [{"dossier": "—"}],
+        description=f"{sum(o.status == 'new' for o in outcomes)} nouvelle(s) version(s), "
+        f"{sum(o.status == 'unchanged' for o in outcomes)} inchangée(s), "
+        f"{sum(o.status == 'problem' for o in outcomes)} à corriger ; "
+        f"{delivery.delivered} envoi(s).")
+    return {"laureats": len(selected),
+            "new": [{"dossier": o.dossier, "numero": o.numero, "version": o.version,
+                     "files": o.files} for o in outcomes if o.status == "new"],
+            "unchanged": sum(o.status == "unchanged" for o in outcomes),
+            "problems": [{"dossier": o.dossier, "problem": o.problem}
+                         for o in outcomes if o.status == "problem"],
+            "delivered": delivery.delivered, "failed": delivery.failed}
+
+
+BATCH = 50
+STATUS_LABELS = {"new": "nouvelle version", "unchanged": "inchangée", "problem": "à corriger"}
+
+
+def convention_email_context(rt: Runtime, content: dict[str, Any], version: int
+                             ) -> dict[str, Any]:
+    from flows.task_emails import programme
+
+    return {"convention": content, "version": version, "programme": programme(rt)}
+
+
+def docx_attachment_name(numero: str, version: int) -> str:
+    return f"{numero}-v{version}.docx"
+

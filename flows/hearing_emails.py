@@ -1,0 +1,161 @@
+"""Hearing invitations and cancellations, composed at send time from the booked slot:
+an invitation whose slot was cancelled before it left is not sent, and a cancellation
+is sent only to those whose invitation did leave. Each carries an .ics (REQUEST or
+CANCEL, the slot's UID), so calendars add and remove the event themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.documents import hearing_calendar, render_email
+from connectors.mail import Address, Attachment, OutgoingEmail
+from flows.runtime import Runtime
+from flows.task_emails import programme
+from models.evaluation_task import dossier_brief
+from models.hearing_outcome import HEARING_LABELS, criteria_track, mission_of
+from models.outbox import Status, mail_key
+from models.tables import (
+    Dossier,
+    Effect,
+    EvaluatorRow,
+    HearingRequest,
+    HearingSlot,
+    Mission,
+)
+
+
+class HearingPayloadError(ValueError):
+    """The effect names a slot the store does not have."""
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def hearing_context(session: Session, rt: Runtime, slot: HearingSlot, role: str
+                    ) -> dict[str, Any]:
+    """What the invitation, the cancellation and the DS message say of a slot."""
+    request = session.get(HearingRequest, slot.request_id)
+    dossier = session.scalar(select(Dossier).where(Dossier.number == request.dossier_number))
+    brief = dossier_brief(request.track, request.dossier_number, dossier.fields or {},
+                          dossier.applicant or {})
+    jury = [session.get(EvaluatorRow, email) for email in slot.jury]
+    previous = session.scalar(select(HearingSlot).where(
+        HearingSlot.request_id == request.id, HearingSlot.status == "cancelled",
+        HearingSlot.id < slot.id).order_by(HearingSlot.id.desc()).limit(1))
+    start, end = _aware(slot.start), _aware(slot.end)
+    mission = mission_of(request.track)
+    extra = {}
+    if mission is not None:  # an entretien de mission names its mission
+        from flows.missions import mission_context
+
+        extra["mission"] = mission_context(session.get(Mission, mission))
+    return {
+        "hearing": {**extra,
+            "kind_label": HEARING_LABELS[request.hearing_type],
+            "dossier": {k: brief[k] for k in ("number", "kind", "title")},
+            "start": start, "end": end, "location": slot.location,
+            "duration_minutes": int((end - start).total_seconds() // 60),
+            "jury": [{"name": j.name if j else "", "organisation": j.organisation if j else ""}
+                     for j in jury],
+            "rescheduled": previous is not None},
+        "cancelled_slot": {"start": _aware(previous.start), "end": _aware(previous.end)}
+        if previous else None,
+        "applicant_role": "porteur" if request.track == "projets" else "candidat",
+        "track": request.track, "request": request, "dossier": dossier,
+    }
+
+
+def _person(session: Session, context: dict[str, Any], email: str, role: str
+            ) -> dict[str, str]:
+    if role == "jury":
+        row = session.get(EvaluatorRow, email)
+        return {"name": row.name if row else "", "email": email}
+    fields, applicant = context["dossier"].fields or {}, context["dossier"].applicant or {}
+    if role == "porteur":
+        return {"name": str(fields.get("porteur") or ""), "email": email}
+    if role == "administration":
+        mission = session.get(Mission, mission_of(context["track"]))
+        return {"name": mission.contact_name if mission else "", "email": email}
+    name = " ".join(str(applicant.get(k) or "") for k in ("prenom", "nom")).strip()
+    return {"name": name, "email": email}
+
+
+def _ics(rt: Runtime, session: Session, slot: HearingSlot, context: dict[str, Any],
+         method: str, applicant: str | None) -> bytes:
+    hearing = context["hearing"]
+    attendees = [(e, (session.get(EvaluatorRow, e).name if session.get(EvaluatorRow, e)
+                      else "")) for e in slot.jury]
+    if applicant:
+        attendees.append((applicant, ""))
+    title = f"{hearing['kind_label']} — dossier n° {hearing['dossier']['number']}"
+    return hearing_calendar(
+        uid=f"audition-{slot.id}@eig", sequence=0 if method == "REQUEST" else 1,
+        method=method, summary=title, description=hearing["dossier"]["title"],
+        start=hearing["start"], end=hearing["end"], location=slot.location,
+        organizer_email=rt.config.evaluation.contact,
+        organizer_name=rt.config.evaluation.programme_name, attendees=attendees,
+        now=rt.clock())
+
+
+def _applicant_email(session: Session, slot: HearingSlot) -> str | None:
+    rows = session.scalars(select(Effect.payload).where(
+        Effect.key.like(f"mail:hearing-invite:{slot.id}:%"))).all()
+    return next((p["email"] for p in rows if p.get("role") != "jury"), None)
+
+
+def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
+                  ) -> OutgoingEmail | None:
+    slot_id, email, role = int(payload["slot"]), str(payload["email"]), str(payload["role"])
+    with rt.sessions() as session:
+        slot = session.get(HearingSlot, slot_id)
+        if slot is None:
+            raise HearingPayloadError(f"no hearing slot {slot_id}")
+        context = hearing_context(session, rt, slot, role)
+        person = _person(session, context, email, role)
+        applicant = _applicant_email(session, slot)
+        if action == "hearing-invite":
+            if slot.status != "scheduled":
+                return None  # cancelled before it left: the new slot has its invitation
+            track = rt.config.tracks[criteria_track(context["track"])]
+            rendered = render_email("hearing_invitation", {
+                "person": person, "role": role, "hearing": context["hearing"],
+                "links": {"scores": None},
+                "criteria": [{"label": c.label, "description": c.description}
+                             for c in track.criteria] if role in ("jury", "administration")
+                else [],
+                "programme": programme(rt)})
+            ics = _ics(rt, session, slot, context, "REQUEST", applicant)
+            method = "REQUEST"
+        else:
+            invited = session.scalar(select(Effect.status).where(
+                Effect.key == mail_key("hearing-invite", slot.id, email)))
+            if invited != Status.DELIVERED:
+                return None  # they never got the invitation: nothing to take back
+            replacement = session.scalar(select(HearingSlot).where(
+                HearingSlot.request_id == slot.request_id, HearingSlot.id > slot.id,
+                HearingSlot.status == "scheduled").order_by(HearingSlot.id.desc()).limit(1))
+            hearing = context["hearing"]
+            rendered = render_email("hearing_cancellation", {
+                "person": person, "role": role,
+                "hearing": {k: hearing[k] for k in ("kind_label", "dossier", "start", "end",
+                                                    "mission") if k in hearing},
+                "reason": slot.cancel_reason,
+                "replacement": {"start": _aware(replacement.start),
+                                "end": _aware(replacement.end)} if replacement else None,
+                "programme": programme(rt)})
+            ics = _ics(rt, session, slot, context, "CANCEL", applicant)
+            method = "CANCEL"
+    settings = rt.settings
+    return OutgoingEmail(
+        to=[Address(email, person["name"])], subject=rendered.subject, text=rendered.text,
+        html=rendered.html, sender=Address(settings.mail_sender_email, settings.mail_sender_name),
+        reply_to=Address(settings.mail_reply_to or rt.config.evaluation.contact),
+        attachments=[Attachment.calendar(f"audition-{slot_id}.ics", ics, method=method)],
+        message_id_key=key)

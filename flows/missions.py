@@ -1,0 +1,457 @@
+"""Recruiting on a mission: search the vivier, hold entretiens de mission, deliberate
+with the operator's approval, and follow the placement to the contract.
+
+- ``match-mission`` (operator-triggered): records the mission (or takes an open one),
+  ranks the vivier (``models.mission_match``: every point explained), proposes the first
+  ``missions.interviews`` of the shortlist — each candidate is proposed to one mission at
+  a time, by an atomic update of their vivier status — and books their entretiens with
+  DINUM and the administration (the hearings' solver, track ``mission-<id>``).
+- ``deliberate-mission`` (operator-triggered): the jury's scores of the entretiens (same
+  aggregation as everywhere) make a proposal; the run pauses for the operator's approval
+  in the UI; then the retained candidate, the others and the administration are told,
+  once; the others return to the vivier.
+- ``missions-digest`` (weekly): the open missions and their shortlists, to the team.
+- ``update_placement`` (``eig missions placement``): accepted, contract signed (the
+  candidate leaves the vivier), started, or withdrawn (back to the vivier).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.input import RunInput
+from pydantic import BaseModel, Field
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from connectors.documents import render_email
+from connectors.store import outbox
+from flows.effects import deliver_pending
+from flows.hearings import PARIS, _day_start, book
+from flows.runtime import Runtime, open_runtime
+from flows.task_emails import programme
+from models.convention_finance import quotite_label
+from models.mission_match import Mission as MissionSpec
+from models.mission_match import Search, VivierCandidate, search_vivier
+from models.outbox import Kind, mail_key
+from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember
+
+QUOTITES = {"temps plein": Decimal(1), "4/5": Decimal("0.8")}
+ACTIVE = ("propose", "retenu", "accepte", "contrat_signe", "demarre")
+TRANSITIONS = {"retenu": {"accepte", "renonce"}, "accepte": {"contrat_signe", "renonce"},
+               "contrat_signe": {"demarre", "renonce"}, "propose": {"renonce"}}
+
+
+class MissionParameters(BaseModel):
+    """Run form of match-mission: an open mission to search again, or a new one."""
+
+    mission: int | None = Field(default=None, title="Mission existante (numéro)")
+    titre: str | None = Field(default=None, title="Intitulé de la mission")
+    administration: str | None = Field(default=None, title="Administration")
+    projet: str | None = Field(default=None, title="Projet lauréat")
+    projet_dossier: int | None = Field(default=None, title="Dossier du projet lauréat")
+    profils: list[str] = Field(default_factory=list, title="Profils recherchés (1 ou 2)")
+    quotite: Literal["temps plein", "4/5"] = Field(default="temps plein", title="Quotité")
+    debut: date | None = Field(default=None, title="Date de début")
+    localisation: str = Field(default="", title="Lieu")
+    thematique: str = Field(default="", title="Thématique")
+    experience_min: int | None = Field(default=None, ge=0, title="Expérience minimale (ans)")
+    contact_nom: str | None = Field(default=None, title="Contact dans l'administration")
+    contact_email: str | None = Field(default=None, title="Courriel du contact")
+    entretiens: int | None = Field(default=None, ge=1, title="Entretiens à proposer")
+
+
+class MissionDecision(RunInput):
+    """The operator's answer on a mission's deliberation."""
+
+    approuve: bool = Field(default=False, title="J'approuve cette décision et son envoi")
+    approuve_par: str = Field(default="", title="Nom de la personne qui approuve")
+    retenu: int | None = Field(default=None, title="Dossier retenu (vide : personne)")
+    motivation: str = Field(default="", title="Motivation (envoyée aux candidat·es)")
+
+
+# -- the mission and the vivier -----------------------------------------------------------
+
+
+def mission_context(row: Mission) -> dict[str, Any]:
+    return {"id": row.id, "titre": row.titre, "administration": row.administration,
+            "projet": row.projet, "profils": list(row.profiles), "quotite": row.quotite,
+            "debut": row.start, "localisation": row.location, "thematique": row.theme}
+
+
+def _new_mission(session: Session, rt: Runtime, params: MissionParameters,
+                 now: datetime) -> Mission:
+    missing = [name for name in ("titre", "administration", "debut", "contact_nom",
+                                 "contact_email") if not getattr(params, name)]
+    if missing:
+        raise ValueError(f"mission : champ(s) {', '.join(missing)} obligatoire(s)")
+    specialties = set(rt.config.tracks["candidats"].specialties)
+    if not 1 <= len(params.profils) <= 2 or not set(params.profils) <= specialties:
+        raise ValueError(f"mission : profils {params.profils} — 1 ou 2 parmi "
+                         f"{', '.join(sorted(specialties))}")
+    row = Mission(titre=params.titre, administration=params.administration,
+                  projet=params.projet or params.titre, projet_dossier=params.projet_dossier,
+                  profiles=list(params.profils), quotite=params.quotite, start=params.debut,
+                  location=params.localisation, theme=params.thematique,
+                  min_years=params.experience_min, contact_name=params.contact_nom,
+                  contact_email=str(params.contact_email).lower(), status="ouverte",
+                  shortlist=[], created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def vivier_candidates(session: Session) -> list[VivierCandidate]:
+    out = []
+    for member in session.scalars(select(VivierMember).order_by(VivierMember.dossier_number)):
+        profile = member.profile or {}
+        available = profile.get("disponibilite_iso")
+        out.append(VivierCandidate(
+            dossier=int(member.dossier_number), name=member.name,
+            specialite=str(profile.get("specialite") or ""),
+            years=profile.get("annees_experience"),
+            themes=tuple(profile.get("voeux_thematiques") or ()),
+            locations=tuple(profile.get("voeux_localisations") or ()),
+            administrations=str(profile.get("voeux_administrations") or ""),
+            available_from=date.fromisoformat(available[:10]) if available else None,
+            quotite=profile.get("quotite"), employer=profile.get("employeur"),
+            status=member.status,
+            proposed_to=f"mission {member.mission_id}" if member.mission_id else None))
+    return out
+
+
+def search(session: Session, rt: Runtime, row: Mission) -> Search:
+    spec = MissionSpec(administration=row.administration, projet=row.projet,
+                       profiles=tuple(row.profiles), start=row.start, quotite=row.quotite,
+                       location=row.location, theme=row.theme, min_years=row.min_years)
+    # candidates already proposed to this very mission are not "taken elsewhere"
+    candidates = [VivierCandidate(**{**c.__dict__, "status": "disponible",
+                                     "proposed_to": None})
+                  if c.proposed_to == f"mission {row.id}" and c.status == "propose" else c
+                  for c in vivier_candidates(session)]
+    return search_vivier(spec, candidates, shortlist=rt.config.missions.shortlist,
+                         families=rt.config.tracks["candidats"].specialty_families)
+
+
+def propose(session: Session, rt: Runtime, row: Mission, found: Search, wanted: int,
+            now: datetime) -> list[int]:
+    """Propose the first ``wanted`` of the shortlist: each is taken from the vivier by a
+    conditional update (never two missions at once), gets a placement, an email and an
+    entretien request."""
+    placed = {p.dossier_number for p in session.scalars(select(Placement).where(
+        Placement.mission_id == row.id))}
+    active = sum(1 for p in session.scalars(select(Placement).where(
+        Placement.mission_id == row.id, Placement.status.in_(ACTIVE))))
+    config = rt.config.hearings.tracks["missions"]
+    proposed = []
+    for match in found.shortlist:
+        if active + len(proposed) >= wanted:
+            break
+        if match.dossier in placed:
+            continue
+        taken = session.execute(update(VivierMember).where(
+            VivierMember.dossier_number == match.dossier,
+            VivierMember.status == "disponible").values(
+            status="propose", mission_id=row.id, updated_at=now))
+        if taken.rowcount != 1:
+            continue  # taken by another mission since the search
+        placement = Placement(mission_id=row.id, dossier_number=match.dossier,
+                              status="propose", score=match.score, reasons=list(match.reasons),
+                              created_at=now, updated_at=now)
+        session.add(placement)
+        session.flush()
+        member = session.get(VivierMember, match.dossier)
+        rendered = render_email("mission_proposal", {
+            "person": {"name": member.name, "email": member.email or ""},
+            "mission": mission_context(row),
+            "raisons": [r.split(" : ", 1)[-1] for r in match.reasons if not r.startswith("+0")
+                        and not r.startswith("-")],
+            "programme": programme(rt)})
+        if member.email:
+            _record_email(session, rt, mail_key("mission-proposal", placement.id),
+                          member.email, member.name, rendered, now)
+        session.add(HearingRequest(
+            track=f"mission-{row.id}", dossier_number=match.dossier, hearing_type="mission",
+            status="pending", earliest=_day_start(now, config.notice_days),
+            latest=_day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
+        proposed.append(match.dossier)
+    return proposed
+
+
+def _record_email(session: Session, rt: Runtime, key: str, email: str, name: str,
+                  rendered: Any, now: datetime) -> None:
+    outbox.record_effect(session, key, Kind.EMAIL, "send", {
+        "to": [{"email": email, "name": name}], "subject": rendered.subject,
+        "text": rendered.text, "html": rendered.html}, now)
+
+
+def _shortlist_json(found: Search) -> list[dict[str, Any]]:
+    return [{"dossier": m.dossier, "name": m.name, "score": m.score, "raisons": list(m.reasons)}
+            for m in found.shortlist]
+
+
+@flow(name="match-mission", description="Cherche dans le vivier les candidat·es d'une "
+      "mission (classement expliqué), propose les premiers et programme leurs entretiens "
+      "de mission avec la DINUM et l'administration.")
+def match_mission(params: MissionParameters | None = None) -> dict[str, Any]:
+    params = params or MissionParameters()
+    with open_runtime() as rt:
+        now = rt.clock()
+        with rt.sessions.begin() as session:
+            if params.mission is not None:
+                row = session.get(Mission, params.mission)
+                if row is None or row.status != "ouverte":
+                    raise LookupError(f"mission {params.mission} : inconnue ou fermée")
+            else:
+                row = _new_mission(session, rt, params, now)
+            found = search(session, rt, row)
+            row.shortlist, row.updated_at = _shortlist_json(found), now
+            proposed = propose(session, rt, row, found,
+                               params.entretiens or rt.config.missions.interviews, now)
+            mission = mission_context(row)
+        booked = book(rt, "missions")
+        delivery = deliver_pending(rt)
+    create_markdown_artifact(key=f"match-mission-{mission['id']}",
+                             markdown=_shortlist_markdown(mission, found, proposed, booked))
+    return {"mission": mission["id"], "shortlist": _shortlist_json(found),
+            "excluded": [{"dossier": m.dossier, "reason": m.excluded} for m in found.excluded],
+            "proposed": proposed, "booked": len(booked["placed"]),
+            "unplaced": booked["unplaced"], "delivered": delivery.delivered}
+
+
+def _shortlist_markdown(mission: dict[str, Any], found: Search, proposed: list[int],
+                        booked: dict[str, Any]) -> str:
+    lines = [f"# Mission {mission['id']} — {mission['titre']} ({mission['administration']})",
+             "", f"Profils : {', '.join(mission['profils'])} ; début le "
+             f"{mission['debut']:%d/%m/%Y} ; {mission['quotite']}.", "", "## Présélection", ""]
+    for rank, match in enumerate(found.shortlist, start=1):
+        mark = " — **entretien proposé**" if match.dossier in proposed else ""
+        lines.append(f"{rank}. {match.name} (dossier {match.dossier}) : {match.score:g} "
+                     f"points{mark}")
+        lines += [f"   - {reason}" for reason in match.reasons]
+    if found.excluded:
+        lines += ["", "## Écarté·es", ""]
+        lines += [f"- {m.name} (dossier {m.dossier}) : {m.excluded}" for m in found.excluded]
+    if booked["unplaced"]:
+        lines += ["", "## Entretiens sans créneau", ""]
+        lines += [f"- dossier {u['dossier']} : {u['reason']}" for u in booked["unplaced"]]
+    return "\n".join(lines) + "\n"
+
+
+# -- deliberation ---------------------------------------------------------------------------
+
+
+def contract_figures(session: Session, rt: Runtime, row: Mission,
+                     years: int | None) -> dict[str, Any]:
+    """The framework's figures for the retained candidate: the kind of the project's
+    convention (or the config's rule), the band of their experience, the quotité."""
+    conventions = rt.config.conventions
+    convention = session.get(Convention, row.projet_dossier) if row.projet_dossier else None
+    kind = convention.kind if convention else conventions.kind_for(row.start.month)
+    framework = conventions.frameworks[kind].framework(kind)
+    band = framework.band_for_years(years) if years is not None else framework.bands[-1]
+    quotite = QUOTITES[row.quotite]
+    from models.convention_finance import cents, to_confirm
+
+    notes = list(to_confirm(framework))
+    if quotite not in framework.quotites:
+        notes.append(f"quotité {row.quotite} non prévue par la {framework.label}")
+    return {"type": kind, "type_libelle": framework.label, "cadre": framework.cadre,
+            "net_mensuel": str(cents(band.monthly_net * quotite)),
+            "taux_variable": str(band.variable_rate), "duree_mois": framework.duration_months,
+            "quotite_libelle": quotite_label(quotite), "tranche": band.label,
+            "a_confirmer": notes}
+
+
+class MissionDeliberationParameters(BaseModel):
+    mission: int = Field(title="Mission (numéro)")
+    approval_timeout_hours: float = Field(default=72, gt=0, title="Délai d'approbation (h)")
+
+
+def mission_proposal(session: Session, rt: Runtime, row: Mission
+                     ) -> tuple[int | None, str, list[dict[str, Any]]]:
+    """The best heard candidate passing the thresholds, a drafted motivation, and the
+    candidates with their entretien's result."""
+    from flows.hearings import hearing_results
+
+    results = hearing_results(session, rt, f"mission-{row.id}")
+    rows = []
+    for placement in session.scalars(select(Placement).where(
+            Placement.mission_id == row.id, Placement.status == "propose")
+            .order_by(Placement.dossier_number)):
+        result = results.get(int(placement.dossier_number), {})
+        member = session.get(VivierMember, placement.dossier_number)
+        rows.append({"dossier": int(placement.dossier_number), "name": member.name,
+                     "total": result.get("total"), "passes": result.get("passes", False),
+                     "notes": result.get("notes", "")})
+    heard = sorted((r for r in rows if r["total"] is not None and r["passes"]),
+                   key=lambda r: (-r["total"], r["dossier"]))
+    if not heard:
+        return None, "Aucun entretien ne réunit les conditions pour retenir un·e candidat·e.", rows
+    best = heard[0]
+    return best["dossier"], (f"Meilleur entretien de mission ({best['total']:g} points, "
+                             "critères du recrutement au-dessus des seuils)."), rows
+
+
+@flow(name="deliberate-mission", description="Délibère sur les entretiens d'une mission, "
+      "attend l'approbation d'un opérateur, puis prévient le ou la candidat·e retenu·e, les "
+      "autres (qui retournent au vivier) et l'administration.")
+def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
+    from flows.deliberate import wait_for_approval
+
+    logger = get_run_logger()
+    with open_runtime() as rt, rt.sessions.begin() as session:
+        row = session.get(Mission, params.mission)
+        if row is None:
+            raise LookupError(f"mission {params.mission} inconnue")
+        chosen, motivation, rows = mission_proposal(session, rt, row)
+        row.flow_run_id = _flow_run_id()
+    form = MissionDecision.with_initial_data(
+        description="## Mission — décision\n\n" + "\n".join(
+            f"- {r['name']} (dossier {r['dossier']}) : {r['notes'] or 'entretien non noté'}"
+            for r in rows),
+        retenu=chosen, motivation=motivation)
+    answer = wait_for_approval(form, params.approval_timeout_hours, "end")
+    if answer is None or not answer.approuve:
+        logger.warning("mission %s : pas d'approbation, rien n'est envoyé", params.mission)
+        return {"mission": params.mission, "status": "not_approved", "notified": 0}
+    with open_runtime() as rt:
+        with rt.sessions.begin() as session:
+            notified = record_decision(session, rt, session.get(Mission, params.mission),
+                                       answer.retenu, answer.motivation or motivation)
+        delivery = deliver_pending(rt)
+    return {"mission": params.mission, "status": "approved", "retenu": answer.retenu,
+            "notified": notified, "delivered": delivery.delivered}
+
+
+def _flow_run_id() -> str | None:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id) if flow_run.id else None
+
+
+def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | None,
+                    motivation: str) -> int:
+    """Statuses and emails of the decision, keyed by placement: recording it again adds
+    nothing. Those not retained return to the vivier."""
+    now = rt.clock()
+    recorded = 0
+    retained_name = None
+    for placement in session.scalars(select(Placement).where(
+            Placement.mission_id == row.id, Placement.status.in_(("propose", "retenu",
+                                                                  "non_retenu")))):
+        member = session.get(VivierMember, placement.dossier_number)
+        retained = int(placement.dossier_number) == chosen
+        if retained:
+            placement.status = "retenu"
+            placement.framework = contract_figures(
+                session, rt, row, (member.profile or {}).get("annees_experience"))
+            retained_name = (member.name, (member.profile or {}).get("specialite") or "")
+        else:
+            placement.status = "non_retenu"
+            if member.status == "propose" and member.mission_id == row.id:
+                member.status, member.mission_id, member.updated_at = "disponible", None, now
+        placement.motivation, placement.updated_at = motivation, now
+        contract = None
+        if retained:
+            figures = placement.framework
+            contract = {**figures, "net_mensuel": Decimal(figures["net_mensuel"]),
+                        "taux_variable": Decimal(figures["taux_variable"])}
+        if member.email:
+            rendered = render_email("mission_decision", {
+                "person": {"name": member.name, "email": member.email},
+                "mission": mission_context(row), "retenu": retained,
+                "motivation": motivation, "contrat": contract, "programme": programme(rt)})
+            before = outbox.record_effect(session, mail_key("mission-decision", placement.id),
+                                          Kind.EMAIL, "send", _payload(member.email,
+                                                                       member.name, rendered),
+                                          now)
+            recorded += before
+    rendered = render_email("mission_decision_admin", {
+        "contact": {"name": row.contact_name, "email": row.contact_email},
+        "mission": mission_context(row),
+        "retenu": {"name": retained_name[0], "specialite": retained_name[1]}
+        if retained_name else None, "motivation": motivation, "programme": programme(rt)})
+    recorded += outbox.record_effect(session, mail_key("mission-decision-admin", row.id),
+                                     Kind.EMAIL, "send", _payload(row.contact_email,
+                                                                  row.contact_name, rendered),
+                                     now)
+    row.updated_at = now
+    return recorded
+
+
+def _payload(email: str, name: str, rendered: Any) -> dict[str, Any]:
+    return {"to": [{"email": email, "name": name}], "subject": rendered.subject,
+            "text": rendered.text, "html": rendered.html}
+
+
+# -- the contract ---------------------------------------------------------------------------
+
+
+def update_placement(placement_id: int, status: str) -> dict[str, Any]:
+    """Move a retained placement towards the contract; the vivier follows (engaged when
+    the contract is signed, back to available when the candidate withdraws)."""
+    with open_runtime() as rt, rt.sessions.begin() as session:
+        placement = session.get(Placement, placement_id)
+        if placement is None:
+            raise LookupError(f"placement {placement_id} inconnu")
+        allowed = TRANSITIONS.get(placement.status, set())
+        if status not in allowed:
+            raise ValueError(f"placement {placement_id} : {placement.status} → {status} "
+                             f"impossible (possible : {', '.join(sorted(allowed)) or 'aucun'})")
+        now = rt.clock()
+        placement.status, placement.updated_at = status, now
+        member = session.get(VivierMember, placement.dossier_number)
+        mission = session.get(Mission, placement.mission_id)
+        if status == "contrat_signe":
+            member.status, member.mission_id = "engage", mission.id
+        elif status == "renonce":
+            member.status, member.mission_id = "disponible", None
+        elif status == "demarre":
+            started = sum(1 for p in session.scalars(select(Placement).where(
+                Placement.mission_id == mission.id, Placement.status == "demarre")))
+            if started >= len(mission.profiles):
+                mission.status = "pourvue"
+        member.updated_at = mission.updated_at = now
+        return {"placement": placement_id, "status": status, "vivier": member.status,
+                "mission": mission.status}
+
+
+# -- the weekly digest ----------------------------------------------------------------------
+
+
+@flow(name="missions-digest", description="Chaque semaine, les missions ouvertes et leur "
+      "présélection, envoyées à l'équipe du programme (une fois par semaine).")
+def missions_digest() -> dict[str, Any]:
+    with open_runtime() as rt:
+        now = rt.clock()
+        today = now.astimezone(PARIS).date()
+        monday = today - timedelta(days=today.weekday())
+        with rt.sessions.begin() as session:
+            missions = []
+            for row in session.scalars(select(Mission).where(Mission.status == "ouverte")
+                                       .order_by(Mission.start)):
+                found = search(session, rt, row)
+                interviews = sum(1 for _ in session.scalars(select(HearingRequest).where(
+                    HearingRequest.track == f"mission-{row.id}")))
+                missions.append({**mission_context(row), "statut": row.status,
+                                 "shortlist": _shortlist_json(found), "entretiens": interviews,
+                                 "jours_ouverts": (today - row.created_at.astimezone(PARIS)
+                                                   .date()).days})
+            rendered = render_email("missions_digest", {
+                "semaine": monday, "missions": missions, "programme": programme(rt)})
+            for email in rt.config.evaluation.team:
+                outbox.record_effect(session, mail_key("missions-digest", monday.isoformat(),
+                                                       email), Kind.EMAIL, "send",
+                                     _payload(email, "", rendered), now)
+        delivery = deliver_pending(rt)
+    create_markdown_artifact(key="missions-digest", markdown="# Missions ouvertes\n\n" + (
+        "\n".join(f"- mission {m['id']} — {m['titre']} ({m['administration']}) : "
+                  f"{len(m['shortlist'])} en présélection, {m['entretiens']} entretien(s)"
+                  for m in missions) or "Aucune mission ouverte.") + "\n")
+    return {"week": monday.isoformat(), "missions": len(missions),
+            "delivered": delivery.delivered}

@@ -1,0 +1,221 @@
+"""schedule-hearings against the sandbox, the SMTP server and both stores, on a fake
+clock: bookings without double booking or conflict and within the delay; invitations
+(.ics REQUEST) exactly once; a reschedule sends one cancel (.ics CANCEL) and one new
+invitation per person; an impossible delay is reported; the jury's scores feed the
+committee."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from connectors.ds_sandbox import PROJETS
+from connectors.ds_sandbox.testing import FakeClock
+from flows.deliberate import gather_facts
+from flows.hearings import (
+    HearingParameters,
+    hearing_results,
+    import_availability,
+    import_jury_scores,
+    schedule_hearings_flow,
+)
+from flows.runtime import open_runtime, use_clock
+from models.tables import DeclaredConflict, Dossier, DossierScore, HearingSlot
+from tests.integration.chase_helpers import (
+    PROJECT_CRITERIA,
+    START,
+    Inbox,
+    effect_key,
+    import_roster,
+    of_kind,
+    small_sandbox,
+)
+from tests.integration.sync_helpers import run_sync
+
+PARIS = ZoneInfo("Europe/Paris")
+JURY = [f"now{i}@eval.example" for i in range(5)] + [f"later{i}@eval.example"
+                                                     for i in range(3)]
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(START)
+
+
+@pytest.fixture
+def sandbox(clock):
+    return small_sandbox(clock, 4)
+
+
+def availability(members: list[str], days: range = range(3, 12)) -> str:
+    lines = ["courriel;debut;fin"]
+    for offset in days:
+        day = (START + timedelta(days=offset)).astimezone(PARIS).date()
+        if day.weekday() < 5:
+            lines += [f"{m};{day} 09:00;{day} 12:00" for m in members]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def heard(sandbox, store, smtp_server, tmp_path, clock):
+    """Three projets above the cut, one below; dossier A has a declared conflict with
+    now0, dossier B is filed by now1's organisation."""
+    import_roster(store, tmp_path)
+    with use_clock(clock):
+        run_sync(full=True, assign_new=False)
+    numbers = sorted(sandbox.state.numbers(PROJETS.number))
+    with store.sessions.begin() as session:
+        for rank, number in enumerate(numbers, start=1):
+            session.add(DossierScore(dossier_number=number, track="projets", scored_at=START,
+                                     scores={"rank": rank, "total": 40.0 - rank,
+                                             "above_cut": rank <= 3, "passes_thresholds": True,
+                                             "n_evaluations": 3, "quorum": "k"}))
+        session.add(DeclaredConflict(evaluator_email="now0@eval.example",
+                                     dossier_number=numbers[0], source="test",
+                                     declared_at=START))
+        dossier = session.scalar(select(Dossier).where(Dossier.number == numbers[1]))
+        dossier.fields = {**dossier.fields, "administration": "Agence Maintenant 1"}
+    with use_clock(clock):
+        report = import_availability(availability(JURY))
+    assert report["members"] == len(JURY) and report["problems"] == []
+    return numbers
+
+
+def slots(store) -> list[HearingSlot]:
+    with store.sessions() as session:
+        return list(session.scalars(select(HearingSlot).order_by(HearingSlot.id)))
+
+
+def calendar_of(message) -> Calendar:
+    part = next(p for p in message.iter_attachments() if p.get_filename().endswith(".ics"))
+    return Calendar.from_ical(part.get_content() if isinstance(part.get_content(), bytes)
+                              else part.get_content().encode())
+
+
+def test_hearings_are_booked_without_conflict_and_announced_once(
+        heard, sandbox, store, smtp_server, clock):
+    a, b, c, below = heard
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        summary = schedule_hearings_flow(HearingParameters())
+    assert summary["requested"] == {"projets": 3, "candidats": 0, "missions": 0}
+    assert summary["placed"]["projets"] == 3 and summary["unplaced"]["projets"] == []
+    booked = slots(store)
+    assert len(booked) == 3
+    seats = [(juror, s.start, s.end) for s in booked for juror in s.jury]
+    for i, (juror, start, end) in enumerate(seats):  # nobody sits twice at once
+        for other, start2, end2 in seats[i + 1:]:
+            assert juror != other or end <= start2 or end2 <= start
+    by_dossier = {s.request_id: s for s in booked}
+    window_start = datetime(2026, 12, 3, tzinfo=PARIS)
+    window_end = datetime(2026, 12, 15, tzinfo=PARIS)
+    with store.sessions() as session:
+        from models.tables import HearingRequest
+
+        dossier_of = {r.id: r.dossier_number for r in session.scalars(select(HearingRequest))}
+    jury_of = {dossier_of[rid]: set(s.jury) for rid, s in by_dossier.items()}
+    assert below not in jury_of
+    assert "now0@eval.example" not in jury_of[a]  # declared conflict
+    assert "now1@eval.example" not in jury_of[b]  # same organisation as the applicant
+    for s in booked:
+        assert len(s.jury) == 3 and set(s.jury) <= set(JURY)
+        assert window_start <= s.start < window_end
+        local = s.start.astimezone(PARIS)
+        assert local.hour >= 9 and (s.end.astimezone(PARIS).hour, s.end.astimezone(PARIS)
+                                    .minute) <= (12, 0)
+
+    sent = of_kind(inbox.new(), "hearing-invite")
+    assert len(sent) == 3 * 4  # three jury members and the porteur, per hearing
+    invite = next(m for m in sent if effect_key(m).startswith(f"mail:hearing-invite:"
+                                                              f"{booked[0].id}:"))
+    cal = calendar_of(invite)
+    event = cal.walk("VEVENT")[0]
+    assert str(cal["METHOD"]) == "REQUEST"
+    assert event.decoded("DTSTART") == booked[0].start.astimezone(PARIS)
+    for number in (a, b, c):
+        assert sandbox.mutations.applied("dossierEnvoyerMessage", number) == 1
+
+    with use_clock(clock):
+        again = schedule_hearings_flow(HearingParameters())
+    assert again["requested"]["projets"] == 0 and again["delivered"] == 0
+    assert inbox.new() == [] and len(slots(store)) == 3
+
+
+def test_a_reschedule_sends_one_cancel_and_one_new_invitation(heard, sandbox, store,
+                                                              smtp_server, clock):
+    a, *_ = heard
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        schedule_hearings_flow(HearingParameters())
+        inbox.new()
+        moved = schedule_hearings_flow(HearingParameters(
+            reschedule=[a], motif="porteur indisponible"))
+        assert moved["rescheduled"] == [a]
+        messages = inbox.new()
+        schedule_hearings_flow(HearingParameters())
+    cancels, invites = of_kind(messages, "hearing-cancel"), of_kind(messages, "hearing-invite")
+    assert len(cancels) == 4 and len(invites) == 4
+    assert {m["To"] for m in cancels} == {m["To"] for m in invites} or len(invites) == 4
+    cancel = calendar_of(cancels[0])
+    assert str(cancel["METHOD"]) == "CANCEL"
+    assert str(cancel.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+    assert "porteur indisponible" in cancels[0].get_body(("plain",)).get_content()
+    old, new = [s for s in slots(store) if s.status == "cancelled"], \
+        [s for s in slots(store) if s.status == "scheduled"]
+    assert len(old) == 1 and len(new) == 3
+    assert sandbox.mutations.applied("dossierEnvoyerMessage", a) == 2
+    assert inbox.new() == []  # the rerun repeats nothing
+
+
+def test_a_delay_that_cannot_be_met_is_reported(sandbox, store, smtp_server, tmp_path, clock):
+    import_roster(store, tmp_path)
+    with use_clock(clock):
+        run_sync(full=True, assign_new=False)
+        number = sorted(sandbox.state.numbers(PROJETS.number))[0]
+        with store.sessions.begin() as session:
+            session.add(DossierScore(dossier_number=number, track="projets", scored_at=START,
+                                     scores={"rank": 1, "total": 40.0, "above_cut": True}))
+        import_availability(availability(JURY[:2]))  # two members for a jury of three
+        summary = schedule_hearings_flow(HearingParameters())
+    assert summary["placed"]["projets"] == 0
+    [miss] = summary["unplaced"]["projets"]
+    assert miss["dossier"] == number and "3" in miss["reason"]
+    assert slots(store) == []
+
+
+def test_jury_scores_feed_the_committee(heard, store, smtp_server, clock):
+    a, b, c, _ = heard
+    with use_clock(clock):
+        schedule_hearings_flow(HearingParameters())
+    booked = {}
+    with store.sessions() as session:
+        from models.tables import HearingRequest
+
+        for request, slot in session.execute(select(HearingRequest, HearingSlot).join(
+                HearingSlot, HearingSlot.request_id == HearingRequest.id)):
+            booked[request.dossier_number] = slot.jury
+    header = "dossier;courriel;" + ";".join(f"note_{k}" for k in PROJECT_CRITERIA) \
+        + ";commentaire"
+    rows = [header]
+    for juror in booked[a]:
+        rows.append(f"{a};{juror};" + ";".join("4" for _ in PROJECT_CRITERIA) + ";Très clair.")
+    rows.append(f"{b};intrus@eval.example;" + ";".join("5" for _ in PROJECT_CRITERIA) + ";x")
+    rows.append(f"{b};{booked[b][0]};" + ";".join("9" for _ in PROJECT_CRITERIA) + ";x")
+    clock.current = START + timedelta(days=16)
+    with use_clock(clock):
+        report = import_jury_scores("\n".join(rows) + "\n", "projets", "jury.csv")
+    assert report["imported"] == 3 and report["dossiers"] == 1
+    assert any("intrus@eval.example n'est pas membre du jury" in p for p in report["problems"])
+    assert any(f"dossier {b}, champ note_" in p and "hors de l'échelle" in p
+               for p in report["problems"])
+    with use_clock(clock), open_runtime() as rt, rt.sessions() as session:
+        results = hearing_results(session, rt, "projets")
+        facts = {f.number: f for f in gather_facts(session, rt, "projets")}
+    assert results[a]["total"] == 36.0 and results[a]["jurors"] == 3
+    assert "Soutenance du" in results[a]["notes"] and "36/45" in results[a]["notes"]
+    assert facts[a].hearing and "Très clair." in facts[a].hearing
+    assert facts[b].hearing_due and not facts[b].hearing  # heard later: waits

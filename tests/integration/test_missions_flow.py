@@ -1,0 +1,209 @@
+"""Recruiting on a mission against the sandbox, the SMTP server and both stores: the
+vivier ranked (a perfect match first, a conflict left out), a candidate never proposed to
+two missions at once, entretiens booked with DINUM and the administration, the approval
+gate, notifications exactly once, the placement followed to the contract."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+from sqlalchemy import select
+
+from connectors.ds_sandbox import CANDIDATS
+from connectors.ds_sandbox.testing import FakeClock
+from flows.hearings import import_availability
+from flows.missions import (
+    MissionDeliberationParameters,
+    MissionParameters,
+    deliberate_mission,
+    match_mission,
+    record_decision,
+    update_placement,
+)
+from flows.runtime import open_runtime, use_clock
+from models.tables import Effect, HearingRequest, HearingScore, Mission, Placement, VivierMember
+from tests.integration.chase_helpers import START, Inbox, of_kind
+from tests.integration.sync_helpers import run_sync
+
+pytestmark = pytest.mark.sandbox_data(dossiers=16, seed=11)
+PARIS = ZoneInfo("Europe/Paris")
+DINUM = ["dinum0@eig.example", "dinum1@eig.example"]
+ADMIN = "contact@eau.gouv.fr"
+
+
+def mission(**changes) -> MissionParameters:
+    base = dict(titre="Données de l'eau", administration="Direction de l'eau",
+                projet="Mieux partager l'eau", profils=["développeur·se"],
+                debut=date(2027, 3, 1), localisation="Lyon", thematique="Environnement",
+                experience_min=5, contact_nom="Chloé Martin", contact_email=ADMIN)
+    return MissionParameters(**(base | changes))
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(START)
+
+
+@pytest.fixture
+def vivier(sandbox, store, smtp_server, tmp_path, clock):
+    """Five candidates in the vivier (real candidats dossiers, crafted profiles) and two
+    DINUM jury members available over the next weeks."""
+    from connectors.roster_file import load_roster
+    from connectors.store.roster import replace_roster
+
+    with use_clock(clock):
+        run_sync(full=True, assign_new=False)
+    numbers = sorted(sandbox.state.numbers(CANDIDATS.number))[:5]
+    profile = dict(specialite="développeur·se", annees_experience=8,
+                   voeux_thematiques=["Environnement"], voeux_localisations=["Lyon"],
+                   voeux_administrations="Direction de l'eau", disponibilite_iso="2027-02-01",
+                   quotite="temps plein", employeur="Start-up SAS")
+    profiles = [profile,                                                    # perfect
+                profile | {"voeux_localisations": ["Paris"]},               # fewer wishes
+                profile | {"employeur": "Direction de l'eau"},              # conflict
+                profile | {"specialite": "designer", "voeux_thematiques": []},
+                profile | {"voeux_thematiques": ["Santé"]}]
+    with store.sessions.begin() as session:
+        for number, data in zip(numbers, profiles, strict=True):
+            session.add(VivierMember(dossier_number=number, name=f"Candidat {number}",
+                                     email=f"c{number}@exemple.fr", profile=data,
+                                     status="disponible", joined_at=START, updated_at=START))
+    roster = tmp_path / "jury.csv"
+    roster.write_text("courriel;nom;organisation;ministere;profils;parcours;"
+                      "capacite_mensuelle\n" + "".join(
+        f"{email};Jury DINUM {i};DINUM;;produit|technique;candidats;5\n"
+        for i, email in enumerate(DINUM)), encoding="utf-8")
+    evaluators = load_roster(roster, allowed_profiles=["produit", "technique"],
+                             allowed_tracks=["projets", "candidats"])
+    with store.sessions.begin() as session:
+        replace_roster(session, evaluators, START)
+    lines = ["courriel;debut;fin"]
+    for offset in range(3, 20):
+        day = (START + timedelta(days=offset)).astimezone(PARIS).date()
+        if day.weekday() < 5:
+            lines += [f"{e};{day} 14:00;{day} 17:00" for e in DINUM]
+    with use_clock(clock):
+        import_availability("\n".join(lines) + "\n")
+    return numbers
+
+
+def test_the_vivier_is_ranked_and_the_first_are_interviewed_once(vivier, store, smtp_server,
+                                                                  clock):
+    perfect, fewer, conflict, designer, other_theme = vivier
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        summary = match_mission(mission())
+    ranked = [m["dossier"] for m in summary["shortlist"]]
+    assert ranked[0] == perfect and conflict not in ranked
+    assert ranked.index(fewer) < ranked.index(designer)
+    assert {e["dossier"]: e["reason"] for e in summary["excluded"]}[conflict].startswith(
+        "conflit d'intérêts")
+    assert summary["proposed"] == ranked[:2] and summary["booked"] == 2
+    messages = inbox.new()
+    assert len(of_kind(messages, "mission-proposal")) == 2
+    invites = of_kind(messages, "hearing-invite")
+    assert len(invites) == 2 * 3  # DINUM, the candidate, the administration
+    assert sum(ADMIN in str(m["To"]) for m in invites) == 2
+    with use_clock(clock):
+        again = match_mission(MissionParameters(mission=summary["mission"]))
+    assert again["proposed"] == [] and inbox.new() == []
+
+
+def test_a_candidate_is_never_proposed_to_two_missions_at_once(vivier, store, clock):
+    with use_clock(clock):
+        first = match_mission(mission())
+        second = match_mission(mission(titre="Autre mission", administration="ADEME"))
+    taken = set(first["proposed"])
+    assert taken and not taken & set(second["proposed"])
+    reasons = {e["dossier"]: e["reason"] for e in second["excluded"]}
+    assert all(reasons[d] == f"déjà proposé·e à une autre mission (mission {first['mission']})"
+               for d in taken)
+    with store.sessions() as session:
+        members = {m.dossier_number: (m.status, m.mission_id)
+                   for m in session.scalars(select(VivierMember))}
+    assert all(members[d] == ("propose", first["mission"]) for d in taken)
+
+
+def _paused(timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            if runs:
+                return runs[0].id
+            time.sleep(0.5)
+    raise AssertionError("the mission's deliberation never paused")
+
+
+def test_the_decision_waits_for_approval_then_notifies_once(vivier, store, smtp_server, clock,
+                                                             monkeypatch):
+    monkeypatch.setenv("EIG_APPROVAL_POLL_SECONDS", "1")
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        summary = match_mission(mission())
+    best, second = summary["proposed"]
+    with store.sessions.begin() as session:  # the entretiens took place: the jury's scores
+        for request in session.scalars(select(HearingRequest).where(
+                HearingRequest.track == f"mission-{summary['mission']}")):
+            value = 5 if request.dossier_number == best else 3
+            session.add(HearingScore(request_id=request.id, juror=DINUM[0], source="test",
+                                     imported_at=START, comment="Entretien.",
+                                     scores={c: value for c in (
+                                         "coherence_profil", "experience_entrepreneuriale",
+                                         "capacite_adaptation", "capacite_communication",
+                                         "interet_thematique")}))
+    inbox.new()
+    result: list = []
+    context = contextvars.copy_context()
+    with use_clock(clock):
+        thread = threading.Thread(target=context.run, args=(lambda: result.append(
+            deliberate_mission(MissionDeliberationParameters(mission=summary["mission"]))),),
+            daemon=True)
+        thread.start()
+        run_id = _paused()
+        time.sleep(1)
+        assert of_kind(inbox.new(), "mission-decision") == []  # nothing before approval
+        resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": "Camille",
+                                           "retenu": best, "motivation": "Le meilleur "
+                                           "entretien."})
+        thread.join(120)
+    assert result[0]["status"] == "approved" and result[0]["retenu"] == best
+    messages = inbox.new()
+    assert len(of_kind(messages, "mission-decision")) == 2
+    assert len(of_kind(messages, "mission-decision-admin")) == 1
+    with store.sessions() as session:
+        placements = {p.dossier_number: p for p in session.scalars(select(Placement))}
+        members = {m.dossier_number: m.status for m in session.scalars(select(VivierMember))}
+    assert placements[best].status == "retenu" and placements[second].status == "non_retenu"
+    assert placements[best].framework["type"] == "partenariat"
+    assert placements[best].framework["net_mensuel"] == "4250.00"  # 8 years: < 10
+    assert members[second] == "disponible" and members[best] == "propose"
+
+    with open_runtime() as rt, rt.sessions.begin() as session:  # again: nothing new
+        again = record_decision(session, rt, session.get(Mission, summary["mission"]), best,
+                                "Le meilleur entretien.")
+    assert again == 0
+    with store.sessions() as session:
+        assert session.scalar(select(Effect).where(Effect.key.like("mail:mission-decision:%"),
+                                                   Effect.status != "delivered")) is None
+
+    for status in ("accepte", "contrat_signe"):
+        update_placement(placements[best].id, status)
+    with store.sessions() as session:
+        assert session.get(VivierMember, best).status == "engage"
+    with pytest.raises(ValueError, match="contrat_signe → retenu impossible"):
+        update_placement(placements[best].id, "retenu")
