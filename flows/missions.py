@@ -183,10 +183,10 @@ def propose(session: Session, rt: Runtime, row: Mission, found: Search, wanted: 
 
 
 def _record_email(session: Session, rt: Runtime, key: str, email: str, name: str,
-                  rendered: Any, now: datetime) -> None:
-    outbox.record_effect(session, key, Kind.EMAIL, "send", {
-        "to": [{"email": email, "name": name}], "subject": rendered.subject,
-        "text": rendered.text, "html": rendered.html}, now)
+                  rendered: Any, now: datetime) -> int:
+    """A rendered email in the outbox; 1 if recorded now, 0 if it already was."""
+    return int(outbox.record_effect(session, key, Kind.EMAIL, "send",
+                                    _payload(email, name, rendered), now))
 
 
 def _shortlist_json(found: Search) -> list[dict[str, Any]]:
@@ -366,20 +366,15 @@ def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | N
                 "person": {"name": member.name, "email": member.email},
                 "mission": mission_context(row), "retenu": retained,
                 "motivation": motivation, "contrat": contract, "programme": programme(rt)})
-            before = outbox.record_effect(session, mail_key("mission-decision", placement.id),
-                                          Kind.EMAIL, "send", _payload(member.email,
-                                                                       member.name, rendered),
-                                          now)
-            recorded += before
+            recorded += _record_email(session, rt, mail_key("mission-decision", placement.id),
+                                      member.email, member.name, rendered, now)
     rendered = render_email("mission_decision_admin", {
         "contact": {"name": row.contact_name, "email": row.contact_email},
         "mission": mission_context(row),
         "retenu": {"name": retained_name[0], "specialite": retained_name[1]}
         if retained_name else None, "motivation": motivation, "programme": programme(rt)})
-    recorded += outbox.record_effect(session, mail_key("mission-decision-admin", row.id),
-                                     Kind.EMAIL, "send", _payload(row.contact_email,
-                                                                  row.contact_name, rendered),
-                                     now)
+    recorded += _record_email(session, rt, mail_key("mission-decision-admin", row.id),
+                              row.contact_email, row.contact_name, rendered, now)
     row.updated_at = now
     return recorded
 
