@@ -103,6 +103,12 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
          f"({summary['booked']} programmé(s) avec la DINUM et l'administration) ; "
          f"{proposals} courriel(s) de proposition.")
     again = match_mission(MissionParameters(mission=summary["mission"]))
+    from flows.missions import missions_digest
+
+    digest, digest_again = missions_digest(), missions_digest()
+    echo(f"Point hebdomadaire des missions à l'équipe : {digest['missions']} mission(s) "
+         f"ouverte(s), {digest['delivered']} envoi(s) ; relancé la même semaine : "
+         f"{digest_again['delivered']}.")
 
     clock.advance(timedelta(days=22))
     criteria = [c.key for c in config.tracks["candidats"].criteria]
@@ -126,6 +132,7 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         "une mission trouve ses candidat·es dans le vivier, l'approbation précède les "
         "messages, envoyés une fois ; le contrat signé sort la personne du vivier":
             bool(summary["proposed"]) and again["proposed"] == []
+            and digest["delivered"] > 0 and digest_again["delivered"] == 0
             and decision["status"] == "approved" and decided == len(summary["proposed"])
             and engaged,
     }

@@ -207,3 +207,21 @@ def test_the_decision_waits_for_approval_then_notifies_once(vivier, store, smtp_
         assert session.get(VivierMember, best).status == "engage"
     with pytest.raises(ValueError, match="contrat_signe → retenu impossible"):
         update_placement(placements[best].id, "retenu")
+
+
+def test_the_weekly_digest_lists_open_missions_once_a_week(vivier, store, smtp_server, clock):
+    from flows.missions import missions_digest
+
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        first = match_mission(mission())
+        inbox.new()
+        digest = missions_digest()
+        again = missions_digest()
+    assert digest["missions"] == 1 and digest["delivered"] == 1 and again["delivered"] == 0
+    [sent] = of_kind(inbox.new(), "missions-digest")
+    text = sent.get_body(("plain",)).get_content()
+    assert "Données de l'eau" in text and f"Candidat {first['shortlist'][0]['dossier']}" in text
+    clock.current = START + timedelta(days=7)  # next week: a new digest
+    with use_clock(clock):
+        assert missions_digest()["delivered"] == 1
