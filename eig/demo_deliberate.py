@@ -24,7 +24,8 @@ def _published(sandbox: Sandbox) -> int:
     return sum(sandbox.mutations.applied(name) for name in DECIDING)
 
 
-def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict, int]:
+def paused_run_id() -> UUID:
+    """The flow run waiting for the operator's answer (a committee, a mission)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
@@ -32,6 +33,18 @@ def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict
         FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
+
+    with get_client(sync_client=True) as client:
+        for _ in range(600):
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            if runs:
+                return runs[0].id
+            time.sleep(0.2)
+    raise RuntimeError("no flow run paused for approval")
+
+
+def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict, int]:
     from prefect.flow_runs import resume_flow_run
 
     from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
@@ -41,17 +54,7 @@ def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict
     thread = threading.Thread(target=context.run, args=(lambda: result.append(deliberate(
         DeliberateParameters(track=track, session_date=session_date))),), daemon=True)
     thread.start()
-    run_id: UUID | None = None
-    with get_client(sync_client=True) as client:
-        for _ in range(600):
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            if runs:
-                run_id = runs[0].id
-                break
-            time.sleep(0.2)
-    if run_id is None:
-        raise RuntimeError("the committee did not pause for approval")
+    run_id = paused_run_id()
     decisions = pending_decisions(run_id)
     resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": operator,
                                        "decisions": decisions})

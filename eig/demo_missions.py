@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy import func, select
 
 from connectors.store.engine import store_sessions
 from eig.demo_chase import TravelClock
-from eig.demo_deliberate import _run_and_approve
+from eig.demo_deliberate import _run_and_approve, paused_run_id
 from eig.demo_hearings import availability_csv, scores_csv
 from models.tables import Convention, Dossier, Effect, Placement, VivierMember
 
@@ -30,41 +29,26 @@ def _count(url: str, purpose: str) -> int:
 
 
 def _approve_mission(mission: int) -> dict:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
     from prefect.flow_runs import resume_flow_run
 
-    from flows.missions import MissionDeliberationParameters, deliberate_mission
+    from flows.missions import (
+        MissionDeliberationParameters,
+        deliberate_mission,
+        mission_proposal,
+    )
+    from flows.runtime import open_runtime
+    from models.tables import Mission
 
     result: list[dict] = []
     context = contextvars.copy_context()
     thread = threading.Thread(target=context.run, args=(lambda: result.append(
         deliberate_mission(MissionDeliberationParameters(mission=mission))),), daemon=True)
     thread.start()
-    with get_client(sync_client=True) as client:
-        for _ in range(600):
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            if runs:
-                break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the mission's deliberation did not pause")
-    from flows.missions import mission_proposal
-    from flows.runtime import open_runtime
-
+    run_id = paused_run_id()
     with open_runtime() as rt, rt.sessions() as session:
-        from models.tables import Mission
-
         chosen, motivation, _ = mission_proposal(session, rt, session.get(Mission, mission))
-    resume_flow_run(runs[0].id, run_input={"approuve": True, "approuve_par": "Camille "
-                                           "Opératrice", "retenu": chosen,
-                                           "motivation": motivation})
+    resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": "Camille Opératrice",
+                                       "retenu": chosen, "motivation": motivation})
     thread.join(300)
     return result[0]
 

@@ -15,7 +15,7 @@ from connectors.documents import hearing_calendar, render_email
 from connectors.mail import Address, Attachment, OutgoingEmail
 from flows.runtime import Runtime
 from flows.task_emails import programme
-from models.evaluation_task import dossier_brief
+from models.evaluation_task import applicant_name, dossier_brief
 from models.hearing_outcome import HEARING_LABELS, criteria_track, mission_of
 from models.outbox import Status, mail_key
 from models.tables import (
@@ -83,8 +83,7 @@ def _person(session: Session, context: dict[str, Any], email: str, role: str
     if role == "administration":
         mission = session.get(Mission, mission_of(context["track"]))
         return {"name": mission.contact_name if mission else "", "email": email}
-    name = " ".join(str(applicant.get(k) or "") for k in ("prenom", "nom")).strip()
-    return {"name": name, "email": email}
+    return {"name": applicant_name(applicant), "email": email}
 
 
 def _ics(rt: Runtime, session: Session, slot: HearingSlot, context: dict[str, Any],

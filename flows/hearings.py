@@ -31,6 +31,7 @@ from connectors.store import outbox
 from flows.effects import deliver_pending
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
+from models.evaluation_task import applicant_name
 from models.hearing_outcome import HEARING_LABELS, config_key, criteria_track, mission_of
 from models.hearing_schedule import (
     HearingRequest as SolverRequest,
@@ -55,7 +56,6 @@ from models.tables import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-KIND_LABELS = HEARING_LABELS
 ACTIVE = ("scheduled",)
 
 
@@ -117,13 +117,13 @@ def request_new(session: Session, rt: Runtime, track: str, now: datetime) -> int
         session.add(HearingRequest(
             track=track, dossier_number=number,
             hearing_type=hearing_type(rt, track, dossier.fields or {}), status="pending",
-            earliest=_day_start(now, config.notice_days),
-            latest=_day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
+            earliest=day_start(now, config.notice_days),
+            latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
         created += 1
     return created
 
 
-def _day_start(now: datetime, days: int) -> datetime:
+def day_start(now: datetime, days: int) -> datetime:
     """Midnight in Paris, ``days`` days after today (a window counted in whole days)."""
     day = now.astimezone(PARIS).date() + timedelta(days=days)
     return datetime.combine(day, time(0), PARIS).astimezone(UTC)
@@ -152,7 +152,7 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
                                  Kind.EMAIL, "hearing-cancel",
                                  {"slot": slot.id, "email": email, "role": role}, now)
         config = rt.config.hearings.tracks[config_key(request.track)]
-        earliest = max(_day_start(now, config.notice_days),
+        earliest = max(day_start(now, config.notice_days),
                        datetime.combine(not_before, time(0), PARIS).astimezone(UTC)
                        if not_before else now)
         span = timedelta(days=config.within_days - config.notice_days + 1)
@@ -219,8 +219,8 @@ def _applicant(session: Session, request: HearingRequest) -> tuple[str | None, s
     fields, applicant = (dossier.fields or {}), (dossier.applicant or {})
     if request.track == "projets":
         return fields.get("email"), str(fields.get("porteur") or ""), "porteur"
-    name = " ".join(str(applicant.get(k) or "") for k in ("prenom", "nom")).strip()
-    return applicant.get("email") or applicant.get("usager_email"), name, "candidat"
+    return (applicant.get("email") or applicant.get("usager_email"), applicant_name(applicant),
+            "candidat")
 
 
 def _people(session: Session, rt: Runtime, request: HearingRequest, slot: HearingSlot
@@ -356,7 +356,7 @@ def agenda_rows(rt: Runtime) -> list[dict[str, Any]]:
     return [{"date": _aware(slot.start).astimezone(PARIS).strftime("%d/%m/%Y"),
              "heure": _aware(slot.start).astimezone(PARIS).strftime("%H:%M"),
              "parcours": request.track, "dossier": request.dossier_number,
-             "audition": KIND_LABELS[request.hearing_type],
+             "audition": HEARING_LABELS[request.hearing_type],
              "jury": ", ".join(names.get(e, e) for e in slot.jury)}
             for slot, request in rows]
 
@@ -469,7 +469,7 @@ def hearing_results(session: Session, rt: Runtime, track: str) -> dict[int, dict
         result = results[request.dossier_number]
         slot = slots.get(request.id)
         comments = [s.comment for s in scores if s.request_id == request.id and s.comment]
-        notes = hearing_notes(KIND_LABELS[request.hearing_type], slot.start if slot
+        notes = hearing_notes(HEARING_LABELS[request.hearing_type], slot.start if slot
                               else request.updated_at, result, max_total, comments,
                               {c.key: c.label for c in config.criteria}) \
             if result.n_evaluations else ""

@@ -31,10 +31,10 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.store import outbox
 from flows.effects import deliver_pending
-from flows.hearings import PARIS, _day_start, book
+from flows.hearings import PARIS, book, day_start
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
-from models.convention_finance import quotite_label
+from models.convention_finance import cents, quotite_label, to_confirm
 from models.mission_match import Mission as MissionSpec
 from models.mission_match import Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
@@ -176,8 +176,8 @@ def propose(session: Session, rt: Runtime, row: Mission, found: Search, wanted: 
                           member.email, member.name, rendered, now)
         session.add(HearingRequest(
             track=f"mission-{row.id}", dossier_number=match.dossier, hearing_type="mission",
-            status="pending", earliest=_day_start(now, config.notice_days),
-            latest=_day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
+            status="pending", earliest=day_start(now, config.notice_days),
+            latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
         proposed.append(match.dossier)
     return proposed
 
@@ -255,8 +255,6 @@ def contract_figures(session: Session, rt: Runtime, row: Mission,
     framework = conventions.frameworks[kind].framework(kind)
     band = framework.band_for_years(years) if years is not None else framework.bands[-1]
     quotite = QUOTITES[row.quotite]
-    from models.convention_finance import cents, to_confirm
-
     notes = list(to_confirm(framework))
     if quotite not in framework.quotites:
         notes.append(f"quotité {row.quotite} non prévue par la {framework.label}")

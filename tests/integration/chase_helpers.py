@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from uuid import UUID
 
 from connectors.mail import Mailbox
 from connectors.mail.message import EFFECT_HEADER
@@ -119,3 +121,24 @@ def links_in(text: str) -> list[str]:
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+def paused_run(timeout: float = 120) -> UUID:
+    """The id of the flow run waiting for approval (a committee, a mission's decision)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            if runs:
+                return runs[0].id
+            time.sleep(0.5)
+    raise AssertionError("no flow run paused for approval")

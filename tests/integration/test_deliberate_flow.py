@@ -13,13 +13,6 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
-)
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select, update
 
@@ -30,7 +23,14 @@ from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
 from flows.runtime import use_clock
 from flows.score import ScoreParameters, score_dossiers
 from models.tables import Assignment, CommitteeSession, EvaluationLink, EvaluatorRow
-from tests.integration.chase_helpers import START, days, import_roster, scores, small_sandbox
+from tests.integration.chase_helpers import (
+    START,
+    days,
+    import_roster,
+    paused_run,
+    scores,
+    small_sandbox,
+)
 from tests.integration.sync_helpers import run_sync
 
 SESSION = date(2026, 12, 1)
@@ -84,18 +84,6 @@ def run_in_thread(params: DeliberateParameters) -> tuple[threading.Thread, list]
         lambda: result.append(deliberate(params)),), daemon=True)
     thread.start()
     return thread, result
-
-
-def paused_run(timeout: float = 120) -> UUID:
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            if runs:
-                return runs[0].id
-            time.sleep(0.5)
-    raise AssertionError("the committee never paused for approval")
 
 
 def published(sandbox) -> int:

@@ -12,13 +12,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
-)
-from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select
 
@@ -35,7 +28,7 @@ from flows.missions import (
 )
 from flows.runtime import open_runtime, use_clock
 from models.tables import Effect, HearingRequest, HearingScore, Mission, Placement, VivierMember
-from tests.integration.chase_helpers import START, Inbox, of_kind
+from tests.integration.chase_helpers import START, Inbox, of_kind, paused_run
 from tests.integration.sync_helpers import run_sync
 
 pytestmark = pytest.mark.sandbox_data(dossiers=16, seed=11)
@@ -137,18 +130,6 @@ def test_a_candidate_is_never_proposed_to_two_missions_at_once(vivier, store, cl
     assert all(members[d] == ("propose", first["mission"]) for d in taken)
 
 
-def _paused(timeout: float = 120):
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            if runs:
-                return runs[0].id
-            time.sleep(0.5)
-    raise AssertionError("the mission's deliberation never paused")
-
-
 def test_the_decision_waits_for_approval_then_notifies_once(vivier, store, smtp_server, clock,
                                                              monkeypatch):
     monkeypatch.setenv("EIG_APPROVAL_POLL_SECONDS", "1")
@@ -174,7 +155,7 @@ def test_the_decision_waits_for_approval_then_notifies_once(vivier, store, smtp_
             deliberate_mission(MissionDeliberationParameters(mission=summary["mission"]))),),
             daemon=True)
         thread.start()
-        run_id = _paused()
+        run_id = paused_run()
         time.sleep(1)
         assert of_kind(inbox.new(), "mission-decision") == []  # nothing before approval
         resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": "Camille",
