@@ -17,11 +17,28 @@ class Status(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"  # permanent error: needs a person (fix, then `eig effects --retry`)
     DEAD = "dead"  # transient errors until attempts ran out
+    # An attempt was cut off after the point of no return (the process died, or the SMTP
+    # connection dropped after the message was sent) and nothing can tell whether it
+    # reached its recipient: not resent without a person's check (at most once).
+    UNCERTAIN = "uncertain"
 
 
 class Kind(StrEnum):
     DS = "ds"
     EMAIL = "email"
+
+
+class Lane(StrEnum):
+    """Delivery lanes, each drained by its own deliverer at its own pace: a DS decision
+    never waits behind a thousand emails."""
+
+    DS = "ds"  # DS writes (decisions, messages, annotations, labels): the DS token's budget
+    EMAIL = "email"  # emails: the SMTP server's pace
+
+
+def lane_of(kind: Kind, action: str) -> Lane:
+    """The lane an effect is delivered in."""
+    return Lane.DS if kind is Kind.DS else Lane.EMAIL
 
 
 MAX_ATTEMPTS = 6

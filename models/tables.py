@@ -186,6 +186,20 @@ class Effect(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delivery runs in lanes (ds, email) so that one backlog never blocks another.
+    lane: Mapped[str] = mapped_column(String(16))
+    # A deliverer claims an effect before acting: the claim holds until ``lease_until``,
+    # after which another deliverer may take it over.
+    lease_owner: Mapped[str | None] = mapped_column(String(96))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set, and committed, right before the attempt acts on the world (the SMTP server has
+    # accepted the envelope; a DS mutation is about to be sent); cleared with its outcome.
+    # Still set when a lease expires: that attempt's fate is unknown.
+    attempt_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_effects_lane_due", "lane", "status", "next_attempt_at"),
+    )
 
 
 class EvaluatorRow(Base):
@@ -543,3 +557,28 @@ class Placement(Base):
     __table_args__ = (
         Index("uq_placements_mission_dossier", "mission_id", "dossier_number", unique=True),
     )
+
+
+class RunLease(Base):
+    """A named lease held by one run at a time (e.g. the stage ``assign``), renewed while
+    the run works; an expired lease (its holder was killed) may be taken over."""
+
+    __tablename__ = "run_leases"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(96))
+    holder: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # run id, host, pid
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RateBudget(Base):
+    """A request budget shared by every process (DS: 400 requests per minute per token),
+    counted in fixed windows aligned on the epoch as DS counts them."""
+
+    __tablename__ = "rate_budgets"
+
+    bucket: Mapped[str] = mapped_column(String(96), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger)  # epoch seconds
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    paused_until: Mapped[float] = mapped_column(Float, default=0.0)  # epoch seconds

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.store.repository import dialect_insert
-from models.outbox import Kind, Outcome, Status
+from models.outbox import Kind, Outcome, Status, lane_of
 from models.tables import Effect
 
 
@@ -21,6 +21,7 @@ def record_effect(
     """Record an effect in the caller's transaction; False when the key was already there."""
     stmt = dialect_insert(session, Effect).values(
         key=key, kind=str(kind), action=action, payload=payload, status=str(Status.PENDING),
+        lane=str(lane_of(Kind(kind), action)),
         attempts=0, created_at=now, updated_at=now, next_attempt_at=now,
     ).on_conflict_do_nothing(index_elements=["key"]).returning(Effect.id)
     return session.execute(stmt).scalar_one_or_none() is not None
