@@ -48,8 +48,11 @@ def sync(
     if not isinstance(summary, dict):  # the flow crashed before summarising
         typer.echo(f"sync-dossiers: {state.message or summary}", err=True)
         raise typer.Exit(2)
-    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2) if as_json
-               else render_sync_summary(summary))
+    if not as_json:
+        typer.echo(render_sync_summary(summary))
+    then_deliver(summary, as_json)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     if summary["status"] != "ok":
         raise typer.Exit(1)
 
@@ -190,6 +193,7 @@ def assign(
     from flows.assign import AssignParameters, assign_evaluators
 
     summary = assign_evaluators(AssignParameters(tracks=track or [], mix=not no_mix))
+    then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
@@ -200,22 +204,26 @@ def assign(
             typer.echo(f"  capacité : {warning}")
         for number, why in t["unassigned"].items():
             typer.echo(f"  dossier {number} non affecté : {why}")
-    emails = summary["emails"]
-    typer.echo(f"Courriels : {emails['delivered']} envoyés, {emails['retrying']} à réessayer, "
-               f"{emails['failed']} en échec.")
 
 
 @app.command()
 def effects(
     pending: Annotated[bool, typer.Option("--pending", help="Seulement ceux en attente.")]
     = False,
-    failed: Annotated[bool, typer.Option("--failed", help="Seulement ceux en échec.")] = False,
+    failed: Annotated[bool, typer.Option(
+        "--failed", help="Seulement ceux à examiner : en échec, abandonnés, incertains.")]
+    = False,
     retry: Annotated[str | None, typer.Option(
         "--retry", metavar="KEY", help="Remettre cet effet en file ; « all » : tous ceux en "
-        "échec ou abandonnés (par exemple après avoir remplacé un jeton expiré).")] = None,
+        "échec ou abandonnés (par exemple après avoir remplacé un jeton expiré). Un effet "
+        "incertain n'est remis en file que par sa clé, après vérification.")] = None,
+    delivered: Annotated[str | None, typer.Option(
+        "--delivered", metavar="KEY", help="Un effet incertain a bien été reçu (vérifié "
+        "auprès du destinataire ou du relais) : le marquer délivré.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Liste les effets (écritures DS, courriels) de la file, ou en remet un en file."""
+    """La file des effets (écritures DS, courriels) : l'état de chaque voie et le plus ancien
+    effet dû, la liste des effets, ou en remet un en file."""
     from datetime import UTC, datetime
 
     from connectors.store import outbox
@@ -223,31 +231,52 @@ def effects(
     from eig.settings import Settings
     from models.outbox import Status
 
+    now = datetime.now(UTC)
     with store_sessions(Settings().database_url) as sessions:
-        if retry:
+        if retry or delivered:
             with sessions.begin() as session:
-                count = outbox.retry_effect(session, None if retry == "all" else retry,
-                                            datetime.now(UTC))
+                count = (outbox.retry_effect(session, None if retry == "all" else retry, now)
+                         if retry else outbox.confirm_delivered(session, delivered or "", now))
             if not count:
-                typer.echo(f"aucun effet {retry!r} à réessayer", err=True)
+                typer.echo(f"aucun effet {retry!r} à réessayer" if retry else
+                           f"aucun effet incertain {delivered!r}", err=True)
                 raise typer.Exit(1)
-            typer.echo(f"{count} effet(s) remis en file (eig deliver-effects les délivrera)")
+            typer.echo(f"{count} effet(s) remis en file (eig deliver-effects les délivrera)"
+                       if retry else f"{delivered} marqué délivré")
             return
         statuses = ([Status.PENDING] if pending else []) + (
-            [Status.FAILED, Status.DEAD] if failed else [])
+            [Status.FAILED, Status.DEAD, Status.UNCERTAIN] if failed else [])
         with sessions() as session:
-            rows = [{"key": e.key, "kind": e.kind, "action": e.action, "status": e.status,
-                     "attempts": e.attempts, "last_error": e.last_error,
+            lanes = outbox.backlog(session, now)
+            rows = [{"key": e.key, "lane": e.lane, "kind": e.kind, "action": e.action,
+                     "status": e.status, "attempts": e.attempts, "last_error": e.last_error,
                      "updated_at": e.updated_at.isoformat()}
                     for e in outbox.list_effects(session, statuses or None)]
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"lanes": [render_lane(b, as_json=True) for b in lanes],
+                               "effects": rows}, ensure_ascii=False, indent=2))
         return
+    for lane in lanes:
+        typer.echo(render_lane(lane))
     if not rows:
         typer.echo("Aucun effet.")
     for row in rows:
-        line = f"{row['status']:<10} {row['key']}  ({row['attempts']} essai(s))"
+        line = f"{row['status']:<10} {row['lane']:<6} {row['key']}  ({row['attempts']} essai(s))"
         typer.echo(line + (f"\n           {row['last_error']}" if row["last_error"] else ""))
+
+
+def render_lane(lane: Any, as_json: bool = False) -> Any:
+    """One lane's backlog: a line for people, a dict for --json."""
+    oldest = lane.oldest_due_at.isoformat() if lane.oldest_due_at else None
+    if as_json:
+        return {"lane": lane.lane, "due": lane.due, "later": lane.later,
+                "in_flight": lane.in_flight, "failed": lane.failed, "dead": lane.dead,
+                "uncertain": lane.uncertain, "oldest_due_at": oldest,
+                "oldest_due_key": lane.oldest_due_key}
+    since = f", plus ancien dû {oldest[:19]} UTC ({lane.oldest_due_key})" if oldest else ""
+    return (f"voie {lane.lane:<6} : {lane.due} dû(s), {lane.in_flight} en cours, {lane.later} "
+            f"plus tard, {lane.failed} en échec, {lane.dead} abandonné(s), {lane.uncertain} "
+            f"incertain(s){since}")
 
 
 @app.command()
@@ -262,6 +291,7 @@ def chase(
     from flows.chase import ChaseParameters, chase_evaluators
 
     summary = chase_evaluators(ChaseParameters(force=force, sync_first=not no_sync))
+    then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
@@ -307,6 +337,7 @@ def score(
 
     summary = score_dossiers(ScoreParameters(tracks=track or [], sync_first=not no_sync,
                                              publish=not no_publish))
+    then_deliver(summary, as_json)
     if csv is not None:
         rows = export_csv(summary, csv)
         typer.echo(f"{rows} ligne(s) écrites dans {csv}", err=as_json)
@@ -344,6 +375,8 @@ def deliberate(
 
     summary = deliberate_flow(DeliberateParameters(
         track=track, session_date=Date.fromisoformat(session_date) if session_date else None))
+    if summary.get("status") == "approved":
+        then_deliver(summary, as_json)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str) if as_json
                else f"comité {summary['track']} du {summary['session_date']} : "
                f"{summary['status']} ; relevé : {summary.get('record', {}).get('pdf', '—')}")
@@ -404,12 +437,13 @@ def conventions(
         dossier=dossier, type=kind, date_debut=start, duree_mois=months,
         quotite=quotite or None, experience=experience or None, coach=coach,
         nombre_eig=nombre_eig))
+    then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
     typer.echo(f"{summary['laureats']} lauréat(s) : {len(summary['new'])} nouvelle(s) "
                f"version(s), {summary['unchanged']} inchangée(s), "
-               f"{len(summary['problems'])} à corriger ; {summary['delivered']} envoi(s)")
+               f"{len(summary['problems'])} à corriger")
     for draft in summary["new"]:
         typer.echo(f"  {draft['numero']} v{draft['version']} (dossier {draft['dossier']}) : "
                    f"{draft['files']['docx']}")
@@ -442,6 +476,7 @@ def hearings(
     summary = schedule_hearings_flow(HearingParameters(
         tracks=tracks or [], reschedule=reschedule or [], motif=motif,
         pas_avant=not_before))
+    then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
@@ -453,7 +488,6 @@ def hearings(
     for row in summary["agenda"]:
         typer.echo(f"  {row['date']} {row['heure']}  {row['audition']:<28} dossier "
                    f"{row['dossier']:<6} jury : {row['jury']}")
-    typer.echo(f"envois : {summary['delivered']}")
 
 
 @hearings_app.command("availability")
@@ -522,6 +556,7 @@ def missions_match(
         projet_dossier=projet_dossier, profils=profils or [], quotite=quotite, debut=debut,
         localisation=localisation, thematique=thematique, experience_min=experience_min,
         contact_nom=contact_nom, contact_email=contact_email))
+    then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
@@ -544,6 +579,8 @@ def missions_deliberate(
     from flows.missions import MissionDeliberationParameters, deliberate_mission
 
     summary = deliberate_mission(MissionDeliberationParameters(mission=mission))
+    if summary.get("status") == "approved":
+        then_deliver(summary, True)
     typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
 
 
@@ -571,8 +608,8 @@ def missions_digest_command() -> None:
     from flows.missions import missions_digest
 
     summary = missions_digest()
-    typer.echo(f"semaine du {summary['week']} : {summary['missions']} mission(s) ouverte(s), "
-               f"{summary['delivered']} envoi(s)")
+    typer.echo(f"semaine du {summary['week']} : {summary['missions']} mission(s) ouverte(s)")
+    then_deliver(summary, False)
 
 
 @app.command("preview-email")
@@ -609,22 +646,49 @@ def preview_email(
 
 @app.command("deliver-effects")
 def deliver_effects_command(
+    lane: Annotated[list[str] | None, typer.Option(
+        "--voie", "--lane", help="ds (écritures DS) ou email (courriels), répétable ; par "
+        "défaut : toutes.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Délivre les effets en attente (flow deliver-effects)."""
+    """Délivre les effets en attente, voie par voie (flow deliver-effects)."""
+    from flows.effects import DeliverParameters, deliver_effects
+    from models.outbox import Lane
+
+    try:
+        lanes = [Lane(name) for name in lane or []]
+    except ValueError:
+        typer.echo(f"voie inconnue parmi {lane} : ds ou email", err=True)
+        raise typer.Exit(2) from None
+    summary = deliver_effects(DeliverParameters(lanes=lanes))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(render_delivery(summary))
+    if summary["failed"] or summary["dead"] or summary["uncertain"]:
+        raise typer.Exit(1)
+
+
+def then_deliver(summary: dict[str, Any], as_json: bool) -> None:
+    """Run from a terminal, a stage hands its effects over and `eig` delivers them right
+    after, in a run of its own (deployed, the deliver-effects runs are triggered by the
+    stage's event); the delivery's summary joins the stage's."""
     from flows.effects import DeliverParameters, deliver_effects
 
-    summary = deliver_effects(DeliverParameters())
-    if as_json:
-        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        typer.echo(f"{summary['delivered']} délivrés, {summary['skipped']} déjà en place, "
-                   f"{summary['failed']} en échec, {summary['dead']} abandonnés, "
-                   f"{summary['retrying']} à réessayer, {summary['pending']} en attente.")
-        for failure in summary["failures"]:
-            typer.echo(f"  {failure['status']} {failure['key']} : {failure['error']}")
-    if summary["failed"] or summary["dead"]:
-        raise typer.Exit(1)
+    delivery = deliver_effects(DeliverParameters())
+    summary["delivery"] = delivery
+    if not as_json:
+        typer.echo("Livraison : " + render_delivery(delivery))
+
+
+def render_delivery(summary: dict[str, Any]) -> str:
+    lines = [f"{summary['delivered']} délivrés, {summary['skipped']} déjà en place, "
+             f"{summary['verified']} vérifiés, {summary['failed']} en échec, "
+             f"{summary['dead']} abandonnés, {summary['uncertain']} incertains, "
+             f"{summary['retrying']} à réessayer, {summary['pending']} en attente."]
+    lines += [f"  {failure['status']} {failure['key']} : {failure['error']}"
+              for failure in summary["failures"]]
+    return "\n".join(lines)
 
 
 @app.command()

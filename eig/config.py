@@ -318,6 +318,26 @@ class MissionsConfig(_Strict):
                             "proposed an entretien de mission")
 
 
+class LaneConfig(_Strict):
+    batch: int = Field(default=20, ge=1, le=500, description="effects claimed at a time")
+    lease_seconds: int = Field(default=600, ge=30, description="how long a claim holds; an "
+                               "effect whose deliverer died is taken over after it")
+    per_minute: int | None = Field(default=None, ge=1, description="pace of the lane (e.g. "
+                                   "what the SMTP relay accepts); none: as fast as it goes")
+
+
+class DeliveryConfig(_Strict):
+    """The outbox's deliverers, one lane each (ds, email)."""
+
+    lanes: dict[str, LaneConfig] = Field(default_factory=lambda: {
+        "ds": LaneConfig(batch=10), "email": LaneConfig(batch=20, per_minute=1200)})
+    max_minutes: float = Field(default=20, gt=0, description="a delivery run stops claiming "
+                               "after this long (the next run goes on)")
+
+    def lane(self, name: str) -> LaneConfig:
+        return self.lanes.get(name) or LaneConfig()
+
+
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
@@ -328,6 +348,7 @@ class EigConfig(_Strict):
     conventions: ConventionsConfig = ConventionsConfig()
     hearings: HearingsConfig = HearingsConfig()
     missions: MissionsConfig = MissionsConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
 
     def track_of_demarche(self, number: int) -> str | None:
         """The track whose applicants file in démarche ``number`` (None: none does)."""

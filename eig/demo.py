@@ -19,6 +19,7 @@ from eig.config import load_config
 from eig.demo_chase import TravelClock, chase_story
 from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story
+from eig.demo_delivery import deliver
 from eig.demo_hearings import hearings_story
 from eig.demo_missions import missions_story
 from eig.demo_score import score_story
@@ -182,10 +183,25 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
             for warning in track["capacity_warnings"]:
                 echo(f"  capacité : {warning}")
         second = assign_evaluators(AssignParameters())
-        echo(f"Tâches d'évaluation : {first['emails']['delivered']} courriels ; un second "
-             f"passage ajoute {sum(t['assigned'] for t in second['tracks'])} affectation.")
+        echo(f"Un second passage ajoute {sum(t['assigned'] for t in second['tracks'])} "
+             "affectation.")
+        echo(f"La file (eig effects) : {_lanes_line()}")
+        delivery = deliver()
+        echo(f"Le livreur, voie des courriels : {delivery['lanes']['email']['delivered']} "
+             f"tâches d'évaluation envoyées en {delivery['seconds']:.1f} s ; la voie DS ne les "
+             "attend pas.")
     return (sum(t["assigned"] for t in first["tracks"]),
             sum(t["assigned"] for t in second["tracks"]))
+
+
+def _lanes_line() -> str:
+    from datetime import UTC, datetime
+
+    from connectors.store import outbox
+
+    with store_sessions(os.environ["EIG_DATABASE_URL"]) as sessions, sessions() as session:
+        lanes = outbox.backlog(session, datetime.now(UTC))
+    return " ; ".join(f"voie {b.lane} : {b.due} à délivrer" for b in lanes)
 
 
 def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[str, bool]:

@@ -43,6 +43,7 @@ class TravelClock:
 
 def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: str,
                 maildir: Path) -> dict[str, bool]:
+    from eig.demo_delivery import deliver
     from flows.chase import ChaseParameters, chase_evaluators
 
     mailbox = Mailbox(maildir)
@@ -71,6 +72,7 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     def chase(title: str) -> dict[str, Any]:
         before = len(mailbox)
         summary = chase_evaluators(ChaseParameters(force=True))
+        deliver()
         echo(f"\n== {title}")
         forms = summary["forms"]
         echo(f"Formulaires : {forms['submitted']} évaluation(s), {forms['declined']} déclin(s),"

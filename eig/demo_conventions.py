@@ -21,6 +21,7 @@ def _sent(url: str) -> int:
 
 
 def conventions_story(echo: Echo) -> dict[str, bool]:
+    from eig.demo_delivery import deliver
     from flows.conventions import ConventionParameters, draft_conventions
 
     url = os.environ["EIG_DATABASE_URL"]
@@ -39,6 +40,7 @@ def conventions_story(echo: Echo) -> dict[str, bool]:
     echo(f"{len(drafts)} projet(s) de convention (Word + PDF) envoyé(s) à l'administration "
          f"et à l'équipe : {sent} courriel(s).")
     again = draft_conventions()
+    deliver()
     echo(f"\n== 25. Relancer la rédaction sans changement : {len(again['new'])} nouvelle "
          f"version, {_sent(url) - sent} courriel de plus")
     changed: dict[str, Any] = {"new": []}
@@ -46,6 +48,7 @@ def conventions_story(echo: Echo) -> dict[str, bool]:
         number = drafts[0][2]
         changed = draft_conventions(ConventionParameters(
             dossier=number, quotite=["4/5"], coach="Dana Coach"))
+        deliver()
         for draft in changed["new"]:
             echo(f"\n== 26. Un opérateur passe le dossier {number} à 4/5 : version "
                  f"{draft['version']} ({draft['files']['pdf']}), l'ancienne est gardée")

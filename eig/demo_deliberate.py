@@ -47,6 +47,7 @@ def paused_run_id() -> UUID:
 def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict, int]:
     from prefect.flow_runs import resume_flow_run
 
+    from eig.demo_delivery import deliver
     from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
 
     result: list[dict] = []
@@ -59,6 +60,7 @@ def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict
     resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": operator,
                                        "decisions": decisions})
     thread.join(300)
+    deliver()  # the decisions, then the conventions' emails
     return result[0], len(decisions)
 
 

@@ -80,6 +80,7 @@ def no_double_booking(url: str) -> bool:
 
 
 def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, bool]:
+    from eig.demo_delivery import deliver, handed
     from flows.hearings import (
         HearingParameters,
         import_availability,
@@ -93,6 +94,7 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     echo(f"Disponibilités du jury : {availability['windows']} créneaux pour "
          f"{availability['members']} membres (eig hearings availability FICHIER).")
     first = schedule_hearings_flow(HearingParameters())
+    deliver()
     for track, placed in first["placed"].items():
         if track == "missions":
             continue  # a mission's entretiens come with the mission (chapter 28)
@@ -107,6 +109,7 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     echo(f"Invitations (courriel + .ics, message DS) : {invited}.")
 
     again = schedule_hearings_flow(HearingParameters())
+    deliver()
     echo(f"\n== 19. Relancer la programmation : {_sent(url, 'hearing-invite') - invited} "
          f"invitation de plus")
     moved_ok = True
@@ -115,6 +118,7 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         before = (_sent(url, "hearing-cancel"), _sent(url, "hearing-invite"))
         schedule_hearings_flow(HearingParameters(reschedule=[moved],
                                                  motif="indisponibilité du porteur"))
+        deliver()
         cancels = _sent(url, "hearing-cancel") - before[0]
         invites = _sent(url, "hearing-invite") - before[1]
         echo(f"\n== 20. Le dossier {moved} demande un autre créneau : {cancels} annulation(s) "
@@ -132,6 +136,6 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     return {
         "les auditions sont programmées sans double réservation ; invitations une fois, "
         "reprogrammation = une annulation et une invitation":
-            sum(first["placed"].values()) > 0 and again["delivered"] == 0 and moved_ok
+            sum(first["placed"].values()) > 0 and handed(again) == 0 and moved_ok
             and no_double_booking(url),
     }

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from connectors.store.engine import store_sessions
 from eig.demo_chase import TravelClock
 from eig.demo_deliberate import _run_and_approve, paused_run_id
+from eig.demo_delivery import deliver, handed
 from eig.demo_hearings import availability_csv, scores_csv
 from models.tables import Convention, Dossier, Effect, Placement, VivierMember
 
@@ -50,6 +51,7 @@ def _approve_mission(mission: int) -> dict:
     resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": "Camille Opératrice",
                                        "retenu": chosen, "motivation": motivation})
     thread.join(300)
+    deliver()
     return result[0]
 
 
@@ -79,6 +81,7 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         debut=(clock() + timedelta(days=60)).date(), thematique=fields.get("theme", ""),
         localisation=fields.get("localisation") or "", contact_nom=str(fields.get("porteur")),
         contact_email=str(fields.get("email") or "contact@administration.example")))
+    deliver()
     for rank, match in enumerate(summary["shortlist"][:3], start=1):
         echo(f"  {rank}. {match['name']} : {match['score']:g} points — "
              + " ; ".join(match["raisons"][:3]))
@@ -90,9 +93,10 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     from flows.missions import missions_digest
 
     digest, digest_again = missions_digest(), missions_digest()
+    deliver()
     echo(f"Point hebdomadaire des missions à l'équipe : {digest['missions']} mission(s) "
-         f"ouverte(s), {digest['delivered']} envoi(s) ; relancé la même semaine : "
-         f"{digest_again['delivered']}.")
+         f"ouverte(s), {handed(digest)} envoi(s) ; relancé la même semaine : "
+         f"{handed(digest_again)}.")
 
     clock.advance(timedelta(days=22))
     criteria = [c.key for c in config.tracks["candidats"].criteria]
@@ -116,7 +120,7 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         "une mission trouve ses candidat·es dans le vivier, l'approbation précède les "
         "messages, envoyés une fois ; le contrat signé sort la personne du vivier":
             bool(summary["proposed"]) and again["proposed"] == []
-            and digest["delivered"] > 0 and digest_again["delivered"] == 0
+            and handed(digest) > 0 and handed(digest_again) == 0
             and decision["status"] == "approved" and decided == len(summary["proposed"])
             and engaged,
     }

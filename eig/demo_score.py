@@ -10,10 +10,12 @@ Echo = Any
 
 
 def score_story(echo: Echo, sandbox: Sandbox) -> dict[str, bool]:
+    from eig.demo_delivery import deliver
     from flows.score import ScoreParameters, score_dossiers
 
     before = sandbox.mutations.applied("dossierModifierAnnotations")
     first = score_dossiers(ScoreParameters())
+    deliver()
     written = sandbox.mutations.applied("dossierModifierAnnotations") - before
     forms = first["forms"]
     echo("\n== 16. Notes : validation, agrégation, calibration, classement")
@@ -30,6 +32,7 @@ def score_story(echo: Echo, sandbox: Sandbox) -> dict[str, bool]:
                  f"(calibré {row['calibrated_total']} ± {row['calibrated_stderr']})"
                  + (f" — {row['flags']}" if row["flags"] else ""))
     second = score_dossiers(ScoreParameters())
+    deliver()
     again = sum(t["written_back"] for t in second["tracks"])
     echo(f"\n== 17. Sans nouvelle évaluation, rien n'est réécrit dans DS : {again} écriture(s)")
     published = sum(t["written_back"] for t in first["tracks"])

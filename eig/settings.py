@@ -69,6 +69,23 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "maildir",
         description="Where the local SMTP server (demo, tests) keeps what it receives.",
     )
+    mail_check_maildir: bool | None = Field(
+        default=None,
+        description="Before resending an email whose fate is unknown (a deliverer died "
+        "after the server accepted the envelope), look for it in `maildir` by its outbox "
+        "key. Unset: yes when the SMTP server is on this machine and the Maildir exists "
+        "(the local server); otherwise such an email is set aside as uncertain, never "
+        "resent without a person's check.",
+    )
+
+    def sent_maildir(self) -> Path | None:
+        """The Maildir that tells whether an email was received, if there is one."""
+        from connectors.mail.url import parse_smtp_url
+
+        if self.mail_check_maildir is None:
+            local = parse_smtp_url(self.smtp_url.get_secret_value()).host in LOCAL_HOSTS
+            return self.maildir if local and self.maildir.is_dir() else None
+        return self.maildir if self.mail_check_maildir else None
 
 
 @lru_cache

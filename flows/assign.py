@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
 from connectors.store.repository import dialect_insert
-from flows.effects import deliver_pending
+from flows.handover import hand_over
 from flows.replacement import create_assignment, task_due
 from flows.runtime import Runtime, open_runtime
 from models.assignment import AssignmentResult, check_capacity, solve
@@ -113,7 +113,7 @@ def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
     with open_runtime() as rt:
         tracks = params.tracks or list(rt.config.tracks)
         results = [assign_track(rt, track, params) for track in tracks]
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "assign-evaluators")
     for result in results:
         for warning in result["capacity_warnings"]:
             logger.warning("%s: %s", result["track"], warning)
@@ -132,5 +132,4 @@ def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
     )
     return {"tracks": [{k: v for k, v in r.items() if k not in ("assignments", "loads")}
                        | {"assigned": r["assigned"]} for r in results],
-            "emails": {"delivered": delivery.delivered, "retrying": delivery.retrying,
-                       "failed": delivery.failed}}
+            "handed_over": handed}

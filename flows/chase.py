@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.store import outbox
 from flows.collect_forms import CollectReport, collect_forms, rendered_payload
-from flows.effects import deliver_pending
+from flows.handover import hand_over
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime, open_runtime
 from flows.sync import SyncParameters, sync_dossiers
@@ -254,7 +254,7 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
         digests = send_reminders(rt, plan, today)
         escalated = escalate(rt, plan, today)
         replaced = replace_late(rt, plan)
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "chase-evaluators")
         with rt.sessions() as session:
             overview = assignment_overview(session, tz, today)
     if collected.rejected:
@@ -275,8 +275,7 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
         "replaced": collected.replaced + replaced["replaced"],
         "unreplaced": collected.unreplaced + replaced["unreplaced"],
         "assignments": overview["by_status"], "late": overview["late"],
-        "emails": {"delivered": delivery.delivered, "skipped": delivery.skipped,
-                   "retrying": delivery.retrying, "failed": delivery.failed},
+        "handed_over": handed,
     }
     create_table_artifact(
         key="chase-evaluators-statuts",

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from connectors.documents import convention_pdf, render_docx
 from connectors.store import outbox
 from eig.settings import PROJECT_ROOT
-from flows.effects import deliver_pending
+from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from models.convention_draft import (
     ConventionInputError,
@@ -256,7 +256,7 @@ def draft_conventions(params: ConventionParameters | None = None) -> dict[str, A
         outcomes: list[DraftOutcome] = []
         for start in range(0, len(selected), BATCH):
             outcomes += draft_batch(rt, selected[start:start + BATCH], overrides)
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "draft-conventions")
     create_table_artifact(
         key="draft-conventions",
         table=[{"dossier": o.dossier, "numéro": o.numero or "—", "type": o.kind or "—",
@@ -266,14 +266,14 @@ def draft_conventions(params: ConventionParameters | None = None) -> dict[str, A
         description=f"{sum(o.status == 'new' for o in outcomes)} nouvelle(s) version(s), "
         f"{sum(o.status == 'unchanged' for o in outcomes)} inchangée(s), "
         f"{sum(o.status == 'problem' for o in outcomes)} à corriger ; "
-        f"{delivery.delivered} envoi(s).")
+        f"{handed.get('email', 0)} courriel(s) confié(s) à la livraison.")
     return {"laureats": len(selected),
             "new": [{"dossier": o.dossier, "numero": o.numero, "version": o.version,
                      "files": o.files} for o in outcomes if o.status == "new"],
             "unchanged": sum(o.status == "unchanged" for o in outcomes),
             "problems": [{"dossier": o.dossier, "problem": o.problem}
                          for o in outcomes if o.status == "problem"],
-            "delivered": delivery.delivered, "failed": delivery.failed}
+            "handed_over": handed}
 
 
 BATCH = 50

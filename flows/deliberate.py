@@ -36,7 +36,7 @@ from connectors.documents import environment, html_to_pdf, render_document
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
 from eig.settings import PROJECT_ROOT
-from flows.effects import deliver_pending
+from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.decision_record import (
@@ -422,7 +422,7 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
             row.files = {**row.files, "approved": paths}
         recorded = record_publication(rt, params.track, session_id, session_date, final,
                                       paths["pdf"])
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "deliberate")
         drafts_due = params.track == rt.config.conventions.track and any(
             p.decision == "laureat" for p in final.proposals)
     conventions = None
@@ -446,8 +446,7 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
             "status": "approved", "decisions": {DECISION_LABELS[d]: sum(
                 p.decision == d for p in final.proposals) for d in DECISION_LABELS},
             "pending": len(final.pending), "draft_seal": draft_seal, "seal": final_seal,
-            "record": paths, "effects_recorded": recorded,
-            "delivered": delivery.delivered, "failed": delivery.failed,
+            "record": paths, "effects_recorded": recorded, "handed_over": handed,
             "conventions": conventions}
 
 

@@ -9,7 +9,7 @@ value, the label, the message. An email carries a Message-ID derived from its ke
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Protocol
 
 from connectors.ds import (
     AnnotationValue,
@@ -59,6 +59,24 @@ class EffectPayloadError(ValueError):
     """The recorded payload cannot be carried out as it is (a bug or a stale reference)."""
 
 
+class LeaseLost(Exception):
+    """Another deliverer took the effect over (our claim ran out): do not act on it."""
+
+
+class Attempt(Protocol):
+    """What an executor is given: ``begin()`` right before its point of no return."""
+
+    def begin(self) -> None: ...
+
+
+class _NoRecord:
+    def begin(self) -> None:
+        pass
+
+
+NO_RECORD: Attempt = _NoRecord()
+
+
 class DSExecutor:
     """DS mutations, each preceded by a read of the dossier."""
 
@@ -70,6 +88,7 @@ class DSExecutor:
         self._client: DSClient | None = None
         self._instructeurs: dict[int, Instructeur] = {}
         self._labels: dict[int, dict[str, str]] = {}
+        self._attempt: Attempt = NO_RECORD
 
     @property
     def client(self) -> DSClient:
@@ -82,11 +101,15 @@ class DSExecutor:
             return False
         return isinstance(error, DSError | EffectPayloadError | KeyError | ValueError)
 
-    def deliver(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def deliver(self, action: str, payload: dict[str, Any],
+                attempt: Attempt = NO_RECORD) -> dict[str, Any]:
+        """Read the dossier, then write only what is not there yet; ``attempt.begin()``
+        right before the first write."""
         snapshot = fetch_dossier_snapshot(self.client, int(payload["dossier"]))
         handler = getattr(self, f"_do_{action}", None)
         if handler is None:
             raise EffectPayloadError(f"unknown DS action {action!r}")
+        self._attempt = attempt
         return handler(snapshot, payload)
 
     def _do_annotations(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
@@ -95,6 +118,7 @@ class DSExecutor:
         pending = snapshot.pending_annotations(values)
         if not pending:
             return SKIPPED
+        self._attempt.begin()
         result = modify_annotations(self.client, snapshot.id, self._instructeur(snapshot).id,
                                     pending)
         applied = [u.annotation_id for u in result.updated]
@@ -108,12 +132,15 @@ class DSExecutor:
     def _do_label_add(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
         if snapshot.has_label(payload["label"]):
             return SKIPPED
-        add_label(self.client, snapshot.id, self._label_id(snapshot, payload["label"]))
+        label_id = self._label_id(snapshot, payload["label"])
+        self._attempt.begin()
+        add_label(self.client, snapshot.id, label_id)
         return {"label": payload["label"]}
 
     def _do_label_remove(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
         if not snapshot.has_label(payload["label"]):
             return SKIPPED
+        self._attempt.begin()
         remove_label(self.client, snapshot.id, snapshot.labels[payload["label"]])
         return {"label": payload["label"]}
 
@@ -122,6 +149,7 @@ class DSExecutor:
         if snapshot.state == target:
             return SKIPPED
         instructeur = self._instructeur(snapshot).id
+        self._attempt.begin()
         if snapshot.state == "en_construction":
             pass_en_instruction(self.client, snapshot.id, instructeur)
             if target == "en_instruction":
@@ -144,6 +172,7 @@ class DSExecutor:
     def _do_message(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
         if snapshot.has_message(payload["body"]):
             return SKIPPED
+        self._attempt.begin()
         attachment = self._upload(snapshot, payload.get("attachment"))
         send_message(self.client, snapshot.id, self._instructeur(snapshot).id, payload["body"],
                      attachment=attachment)
@@ -176,6 +205,7 @@ class DSExecutor:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+            self._client = None
 
 
 class EmailExecutor:
@@ -197,7 +227,10 @@ class EmailExecutor:
                           | TaskPayloadError | InvalidMessageError | ConventionPayloadError
                           | HearingPayloadError)
 
-    def deliver(self, action: str, payload: dict[str, Any], key: str) -> dict[str, Any]:
+    def deliver(self, action: str, payload: dict[str, Any], key: str,
+                attempt: Attempt = NO_RECORD) -> dict[str, Any]:
+        """Compose the email now, then send it; ``attempt.begin()`` once the server has
+        accepted the envelope, right before the content (the point of no return)."""
         if action == "send":
             email: OutgoingEmail | None = self._rendered(payload, key)
         elif action == "eval-task":
@@ -220,7 +253,7 @@ class EmailExecutor:
             self._sender = SmtpSender(settings.smtp_url.get_secret_value(),
                                       timeout=settings.smtp_timeout)
             self._sender.__enter__()
-        self._sender.send(message)
+        self._sender.send(message, before_content=attempt.begin)
         return {"message_id": message["Message-ID"]}
 
     @property
@@ -261,10 +294,11 @@ class Executors:
     def __init__(self, ds: DSExecutor, email: EmailExecutor) -> None:
         self.ds, self.email = ds, email
 
-    def deliver(self, kind: Kind, action: str, payload: dict[str, Any], key: str) -> dict:
+    def deliver(self, kind: Kind, action: str, payload: dict[str, Any], key: str,
+                attempt: Attempt = NO_RECORD) -> dict:
         if kind is Kind.DS:
-            return self.ds.deliver(action, payload)
-        return self.email.deliver(action, payload, key)
+            return self.ds.deliver(action, payload, attempt)
+        return self.email.deliver(action, payload, key, attempt)
 
     def is_permanent(self, kind: Kind, error: Exception) -> bool:
         if isinstance(error, DSHTTPError) and not isinstance(error, DSRateLimitError):

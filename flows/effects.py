@@ -1,133 +1,325 @@
-"""deliver-effects: deliver the outbox, oldest first, each effect exactly once.
+"""deliver-effects: the outbox's deliverer — each effect claimed, then delivered once.
 
-The story of a run: take the effects whose time has come, hand each to the executor of
-its kind (DS mutation or email), mark it delivered right after, or record why not —
-a permanent error fails that effect and the others go on; a transient one waits with
-backoff. Every stage that records effects calls ``deliver_pending`` at its end.
+The story of a run: for each lane (DS writes, emails), side by side, claim a few due
+effects (a lease in their row: no other deliverer touches them meanwhile), deliver each
+through the executor of its kind, and record the outcome; claim again until the lane is
+empty or the run's time is up. An attempt records, and commits, the moment it passes
+its point of no return (the SMTP server asked for the content; a DS mutation is about
+to be sent): an effect whose deliverer died after that moment is not blindly redone.
+A DS effect is redone safely (the executor reads the dossier first); an email is looked
+for in the local server's Maildir when there is one, and otherwise set aside as
+*uncertain* for a person (at most once). Stages record effects and hand over
+(``flows.handover``); they never drain the outbox themselves.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
+from connectors.ds._rate_limit import RateLimiter
+from connectors.mail import Mailbox
 from connectors.store import outbox
-from flows.effect_executors import Executors, build_executors
+from flows.effect_executors import Executors, LeaseLost, build_executors
 from flows.runtime import Runtime, open_runtime
-from models.outbox import Kind, Status, after_failure
+from models.outbox import Kind, Lane, Status, after_failure
 from models.tables import Effect
 
-BATCH = 50
+LANE_LABELS = {"ds": "écritures DS", "email": "courriels"}
+INTERRUPTED = ("une tentative précédente a été interrompue après l'acceptation de "
+               "l'enveloppe par le serveur SMTP")
 
 
 class DeliverParameters(BaseModel):
-    """Run form of the deliver-effects deployment."""
+    """Run form of the deliver-effects deployments."""
 
-    limit: int = Field(default=1000, ge=1, title="Effets au plus",
-                       description="Nombre maximal d'effets traités dans ce run.")
-    kinds: list[Kind] = Field(default_factory=list, title="Types",
-                              description="ds, email ; vide : tous.")
+    lanes: list[Lane] = Field(default_factory=list, title="Voies",
+                              description="ds (écritures DS), email (courriels) ; vide : "
+                              "toutes, chacune de son côté.")
+    limit: int = Field(default=5000, ge=1, title="Effets au plus (par voie)",
+                       description="Nombre maximal d'effets traités par voie dans ce run.")
+    max_minutes: float | None = Field(default=None, gt=0, title="Durée au plus (minutes)",
+                                      description="Vide : la configuration (delivery).")
+    kinds: list[Kind] = Field(default_factory=list, title="Types (ancien nom des voies)",
+                              description="Conservé pour les anciens runs : ds, email.")
+
+    def chosen_lanes(self) -> list[Lane]:
+        chosen = list(self.lanes) or [Lane(str(k)) for k in self.kinds]
+        return chosen or list(Lane)
 
 
 @dataclass
 class DeliveryReport:
     delivered: int = 0
     skipped: int = 0  # already true in the world: marked delivered without acting
+    verified: int = 0  # fate unknown after a crash, found received: marked delivered
     failed: int = 0
     retrying: int = 0
     dead: int = 0
+    uncertain: int = 0  # fate unknown and unknowable: set aside for a person
+    taken_over: int = 0  # another deliverer took the claim over: left to it
     failures: list[dict[str, str]] = field(default_factory=list)
 
+    COUNTS = ("delivered", "skipped", "verified", "failed", "retrying", "dead", "uncertain",
+              "taken_over")
+
     def add(self, other: DeliveryReport) -> None:
-        for name in ("delivered", "skipped", "failed", "retrying", "dead"):
+        for name in self.COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures += other.failures
 
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.COUNTS}
 
-@task(name="deliver-batch", cache_policy=NO_CACHE)
-def deliver_batch(rt: Runtime, executors: Executors, effect_ids: list[int]) -> DeliveryReport:
-    """Deliver some effects; each outcome is committed right after its effect."""
-    report = DeliveryReport()
-    for effect_id in effect_ids:
-        with rt.sessions() as session:
-            effect = session.get(Effect, effect_id)
-            assert effect is not None
-            key, kind, action = effect.key, Kind(effect.kind), effect.action
-            payload, attempts = effect.payload, effect.attempts
+
+class SentCheck:
+    """Whether an email reached the server, for an attempt whose fate is unknown: the
+    local SMTP server's Maildir when there is one (demo, tests, soak), else unknowable."""
+
+    def __init__(self, rt: Runtime) -> None:
+        maildir = rt.settings.sent_maildir()
+        self.mailbox = Mailbox(maildir) if maildir is not None else None
+
+    def seen(self, key: str) -> bool | None:
+        return None if self.mailbox is None else self.mailbox.holds_effect(key)
+
+
+class Attempt:
+    """One attempt at a claimed effect. ``begin`` records (and commits) that the attempt
+    is about to reach the world; it raises ``LeaseLost`` if another deliverer took the
+    effect over meanwhile, and then nothing is done."""
+
+    def __init__(self, rt: Runtime, effect_id: int, owner: str, lease: timedelta) -> None:
+        self.rt, self.effect_id, self.owner, self.lease = rt, effect_id, owner, lease
+        self.started = False
+
+    def begin(self) -> None:
+        if self.started:
+            return
+        with self.rt.sessions.begin() as session:
+            if not outbox.start_attempt(session, self.effect_id, self.owner, wall_now(),
+                                        self.lease):
+                raise LeaseLost(f"effect {self.effect_id} was taken over by another deliverer")
+        self.started = True
+
+
+def wall_now() -> datetime:
+    """Real time: leases are about live processes, not the pipeline's (travelling) clock."""
+    return datetime.now(UTC)
+
+
+def new_owner(lane: str) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{lane}:{uuid.uuid4().hex[:8]}"
+
+
+class LaneDeliverer:
+    """Drains one lane for one run: claim a batch, deliver each, claim again."""
+
+    def __init__(self, rt: Runtime, lane: Lane, executors: Executors | None = None) -> None:
+        self.rt = rt
+        self.lane = lane
+        settings = rt.config.delivery.lane(str(lane))
+        self.batch = settings.batch
+        self.lease = timedelta(seconds=settings.lease_seconds)
+        self.pace = (RateLimiter(settings.per_minute, 60.0) if settings.per_minute else None)
+        self.owner = new_owner(str(lane))
+        self.executors = executors or build_executors(rt)
+        self.sent = SentCheck(rt)
+
+    def drain(self, limit: int, deadline: float, keys: Sequence[str] | None = None
+              ) -> DeliveryReport:
+        report = DeliveryReport()
+        handled = 0
         try:
-            result = executors.deliver(kind, action, payload, key)
+            while handled < limit and time.monotonic() < deadline:
+                with self.rt.sessions.begin() as session:
+                    batch = outbox.claim(session, self.owner, self.rt.clock(), self.lease,
+                                         min(self.batch, limit - handled), [self.lane],
+                                         keys, wall=wall_now())
+                    session.expunge_all()
+                if not batch:
+                    break
+                for position, effect in enumerate(batch):
+                    if time.monotonic() >= deadline:  # out of time: give the rest back
+                        with self.rt.sessions.begin() as session:
+                            outbox.release(session, [e.id for e in batch[position:]],
+                                           self.owner, self.rt.clock())
+                        break
+                    self.deliver_one(effect, report)
+                    handled += 1
+        finally:
+            self.executors.close()
+        return report
+
+    def deliver_one(self, effect: Effect, report: DeliveryReport) -> None:
+        kind = Kind(effect.kind)
+        # The last attempt passed its point of no return, then its deliverer died.
+        interrupted = effect.attempt_started_at is not None and kind is Kind.EMAIL
+        if interrupted and self._settle_unknown(effect, report, INTERRUPTED):
+            return
+        attempt = Attempt(self.rt, effect.id, self.owner, self.lease)
+        if kind is Kind.EMAIL and self.pace is not None:
+            self.pace.acquire(time.time, time.sleep)
+        try:
+            result = self.executors.deliver(kind, effect.action, effect.payload, effect.key,
+                                            attempt)
+        except LeaseLost:
+            report.taken_over += 1
+            return
         except Exception as error:  # classified below: nothing is lost, nothing repeated
-            permanent = executors.is_permanent(kind, error)
-            outcome = after_failure(attempts + 1, rt.clock(), f"{type(error).__name__}: {error}",
-                                    permanent)
-            with rt.sessions.begin() as session:
-                outbox.mark_attempt_failed(session, effect_id, outcome, rt.clock())
-            if outcome.status is Status.PENDING:
-                report.retrying += 1
-            else:
-                report.failed += outcome.status is Status.FAILED
-                report.dead += outcome.status is Status.DEAD
-                report.failures.append({"key": key, "status": str(outcome.status),
-                                        "error": outcome.error or ""})
-            continue
-        with rt.sessions.begin() as session:
-            outbox.mark_delivered(session, effect_id, rt.clock(), result)
+            if (kind is Kind.EMAIL and attempt.started
+                    and getattr(error, "maybe_delivered", False)
+                    and self._settle_unknown(effect, report, str(error))):
+                return
+            self._failed(effect, error, report)
+            return
+        with self.rt.sessions.begin() as session:
+            outbox.mark_delivered(session, effect.id, self.rt.clock(), result)
         if result and result.get("skipped"):
             report.skipped += 1
         else:
             report.delivered += 1
-    return report
+
+    def _settle_unknown(self, effect: Effect, report: DeliveryReport, why: str) -> bool:
+        """An email that may have been received: delivered if the Maildir has it; set
+        aside if nothing can tell; False (send it) when the Maildir shows it never came."""
+        seen = self.sent.seen(effect.key)
+        if seen is False:
+            return False
+        with self.rt.sessions.begin() as session:
+            if seen:
+                outbox.mark_delivered(session, effect.id, self.rt.clock(),
+                                      {"verified": "maildir"})
+                report.verified += 1
+                return True
+            reason = (f"sort inconnu : {why} ; le courriel a peut-être été remis. Vérifier "
+                      f"auprès du destinataire ou du relais, puis `eig effects --retry "
+                      f"{effect.key}` (renvoyer) ou `eig effects --delivered {effect.key}`")
+            if outbox.mark_uncertain(session, effect.id, self.owner, reason, self.rt.clock()):
+                report.uncertain += 1
+                report.failures.append({"key": effect.key, "status": str(Status.UNCERTAIN),
+                                        "error": reason})
+            else:
+                report.taken_over += 1
+        return True
+
+    def _failed(self, effect: Effect, error: Exception, report: DeliveryReport) -> None:
+        permanent = self.executors.is_permanent(Kind(effect.kind), error)
+        outcome = after_failure(effect.attempts, self.rt.clock(),
+                                f"{type(error).__name__}: {error}", permanent)
+        with self.rt.sessions.begin() as session:
+            if not outbox.mark_attempt_failed(session, effect.id, self.owner, outcome,
+                                              self.rt.clock()):
+                report.taken_over += 1
+                return
+        if outcome.status is Status.PENDING:
+            report.retrying += 1
+        else:
+            report.failed += outcome.status is Status.FAILED
+            report.dead += outcome.status is Status.DEAD
+            report.failures.append({"key": effect.key, "status": str(outcome.status),
+                                    "error": outcome.error or ""})
 
 
-def deliver_pending(rt: Runtime, limit: int = 1000, kinds: list[Kind] | None = None,
-                    executors: Executors | None = None) -> DeliveryReport:
-    """Deliver what is due, in batches; what a stage calls at its end."""
+@task(name="deliver-lane", cache_policy=NO_CACHE)
+def deliver_lane(rt: Runtime, lane: Lane, limit: int, deadline: float) -> DeliveryReport:
+    """Drain one lane (its own connections and pace)."""
+    return LaneDeliverer(rt, lane).drain(limit, deadline)
+
+
+def deliver_pending(rt: Runtime, limit: int = 5000, kinds: Sequence[Kind] | None = None,
+                    executors: Executors | None = None, lanes: Sequence[Lane] | None = None,
+                    max_seconds: float | None = None) -> DeliveryReport:
+    """Drain the lanes one after the other, in this thread (the CLI, tests); the
+    deployments drain them side by side (``deliver_effects``)."""
+    chosen = list(lanes or [Lane(str(k)) for k in kinds or ()] or list(Lane))
+    deadline = time.monotonic() + (max_seconds or rt.config.delivery.max_minutes * 60)
     report = DeliveryReport()
-    executors = executors or build_executors(rt)
-    seen: set[int] = set()
-    try:
-        while len(seen) < limit:
-            with rt.sessions() as session:
-                due = [e.id for e in outbox.due_effects(session, rt.clock(), BATCH, kinds)
-                       if e.id not in seen]
-            if not due:
-                break
-            seen.update(due)
-            report.add(deliver_batch(rt, executors, due))
-    finally:
-        executors.close()
+    for lane in chosen:
+        report.add(LaneDeliverer(rt, lane, executors).drain(limit, deadline))
     return report
 
 
-@flow(name="deliver-effects", description="Délivre les effets en attente (écritures DS, "
-      "courriels), chacun une seule fois.")
+def deliver_keys(rt: Runtime, keys: Sequence[str]) -> DeliveryReport:
+    """Deliver these effects now, if due and unclaimed (an alert must not wait behind the
+    lane's backlog); a deliverer holding one of them keeps it."""
+    report = DeliveryReport()
+    deadline = time.monotonic() + 300
+    for lane in Lane:
+        report.add(LaneDeliverer(rt, lane).drain(len(keys), deadline, keys=keys))
+    return report
+
+
+def backlog_rows(rt: Runtime) -> list[dict[str, Any]]:
+    """Per lane: what waits and the oldest due effect (for `eig effects` and artifacts)."""
+    with rt.sessions() as session:
+        lanes = outbox.backlog(session, rt.clock(), wall_now())
+    return [{**asdict(b), "oldest_due_at": b.oldest_due_at.isoformat()
+             if b.oldest_due_at else None} for b in lanes]
+
+
+def backlog_markdown(rows: list[dict[str, Any]], reports: dict[str, DeliveryReport]) -> str:
+    lines = ["| voie | délivrés | déjà en place | vérifiés | à réessayer | en échec | "
+             "abandonnés | incertains | dus | en cours | plus tard | plus ancien dû |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        report = reports.get(row["lane"], DeliveryReport())
+        oldest = (f"{row['oldest_due_at'][:16].replace('T', ' ')} UTC (`{row['oldest_due_key']}`)"
+                  if row["oldest_due_at"] else "—")
+        lines.append(
+            f"| {LANE_LABELS.get(row['lane'], row['lane'])} | {report.delivered} | "
+            f"{report.skipped} | {report.verified} | {report.retrying} | {row['failed']} | "
+            f"{row['dead']} | {row['uncertain']} | {row['due']} | {row['in_flight']} | "
+            f"{row['later']} | {oldest} |")
+    failures = [f for r in reports.values() for f in r.failures]
+    if failures:
+        lines += ["", "**Effets à examiner**", "", "| effet | statut | raison |", "|---|---|---|"]
+        lines += [f"| `{f['key']}` | {f['status']} | {f['error'].replace('|', '/')} |"
+                  for f in failures]
+    return "\n".join(lines)
+
+
+@flow(name="deliver-effects", timeout_seconds=1800,
+      description="Délivre les effets en attente (écritures DS, courriels), chacun une seule "
+      "fois, voie par voie.")
 def deliver_effects(params: DeliverParameters | None = None) -> dict[str, Any]:
     params = params or DeliverParameters()
     logger = get_run_logger()
     started = time.perf_counter()
+    lanes = params.chosen_lanes()
     with open_runtime() as rt:
-        report = deliver_pending(rt, params.limit, params.kinds or None)
-        with rt.sessions() as session:
-            pending = len(outbox.list_effects(session, [Status.PENDING]))
-    for failure in report.failures:
+        minutes = params.max_minutes or rt.config.delivery.max_minutes
+        deadline = time.monotonic() + minutes * 60
+        futures = {str(lane): deliver_lane.submit(rt, lane, params.limit, deadline)
+                   for lane in lanes}
+        reports = {lane: future.result() for lane, future in futures.items()}
+        rows = backlog_rows(rt)
+    total = DeliveryReport()
+    for report in reports.values():
+        total.add(report)
+    for failure in total.failures:
         logger.error("effect %s %s: %s", failure["key"], failure["status"], failure["error"])
-    summary = {
-        "delivered": report.delivered, "skipped": report.skipped, "failed": report.failed,
-        "dead": report.dead, "retrying": report.retrying, "pending": pending,
-        "failures": report.failures, "seconds": round(time.perf_counter() - started, 3),
-    }
-    create_table_artifact(
+    pending = sum(r["due"] + r["later"] + r["in_flight"] for r in rows)
+    summary = {**total.counts(), "pending": pending, "failures": total.failures,
+               "lanes": {lane: r.counts() for lane, r in reports.items()},
+               "backlog": rows, "seconds": round(time.perf_counter() - started, 3)}
+    create_markdown_artifact(
         key="deliver-effects",
-        table=[{"effet": f["key"], "statut": f["status"], "raison": f["error"]}
-               for f in report.failures] or [{"effet": "—", "statut": "—", "raison": "—"}],
-        description=(f"{report.delivered} délivrés, {report.skipped} déjà en place, "
-                     f"{report.failed} en échec, {report.dead} abandonnés, "
-                     f"{report.retrying} à réessayer, {pending} en attente."),
-    )
+        markdown=(f"# Livraison des effets — {', '.join(LANE_LABELS[str(x)] for x in lanes)}"
+                  f"\n\n{total.delivered} délivrés, {total.skipped} déjà en place, "
+                  f"{total.verified} vérifiés, {total.failed} en échec, {total.dead} "
+                  f"abandonnés, {total.uncertain} incertains, {total.retrying} à réessayer ; "
+                  f"{pending} en attente.\n\n{backlog_markdown(rows, reports)}\n"),
+        description="Effets délivrés par voie, file d'attente et plus ancien effet dû.")
     return summary

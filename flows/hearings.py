@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import environment
 from connectors.store import outbox
-from flows.effects import deliver_pending
+from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.evaluation_task import applicant_name
@@ -328,7 +328,7 @@ def schedule_hearings_flow(params: HearingParameters | None = None) -> dict[str,
                                           params.pas_avant, now)
             requested = {track: request_new(session, rt, track, now) for track in tracks}
         booked = {track: book(rt, track) for track in tracks}
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "schedule-hearings")
         agenda = agenda_rows(rt)
     for track, outcome in booked.items():
         for miss in outcome["unplaced"]:
@@ -337,11 +337,11 @@ def schedule_hearings_flow(params: HearingParameters | None = None) -> dict[str,
     create_table_artifact(key="schedule-hearings-agenda", table=agenda or [{"date": "—"}],
                           description="Auditions programmées à venir (heure de Paris).")
     create_markdown_artifact(key="schedule-hearings-report", markdown=_report(
-        requested, booked, moved, delivery.delivered))
+        requested, booked, moved, sum(handed.values())))
     return {"requested": requested, "rescheduled": moved,
             "placed": {t: len(o["placed"]) for t, o in booked.items()},
             "unplaced": {t: o["unplaced"] for t, o in booked.items()},
-            "delivered": delivery.delivered, "failed": delivery.failed, "agenda": agenda}
+            "handed_over": handed, "agenda": agenda}
 
 
 def agenda_rows(rt: Runtime) -> list[dict[str, Any]]:
@@ -362,7 +362,7 @@ def agenda_rows(rt: Runtime) -> list[dict[str, Any]]:
 
 
 def _report(requested: dict[str, int], booked: dict[str, dict], moved: list[int],
-            delivered: int) -> str:
+            handed: int) -> str:
     lines = ["# Auditions", ""]
     for track, outcome in booked.items():
         lines.append(f"- **{track}** : {requested.get(track, 0)} nouvelle(s) demande(s), "
@@ -370,7 +370,7 @@ def _report(requested: dict[str, int], booked: dict[str, dict], moved: list[int]
                      f"{len(outcome['unplaced'])} sans créneau")
     if moved:
         lines.append(f"- reprogrammé(s) : {', '.join(map(str, moved))}")
-    lines.append(f"- envois : {delivered}")
+    lines.append(f"- envois confiés à la livraison : {handed}")
     misses = [(t, m) for t, o in booked.items() for m in o["unplaced"]]
     if misses:
         lines += ["", "## Sans créneau (pourquoi)", ""]

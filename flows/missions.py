@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
-from flows.effects import deliver_pending
+from flows.handover import hand_over
 from flows.hearings import PARIS, book, day_start
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
@@ -214,13 +214,13 @@ def match_mission(params: MissionParameters | None = None) -> dict[str, Any]:
                                params.entretiens or rt.config.missions.interviews, now)
             mission = mission_context(row)
         booked = book(rt, "missions")
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "match-mission")
     create_markdown_artifact(key=f"match-mission-{mission['id']}",
                              markdown=_shortlist_markdown(mission, found, proposed, booked))
     return {"mission": mission["id"], "shortlist": _shortlist_json(found),
             "excluded": [{"dossier": m.dossier, "reason": m.excluded} for m in found.excluded],
             "proposed": proposed, "booked": len(booked["placed"]),
-            "unplaced": booked["unplaced"], "delivered": delivery.delivered}
+            "unplaced": booked["unplaced"], "handed_over": handed}
 
 
 def _shortlist_markdown(mission: dict[str, Any], found: Search, proposed: list[int],
@@ -321,9 +321,9 @@ def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
         with rt.sessions.begin() as session:
             notified = record_decision(session, rt, session.get(Mission, params.mission),
                                        answer.retenu, answer.motivation or motivation)
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "deliberate-mission")
     return {"mission": params.mission, "status": "approved", "retenu": answer.retenu,
-            "notified": notified, "delivered": delivery.delivered}
+            "notified": notified, "handed_over": handed}
 
 
 def _flow_run_id() -> str | None:
@@ -441,10 +441,10 @@ def missions_digest() -> dict[str, Any]:
                 outbox.record_effect(session, mail_key("missions-digest", monday.isoformat(),
                                                        email), Kind.EMAIL, "send",
                                      _payload(email, "", rendered), now)
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "missions-digest")
     create_markdown_artifact(key="missions-digest", markdown="# Missions ouvertes\n\n" + (
         "\n".join(f"- mission {m['id']} — {m['titre']} ({m['administration']}) : "
                   f"{len(m['shortlist'])} en présélection, {m['entretiens']} entretien(s)"
                   for m in missions) or "Aucune mission ouverte.") + "\n")
     return {"week": monday.isoformat(), "missions": len(missions),
-            "delivered": delivery.delivered}
+            "handed_over": handed}

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.ds import DSClient
 from connectors.store.engine import make_engine, make_sessionmaker
 from connectors.store.migrate import upgrade_to_head
+from connectors.store.outbox import TALLY, EffectTally
 from eig.config import EigConfig, load_config
 from eig.settings import Settings, resolve_ds_token
 from flows.fetch_ahead import ReadAhead
@@ -76,6 +77,8 @@ class Runtime:
         self.sessions = sessions
         self.clock = clock
         self._token = resolve_ds_token(settings)
+        # effects this run's sessions recorded, per lane (see flows.handover)
+        self.tally: EffectTally = (sessions.kw.get("info") or {}).get(TALLY) or EffectTally()
         self._channels: dict[int, Channel] = {}
         self._lock = threading.Lock()
 
@@ -112,7 +115,8 @@ def open_runtime(settings: Settings | None = None, clock: Clock | None = None
     clock = clock or current_clock()
     config = load_config(settings.config)
     engine = open_store(settings.database_url)
-    runtime = Runtime(settings, config, engine, make_sessionmaker(engine), clock)
+    sessions = make_sessionmaker(engine, {TALLY: EffectTally()})
+    runtime = Runtime(settings, config, engine, sessions, clock)
     # The DS read-ahead thread and the store share the GIL: a 1 ms switch interval (5 ms by
     # default) lets the reader pick up each DS response promptly (bench/sync.py: ~20 % faster).
     switch_interval = sys.getswitchinterval()

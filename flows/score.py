@@ -29,7 +29,7 @@ from connectors.store import outbox
 from eig.config import TrackConfig
 from eig.settings import PROJECT_ROOT
 from flows.collect_forms import CollectReport, collect_forms
-from flows.effects import deliver_pending
+from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.sync import SyncParameters, sync_dossiers
 from models.outbox import Kind, ds_key
@@ -202,7 +202,7 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
         collected = collect_evaluations(rt)
         tracks = params.tracks or list(rt.config.tracks)
         results = [score_one_track(rt, track, params.publish) for track in tracks]
-        delivery = deliver_pending(rt)
+        handed = hand_over(rt, "score-dossiers")
         REPORTS.mkdir(parents=True, exist_ok=True)
         day = rt.clock().date().isoformat()
         plots = {r["track"]: distributions_png(rt, r["track"], r["evaluations"])
@@ -238,8 +238,7 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
                       "rejected": len(collected.rejected), "fix_requests":
                       collected.fix_requests, "extra": collected.extra},
             "tracks": summary_tracks,
-            "effects": {"delivered": delivery.delivered, "skipped": delivery.skipped,
-                        "failed": delivery.failed, "retrying": delivery.retrying}}
+            "handed_over": handed}
 
 
 def export_csv(summary: dict[str, Any], path: Path) -> int:

@@ -36,6 +36,7 @@ from connectors.ds import (
 )
 from connectors.store import repository as repo
 from eig.config import DemarcheRole
+from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.sync_pages import (
     Counts,
@@ -408,10 +409,9 @@ def _collect_answers(rt: Runtime) -> dict[str, Any]:
     # Imported here: a replacement needs the solver (OR-Tools, ~100 MB), which a sync
     # without new forms never loads.
     from flows.collect_forms import collect_forms
-    from flows.effects import deliver_pending
 
     report = collect_forms(rt)
-    deliver_pending(rt)
+    hand_over(rt, "sync-dossiers")
     return {"submitted": report.submitted, "declined": report.declined,
             "replaced": len(report.replaced), "rejected": len(report.rejected)}
 

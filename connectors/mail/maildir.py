@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import cast
@@ -98,6 +98,24 @@ class Mailbox:
     def message_ids(self) -> Counter[str]:
         """How many times each Message-ID was received: more than 1 is a duplicate."""
         return Counter(summary.message_id for summary in self.list())
+
+    def holds_effect(self, effect_key: str) -> bool:
+        """Whether a message of this outbox effect (its ``X-EIG-Effect`` header) was
+        received: the check before resending an email whose fate is unknown. Reads the
+        headers only."""
+        if not self.maildir.is_dir():
+            return False
+        parser = BytesHeaderParser(policy=policy.default)
+        box = self._box()
+        for key in box.iterkeys():
+            try:
+                with box.get_file(key) as handle:
+                    head = parser.parse(handle)
+            except (FileNotFoundError, KeyError):  # moved or deleted meanwhile
+                continue
+            if str(head["X-EIG-Effect"] or "").strip() == effect_key:
+                return True
+        return False
 
     def clear(self) -> None:
         """Delete every message (a fresh demo)."""

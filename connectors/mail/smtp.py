@@ -20,6 +20,7 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -79,9 +80,16 @@ class SmtpSender:
         self._in_batch = False
         self.close()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage,
+             before_content: Callable[[], None] | None = None) -> None:
         """Deliver ``message`` to every recipient of its To, Cc and Bcc headers (Bcc is
-        not transmitted), or raise a ``MailError`` saying whether to retry."""
+        not transmitted), or raise a ``MailError`` saying whether to retry.
+
+        ``before_content`` is called once the server has accepted the envelope and asked
+        for the content (354), right before the point of no return: an outbox records
+        there that the attempt may reach the recipient. If it raises, the transaction is
+        abandoned (the connection closed before the content ends, so the server keeps
+        nothing) and its exception propagates."""
         message_id = str(message.get("Message-ID", "")) or None
         sender, recipients = _envelope(message, message_id)
         if "Bcc" in message:
@@ -91,7 +99,8 @@ class SmtpSender:
             for attempt in (1, 2):
                 conn, reused = self._connection(message_id)
                 try:
-                    self._transmit(conn, sender, recipients, data, message_id)
+                    self._transmit(conn, sender, recipients, data, message_id,
+                                   before_content)
                     break
                 except _StaleConnection as stale:
                     self._discard()
@@ -107,6 +116,9 @@ class SmtpSender:
                 _reset_quietly(self._conn)
             raise
         except MailError:
+            self._discard()
+            raise
+        except BaseException:  # before_content refused: end the transaction unfinished
             self._discard()
             raise
         finally:
@@ -199,7 +211,8 @@ class SmtpSender:
     # -- dialogue -----------------------------------------------------------------
 
     def _transmit(self, conn: smtplib.SMTP, sender: str, recipients: list[str], data: bytes,
-                  message_id: str | None) -> None:
+                  message_id: str | None,
+                  before_content: Callable[[], None] | None = None) -> None:
         where = self._where()
         try:
             code, reply = conn.mail(sender)
@@ -221,6 +234,8 @@ class SmtpSender:
                 raise _reply_error(code, reply, where, message_id, "le message")
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise classify(exc, where=where, message_id=message_id) from exc
+        if before_content is not None:
+            before_content()
         try:  # from here on the server may keep the message even if we see no reply
             code, reply = _send_content(conn, data)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:

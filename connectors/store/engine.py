@@ -48,8 +48,10 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, **JSON_OPTIONS)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, info: dict | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``info`` is shared by every session they open (e.g. the
+    run's tally of recorded effects)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

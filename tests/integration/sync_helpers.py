@@ -39,6 +39,19 @@ class Store:
     def visible_numbers(self, demarche: int) -> set[int]:
         return {n for n, d in self.dossiers(demarche).items() if not d.hidden and not d.deleted}
 
+    def expire_leases(self) -> int:
+        """Let every claim on the outbox run out, as if its deliverer died long ago."""
+        from datetime import UTC, datetime, timedelta
+
+        from sqlalchemy import update
+
+        from models.tables import Effect
+
+        with self.sessions.begin() as session:
+            return session.execute(update(Effect).where(Effect.lease_until.is_not(None))
+                                   .values(lease_until=datetime.now(UTC) - timedelta(
+                                       seconds=1))).rowcount
+
     def count(self) -> int:
         with self.sessions() as session:
             return session.scalar(select(func.count()).select_from(Dossier)) or 0

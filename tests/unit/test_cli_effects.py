@@ -1,6 +1,6 @@
 """eig effects: list the outbox and put failed effects back in the queue."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
@@ -21,14 +21,20 @@ def test_list_and_retry_failed_effects(tmp_path, monkeypatch):
         for key in ("ds:accept:1", "ds:accept:2"):
             outbox.record_effect(session, key, Kind.DS, "state", {"dossier": 1}, now)
         [first, _] = outbox.list_effects(session)
-        outbox.mark_attempt_failed(
-            session, first.id, Outcome(Status.FAILED, None, "jeton en lecture seule"), now)
+        [claimed] = outbox.claim(session, "deliverer-1", now, timedelta(minutes=5), 1)
+        assert claimed.id == first.id and claimed.attempts == 1
+        assert outbox.mark_attempt_failed(
+            session, first.id, "deliverer-1",
+            Outcome(Status.FAILED, None, "jeton en lecture seule"), now)
     runner = CliRunner()
 
     failed = runner.invoke(app, ["effects", "--failed"])
     assert failed.exit_code == 0
     assert "ds:accept:1" in failed.output and "jeton en lecture seule" in failed.output
-    assert "ds:accept:2" not in failed.output
+    listed = failed.output.split("\n", 2)[2]  # after the two lanes' lines
+    assert "ds:accept:2" not in listed
+    assert "voie ds     : 1 dû(s), 0 en cours, 0 plus tard, 1 en échec" in failed.output
+    assert "plus ancien dû" in failed.output and "(ds:accept:2)" in failed.output
 
     retried = runner.invoke(app, ["effects", "--retry", "all"])
     assert retried.exit_code == 0 and "1 effet(s)" in retried.output
