@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
 from connectors.store.repository import dialect_insert
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.replacement import create_assignment, task_due
 from flows.runtime import Runtime, open_runtime
@@ -105,12 +106,13 @@ def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> 
              "capacity_left": e.capacity - added[e.email]} for e in evaluators]
 
 
-@flow(name="assign-evaluators", description="Affecte trois évaluateurs à chaque dossier en "
+@flow(name="assign-evaluators", timeout_seconds=1800,
+      description="Affecte trois évaluateurs à chaque dossier en "
       "présélection (projets) ou en évaluation (candidats).")
 def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
     params = params or AssignParameters()
     logger = get_run_logger()
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, "assignments"):
         tracks = params.tracks or list(rt.config.tracks)
         results = [assign_track(rt, track, params) for track in tracks]
         handed = hand_over(rt, "assign-evaluators")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.store import outbox
 from flows.collect_forms import CollectReport, collect_forms, rendered_payload
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime, open_runtime
@@ -231,12 +232,13 @@ def assignment_overview(session: Session, tz: ZoneInfo, today: date) -> dict[str
     return {"by_status": dict(sorted(counts.items())), "late": late}
 
 
-@flow(name="chase-evaluators", description="Relance les évaluateurs (rappels groupés, alerte "
+@flow(name="chase-evaluators", timeout_seconds=1800,
+      description="Relance les évaluateurs (rappels groupés, alerte "
       "de l'équipe, remplacement à J+7) et prend en compte les déclins.")
 def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
     params = params or ChaseParameters()
     logger = get_run_logger()
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, "assignments"):
         tz = _tz(rt)
         today = rt.clock().astimezone(tz).date()
         if not params.force and not is_working_day(today, rt.config.evaluation.holidays_country):

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from connectors.documents import convention_pdf, render_docx
 from connectors.store import outbox
 from eig.settings import PROJECT_ROOT
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from models.convention_draft import (
@@ -241,7 +242,8 @@ def draft_batch(rt: Runtime, batch: list[Selected], overrides: Overrides) -> lis
 # -- the flow ---------------------------------------------------------------------------
 
 
-@flow(name="draft-conventions", description="Rédige la convention (Word + aperçu PDF) de "
+@flow(name="draft-conventions", timeout_seconds=1800,
+      description="Rédige la convention (Word + aperçu PDF) de "
       "chaque projet lauréat, numérotée et versionnée, et l'envoie à l'administration et à "
       "l'équipe du programme.")
 def draft_conventions(params: ConventionParameters | None = None) -> dict[str, Any]:
@@ -250,7 +252,7 @@ def draft_conventions(params: ConventionParameters | None = None) -> dict[str, A
     if params.dossier is None and overrides != Overrides():
         raise ValueError("les modifications (type, dates, quotité…) portent sur un dossier : "
                          "indiquez le dossier")
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, "draft-conventions"):
         with rt.sessions() as session:
             selected = selected_laureats(session, rt, params.dossier)
         outcomes: list[DraftOutcome] = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -25,17 +25,17 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.documents import environment, html_to_pdf, render_document
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
 from eig.settings import PROJECT_ROOT
+from flows.approval import current_run_id, run_alive, wait_for_approval
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
@@ -56,6 +56,8 @@ from models.deliberation import (
     Decision,
     DossierFacts,
     Proposal,
+    agenda_from_json,
+    agenda_to_json,
     apply_edits,
     propose,
 )
@@ -73,6 +75,7 @@ from models.tables import (
 from models.tables import Evaluation as EvaluationRow
 
 RECORDS = PROJECT_ROOT / "var" / "releves"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class DeliberateParameters(BaseModel):
@@ -236,29 +239,13 @@ def approval_form(agenda: Agenda, draft: dict[str, str], draft_seal: str) -> typ
                                    motivation=p.motivation) for p in agenda.proposals])
 
 
-def wait_for_approval(form: type[RunInput], timeout_hours: float,
-                      on_timeout: str) -> CommitteeApproval | None:
-    """Pause until the operator answers; on timeout wait again, or give up (None)."""
-    poll = int(os.environ.get("EIG_APPROVAL_POLL_SECONDS", "10"))
-    attempt = 0
-    while True:
-        try:
-            return pause_flow_run(wait_for_input=form, timeout=int(timeout_hours * 3600),
-                                  poll_interval=poll, key=f"approbation-{attempt}")
-        except FlowPauseTimeout:
-            if on_timeout == "end":
-                return None
-            attempt += 1
-
-
 # -- publication ------------------------------------------------------------------------
 
 
-@task(name="record-publication", cache_policy=NO_CACHE)
-def record_publication(rt: Runtime, track: str, session_id: int, session_date: date,
-                       agenda: Agenda, record_pdf: str | None) -> int:
+def record_publication(session: Session, rt: Runtime, track: str, session_id: int,
+                       session_date: date, agenda: Agenda, record_pdf: str | None) -> int:
     """Every decision, message, label and annotation of the session as outbox effects,
-    with the vivier entries, in one transaction. Keys name dossier and session date."""
+    with the vivier entries, in the caller's transaction. Keys name dossier and date."""
     config = rt.config
     demarche = config.demarches[config.tracks[track].demarche]
     annotation = demarche.annotations.get("decision_comite")
@@ -266,41 +253,40 @@ def record_publication(rt: Runtime, track: str, session_id: int, session_date: d
     now = rt.clock()
     recorded = 0
     env = environment()
-    with rt.sessions.begin() as session:
-        for proposal in agenda.proposals:
-            dossier = session.scalar(select(Dossier).where(Dossier.number == proposal.number))
-            if dossier is None:
-                continue
-            number, label = proposal.number, DECISION_LABELS[proposal.decision]
-            if proposal.decision in ("laureat", "vivier", "refus"):
-                payload: dict[str, Any] = {
-                    "dossier": number, "motivation": proposal.motivation,
-                    "target": "refuse" if proposal.decision == "refus" else "accepte"}
-                if record_pdf and config.deliberation.attach_record:
-                    payload["justificatif"] = _attachment(record_pdf)
-                recorded += outbox.record_effect(session, ds_key("decision", number, day),
-                                                 Kind.DS, "state", payload, now)
-            else:
-                recorded += outbox.record_effect(
-                    session, ds_key("label", number, f"liste-attente-{day}"), Kind.DS,
-                    "label_add", {"dossier": number,
-                                  "label": config.deliberation.waiting_list_label}, now)
-            brief = dossier_brief(track, number, dossier.fields or {}, dossier.applicant or {})
-            body = env.get_template("messages/decision.txt.j2").render(
-                decision=proposal.decision, motivation=proposal.motivation, dossier=brief,
-                session_date=session_date, programme=programme(rt)).strip()
-            recorded += outbox.record_effect(session, ds_key("message", number,
-                                                             f"decision-{day}"),
-                                             Kind.DS, "message",
-                                             {"dossier": number, "body": body}, now)
-            if annotation is not None:
-                recorded += outbox.record_effect(
-                    session, ds_key("annotations", number, f"decision-{day}"), Kind.DS,
-                    "annotations", {"dossier": number, "values": [{
-                        "annotation_id": annotation.id, "kind": "text",
-                        "value": f"Décision du {session_date:%d/%m/%Y} : {label}"}]}, now)
-            if proposal.decision == "vivier":
-                _enter_vivier(session, dossier, session_id, now)
+    for proposal in agenda.proposals:
+        dossier = session.scalar(select(Dossier).where(Dossier.number == proposal.number))
+        if dossier is None:
+            continue
+        number, label = proposal.number, DECISION_LABELS[proposal.decision]
+        if proposal.decision in ("laureat", "vivier", "refus"):
+            payload: dict[str, Any] = {
+                "dossier": number, "motivation": proposal.motivation,
+                "target": "refuse" if proposal.decision == "refus" else "accepte"}
+            if record_pdf and config.deliberation.attach_record:
+                payload["justificatif"] = _attachment(record_pdf)
+            recorded += outbox.record_effect(session, ds_key("decision", number, day),
+                                             Kind.DS, "state", payload, now)
+        else:
+            recorded += outbox.record_effect(
+                session, ds_key("label", number, f"liste-attente-{day}"), Kind.DS,
+                "label_add", {"dossier": number,
+                              "label": config.deliberation.waiting_list_label}, now)
+        brief = dossier_brief(track, number, dossier.fields or {}, dossier.applicant or {})
+        body = env.get_template("messages/decision.txt.j2").render(
+            decision=proposal.decision, motivation=proposal.motivation, dossier=brief,
+            session_date=session_date, programme=programme(rt)).strip()
+        recorded += outbox.record_effect(session, ds_key("message", number,
+                                                         f"decision-{day}"),
+                                         Kind.DS, "message",
+                                         {"dossier": number, "body": body}, now)
+        if annotation is not None:
+            recorded += outbox.record_effect(
+                session, ds_key("annotations", number, f"decision-{day}"), Kind.DS,
+                "annotations", {"dossier": number, "values": [{
+                    "annotation_id": annotation.id, "kind": "text",
+                    "value": f"Décision du {session_date:%d/%m/%Y} : {label}"}]}, now)
+        if proposal.decision == "vivier":
+            _enter_vivier(session, dossier, session_id, now)
     return recorded
 
 
@@ -335,9 +321,56 @@ def _attachment(path: str) -> dict[str, str]:
 # -- the flow ---------------------------------------------------------------------------
 
 
-@task(name="prepare-committee", cache_policy=NO_CACHE)
-def prepare(rt: Runtime, params: DeliberateParameters, session_date: date
-            ) -> tuple[Agenda, list[DossierFacts], int, str, dict[str, str]]:
+@dataclass
+class Opened:
+    """Where a deliberate run stands with its committee: a new one, its own committee
+    resumed after the operator's answer, or nothing to do (another run waits for its
+    approval; the session is already approved)."""
+
+    outcome: Literal["new", "resumed", "busy", "done"]
+    session_id: int
+    session_date: date
+    message: str = ""
+    agenda: Agenda | None = None
+    facts: list[DossierFacts] = field(default_factory=list)
+    draft_seal: str = ""
+    draft: dict[str, str] = field(default_factory=dict)
+
+
+@task(name="open-committee", cache_policy=NO_CACHE)
+def open_committee(rt: Runtime, params: DeliberateParameters) -> Opened:
+    """This run's committee: resumed from the store if it is this run's (a suspended run
+    comes back from the top), else prepared — unless another live run already waits for
+    its approval or the session was approved. One opener at a time per track."""
+    track, run_id = params.track, current_run_id()
+    with stage_lease(rt, f"deliberate:{track}", wait=600):
+        with rt.sessions() as session:
+            mine = session.scalar(select(CommitteeSession).where(
+                CommitteeSession.flow_run_id == run_id,
+                CommitteeSession.status == "awaiting_approval")) if run_id else None
+            if mine is not None and mine.agenda:
+                agenda, facts = agenda_from_json(mine.agenda)
+                return Opened("resumed", mine.id, mine.session_date, agenda=agenda,
+                              facts=facts, draft_seal=mine.draft_seal or "",
+                              draft=(mine.files or {}).get("draft", {}))
+            session_date = params.session_date or rt.clock().astimezone(PARIS).date()
+            row = session.scalar(select(CommitteeSession).where(
+                CommitteeSession.track == track, CommitteeSession.session_date == session_date))
+        if row is not None and row.status == "approved":
+            return Opened("done", row.id, session_date, message=(
+                f"le comité {track} du {session_date:%d/%m/%Y} est déjà approuvé (par "
+                f"{row.approved_by or '—'}) et publié : rien à refaire"))
+        if (row is not None and row.status == "awaiting_approval" and row.flow_run_id
+                and row.flow_run_id != run_id and run_alive(row.flow_run_id)):
+            return Opened("busy", row.id, session_date, message=(
+                f"le comité {track} du {session_date:%d/%m/%Y} attend déjà son approbation "
+                f"dans le run {row.flow_run_id} : approuvez-le là (ou annulez ce run pour "
+                "en relancer un)"))
+        return _prepare(rt, params, session_date, run_id)
+
+
+def _prepare(rt: Runtime, params: DeliberateParameters, session_date: date,
+             run_id: str | None) -> Opened:
     track = params.track
     config = rt.config.tracks[track]
     waiting = (params.waiting_list if params.waiting_list is not None
@@ -351,18 +384,18 @@ def prepare(rt: Runtime, params: DeliberateParameters, session_date: date
         draft = build_record(rt, session, track, session_date, agenda, facts, approved=False,
                              approved_by=None)
         draft_seal, paths = write_record(draft, "projet")
+        values = {"flow_run_id": run_id, "proposals": [_proposal_json(p)
+                                                       for p in agenda.proposals],
+                  "agenda": agenda_to_json(agenda, facts), "draft_seal": draft_seal,
+                  "files": {"draft": paths}, "status": "awaiting_approval"}
         stmt = dialect_insert(session, CommitteeSession).values(
-            track=track, session_date=session_date, status="awaiting_approval",
-            flow_run_id=_flow_run_id(), proposals=[_proposal_json(p) for p in agenda.proposals],
-            draft_seal=draft_seal, files={"draft": paths}, created_at=rt.clock())
+            track=track, session_date=session_date, created_at=rt.clock(), **values)
         session.execute(stmt.on_conflict_do_update(
-            index_elements=["track", "session_date"],
-            set_={"flow_run_id": stmt.excluded.flow_run_id,
-                  "proposals": stmt.excluded.proposals, "draft_seal": stmt.excluded.draft_seal,
-                  "files": stmt.excluded.files}))
+            index_elements=["track", "session_date"], set_=values))
         session_id = session.scalar(select(CommitteeSession.id).where(
             CommitteeSession.track == track, CommitteeSession.session_date == session_date))
-    return agenda, facts, int(session_id), draft_seal, paths
+    return Opened("new", int(session_id), session_date, agenda=agenda, facts=facts,
+                  draft_seal=draft_seal, draft=paths)
 
 
 def _proposal_json(p: Proposal) -> dict[str, Any]:
@@ -370,58 +403,56 @@ def _proposal_json(p: Proposal) -> dict[str, Any]:
             "motivation": p.motivation, "rank": p.rank, "total": p.total}
 
 
-def _flow_run_id() -> str | None:
-    from prefect.runtime import flow_run
-
-    return str(flow_run.id) if flow_run.id else None
-
-
-@flow(name="deliberate", description="Prépare le comité (propositions, relevé de décision), "
-      "attend l'approbation d'un opérateur, puis publie les décisions dans DS.")
+@flow(name="deliberate", timeout_seconds=3600,
+      description="Prépare le comité (propositions, relevé de décision), attend "
+      "l'approbation d'un opérateur, puis publie les décisions dans DS.")
 def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
     params = params or DeliberateParameters()
     logger = get_run_logger()
     with open_runtime() as rt:
         deliberation = rt.config.deliberation
-        session_date = params.session_date or rt.clock().astimezone(
-            ZoneInfo("Europe/Paris")).date()
-        agenda, facts, session_id, draft_seal, draft = prepare(rt, params, session_date)
-    create_table_artifact(
-        key=f"deliberate-{params.track}-propositions",
-        table=[{"dossier": p.number, "intitulé": p.title, "rang": p.rank, "note": p.total,
-                "proposition": DECISION_LABELS[p.decision], "motivation": p.motivation}
-               for p in agenda.proposals] or [{"dossier": "—"}],
-        description=f"Propositions du comité {params.track} du {session_date:%d/%m/%Y} ; "
-        f"{len(agenda.pending)} dossier(s) en attente. Relevé provisoire : {draft['pdf']}")
+        opened = open_committee(rt, params)
+    day = opened.session_date
+    if opened.outcome in ("busy", "done"):
+        logger.warning("%s", opened.message)
+        return {"track": params.track, "session_date": day.isoformat(),
+                "status": "already_waiting" if opened.outcome == "busy" else "already_approved",
+                "message": opened.message}
+    agenda, facts = opened.agenda, opened.facts
+    assert agenda is not None
+    if opened.outcome == "new":
+        create_table_artifact(
+            key=f"deliberate-{params.track}-propositions",
+            table=[{"dossier": p.number, "intitulé": p.title, "rang": p.rank, "note": p.total,
+                    "proposition": DECISION_LABELS[p.decision], "motivation": p.motivation}
+                   for p in agenda.proposals] or [{"dossier": "—"}],
+            description=f"Propositions du comité {params.track} du {day:%d/%m/%Y} ; "
+            f"{len(agenda.pending)} dossier(s) en attente. Relevé provisoire : "
+            f"{opened.draft.get('pdf', '—')}")
     approval = wait_for_approval(
-        approval_form(agenda, draft, draft_seal),
+        approval_form(agenda, opened.draft, opened.draft_seal),
+        f"approbation-{opened.session_id}",
         params.approval_timeout_hours or deliberation.approval_timeout_hours,
         params.on_timeout or deliberation.on_timeout)
     with open_runtime() as rt:
         if approval is None or not approval.approuve:
             status = "expired" if approval is None else "not_approved"
             with rt.sessions.begin() as session:
-                row = session.get(CommitteeSession, session_id)
-                row.status = status
-            logger.warning("comité %s du %s : %s, rien n'est publié", params.track,
-                           session_date, status)
-            return {"track": params.track, "session_date": session_date.isoformat(),
-                    "status": status, "published": 0, "draft_seal": draft_seal}
+                session.execute(update(CommitteeSession).where(
+                    CommitteeSession.id == opened.session_id,
+                    CommitteeSession.status == "awaiting_approval").values(status=status))
+            logger.warning("comité %s du %s : %s, rien n'est publié", params.track, day,
+                           status)
+            return {"track": params.track, "session_date": day.isoformat(),
+                    "status": status, "published": 0, "draft_seal": opened.draft_seal}
         edits = {d.dossier: (d.decision, d.motivation) for d in approval.decisions}
         final = apply_edits(agenda, edits)
         with rt.sessions.begin() as session:
-            record = build_record(rt, session, params.track, session_date, final, facts,
+            record = build_record(rt, session, params.track, day, final, facts,
                                   approved=True, approved_by=approval.approuve_par or None)
         final_seal, paths = write_record(record, "approuve")
-        with rt.sessions.begin() as session:
-            row = session.get(CommitteeSession, session_id)
-            row.status, row.seal, row.approved_by = "approved", final_seal, \
-                approval.approuve_par or None
-            row.approved_at = rt.clock()
-            row.decisions = [_proposal_json(p) for p in final.proposals]
-            row.files = {**row.files, "approved": paths}
-        recorded = record_publication(rt, params.track, session_id, session_date, final,
-                                      paths["pdf"])
+        recorded = publish(rt, params.track, opened.session_id, day, final, final_seal,
+                           paths, approval.approuve_par or None)
         handed = hand_over(rt, "deliberate")
         drafts_due = params.track == rt.config.conventions.track and any(
             p.decision == "laureat" for p in final.proposals)
@@ -439,15 +470,33 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
         f"{paths['pdf']} (SHA-256 {final_seal}).")
     create_markdown_artifact(
         key=f"deliberate-{params.track}-releve",
-        markdown=f"# Relevé de décision — {params.track}, {session_date:%d/%m/%Y}\n\n"
+        markdown=f"# Relevé de décision — {params.track}, {day:%d/%m/%Y}\n\n"
         f"- PDF : `{paths['pdf']}`\n- HTML : `{paths['html']}`\n- CSV : `{paths['csv']}`\n"
         f"- Empreinte SHA-256 : `{final_seal}`\n")
-    return {"track": params.track, "session_date": session_date.isoformat(),
+    return {"track": params.track, "session_date": day.isoformat(),
             "status": "approved", "decisions": {DECISION_LABELS[d]: sum(
                 p.decision == d for p in final.proposals) for d in DECISION_LABELS},
-            "pending": len(final.pending), "draft_seal": draft_seal, "seal": final_seal,
+            "pending": len(final.pending), "draft_seal": opened.draft_seal, "seal": final_seal,
             "record": paths, "effects_recorded": recorded, "handed_over": handed,
             "conventions": conventions}
+
+
+def publish(rt: Runtime, track: str, session_id: int, session_date: date, final: Agenda,
+            seal_: str, paths: dict[str, str], approved_by: str | None) -> int:
+    """The approval and every effect of the session, in one transaction, once: the
+    session leaves ``awaiting_approval`` only here, so two runs cannot both publish."""
+    with rt.sessions.begin() as session:
+        taken = session.execute(update(CommitteeSession).where(
+            CommitteeSession.id == session_id,
+            CommitteeSession.status == "awaiting_approval").values(
+            status="approved", seal=seal_, approved_by=approved_by, approved_at=rt.clock(),
+            decisions=[_proposal_json(p) for p in final.proposals])).rowcount
+        if not taken:
+            return 0
+        row = session.get(CommitteeSession, session_id)
+        row.files = {**(row.files or {}), "approved": paths}
+        return record_publication(session, rt, track, session_id, session_date, final,
+                                  paths["pdf"])
 
 
 def pending_decisions(flow_run_id: Any) -> list[dict[str, Any]]:

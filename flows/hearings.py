@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import environment
 from connectors.store import outbox
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
@@ -311,13 +312,14 @@ def _record_invitations(session: Session, rt: Runtime, request: HearingRequest,
 # -- the flow -------------------------------------------------------------------------------
 
 
-@flow(name="schedule-hearings", description="Programme les soutenances et entretiens "
+@flow(name="schedule-hearings", timeout_seconds=1800,
+      description="Programme les soutenances et entretiens "
       "métier des dossiers au-dessus de la barre : jury sans conflit, délai du parcours, "
       "invitations (courriel + .ics, message DS) une seule fois ; reprogramme sur demande.")
 def schedule_hearings_flow(params: HearingParameters | None = None) -> dict[str, Any]:
     params = params or HearingParameters()
     logger = get_run_logger()
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, "schedule-hearings"):
         tracks = params.tracks or list(rt.config.hearings.tracks)
         unknown = [t for t in tracks if t not in rt.config.hearings.tracks]
         if unknown:

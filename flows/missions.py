@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
+from flows.approval import current_run_id, wait_for_approval
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearings import PARIS, book, day_start
 from flows.runtime import Runtime, open_runtime
@@ -194,12 +196,13 @@ def _shortlist_json(found: Search) -> list[dict[str, Any]]:
             for m in found.shortlist]
 
 
-@flow(name="match-mission", description="Cherche dans le vivier les candidat·es d'une "
+@flow(name="match-mission", timeout_seconds=1800,
+      description="Cherche dans le vivier les candidat·es d'une "
       "mission (classement expliqué), propose les premiers et programme leurs entretiens "
       "de mission avec la DINUM et l'administration.")
 def match_mission(params: MissionParameters | None = None) -> dict[str, Any]:
     params = params or MissionParameters()
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, "schedule-hearings"):
         now = rt.clock()
         with rt.sessions.begin() as session:
             if params.mission is not None:
@@ -295,41 +298,35 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
                              "critères du recrutement au-dessus des seuils)."), rows
 
 
-@flow(name="deliberate-mission", description="Délibère sur les entretiens d'une mission, "
+@flow(name="deliberate-mission", timeout_seconds=3600,
+      description="Délibère sur les entretiens d'une mission, "
       "attend l'approbation d'un opérateur, puis prévient le ou la candidat·e retenu·e, les "
       "autres (qui retournent au vivier) et l'administration.")
 def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
-    from flows.deliberate import wait_for_approval
-
     logger = get_run_logger()
     with open_runtime() as rt, rt.sessions.begin() as session:
         row = session.get(Mission, params.mission)
         if row is None:
             raise LookupError(f"mission {params.mission} inconnue")
         chosen, motivation, rows = mission_proposal(session, rt, row)
-        row.flow_run_id = _flow_run_id()
+        row.flow_run_id = current_run_id()
     form = MissionDecision.with_initial_data(
         description="## Mission — décision\n\n" + "\n".join(
             f"- {r['name']} (dossier {r['dossier']}) : {r['notes'] or 'entretien non noté'}"
             for r in rows),
         retenu=chosen, motivation=motivation)
-    answer = wait_for_approval(form, params.approval_timeout_hours, "end")
+    answer = wait_for_approval(form, f"mission-{params.mission}",
+                               params.approval_timeout_hours, "end")
     if answer is None or not answer.approuve:
         logger.warning("mission %s : pas d'approbation, rien n'est envoyé", params.mission)
         return {"mission": params.mission, "status": "not_approved", "notified": 0}
     with open_runtime() as rt:
-        with rt.sessions.begin() as session:
+        with stage_lease(rt, f"mission:{params.mission}"), rt.sessions.begin() as session:
             notified = record_decision(session, rt, session.get(Mission, params.mission),
                                        answer.retenu, answer.motivation or motivation)
         handed = hand_over(rt, "deliberate-mission")
     return {"mission": params.mission, "status": "approved", "retenu": answer.retenu,
             "notified": notified, "handed_over": handed}
-
-
-def _flow_run_id() -> str | None:
-    from prefect.runtime import flow_run
-
-    return str(flow_run.id) if flow_run.id else None
 
 
 def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | None,
@@ -417,10 +414,11 @@ def update_placement(placement_id: int, status: str) -> dict[str, Any]:
 # -- the weekly digest ----------------------------------------------------------------------
 
 
-@flow(name="missions-digest", description="Chaque semaine, les missions ouvertes et leur "
+@flow(name="missions-digest", timeout_seconds=600,
+      description="Chaque semaine, les missions ouvertes et leur "
       "présélection, envoyées à l'équipe du programme (une fois par semaine).")
 def missions_digest() -> dict[str, Any]:
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, "missions-digest"):
         now = rt.clock()
         today = now.astimezone(PARIS).date()
         monday = today - timedelta(days=today.weekday())

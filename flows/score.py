@@ -29,6 +29,7 @@ from connectors.store import outbox
 from eig.config import TrackConfig
 from eig.settings import PROJECT_ROOT
 from flows.collect_forms import CollectReport, collect_forms
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.sync import SyncParameters, sync_dossiers
@@ -189,12 +190,13 @@ def distributions_png(rt: Runtime, track: str, evaluations: list[EvaluationScore
                                    given, config.scale.min, config.scale.max)
 
 
-@flow(name="score-dossiers", description="Agrège les évaluations (moyennes, seuils, quorum, "
+@flow(name="score-dossiers", timeout_seconds=1800,
+      description="Agrège les évaluations (moyennes, seuils, quorum, "
       "calibration, alertes), classe les dossiers et écrit notes et étiquettes dans DS.")
 def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
     params = params or ScoreParameters()
     logger = get_run_logger()
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, "score-dossiers"):
         if params.sync_first:
             sync_dossiers(SyncParameters(
                 demarches=[rt.config.demarches["evaluations"].number], assign_new=False,

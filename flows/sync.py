@@ -36,6 +36,7 @@ from connectors.ds import (
 )
 from connectors.store import repository as repo
 from eig.config import DemarcheRole
+from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.sync_pages import (
@@ -348,7 +349,8 @@ def sync_one_demarche(rt: Runtime, role: DemarcheRole, params: SyncParameters) -
     return report
 
 
-@flow(name="sync-dossiers", description="Synchronise les dossiers des démarches DS "
+@flow(name="sync-dossiers", timeout_seconds=1800,
+      description="Synchronise les dossiers des démarches DS "
       "(projets, candidats, évaluations) dans la base du programme EIG.",
       task_runner=ThreadPoolTaskRunner(max_workers=3))
 def sync_dossiers(params: SyncParameters | None = None) -> State:
@@ -410,7 +412,8 @@ def _collect_answers(rt: Runtime) -> dict[str, Any]:
     # without new forms never loads.
     from flows.collect_forms import collect_forms
 
-    report = collect_forms(rt)
+    with stage_lease(rt, "assignments"):  # a decline's replacement assigns an evaluator
+        report = collect_forms(rt)
     hand_over(rt, "sync-dossiers")
     return {"submitted": report.submitted, "declined": report.declined,
             "replaced": len(report.replaced), "rejected": len(report.rejected)}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 Decision = Literal["laureat", "liste_attente", "refus", "vivier"]
@@ -81,6 +81,20 @@ class Agenda:
 
     def proposal(self, number: int) -> Proposal | None:
         return next((p for p in self.proposals if p.number == number), None)
+
+
+def agenda_to_json(agenda: Agenda, facts: Sequence[DossierFacts]) -> dict[str, Any]:
+    """What a committee was shown, kept while it waits for approval (JSON)."""
+    return {"track": agenda.track, "proposals": [asdict(p) for p in agenda.proposals],
+            "pending": [list(p) for p in agenda.pending], "facts": [asdict(f) for f in facts]}
+
+
+def agenda_from_json(data: Mapping[str, Any]) -> tuple[Agenda, list[DossierFacts]]:
+    """The agenda and facts ``agenda_to_json`` kept, as they were."""
+    proposals = tuple(Proposal(**{**p, "flags": tuple(p["flags"])}) for p in data["proposals"])
+    pending = tuple((int(n), str(t), str(w)) for n, t, w in data["pending"])
+    facts = [DossierFacts(**{**f, "comments": tuple(f["comments"])}) for f in data["facts"]]
+    return Agenda(data["track"], proposals, pending), facts
 
 
 def allowed_decisions(track: str) -> tuple[str, ...]:

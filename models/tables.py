@@ -373,6 +373,8 @@ class CommitteeSession(Base):
     status: Mapped[str] = mapped_column(String(24))
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     proposals: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    # what the committee is shown, kept while it waits (a resumed run reads it back)
+    agenda: Mapped[dict[str, Any] | None] = mapped_column(Json)
     decisions: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
     draft_seal: Mapped[str | None] = mapped_column(String(64))
     seal: Mapped[str | None] = mapped_column(String(64))

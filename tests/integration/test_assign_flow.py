@@ -15,6 +15,7 @@ from eig.demo_roster import write_demo_roster
 from flows.assign import AssignParameters, assign_evaluators
 from models.evaluation_inputs import norm
 from models.tables import Assignment, Dossier, Effect, EvaluatorRow
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 PROFILES = ["produit", "technique", "design", "data", "juridique"]
@@ -63,13 +64,18 @@ def test_assignment_respects_every_rule_and_reruns_add_nothing(
     loads = Counter(a.evaluator_email for a in made)
     assert all(loads[e] <= evaluators[e].monthly_capacity for e in loads)
 
+    assert summary["handed_over"] == {"email": len(made)}  # recorded, not sent inline
+    assert len(smtp_server.mailbox) == 0
+    delivery = deliver_all()
+    assert delivery["lanes"]["email"]["delivered"] == len(made)
     with store.sessions() as session:
         emails = [e for e in session.scalars(select(Effect)) if e.key.startswith("mail:eval")]
     assert len(emails) == len(made) and {e.status for e in emails} == {"delivered"}
     assert len(smtp_server.mailbox.message_ids()) == len(made)
 
     again = assign_evaluators(AssignParameters())
-    assert sum(t["assigned"] for t in again["tracks"]) == 0
+    assert sum(t["assigned"] for t in again["tracks"]) == 0 and again["handed_over"] == {}
+    deliver_all()
     assert len(assignments(store)) == len(made)
     assert len(smtp_server.mailbox.message_ids()) == len(made)
 

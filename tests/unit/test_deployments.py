@@ -55,3 +55,31 @@ def test_every_flow_has_a_deployment_and_a_command():
 def test_chase_runs_on_working_mornings():
     [chase] = [d for d in deployments() if d["name"] == "chase-evaluators"]
     assert [s["cron"] for s in chase["schedules"]] == ["0 9 * * 1-5"]
+
+
+def test_every_flow_has_a_timeout():
+    for name, flow_ in all_flows().items():
+        assert flow_.timeout_seconds and flow_.timeout_seconds <= 3600, name
+
+
+def test_no_deployment_holds_a_prefect_concurrency_slot():
+    """A slot held by a waiting or killed run blocks its deployment, and queued runs fill
+    the worker's log with aborted submissions: stages hold store leases instead."""
+    assert [d["name"] for d in deployments() if "concurrency_limit" in d] == []
+
+
+def test_each_delivery_lane_is_triggered_by_the_handover_event():
+    from flows.handover import EVENT, lane_resource
+    from models.outbox import Lane
+
+    by_lane = {}
+    for deployment in deployments():
+        if deployment["entrypoint"].endswith(":deliver_effects"):
+            [lane] = deployment["parameters"]["params"]["lanes"]
+            by_lane[lane] = deployment
+    assert set(by_lane) == {str(lane) for lane in Lane}
+    for lane, deployment in by_lane.items():
+        [trigger] = deployment["triggers"]
+        assert trigger["expect"] == [EVENT]
+        assert trigger["match"] == {"prefect.resource.id": lane_resource(lane)}
+        assert deployment["schedules"], "a schedule catches what an event missed"

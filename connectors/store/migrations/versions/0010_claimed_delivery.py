@@ -1,5 +1,5 @@
-"""Claimed delivery in lanes (lease and attempt columns on the outbox), run leases, and
-request budgets shared across processes.
+"""Claimed delivery in lanes (lease and attempt columns on the outbox), run leases,
+request budgets shared across processes, and a committee's agenda kept while it waits.
 
 Revision ID: 0010
 Revises: 0009
@@ -34,6 +34,8 @@ def upgrade() -> None:
     with op.batch_alter_table("effects") as batch:
         batch.alter_column("lane", existing_type=sa.String(16), nullable=False)
     op.create_index("ix_effects_lane_due", "effects", ["lane", "status", "next_attempt_at"])
+    with op.batch_alter_table("committee_sessions") as batch:
+        batch.add_column(sa.Column("agenda", JSON))
     op.create_table(
         "run_leases",
         sa.Column("name", sa.String(128), nullable=False),
@@ -56,6 +58,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("rate_budgets")
     op.drop_table("run_leases")
+    with op.batch_alter_table("committee_sessions") as batch:
+        batch.drop_column("agenda")
     op.drop_index("ix_effects_lane_due", table_name="effects")
     with op.batch_alter_table("effects") as batch:
         batch.drop_column("attempt_started_at")
