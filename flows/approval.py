@@ -37,9 +37,11 @@ def approval_mode() -> Mode:
     forced = os.environ.get("EIG_APPROVAL_MODE")
     if forced in ("suspend", "pause"):
         return forced  # type: ignore[return-value]
-    from prefect.runtime import flow_run
+    from prefect.context import FlowRunContext
 
-    return "suspend" if flow_run.get_deployment_id() else "pause"
+    context = FlowRunContext.get()
+    run = context.flow_run if context is not None else None
+    return "suspend" if run is not None and run.deployment_id else "pause"
 
 
 def wait_for_approval(form: type[Form], key: str, timeout_hours: float,

@@ -24,6 +24,7 @@ from tests.integration.chase_helpers import (
     import_roster,
     small_sandbox,
 )
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 
@@ -44,6 +45,7 @@ def assigned(sandbox, store, smtp_server, tmp_path, clock):
     with use_clock(clock):
         run_sync(full=True, assign_new=False)
         assign_evaluators(AssignParameters(tracks=["projets"]))
+        deliver_all()
         yield Inbox(smtp_server.mailbox)
 
 
@@ -122,6 +124,7 @@ def test_a_sync_that_brings_a_decline_hands_the_task_over_at_once(assigned, sand
     sandbox.state.submit_prefilled(sandbox.state.prefilled_by_url(link).number)
     with use_clock(clock):
         _, summary = run_sync()
+        deliver_all()  # the sync's hand-over triggers the deliverer
     assert summary["forms"] == {"submitted": 0, "declined": 1, "replaced": 1, "rejected": 0}
     with store.sessions() as session:
         [substitute] = session.scalars(select(Assignment).where(

@@ -32,6 +32,7 @@ from tests.integration.chase_helpers import (
     small_sandbox,
     text_of,
 )
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 SECRET = SANDBOX_EVAL_SECRET.encode()
@@ -68,14 +69,23 @@ def link(store, assignment_id: int, purpose: str) -> str:
 
 
 def chase_on(clock, when: datetime, **params) -> dict:
+    """The morning's chase, then the deliverer its hand-over triggers."""
     clock.current = when
-    return chase_evaluators(ChaseParameters(**params))
+    summary = chase_evaluators(ChaseParameters(**params))
+    deliver_all()
+    return summary
+
+
+def assign_projets() -> dict:
+    summary = assign_evaluators(AssignParameters(tracks=["projets"]))
+    deliver_all()
+    return summary
 
 
 def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
     inbox, state = world, sandbox.state
     run_sync(full=True, assign_new=False)
-    assign_evaluators(AssignParameters(tracks=["projets"]))
+    assign_projets()
     first = assignments(store)
     assert len(first) == 9  # 3 projets × 3 evaluators, among the five available now
 
@@ -223,7 +233,7 @@ def test_the_late_evaluator_may_still_submit_after_being_replaced(world, sandbox
                                                                    clock):
     inbox, state = world, sandbox.state
     run_sync(full=True, assign_new=False)
-    assign_evaluators(AssignParameters(tracks=["projets"]))
+    assign_projets()
     late = min(assignments(store).values(), key=lambda a: a.id)
     chase_on(clock, START + days(21))  # D+7: replaced (earlier steps skipped, not sent)
     messages = inbox.new()

@@ -18,14 +18,23 @@ from sqlalchemy import select
 
 from connectors.ds_sandbox import PROJETS
 from flows import conventions as conventions_flow
-from flows.conventions import ConventionParameters, draft_conventions
+from flows.conventions import ConventionParameters
+from flows.conventions import draft_conventions as draft_conventions_flow
 from models.tables import CommitteeSession, ConventionVersion, Dossier, Effect
 from tests.integration.chase_helpers import Inbox, effect_key, of_kind, text_of
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 pytestmark = pytest.mark.sandbox_data(dossiers=16, seed=5)
 SESSION = date(2026, 11, 5)  # not the promotion's month: convention de partenariat
 HOSTILE = '<script>alert("x")</script> & Cie {{ numero }}\x0b'
+
+
+def draft_conventions(params: ConventionParameters | None = None, **options):
+    """A draft-conventions run, then the deliverer its hand-over triggers."""
+    result = draft_conventions_flow(params, **options)
+    deliver_all()
+    return result
 
 
 @pytest.fixture
@@ -83,7 +92,7 @@ def test_each_laureat_gets_one_numbered_draft_sent_once(laureats, sandbox, store
     numeros = {d["dossier"]: d["numero"] for d in summary["new"]}
     assert numeros == {first: "EIG-CONV-2026-0001", second: "EIG-CONV-2026-0002"}
     sent = of_kind(mail.new(), "convention")
-    assert len(sent) == 2 and summary["delivered"] == 2
+    assert len(sent) == 2 and summary["handed_over"] == {"email": 2}
 
     message = next(m for m in sent if f":{first}:" in effect_key(m))
     with store.sessions() as session:

@@ -31,6 +31,7 @@ from tests.integration.chase_helpers import (
     scores,
     small_sandbox,
 )
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 SESSION = date(2026, 12, 1)
@@ -59,6 +60,7 @@ def scored(sandbox, store, smtp_server, tmp_path, clock, monkeypatch):
     with use_clock(clock):
         run_sync(full=True, assign_new=False)
         assign_evaluators(AssignParameters(tracks=["projets"]))
+        deliver_all()
         with store.sessions() as session:
             teams: dict[int, list[Assignment]] = {}
             for a in session.scalars(select(Assignment).order_by(Assignment.id)):
@@ -73,6 +75,7 @@ def scored(sandbox, store, smtp_server, tmp_path, clock, monkeypatch):
                 form = sandbox.state.prefilled_by_url(links[a.id])
                 sandbox.state.submit_prefilled(form.number, scores("Avis motivé.", value))
         score_dossiers(ScoreParameters())
+        deliver_all()
         yield numbers
 
 
@@ -111,9 +114,14 @@ def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
         assert published(sandbox) == before  # paused: nothing reached DS
         proposals = {d["dossier"]: d["decision"] for d in pending_decisions(run_id)}
         assert proposals == {excellent: "laureat", good: "laureat", weak: "refus"}
+        # a second run for the same committee (a schedule, a click) waits for nothing
+        twin = deliberate(DeliberateParameters(track="projets", session_date=SESSION))
+        assert twin["status"] == "already_waiting" and str(run_id) in twin["message"]
         approve(run_id, **{str(good): ("liste_attente", "Très bon dossier ; une place peut "
                                         "se libérer.")})
         thread.join(120)
+        assert published(sandbox) == before  # handed over, not delivered by the stage
+        deliver_all()
     summary = result[0]
     assert summary["status"] == "approved" and summary["pending"] == 1
     assert sandbox.mutations.applied("dossierAccepter", excellent) == 1
@@ -125,7 +133,7 @@ def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
     assert sandbox.state.dossier(pending).state == "en_construction"
     # the lauréat's convention is drafted and sent as soon as the decision is published
     assert [d["dossier"] for d in summary["conventions"]["new"]] == [excellent]
-    assert summary["conventions"]["delivered"] == 1
+    assert summary["conventions"]["handed_over"] == {"email": 1}
 
     # The approved relevé: the edited decision, the pending dossier, a verifiable seal
     sealed = Path(summary["record"]["json"]).read_bytes()
@@ -144,16 +152,13 @@ def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
     assert summary["seal"] in html
     assert Path(summary["record"]["pdf"]).read_bytes().startswith(b"%PDF")
 
-    # Republishing the same session repeats nothing at DS
+    # Running the same session again: already approved, nothing repeated at DS
     after = published(sandbox)
     with use_clock(clock):
-        thread, result = run_in_thread(DeliberateParameters(track="projets",
-                                                            session_date=SESSION))
-        approve(paused_run(), **{str(good): ("liste_attente", "Très bon dossier ; une place "
-                                             "peut se libérer.")})
-        thread.join(120)
-    assert result[0]["status"] == "approved" and published(sandbox) == after
-    assert result[0]["conventions"]["new"] == [] and result[0]["conventions"]["delivered"] == 0
+        again = deliberate(DeliberateParameters(track="projets", session_date=SESSION))
+        deliver_all()
+    assert again["status"] == "already_approved" and "Camille Opératrice" in again["message"]
+    assert published(sandbox) == after
 
 
 def test_without_approval_nothing_reaches_ds(scored, sandbox, store, clock):
@@ -194,6 +199,7 @@ def test_eig_approve_answers_the_form_with_the_operators_changes(scored, sandbox
                                           "--change", f"{excellent}=refus:Hors du périmètre."])
         assert answer.exit_code == 0, answer.output
         thread.join(120)
+        deliver_all()
     assert result[0]["status"] == "approved"
     assert sandbox.mutations.applied("dossierRefuser", excellent) == 1
     assert sandbox.mutations.applied("dossierAccepter", good) == 1

@@ -21,8 +21,8 @@ from flows.hearings import (
     hearing_results,
     import_availability,
     import_jury_scores,
-    schedule_hearings_flow,
 )
+from flows.hearings import schedule_hearings_flow as schedule_hearings_run
 from flows.runtime import open_runtime, use_clock
 from models.tables import DeclaredConflict, Dossier, DossierScore, HearingSlot
 from tests.integration.chase_helpers import (
@@ -34,11 +34,19 @@ from tests.integration.chase_helpers import (
     of_kind,
     small_sandbox,
 )
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 PARIS = ZoneInfo("Europe/Paris")
 JURY = [f"now{i}@eval.example" for i in range(5)] + [f"later{i}@eval.example"
                                                      for i in range(3)]
+
+
+def schedule_hearings_flow(params: HearingParameters) -> dict:
+    """A schedule-hearings run, then the deliverer its hand-over triggers."""
+    summary = schedule_hearings_run(params)
+    deliver_all()
+    return summary
 
 
 @pytest.fixture
@@ -141,7 +149,7 @@ def test_hearings_are_booked_without_conflict_and_announced_once(
 
     with use_clock(clock):
         again = schedule_hearings_flow(HearingParameters())
-    assert again["requested"]["projets"] == 0 and again["delivered"] == 0
+    assert again["requested"]["projets"] == 0 and again["handed_over"] == {}
     assert inbox.new() == [] and len(slots(store)) == 3
 
 

@@ -22,19 +22,27 @@ from flows.missions import (
     MissionDeliberationParameters,
     MissionParameters,
     deliberate_mission,
-    match_mission,
     record_decision,
     update_placement,
 )
+from flows.missions import match_mission as match_mission_run
 from flows.runtime import open_runtime, use_clock
 from models.tables import Effect, HearingRequest, HearingScore, Mission, Placement, VivierMember
 from tests.integration.chase_helpers import START, Inbox, of_kind, paused_run
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 pytestmark = pytest.mark.sandbox_data(dossiers=16, seed=11)
 PARIS = ZoneInfo("Europe/Paris")
 DINUM = ["dinum0@eig.example", "dinum1@eig.example"]
 ADMIN = "contact@eau.gouv.fr"
+
+
+def match_mission(params: MissionParameters) -> dict:
+    """A match-mission run, then the deliverer its hand-over triggers."""
+    summary = match_mission_run(params)
+    deliver_all()
+    return summary
 
 
 def mission(**changes) -> MissionParameters:
@@ -162,6 +170,7 @@ def test_the_decision_waits_for_approval_then_notifies_once(vivier, store, smtp_
                                            "retenu": best, "motivation": "Le meilleur "
                                            "entretien."})
         thread.join(120)
+        deliver_all()
     assert result[0]["status"] == "approved" and result[0]["retenu"] == best
     messages = inbox.new()
     assert len(of_kind(messages, "mission-decision")) == 2
@@ -199,10 +208,12 @@ def test_the_weekly_digest_lists_open_missions_once_a_week(vivier, store, smtp_s
         inbox.new()
         digest = missions_digest()
         again = missions_digest()
-    assert digest["missions"] == 1 and digest["delivered"] == 1 and again["delivered"] == 0
+        deliver_all()
+    assert digest["missions"] == 1 and digest["handed_over"] == {"email": 1}
+    assert again["handed_over"] == {}
     [sent] = of_kind(inbox.new(), "missions-digest")
     text = sent.get_body(("plain",)).get_content()
     assert "Données de l'eau" in text and f"Candidat {first['shortlist'][0]['dossier']}" in text
     clock.current = START + timedelta(days=7)  # next week: a new digest
     with use_clock(clock):
-        assert missions_digest()["delivered"] == 1
+        assert missions_digest()["handed_over"] == {"email": 1}

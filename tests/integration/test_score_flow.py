@@ -27,6 +27,7 @@ from tests.integration.chase_helpers import (
     small_sandbox,
     text_of,
 )
+from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 ANNOTATE = "dossierModifierAnnotations"
@@ -48,6 +49,7 @@ def world(sandbox, store, smtp_server, tmp_path, clock):
     with use_clock(clock):
         run_sync(full=True, assign_new=False)
         assign_evaluators(AssignParameters(tracks=["projets"]))
+        deliver_all()
         inbox = Inbox(smtp_server.mailbox)
         inbox.new()
         yield inbox
@@ -75,8 +77,11 @@ def edit(sandbox, form: int, values: dict) -> int:
 
 
 def score(clock, when, **params) -> dict:
+    """A score-dossiers run, then the deliverer its hand-over triggers."""
     clock.current = when
-    return score_dossiers(ScoreParameters(**params))
+    summary = score_dossiers(ScoreParameters(**params))
+    deliver_all()
+    return summary
 
 
 def test_scores_are_validated_ranked_and_written_back_once(world, sandbox, store, clock):
@@ -192,6 +197,7 @@ def test_a_sync_that_brings_evaluations_scores_them(world, sandbox, store, clock
         submit(sandbox, store, a, scores("Bien.", 4))
     with use_clock(clock):
         _, summary = run_sync()
+        deliver_all()
     assert summary["forms"]["submitted"] == 3
     assert summary["score"]["projets"]["ranked"] == 1
     assert sandbox.mutations.applied(ANNOTATE, team[0].dossier_number) == 1
