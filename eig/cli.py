@@ -735,6 +735,9 @@ def sandbox(
     seed: Annotated[int, typer.Option(help="Graine (données reproductibles).")] = 0,
     host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
     requests_per_minute: Annotated[int, typer.Option(help="Budget par jeton et minute.")] = 400,
+    clock_file: Annotated[str | None, typer.Option(
+        "--clock-file", help="Horloge voyageuse partagée avec le pipeline (EIG_CLOCK_FILE ; "
+        "essais d'endurance seulement).")] = None,
 ) -> None:
     """Sert un bac à sable compatible DS (jeton : sandbox-token) jusqu'à Ctrl-C."""
     import logging
@@ -743,7 +746,7 @@ def sandbox(
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     serve(host=host, port=port, dossiers=dossiers, seed=seed,
-          requests_per_minute=requests_per_minute)
+          requests_per_minute=requests_per_minute, clock_file=clock_file)
 
 
 @app.command()

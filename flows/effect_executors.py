@@ -89,6 +89,7 @@ class DSExecutor:
         self._instructeurs: dict[int, Instructeur] = {}
         self._labels: dict[int, dict[str, str]] = {}
         self._attempt: Attempt = NO_RECORD
+        self._key: str | None = None
 
     @property
     def client(self) -> DSClient:
@@ -102,14 +103,15 @@ class DSExecutor:
         return isinstance(error, DSError | EffectPayloadError | KeyError | ValueError)
 
     def deliver(self, action: str, payload: dict[str, Any],
-                attempt: Attempt = NO_RECORD) -> dict[str, Any]:
+                attempt: Attempt = NO_RECORD, key: str | None = None) -> dict[str, Any]:
         """Read the dossier, then write only what is not there yet; ``attempt.begin()``
-        right before the first write."""
+        right before the first write. Each mutation carries the effect's key as its
+        ``clientMutationId`` (DS only echoes it: a trace, not a de-duplication)."""
         snapshot = fetch_dossier_snapshot(self.client, int(payload["dossier"]))
         handler = getattr(self, f"_do_{action}", None)
         if handler is None:
             raise EffectPayloadError(f"unknown DS action {action!r}")
-        self._attempt = attempt
+        self._attempt, self._key = attempt, key
         return handler(snapshot, payload)
 
     def _do_annotations(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
@@ -120,7 +122,7 @@ class DSExecutor:
             return SKIPPED
         self._attempt.begin()
         result = modify_annotations(self.client, snapshot.id, self._instructeur(snapshot).id,
-                                    pending)
+                                    pending, client_mutation_id=self._key)
         applied = [u.annotation_id for u in result.updated]
         if result.failed:
             failed = "; ".join(f"{f.annotation_id}: {f.reason}" for f in result.failed)
@@ -134,14 +136,15 @@ class DSExecutor:
             return SKIPPED
         label_id = self._label_id(snapshot, payload["label"])
         self._attempt.begin()
-        add_label(self.client, snapshot.id, label_id)
+        add_label(self.client, snapshot.id, label_id, client_mutation_id=self._key)
         return {"label": payload["label"]}
 
     def _do_label_remove(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
         if not snapshot.has_label(payload["label"]):
             return SKIPPED
         self._attempt.begin()
-        remove_label(self.client, snapshot.id, snapshot.labels[payload["label"]])
+        remove_label(self.client, snapshot.id, snapshot.labels[payload["label"]],
+                     client_mutation_id=self._key)
         return {"label": payload["label"]}
 
     def _do_state(self, snapshot: DossierSnapshot, payload: dict[str, Any]) -> dict:
@@ -151,20 +154,22 @@ class DSExecutor:
         instructeur = self._instructeur(snapshot).id
         self._attempt.begin()
         if snapshot.state == "en_construction":
-            pass_en_instruction(self.client, snapshot.id, instructeur)
+            pass_en_instruction(self.client, snapshot.id, instructeur,
+                                client_mutation_id=self._key)
             if target == "en_instruction":
                 return {"state": target}
         justificatif = self._upload(snapshot, payload.get("justificatif"))
         motivation = payload.get("motivation")
         if target == "accepte":
             accept(self.client, snapshot.id, instructeur, motivation=motivation,
-                   justificatif=justificatif)
+                   justificatif=justificatif, client_mutation_id=self._key)
         elif target == "refuse":
             refuse(self.client, snapshot.id, instructeur, motivation=motivation or "",
-                   justificatif=justificatif)
+                   justificatif=justificatif, client_mutation_id=self._key)
         elif target == "sans_suite":
             classer_sans_suite(self.client, snapshot.id, instructeur,
-                               motivation=motivation or "", justificatif=justificatif)
+                               motivation=motivation or "", justificatif=justificatif,
+                               client_mutation_id=self._key)
         else:
             raise EffectPayloadError(f"unknown target state {target!r}")
         return {"state": target}
@@ -175,7 +180,7 @@ class DSExecutor:
         self._attempt.begin()
         attachment = self._upload(snapshot, payload.get("attachment"))
         send_message(self.client, snapshot.id, self._instructeur(snapshot).id, payload["body"],
-                     attachment=attachment)
+                     attachment=attachment, client_mutation_id=self._key)
         return {"message": True}
 
     def _upload(self, snapshot: DossierSnapshot, file: dict[str, Any] | None) -> str | None:
@@ -297,7 +302,7 @@ class Executors:
     def deliver(self, kind: Kind, action: str, payload: dict[str, Any], key: str,
                 attempt: Attempt = NO_RECORD) -> dict:
         if kind is Kind.DS:
-            return self.ds.deliver(action, payload, attempt)
+            return self.ds.deliver(action, payload, attempt, key)
         return self.email.deliver(action, payload, key, attempt)
 
     def is_permanent(self, kind: Kind, error: Exception) -> bool:

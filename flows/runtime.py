@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -44,7 +45,16 @@ def use_clock(clock: Clock) -> Iterator[Clock]:
 
 
 def current_clock() -> Clock:
-    return _clock_override or utc_now
+    """The clock flow runs read: ``use_clock``'s, else the shared travelling clock of
+    ``EIG_CLOCK_FILE`` (soak tests only), else real time."""
+    if _clock_override is not None:
+        return _clock_override
+    shared = os.environ.get("EIG_CLOCK_FILE")
+    if shared:
+        from connectors.clock_file import FileClock
+
+        return FileClock(shared)
+    return utc_now
 
 
 class Channel:

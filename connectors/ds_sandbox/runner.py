@@ -59,9 +59,16 @@ def running_sandbox(sandbox: Sandbox, port: int = 0, *,
 
 def serve(host: str = "127.0.0.1", port: int = 8765, dossiers: int = 1000, seed: int = 0,
           tokens: Mapping[str, TokenAccess] | Iterable[str] | None = None,
-          requests_per_minute: int = 400) -> None:
-    """Generate ``dossiers`` and serve until interrupted (``eig sandbox``)."""
-    sandbox = Sandbox(tokens=tokens, requests_per_window=requests_per_minute,
+          requests_per_minute: int = 400, clock_file: str | None = None) -> None:
+    """Generate ``dossiers`` and serve until interrupted (``eig sandbox``); with
+    ``clock_file``, DS's dates follow the travelling clock the pipeline reads too."""
+    state = None
+    if clock_file:
+        from connectors.clock_file import FileClock
+        from connectors.ds_sandbox.state import SandboxState
+
+        state = SandboxState(now=FileClock(clock_file))
+    sandbox = Sandbox(state, tokens=tokens, requests_per_window=requests_per_minute,
                       window_seconds=60.0)
     generate(sandbox.state, dossiers=dossiers, seed=seed)
     accepted = ", ".join(sorted(sandbox.tokens))

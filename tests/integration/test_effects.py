@@ -204,4 +204,6 @@ def test_a_decision_with_a_justificatif_uploads_it_first(sandbox, store):
     assert deliver_effects(DeliverParameters())["delivered"] == 1
     [accepted] = sandbox.mutations.entries("dossierAccepter", number)
     assert accepted.outcome == "applied" and accepted.input.get("justificatif")
+    # the effect's key travels as clientMutationId: DS's log ties each write to its effect
+    assert accepted.input.get("clientMutationId") == ds_key("accept", number)
     assert sandbox.state.dossier(number).state == "accepte"

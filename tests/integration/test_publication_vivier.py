@@ -34,8 +34,12 @@ def test_vivier_decisions_are_accepted_and_enter_the_pool_once(sandbox, store):
             session.add(row)
             session.flush()
             session_id = row.id
-        first = record_publication.fn(rt, "candidats", session_id, SESSION, agenda, None)
-        again = record_publication.fn(rt, "candidats", session_id, SESSION, agenda, None)
+        with rt.sessions.begin() as session:
+            first = record_publication(session, rt, "candidats", session_id, SESSION, agenda,
+                                       None)
+        with rt.sessions.begin() as session:
+            again = record_publication(session, rt, "candidats", session_id, SESSION, agenda,
+                                       None)
         with rt.sessions() as session:
             member = session.get(VivierMember, joining)
             effects = {e.key: e.payload for e in session.scalars(select(Effect))}
