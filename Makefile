@@ -36,6 +36,7 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/task_emails.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -45,9 +45,17 @@ class FieldMapping(_Strict):
         return self
 
 
+PROCEDURE_PATH = r"^[a-z0-9_-]{3,200}$"
+"""DS's format of a démarche's path (``Procedure#path``)."""
+
+
 class DemarcheConfig(_Strict):
     number: int
     title: str = ""
+    path: str | None = Field(
+        default=None, pattern=PROCEDURE_PATH,
+        description="the démarche's path in DS's links, https://<DS>/commencer/<path> (DS > "
+        "the démarche > Publication); needed where we send prefill links (evaluations)")
     fields: dict[str, FieldMapping]
     annotations: dict[str, FieldMapping] = Field(
         default_factory=dict, description="private annotations the pipeline writes back")
@@ -163,8 +171,12 @@ class EvaluationConfig(_Strict):
                                description="motif prefilled in the decline link")
     conflict_motifs: list[str] = Field(default_factory=lambda: ["conflit d'intérêts"],
                                        description="decline motifs that declare a conflict")
-    prefill_requests_per_window: int = Field(default=15, ge=1)
-    prefill_window_seconds: float = Field(default=15.0, gt=0)
+    # Unused since the task email's links prefill by URL (no API call): still accepted, so
+    # that a configuration file written for an earlier version loads.
+    prefill_requests_per_window: int = Field(
+        default=15, ge=1, description="unused (task emails no longer call DS's prefill API)")
+    prefill_window_seconds: float = Field(
+        default=15.0, gt=0, description="unused (task emails no longer call DS's prefill API)")
     ladder: list[LadderStep] = Field(default_factory=_default_ladder)
     timezone: str = "Europe/Paris"
     holidays_country: str | None = Field(
@@ -354,6 +366,18 @@ class EigConfig(_Strict):
         """The track whose applicants file in démarche ``number`` (None: none does)."""
         return next((key for key, track in self.tracks.items()
                      if self.demarches[track.demarche].number == number), None)
+
+    def procedure_path(self, role: DemarcheRole) -> str:
+        """The démarche's path in DS's links; a ConfigError in French when it is not set."""
+        demarche = self.demarches[role]
+        if not demarche.path:
+            name = f"« {demarche.title} »" if demarche.title else f"« {role} »"
+            raise ConfigError(
+                f"La démarche {name} (n° {demarche.number}) n'a pas de chemin de lien : "
+                f"renseignez demarches.{role}.path dans la configuration (EIG_CONFIG), le "
+                "chemin de son lien public https://<DS>/commencer/<chemin> (dans DS : la "
+                "démarche > Publication).")
+        return demarche.path
 
     def demarche_roles(self, numbers: list[int] | None = None) -> list[DemarcheRole]:
         """Roles of the démarches to act on (all of them when ``numbers`` is empty)."""

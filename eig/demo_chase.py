@@ -62,6 +62,9 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
                  for link in session.scalars(select(EvaluationLink))}
     if not assignments:
         return {"les tâches d'évaluation partent avec leurs liens": False}
+    sample_link = links.get((assignments[0].id, "evaluate"), "")
+    echo(f"  lien d'évaluation (prérempli par l'adresse, sans appel à l'API) : {sample_link}")
+    posts_before = sandbox.prefill_stats.count()
     due = assignments[0].due_at
     paris = ZoneInfo("Europe/Paris")
 
@@ -89,9 +92,11 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     assignments = [declining, conflicted,
                    *(a for a in assignments if a.id not in (declining.id, conflicted.id))]
     clock.advance(timedelta(days=2))
+    # Each evaluator follows the link of their email: DS's start page of the evaluation
+    # démarche, prefilled from the link itself; they start it, answer and submit.
     for assignment, motif in ((declining, "indisponibilité sur la période"),
                               (conflicted, "conflit d'intérêts")):
-        form = sandbox.state.prefilled_by_url(links[(assignment.id, "decline")])
+        form = sandbox.state.start_from_link(links[(assignment.id, "decline")])
         sandbox.state.submit_prefilled(form.number, {"motif_declin": motif})
     echo(f"\nDans DS : {declining.evaluator_email} décline le dossier "
          f"{declining.dossier_number} (indisponible), {conflicted.evaluator_email} déclare un "
@@ -104,13 +109,13 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
         session.expunge_all()
     for substitute, link in substitutes:  # the substitutes answer at once
         if link is not None:
-            form = sandbox.state.prefilled_by_url(link.url)
+            form = sandbox.state.start_from_link(link.url)
             sandbox.state.submit_prefilled(form.number, _scores(rng, substitute))
 
     clock.travel_to(at(-4))
     answered = [a for a in assignments[2:] if rng.random() < 0.8]
     for assignment in answered:
-        form = sandbox.state.prefilled_by_url(links[(assignment.id, "evaluate")])
+        form = sandbox.state.start_from_link(links[(assignment.id, "evaluate")])
         sandbox.state.submit_prefilled(form.number, _scores(rng, assignment))
     echo(f"\nDans DS : {len(answered)} évaluations sont déposées avant l'échéance "
          f"({due.astimezone(paris):%d/%m/%Y}).")
@@ -125,6 +130,9 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     again = chase("15. Le même jour, une seconde relance n'envoie rien de plus")
     open_tasks = len(assignments) - 2 - len(answered)
     return {
+        "les liens préremplissent par l'adresse, sans requête à l'API de préremplissage":
+            posts_before == sandbox.prefill_stats.count() == 0
+            and "/commencer/" in sample_link,
         "un déclin passe au meilleur suppléant, le conflit rejoint le vivier":
             declines["forms"]["declined"] == 2 and len(declines["replaced"]) == 2
             and declines["forms"]["conflicts"] == 1,

@@ -1,6 +1,8 @@
 """`eig preview-email`: any email template rendered with a real dossier of the store.
 
-Nothing is created or sent: links not yet created (prefill) show as placeholders.
+Nothing is created or sent. The links are shown exactly as the task email carries them:
+stored ones as stored, the others built as the email would build them (DS prefill links
+need no API call), without storing them.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from connectors.documents import RenderedEmail, email_template_names, render_email
+from eig.config import ConfigError
+from eig.settings import MissingTokenError
 from flows.replacement import task_due
 from flows.runtime import Runtime
-from flows.task_emails import programme, reminder_entry, task_context
+from flows.task_emails import PURPOSES, TaskEmails, programme, reminder_entry, task_context
 from models.chasing import OpenTask, replacement_day
 from models.evaluation_task import dossier_brief
 from models.tables import Assignment, Dossier, EvaluationLink, EvaluatorRow
-
-PLACEHOLDER = "https://demarche.numerique.gouv.fr/commencer/grille-evaluation-eig?exemple"
 
 
 class PreviewError(LookupError):
@@ -55,7 +57,12 @@ def preview_context(rt: Runtime, template: str, dossier_number: int,
         links = {link.purpose: link.url for link in session.scalars(
             select(EvaluationLink).where(EvaluationLink.assignment_id == assignment.id))}
         session.expunge_all()
-    links = {p: links.get(p, f"{PLACEHOLDER}-{p}") for p in ("evaluate", "decline")}
+    if any(p not in links for p in PURPOSES):
+        try:
+            tasks = TaskEmails(rt)
+            links |= {p: tasks.link(assignment, p) for p in PURPOSES if p not in links}
+        except (ConfigError, MissingTokenError) as error:
+            raise PreviewError(str(error)) from error
     person = {"name": evaluator.name, "email": evaluator.email}
     brief = dossier_brief(track, dossier_number, dossier.fields or {}, dossier.applicant or {})
     if template == "eval_request":

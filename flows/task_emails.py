@@ -1,14 +1,21 @@
 """The evaluator's emails that are composed at send time: the task and the reminder digest.
 
 Composed when delivered rather than when recorded, because what they carry must be fresh:
-the dossier's PDF (DS file URLs expire after an hour), the prefilled links (created once,
-then reused), and whether the task is still open (nobody is reminded of a task they have
-submitted or declined, even if the reminder was recorded minutes before their answer).
+the dossier's PDF (DS file URLs expire after an hour) and whether the task is still open
+(nobody is reminded of a task they have submitted or declined, even if the reminder was
+recorded minutes before their answer).
+
+The links are DS prefill links (`connectors.ds.prefill_link`): the evaluation démarche's
+start page with the champs in the URL — no API call, no rate limit, the same link for an
+assignment every time. The dossier's PDF is fetched once per dossier and delivery run
+(three evaluators share a dossier), then taken from a small cache.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,9 +28,9 @@ from connectors.ds import (
     DossierPdf,
     DSClient,
     DSError,
-    PrefillClient,
     fetch_dossier_pdf,
     prefill_base_url,
+    prefill_link,
 )
 from connectors.mail import Address, Attachment, OutgoingEmail
 from connectors.store.repository import dialect_insert
@@ -36,6 +43,10 @@ from models.tables import Assignment, Demarche, Dossier, EvaluationLink, Evaluat
 
 log = logging.getLogger(__name__)
 PURPOSES = ("evaluate", "decline")
+PDF_CACHE_ENTRIES = 32
+"""Dossier PDFs kept per delivery run (a dossier's three task emails usually leave close
+together: they are recorded together)."""
+PDF_CACHE_BYTES = 64 * 1024 * 1024
 
 
 class TaskPayloadError(ValueError):
@@ -83,14 +94,19 @@ def reminder_entry(rt: Runtime, assignment: Assignment, dossier: Dossier, today:
 
 
 class TaskEmails:
-    """Composes task emails and digests for one delivery run (one DS and prefill client)."""
+    """Composes task emails and digests for one delivery run (one DS client, one cache of
+    dossier PDFs)."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.secret = resolve_eval_token_secret(rt.settings)
-        self._prefill: PrefillClient | None = None
         self._ds: DSClient | None = None
         self._downloads: httpx.Client | None = None
+        self._pdfs: OrderedDict[tuple[int, datetime | None], tuple[DossierPdf, str]] = (
+            OrderedDict())
+        self._pdf_lock = threading.Lock()
+        self.pdf_fetches = 0
+        """Dossier PDFs obtained (from DS, or rendered) rather than taken from the cache."""
 
     # -- the two emails ---------------------------------------------------------------
 
@@ -146,23 +162,35 @@ class TaskEmails:
     # -- the prefilled links ----------------------------------------------------------
 
     def links(self, assignment: Assignment) -> dict[str, str]:
-        """The evaluate and decline links of an assignment, created once through the DS
-        prefill API and stored right away (DS would create a new dossier each time)."""
+        """The evaluate and decline links of an assignment: DS prefill links, built here
+        (no API call). Stored the first time (chase, fix requests and replacement notices
+        read them back); a stored link is reused as it is, including one of an earlier
+        version (a prefill API dossier's `?prefill_token=` link)."""
         with self.rt.sessions() as session:
             stored = {link.purpose: link.url for link in session.scalars(
                 select(EvaluationLink).where(EvaluationLink.assignment_id == assignment.id))}
-        for purpose in PURPOSES:
-            if purpose in stored:
-                continue
-            created = self.prefill.create(self._evaluation_demarche(),
-                                          self.prefill_values(assignment, purpose))
+        missing = {purpose: self.link(assignment, purpose)
+                   for purpose in PURPOSES if purpose not in stored}
+        if missing:
+            now = self.rt.clock()
             with self.rt.sessions.begin() as session:
-                session.execute(dialect_insert(session, EvaluationLink).values(
-                    assignment_id=assignment.id, purpose=purpose, url=created.url,
-                    ds_dossier_number=created.number, ds_dossier_id=created.id,
-                    created_at=self.rt.clock()).on_conflict_do_nothing())
-            stored[purpose] = created.url
+                for purpose, url in missing.items():
+                    session.execute(dialect_insert(session, EvaluationLink).values(
+                        assignment_id=assignment.id, purpose=purpose, url=url,
+                        created_at=now).on_conflict_do_nothing())
+            stored |= missing
         return {purpose: stored[purpose] for purpose in PURPOSES}
+
+    def link(self, assignment: Assignment, purpose: str) -> str:
+        """`https://<DS>/commencer/<evaluation démarche's path>?champ_<id>=<value>…`: the
+        same link for the same assignment and purpose, every time."""
+        return prefill_link(self.public_url, self.rt.config.procedure_path("evaluations"),
+                            self.prefill_values(assignment, purpose))
+
+    @property
+    def public_url(self) -> str:
+        """The DS host root of the links (EIG_DS_PUBLIC_URL, else from EIG_DS_API_URL)."""
+        return self.rt.settings.ds_public_url or prefill_base_url(self.rt.settings.ds_api_url)
 
     def prefill_values(self, assignment: Assignment, purpose: str) -> dict[str, Any]:
         """Champ descriptor id → value, for the evaluation démarche's form."""
@@ -180,20 +208,30 @@ class TaskEmails:
             values["motif_declin"] = settings.decline_motif
         return {fields[key].id: value for key, value in values.items() if key in fields}
 
-    @property
-    def prefill(self) -> PrefillClient:
-        if self._prefill is None:
-            evaluation = self.rt.config.evaluation
-            base = self.rt.settings.ds_public_url or prefill_base_url(
-                self.rt.settings.ds_api_url)
-            self._prefill = PrefillClient(
-                base, requests_per_window=evaluation.prefill_requests_per_window,
-                window_seconds=evaluation.prefill_window_seconds)
-        return self._prefill
-
     # -- the dossier's PDF ------------------------------------------------------------
 
     def _dossier_pdf(self, track: str, dossier: Dossier) -> tuple[DossierPdf, str]:
+        """The dossier's PDF and its source ("ds" or "rendered"), once per dossier and run:
+        kept by dossier number and DS update date (a dossier changed since is fetched
+        again), the least recently used dropped beyond PDF_CACHE_ENTRIES or
+        PDF_CACHE_BYTES."""
+        key = (int(dossier.number), dossier.ds_updated_at)
+        with self._pdf_lock:
+            cached = self._pdfs.get(key)
+            if cached is not None:
+                self._pdfs.move_to_end(key)
+                return cached
+        fetched = self._fetch_pdf(track, dossier)
+        with self._pdf_lock:
+            self.pdf_fetches += 1
+            self._pdfs[key] = fetched
+            while len(self._pdfs) > PDF_CACHE_ENTRIES or (
+                    len(self._pdfs) > 1 and sum(len(pdf.content) for pdf, _ in
+                                                self._pdfs.values()) > PDF_CACHE_BYTES):
+                self._pdfs.popitem(last=False)
+        return fetched
+
+    def _fetch_pdf(self, track: str, dossier: Dossier) -> tuple[DossierPdf, str]:
         """DS's own PDF, downloaded now; our rendering of the stored dossier otherwise."""
         if self._ds is None:
             self._ds = self.rt.new_ds_client()
@@ -232,9 +270,6 @@ class TaskEmails:
             session.expunge_all()
         return assignment, dossier, evaluator
 
-    def _evaluation_demarche(self) -> int:
-        return self.rt.config.demarches["evaluations"].number
-
     def _sender(self) -> Address:
         return Address(self.rt.settings.mail_sender_email, self.rt.settings.mail_sender_name)
 
@@ -242,9 +277,7 @@ class TaskEmails:
         return self.rt.settings.mail_sender_email.rpartition("@")[2] or "eig.example"
 
     def close(self) -> None:
-        if self._prefill is not None:
-            self._prefill.close()
-            self._prefill = None
+        self._pdfs.clear()
         if self._ds is not None:
             self._ds.close()
             self._ds = None

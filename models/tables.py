@@ -270,10 +270,13 @@ class Alternates(Base):
 
 
 class EvaluationLink(Base):
-    """A dossier of the evaluation démarche prefilled for one assignment (DS prefill API).
+    """A link of an assignment's task email to the evaluation démarche (``evaluate`` or
+    ``decline``): a DS prefill link, ``…/commencer/<path>?champ_<id>=<value>…``, built
+    without any API call (the same for the assignment every time), kept as sent so that
+    reminders, fix requests and replacement notices carry the same one.
 
-    Kept once created: DS does not de-duplicate prefill requests, so a resent task email
-    reuses the same links rather than creating new dossiers.
+    ``ds_dossier_number`` and ``ds_dossier_id`` are set only for links made by earlier
+    versions through DS's prefill API (a dossier created in advance, ``?prefill_token=``).
     """
 
     __tablename__ = "evaluation_links"

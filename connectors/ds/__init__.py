@@ -11,8 +11,12 @@ and the mutations (with the reads that make their delivery idempotent).
             accept(ds, snapshot.id, me.id, motivation="Projet retenu")
         pdf = fetch_dossier_pdf(ds, 4567)  # None: DS offers none; DSFileError: ask again
 
-    with PrefillClient(prefill_base_url(api_url)) as prefill:  # no token, 15 per 15 s per IP
-        link = prefill.create(103, {"Q2hhbXAtMzAwMQ==": 4567}).url
+    # a prefilled form for an email: a link, no API call, no limit
+    link = prefill_link(prefill_base_url(api_url), "grille-eig", {"Q2hhbXAtMzAwMQ==": 4567})
+
+    # a dossier that must exist before the person comes: the prefill API (15 per 15 s per IP)
+    with PrefillClient(prefill_base_url(api_url)) as prefill:
+        dossier = prefill.create(103, {"Q2hhbXAtMzAwMQ==": 4567})  # .url, .number, .id
 """
 
 from ._annotations import (
@@ -78,6 +82,7 @@ from ._prefill import (
     PrefilledDossier,
     prefill_base_url,
 )
+from ._prefill_link import prefill_link
 from ._rate_limit import (
     DS_REQUESTS_PER_MINUTE,
     Clock,
@@ -171,6 +176,7 @@ __all__ = [
     "parse_dossier_snapshot",
     "pass_en_instruction",
     "prefill_base_url",
+    "prefill_link",
     "payload_error",
     "raise_for_status",
     "refuse",

@@ -1,6 +1,11 @@
 """DS's prefill API: create a dossier whose champs are already filled and get the link the
 usager opens to complete and submit it (`POST /api/public/v1/demarches/{n}/dossiers`).
 
+For a dossier that must exist before the person comes (its number or id known in
+advance, or values that must not appear in a URL). A link that only opens a prefilled
+form — the evaluation task email's — needs no API call: `prefill_link` (_prefill_link.py)
+builds `https://<DS>/commencer/<path>?champ_<id>=<value>…`, with no limit.
+
 It takes no token: DS limits it per IP (about 15 requests per 15 s). Every client of the
 same host shares one process-wide budget and waits for it rather than get HTTP 429. The
 dossier stays a brouillon, invisible to the GraphQL API, until the usager submits it.

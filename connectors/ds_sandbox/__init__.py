@@ -17,8 +17,11 @@ through ``createDirectUpload`` + ``PUT /_sandbox/uploads/<key>``. ``sandbox.muta
 
 The prefill API (prefill.py) creates brouillons invisible to GraphQL until the usager
 submits them: ``state.prefilled_dossiers()``, ``state.prefilled_by_url(link)`` and
-``state.submit_prefilled(number, {"commentaire": ...})`` play the usager. ``Dossier.pdf``
-(pdf.py) points at a PDF URL valid one hour by the state's clock.
+``state.submit_prefilled(number, {"commentaire": ...})`` play the usager. A prefill link
+(``/commencer/<path>?champ_<id>=<value>…``, commencer.py) needs no API call: the person
+who follows it starts a brouillon, ``state.start_from_link(url)`` (``state.read_link(url)``
+only reads what it fills). ``Dossier.pdf`` (pdf.py) points at a PDF URL valid one hour by
+the state's clock.
 """
 
 from connectors.ds_sandbox.demarches import (
@@ -33,6 +36,7 @@ from connectors.ds_sandbox.demarches import (
     DemarcheSpec,
     Descriptor,
     Instructeur,
+    demarche_path,
     typed_id,
 )
 from connectors.ds_sandbox.faults import (
@@ -52,6 +56,7 @@ from connectors.ds_sandbox.sandbox import DEFAULT_TOKEN, Reply, Sandbox, TokenAc
 from connectors.ds_sandbox.server import create_app
 from connectors.ds_sandbox.state import (
     DossierRecord,
+    LinkPrefill,
     PrefilledRecord,
     SandboxState,
     UnknownDemarche,
@@ -81,6 +86,7 @@ __all__ = [
     "FaultKind",
     "FaultQueue",
     "Instructeur",
+    "LinkPrefill",
     "MutationEntry",
     "MutationLog",
     "PrefilledRecord",
@@ -91,6 +97,7 @@ __all__ = [
     "UnknownDemarche",
     "UnknownDossier",
     "create_app",
+    "demarche_path",
     "generate",
     "md5_base64",
     "prefill_url",

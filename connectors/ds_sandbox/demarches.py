@@ -120,6 +120,12 @@ class DemarcheSpec:
     annotations: tuple[Descriptor, ...] = field(default=())
 
 
+def demarche_path(spec: DemarcheSpec) -> str:
+    """The démarche's path in its links, ``/commencer/<path>`` (DS's ``procedure.path``):
+    its key (``projets``, ``candidats``, ``evaluations``), as config/eig.yaml says."""
+    return spec.key
+
+
 def _d(n: int, key: str, kind: str, label: str, required: bool = False,
        options: tuple[str, ...] | None = None,
        children: tuple[Descriptor, ...] = ()) -> Descriptor:

@@ -8,39 +8,39 @@ As DS's ``API::Public::V1::DossiersController`` (January 2026), in DS's order:
    ``{"error": "Content-Type should be json"}``; a body that is not a JSON object: 400;
 3. a published or brouillon (test) démarche, else 404 ``{"error": "procedure N is not found"}``;
 4. ``champ_<descriptor id>`` keys of the active revision's champs: unknown keys, blank
-   values and values that do not fit the champ are ignored (DS's ``PrefillParams``);
-   the sandbox keeps them in the record's ``ignored_keys``;
+   values and values that do not fit the champ are ignored (DS's ``PrefillChamps``, see
+   prefill_params.py); the sandbox keeps them in the record's ``ignored_keys``;
 5. 201 ``{dossier_url, state: "prefilled", dossier_id, dossier_number,
    dossier_prefill_token}``. The dossier is a brouillon, invisible to GraphQL until
    ``SandboxState.submit_prefilled`` (the usager submits it).
 
-``GET /commencer/<path>?prefill_token=...`` shows the prefilled values (read-only).
+``GET /commencer/<path>?prefill_token=...`` shows the prefilled values (read-only). The
+other way to prefill, a link with the values in it (no API call, no limit), is in
+commencer.py.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
 import time
-from datetime import date, datetime
 from typing import Any
 
-from connectors.ds_sandbox.demarches import DemarcheSpec, Descriptor, typed_id
+from connectors.ds_sandbox.demarches import demarche_path, typed_id
+from connectors.ds_sandbox.prefill_params import (
+    IGNORED,
+    PREFILL_STATES,
+    coerce,
+    prefill_values,
+)
 from connectors.ds_sandbox.sandbox import Reply, Sandbox, rate_limited
 from connectors.ds_sandbox.state import PrefilledRecord, UnknownDossier
 from connectors.ds_sandbox.stats import RequestEntry
 
-PREFILL_STATES = frozenset({"publiee", "brouillon"})  # DS: Procedure.publiees_ou_brouillons
+__all__ = ["IGNORED", "coerce", "commencer_page", "demarche_path", "handle_prefill",
+           "prefill_url", "prefilled_json"]
+
 CONTENT_TYPE_MESSAGE = "Content-Type should be json"
-IGNORED = object()
-"""What ``coerce`` answers for a value DS would not keep."""
-_INTEGER = re.compile(r"\s*[-+]?\d+\s*")
-
-
-def demarche_path(spec: DemarcheSpec) -> str:
-    """The démarche's path in ``/commencer/<path>`` links."""
-    return spec.key
 
 
 def prefill_url(sandbox: Sandbox, record: PrefilledRecord) -> str:
@@ -76,17 +76,7 @@ def _reply(sandbox: Sandbox, demarche_number: int, content_type: str | None, bod
     demarche = sandbox.state.demarches.get(demarche_number)
     if demarche is None or demarche.state not in PREFILL_STATES:
         return _error(404, f"procedure {demarche_number} is not found")
-    champs = {d.id: d for d in demarche.active_revision.champs}
-    values: dict[str, Any] = {}
-    ignored: list[str] = []
-    for key, value in params.items():
-        descriptor = champs.get(key.removeprefix("champ_")) if key.startswith("champ_") else None
-        coerced = IGNORED if descriptor is None else coerce(descriptor, value)
-        if coerced is IGNORED:
-            ignored.append(key)
-        else:
-            assert descriptor is not None
-            values[descriptor.id] = coerced
+    values, ignored = prefill_values(demarche.active_revision.champs, params)
     record = sandbox.state.add_prefilled(demarche_number, values, ignored)
     return Reply(201, json.dumps({
         "dossier_url": prefill_url(sandbox, record),
@@ -97,53 +87,12 @@ def _reply(sandbox: Sandbox, demarche_number: int, content_type: str | None, bod
     }).encode())
 
 
-def coerce(descriptor: Descriptor, value: Any) -> Any:
-    """The value a champ keeps from a prefill value, or ``IGNORED`` when DS would drop it
-    (blank, or not fitting the champ's type or options)."""
-    if value is None or value in ("", [], {}):
-        return IGNORED
-    kind = descriptor.typename.removesuffix("ChampDescriptor")
-    scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
-    if kind in ("Text", "Textarea", "Email"):
-        return str(value) if scalar else IGNORED
-    if kind == "IntegerNumber":
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        return int(value) if isinstance(value, str) and _INTEGER.fullmatch(value) else IGNORED
-    if kind == "DecimalNumber":
-        try:
-            return float(value) if scalar else IGNORED
-        except ValueError:
-            return IGNORED
-    if kind == "DropDownList":
-        return value if isinstance(value, str) and value in (descriptor.options or ()) else IGNORED
-    if kind == "MultipleDropDownList":
-        chosen = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        kept = [v for v in chosen if isinstance(v, str) and v in (descriptor.options or ())]
-        return kept or IGNORED
-    if kind in ("Checkbox", "YesNo"):
-        if isinstance(value, bool):
-            return value
-        flags = {"true": True, "false": False}
-        return flags.get(value.lower(), IGNORED) if isinstance(value, str) else IGNORED
-    if kind in ("Date", "Datetime") and isinstance(value, str):
-        parse = date.fromisoformat if kind == "Date" else datetime.fromisoformat
-        try:
-            parse(value)
-        except ValueError:
-            return IGNORED
-        return value
-    return IGNORED  # repetitions and other types: not prefillable here
-
-
 def prefilled_json(sandbox: Sandbox, record: PrefilledRecord) -> dict[str, Any]:
     """A prefilled record for the admin API."""
     return {"number": record.number, "demarche": record.demarche,
             "dossier_url": prefill_url(sandbox, record), "values": record.values,
             "ignored_keys": list(record.ignored_keys),
-            "submitted": record.submitted_at is not None}
+            "submitted": record.submitted_at is not None, "origin": record.origin}
 
 
 def commencer_page(sandbox: Sandbox, path: str, token: str | None) -> Reply:

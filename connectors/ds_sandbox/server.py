@@ -9,6 +9,13 @@ prefill.py) with the page its links open (``GET /commencer/<path>``), and the do
 PDFs (``GET /api/v2/dossiers/pdf/<signed id>``, see pdf.py). ``GET /_sandbox/prefilled``
 lists the prefilled dossiers not submitted yet; ``POST /_sandbox/prefilled/<n>/submit``
 (``{"values": {...}, "email": ...}``) submits one as its usager would.
+
+Prefill by link (commencer.py): ``GET /commencer/<path>?champ_<id>=<value>…`` shows the
+démarche and the values it prefills, ``POST`` on it starts the démarche (a brouillon);
+``POST /_sandbox/commencer`` (``{"url": ..., "values": {...}, "submit": true, "email":
+...}``) plays the person who follows the link, starts and submits, and answers the
+brouillon. ``GET /_sandbox/prefill-stats`` counts the prefill API's requests (``DELETE``
+resets it).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connectors.ds_sandbox import pdf, prefill
+from connectors.ds_sandbox.commencer import handle_commencer, start_for_test
 from connectors.ds_sandbox.faults import Fault
 from connectors.ds_sandbox.sandbox import Reply, Sandbox
 from connectors.ds_sandbox.state import UnknownDossier
@@ -160,8 +168,25 @@ def create_app(sandbox: Sandbox) -> Starlette:
 
     async def commencer(request: Request) -> Response:
         seen_at(request)
-        return to_response(prefill.commencer_page(
-            sandbox, request.path_params["path"], request.query_params.get("prefill_token")))
+        return to_response(await run_in_threadpool(
+            handle_commencer, sandbox, request.path_params["path"], request.url.query,
+            request.method))
+
+    async def commencer_for_test(request: Request) -> Response:
+        seen_at(request)
+        raw = await request.body()
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError as error:
+            return JSONResponse({"error": f"the body is not JSON: {error}"}, 400)
+        status, answer = start_for_test(sandbox, payload)
+        return JSONResponse(answer, status)
+
+    async def prefill_stats(request: Request) -> Response:
+        if request.method == "DELETE":
+            sandbox.prefill_stats.reset()
+            return JSONResponse({"reset": True})
+        return JSONResponse(sandbox.prefill_stats.snapshot())
 
     async def dossier_pdf(request: Request) -> Response:
         status, content, number = await run_in_threadpool(
@@ -206,6 +231,8 @@ def create_app(sandbox: Sandbox) -> Starlette:
         Route("/_sandbox/prefilled/{number:int}/submit", submit_prefilled, methods=["POST"]),
         Route("/api/public/v1/demarches/{number:int}/dossiers", prefill_dossier,
               methods=["POST"]),
-        Route("/commencer/{path}", commencer, methods=["GET"]),
+        Route("/commencer/{path}", commencer, methods=["GET", "POST"]),
+        Route("/_sandbox/commencer", commencer_for_test, methods=["POST"]),
+        Route("/_sandbox/prefill-stats", prefill_stats, methods=["GET", "DELETE"]),
         Route(pdf.PDF_PATH + "{signed}", dossier_pdf, methods=["GET"]),
     ])

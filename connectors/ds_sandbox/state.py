@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from connectors.ds_sandbox.demarches import (
     AUTRE_INSTRUCTEUR,
@@ -26,8 +26,10 @@ from connectors.ds_sandbox.demarches import (
     DemarcheSpec,
     Descriptor,
     Instructeur,
+    demarche_path,
     typed_id,
 )
+from connectors.ds_sandbox.prefill_params import PREFILL_STATES, prefill_values, query_params
 from connectors.ds_sandbox.timeutil import to_us
 from connectors.ds_sandbox.uploads import BlobStore
 
@@ -42,6 +44,8 @@ LABEL_COLORS = (
     "green_tilleul_verveine",
 )
 Key = tuple[int, int]
+LINK_RESERVED_PARAMS = frozenset({"prefill_token", "test"})
+"""Query parameters of a ``/commencer`` link that are not prefill values."""
 
 
 class UnknownDossier(KeyError):
@@ -85,10 +89,11 @@ class DossierRecord:
 
 @dataclass(slots=True)
 class PrefilledRecord:
-    """A dossier created through the prefill API and not submitted yet: a brouillon,
-    invisible to every GraphQL query. ``values``: descriptor id → coerced value;
-    ``ignored_keys``: the request's keys that gave no value (unknown champ, value not
-    fitting the champ's type), kept for inspection."""
+    """A prefilled dossier not submitted yet: a brouillon, invisible to every GraphQL
+    query. ``values``: descriptor id → coerced value; ``ignored_keys``: the request's keys
+    that gave no value (unknown champ, value not fitting the champ's type), kept for
+    inspection; ``origin``: ``api`` (the prefill API) or ``link`` (started from a prefill
+    link, ``/commencer/<path>?champ_…``)."""
 
     number: int
     demarche: int
@@ -97,6 +102,16 @@ class PrefilledRecord:
     ignored_keys: tuple[str, ...]
     created_at: int
     submitted_at: int | None = None
+    origin: str = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPrefill:
+    """What a prefill link fills in its démarche (nothing is created by reading it)."""
+
+    demarche: int
+    values: dict[str, Any]
+    ignored_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,13 +535,14 @@ class SandboxState:
     # -- prefilled dossiers (brouillons) ------------------------------------------------
 
     def add_prefilled(self, demarche: int, values: Mapping[str, Any],
-                      ignored_keys: Iterable[str] = ()) -> PrefilledRecord:
+                      ignored_keys: Iterable[str] = (), *, origin: str = "api"
+                      ) -> PrefilledRecord:
         """A prefilled brouillon (``values``: descriptor id → value, already coerced)."""
         with self.lock:
             self.demarche(demarche)
             token = secrets.token_urlsafe(18)
             record = PrefilledRecord(self.allocate_number(), demarche, token, dict(values),
-                                     tuple(ignored_keys), self.stamp())
+                                     tuple(ignored_keys), self.stamp(), origin=origin)
             self.prefills[record.number] = record
             self._prefill_tokens[token] = record.number
             return record
@@ -548,6 +564,39 @@ class SandboxState:
             if number is None:
                 raise UnknownDossier(f"no prefilled dossier for {url_or_token!r}")
             return self.prefills[number]
+
+    def demarche_by_path(self, path: str) -> DemarcheRecord:
+        """The published (or brouillon) démarche at ``/commencer/<path>``, as DS finds it;
+        ``UnknownDemarche`` otherwise (no such path, or the démarche is closed)."""
+        with self.lock:
+            for record in self.demarches.values():
+                if demarche_path(record.spec) == path and record.state in PREFILL_STATES:
+                    return record
+        raise UnknownDemarche(path)
+
+    def read_link(self, url: str) -> LinkPrefill:
+        """What a prefill link ``…/commencer/<path>?champ_<id>=<value>&…`` fills: its query
+        read as DS reads it, then the prefill API's rules (prefill_params.py). Creates
+        nothing. ``UnknownDemarche`` when no open démarche has that path."""
+        parts = urlsplit(url)
+        prefix, _, path = parts.path.rstrip("/").rpartition("/")
+        if not prefix.endswith("/commencer") or not path:
+            raise UnknownDemarche(f"not a /commencer/<path> link: {url!r}")
+        params = {key: value for key, value in query_params(parts.query).items()
+                  if key not in LINK_RESERVED_PARAMS}
+        with self.lock:
+            demarche = self.demarche_by_path(unquote(path))
+            values, ignored = prefill_values(demarche.active_revision.champs, params)
+            return LinkPrefill(demarche.number, values, tuple(ignored))
+
+    def start_from_link(self, url: str) -> PrefilledRecord:
+        """The person follows a prefill link and starts the démarche: a brouillon prefilled
+        with the link's values (see ``read_link``), invisible to GraphQL until
+        ``submit_prefilled``. Each start makes a new brouillon, as each visit does in DS."""
+        with self.lock:
+            link = self.read_link(url)
+            return self.add_prefilled(link.demarche, link.values, link.ignored_keys,
+                                      origin="link")
 
     def submit_prefilled(self, number: int, values: Mapping[str, Any] | None = None, *,
                          email: str | None = None) -> DossierRecord:

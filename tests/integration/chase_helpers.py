@@ -51,11 +51,11 @@ def scores(comment: str, value: int = 4, **overrides: int) -> dict[str, object]:
 def small_sandbox(clock, projets: int, *, deposited_days_ago: int = 7,
                   values: dict[int, dict[str, object]] | None = None, **options):
     """A sandbox on ``clock`` with a few projets waiting for evaluators (``values``: by
-    seed, champs to set), answering prefill requests as fast as asked."""
+    seed, champs to set). Its prefill API keeps DS's pace (15 in 15 s): the task emails
+    prefill by link and must not call it."""
     from connectors.ds_sandbox import PROJETS, Sandbox, SandboxState
 
-    box = Sandbox(SandboxState(now=clock), prefill_requests_per_window=1000,
-                  prefill_window_seconds=1, **options)
+    box = Sandbox(SandboxState(now=clock), **options)
     for seed in range(projets):
         box.state.add_dossier(PROJETS.number, seed=seed, values=(values or {}).get(seed),
                               date_depot=clock() - timedelta(days=deposited_days_ago))

@@ -92,10 +92,10 @@ def sandbox(request: pytest.FixtureRequest):
     from connectors.ds_sandbox import Sandbox, generate
 
     marker = request.node.get_closest_marker("sandbox")
-    # DS's pace (400 requests a minute, 15 prefills in 15 s) has tests of its own; here the
-    # sandbox answers as fast as the pipeline asks.
-    options = {"requests_per_window": 100_000, "prefill_requests_per_window": 10_000,
-               "prefill_window_seconds": 1.0}
+    # DS's pace (400 requests a minute) has tests of its own; here the sandbox answers as
+    # fast as the pipeline asks. The prefill API keeps DS's 15 in 15 s: the pipeline's
+    # task emails prefill by link, with no API call.
+    options = {"requests_per_window": 100_000}
     box = Sandbox(**(options | (marker.kwargs if marker else {})))
     data = request.node.get_closest_marker("sandbox_data")
     generate(box.state, **({"dossiers": 600, "seed": 7} | (data.kwargs if data else {})))
@@ -114,28 +114,26 @@ def sandbox_url(sandbox) -> Iterator[str]:
 def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch,
           tmp_path: Path):
     """Point the pipeline's settings at the sandbox and the store under test (with the
-    embedded configuration, the prefill API's pace raised: the sandbox is not DS)."""
+    embedded configuration, DS's request pace raised: the sandbox is not DS)."""
     from connectors.ds_sandbox import DEFAULT_TOKEN
     from tests.integration.sync_helpers import Store
 
     monkeypatch.setenv("EIG_DS_API_URL", f"{sandbox_url}/api/v2/graphql")
     monkeypatch.setenv("EIG_DS_API_TOKEN", DEFAULT_TOKEN)
     monkeypatch.setenv("EIG_DATABASE_URL", database_url)
-    monkeypatch.setenv("EIG_CONFIG", str(fast_prefill_config(tmp_path / "eig.yaml")))
+    monkeypatch.setenv("EIG_CONFIG", str(fast_config(tmp_path / "eig.yaml")))
     view = Store(database_url)
     yield view
     view.close()
 
 
-def fast_prefill_config(path: Path) -> Path:
+def fast_config(path: Path) -> Path:
     import yaml
 
     from eig.settings import PROJECT_ROOT
 
     raw = yaml.safe_load((PROJECT_ROOT / "config" / "eig.yaml").read_text(encoding="utf-8"))
     raw["sync"]["requests_per_minute"] = 100_000
-    raw["evaluation"]["prefill_requests_per_window"] = 10_000
-    raw["evaluation"]["prefill_window_seconds"] = 1
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 

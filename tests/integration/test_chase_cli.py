@@ -70,6 +70,9 @@ def test_preview_email_renders_real_data_without_side_effects(assigned, store, t
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert str(assignment.dossier_number) in html and "<html" in html.lower()
+    with store.sessions() as session:  # the link as the email carries it, no placeholder
+        stored = session.get(EvaluationLink, (assignment.id, "evaluate")).url
+    assert stored.replace("&", "&amp;") in html and "/commencer/evaluations?" in stored
     for template in ("eval_reminder", "escalation", "replacement_notice", "decline_ack",
                      "evaluation_fix"):
         shown = runner.invoke(app, ["preview-email", template, "--dossier",
@@ -121,7 +124,7 @@ def test_a_sync_that_brings_a_decline_hands_the_task_over_at_once(assigned, sand
         assignment = session.scalars(select(Assignment).order_by(Assignment.id)).first()
         link = session.get(EvaluationLink, (assignment.id, "decline")).url
     clock.current = START + days(1)
-    sandbox.state.submit_prefilled(sandbox.state.prefilled_by_url(link).number)
+    sandbox.state.submit_prefilled(sandbox.state.start_from_link(link).number)
     with use_clock(clock):
         _, summary = run_sync()
         deliver_all()  # the sync's hand-over triggers the deliverer

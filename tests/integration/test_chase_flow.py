@@ -82,7 +82,7 @@ def assign_projets() -> dict:
     return summary
 
 
-def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
+def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
     inbox, state = world, sandbox.state
     run_sync(full=True, assign_new=False)
     assign_projets()
@@ -104,8 +104,10 @@ def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
         assert evaluate in text_of(message) and decline in text_of(message)
         assert evaluate in links_in(html_of(message)) or evaluate.replace(
             "&", "&amp;") in html_of(message)
-        prefilled = state.prefilled_by_url(evaluate)
-        values = {k: v for k, v in prefilled.values.items()}
+        assert evaluate.startswith(f"{sandbox_url}/commencer/evaluations?champ_")
+        prefilled = state.read_link(evaluate)  # what DS prefills from the link
+        assert prefilled.ignored_keys == ()
+        values = prefilled.values
         token = values["Q2hhbXAtMzAwMg=="]
         assert verify_token(SECRET, token, assignment.id, assignment.evaluator_email,
                             assignment.dossier_number)
@@ -113,7 +115,8 @@ def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
                                 assignment.id, assignment.evaluator_email,
                                 assignment.dossier_number)
         assert int(values["Q2hhbXAtMzAwMQ=="]) == assignment.dossier_number
-        assert state.prefilled_by_url(decline).values["Q2hhbXAtMzAwMw=="] == "déclin"
+        assert state.read_link(decline).values["Q2hhbXAtMzAwMw=="] == "déclin"
+        assert state.read_link(decline).values["Q2hhbXAtMzAwMg=="] == token
     hostile = [m for m in tasks if HOSTILE in text_of(m)]
     assert hostile, "the dossier's title reaches the text version as written"
     for message in hostile:
@@ -128,7 +131,7 @@ def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
     declining, early = ordered[0], next(
         a for a in ordered[1:] if a.evaluator_email != ordered[0].evaluator_email)
     clock.current = START + days(2)
-    form = state.prefilled_by_url(link(store, declining.id, "decline"))
+    form = state.start_from_link(link(store, declining.id, "decline"))
     state.submit_prefilled(form.number, {"motif_declin": "conflit d'intérêts"})
     summary = chase_on(clock, START + days(2))
     assert summary["forms"]["declined"] == 1 and summary["forms"]["conflicts"] == 1
@@ -144,12 +147,12 @@ def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
     assert conflict is not None
     # The replacement answers at once: off the ladder.
     clock.current = START + days(3)
-    state.submit_prefilled(state.prefilled_by_url(
+    state.submit_prefilled(state.start_from_link(
         link(store, replacement.id, "evaluate")).number, scores("Très clair."))
 
     # -- Thursday 10 December: one evaluator submits the day before the D-3 reminder --
     clock.current = START + days(10)
-    state.submit_prefilled(state.prefilled_by_url(link(store, early.id, "evaluate")).number,
+    state.submit_prefilled(state.start_from_link(link(store, early.id, "evaluate")).number,
                            scores("Bon dossier."))
     summary = chase_on(clock, START + days(10))
     assert summary["forms"]["submitted"] == 2 and inbox.new() == []
@@ -227,6 +230,9 @@ def test_a_month_of_evaluation_tasks(world, sandbox, store, clock):
     with store.sessions() as session:
         steps = session.scalars(select(ChaseStep)).all()
     assert len({(s.assignment_id, s.step) for s in steps}) == len(steps)
+    # every task email, reminder and replacement linked to DS's start page: no prefill API
+    assert sandbox.prefill_stats.count() == 0
+    assert {r.origin for r in state.prefilled_dossiers(pending_only=False)} == {"link"}
 
 
 def test_the_late_evaluator_may_still_submit_after_being_replaced(world, sandbox, store,
@@ -240,7 +246,7 @@ def test_the_late_evaluator_may_still_submit_after_being_replaced(world, sandbox
     assert of_kind(messages, "reminder") == [] and of_kind(messages, "escalation") == []
     assert assignments(store)[late.id].status == "replaced"
     clock.current = START + days(22)
-    state.submit_prefilled(state.prefilled_by_url(link(store, late.id, "evaluate")).number,
+    state.submit_prefilled(state.start_from_link(link(store, late.id, "evaluate")).number,
                            scores("Désolé du retard."))
     summary = chase_on(clock, START + days(22))
     assert summary["forms"]["submitted"] == 1

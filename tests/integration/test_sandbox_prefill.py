@@ -1,5 +1,6 @@
-"""The prefill client and the dossier PDF download against the DS sandbox over HTTP: an
-evaluation prefilled for an evaluator, invisible until submitted, then seen by a sync;
+"""The prefill client, prefill links and the dossier PDF download against the DS sandbox
+over HTTP: an evaluation prefilled for an evaluator (through the API, or a link the
+evaluator follows), invisible until submitted, then seen by a sync;
 DS's request rules, the per-IP limit the client waits for, and PDF URLs that expire."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from connectors.ds import (
     fetch_sync_page,
     md5_base64,
     prefill_base_url,
+    prefill_link,
 )
 from connectors.ds_sandbox import (
     DEFAULT_TOKEN,
@@ -102,6 +104,41 @@ def test_a_prefilled_evaluation_is_invisible_until_submitted_then_synced(sandbox
     assert values[IDS["commentaire"]] == "Défi solide"
     assert values[IDS["note_probleme_majeur"]] == ""  # left empty by the evaluator
     assert sandbox.state.prefilled_dossiers(EVALUATIONS.number) == []
+
+
+def test_a_link_prefilled_evaluation_is_started_submitted_then_synced(sandbox, sandbox_url):
+    anchor = datetime.now(UTC) - timedelta(seconds=1)
+    evaluated = sandbox.state.numbers(PROJETS.number)[0]
+    url = prefill_link(prefill_base_url(api(sandbox_url)), "evaluations", {
+        IDS["dossier_evalue"]: evaluated, IDS["jeton"]: "jeton-42",
+        IDS["nature"]: "évaluation", IDS["evaluateur_email"]: "eva@numerique.gouv.fr",
+        IDS["note_probleme_majeur"]: "beaucoup"})
+
+    with httpx.Client() as browser:
+        page = browser.get(url)
+        started = browser.post(url)  # « Commencer la démarche »
+    assert page.status_code == 200 and "Commencer la démarche" in page.text
+    assert started.status_code == 303
+    record = sandbox.state.prefilled_by_url(started.headers["location"])
+    assert record.origin == "link"
+    assert record.ignored_keys == (f"champ_{IDS['note_probleme_majeur']}",)
+
+    with DSClient(api(sandbox_url), DEFAULT_TOKEN) as ds:
+        assert record.number not in synced_numbers(ds, anchor)
+        answer = httpx.post(f"{sandbox_url}/_sandbox/commencer", json={
+            "url": url, "values": {"note_probleme_avere": 4, "commentaire": "Défi solide"},
+            "submit": True, "email": "eva@numerique.gouv.fr"}).json()
+        assert answer["submitted"] is True
+        assert answer["number"] in synced_numbers(ds, anchor)
+        assert record.number not in synced_numbers(ds, anchor)  # started, never submitted
+        dossier = fetch_dossier(ds, answer["number"])
+    values = champs_of(dossier)
+    assert values[IDS["dossier_evalue"]] == str(evaluated)
+    assert values[IDS["jeton"]] == "jeton-42"
+    assert values[IDS["evaluateur_email"]] == "eva@numerique.gouv.fr"
+    assert values[IDS["note_probleme_avere"]] == "4"
+    assert values[IDS["note_probleme_majeur"]] == ""  # "beaucoup" was not a number
+    assert sandbox.prefill_stats.count() == 0
 
 
 def test_the_content_type_must_be_exactly_application_json(sandbox, sandbox_url):

@@ -64,7 +64,7 @@ def tasks(store) -> list[Assignment]:
 def submit(sandbox, store, assignment: Assignment, values: dict) -> int:
     with store.sessions() as session:
         url = session.get(EvaluationLink, (assignment.id, "evaluate")).url
-    form = sandbox.state.prefilled_by_url(url)
+    form = sandbox.state.start_from_link(url)
     return sandbox.state.submit_prefilled(form.number, values).number
 
 
@@ -175,7 +175,7 @@ def test_a_later_form_supersedes_and_changes_the_write_back(world, sandbox, stor
         first = session.scalars(select(EvaluationRow).where(
             EvaluationRow.assignment_id == team[0].id)).one()
         token = (session.get(EvaluationLink, (team[0].id, "evaluate")).url)
-    original = sandbox.state.prefilled_by_url(token).values
+    original = sandbox.state.read_link(token).values
     ids = {d.key: d.id for d in EVALUATIONS.champs}
     renewed = original | {ids[k]: v for k, v in scores("Finalement excellent.", 5).items()}
     sandbox.state.add_dossier(EVALUATIONS.number, values=renewed)

@@ -1,6 +1,7 @@
 """The embedded configuration loads, and bad configuration says where it is wrong."""
 
 import pytest
+import yaml
 
 from eig.config import ConfigError, load_config
 from eig.settings import PROJECT_ROOT
@@ -40,3 +41,30 @@ def test_invalid_config_names_the_file_and_entry(tmp_path):
 def test_missing_config_file_says_which_setting(tmp_path):
     with pytest.raises(ConfigError, match="EIG_CONFIG"):
         load_config(tmp_path / "absent.yaml")
+
+
+def test_a_demarche_path_is_checked_and_its_absence_named_in_french(tmp_path):
+    config = load_config(CONFIG)
+    assert config.procedure_path("evaluations") == "evaluations"
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    del raw["demarches"]["evaluations"]["path"]
+    without = tmp_path / "eig.yaml"
+    without.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(without).procedure_path("evaluations")
+    message = str(caught.value)
+    assert "« EIG — Grille d'évaluation » (n° 103)" in message
+    assert "demarches.evaluations.path" in message
+
+    raw["demarches"]["evaluations"]["path"] = "Grille Évaluation"
+    without.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="path"):
+        load_config(without)
+
+
+def test_the_former_prefill_pace_settings_still_load(tmp_path):
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    raw["evaluation"] |= {"prefill_requests_per_window": 15, "prefill_window_seconds": 15}
+    older = tmp_path / "eig.yaml"
+    older.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert load_config(older).evaluation.prefill_requests_per_window == 15

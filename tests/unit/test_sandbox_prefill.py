@@ -1,11 +1,13 @@
-"""The sandbox's prefill API and dossier PDFs, as DS serves them: request rules, value
-coercion, brouillons invisible to GraphQL until submitted, one-hour signed PDF URLs."""
+"""The sandbox's prefill API, prefill links and dossier PDFs, as DS serves them: request
+rules, value coercion, brouillons invisible to GraphQL until submitted, the start page of a
+prefill link, one-hour signed PDF URLs."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -16,9 +18,11 @@ from connectors.ds_sandbox import (
     PROJETS,
     Sandbox,
     SandboxState,
+    UnknownDemarche,
     UnknownDossier,
     generate,
     md5_base64,
+    prefill_url,
     render_pdf,
     running_sandbox,
     typed_id,
@@ -159,6 +163,8 @@ def test_unknown_keys_and_unfit_values_are_ignored_and_kept_for_inspection(sandb
     ("nature", "Déclin", None),
     ("evaluateur_email", "a@b.fr", "a@b.fr"),
     ("commentaire", None, None),
+    ("commentaire", "   ", None),  # blank, as Rails' present? sees it
+    ("commentaire", " texte ", " texte "),
 ])
 def test_values_are_coerced_by_champ_type(key, value, kept):
     result = coerce(CHAMPS[key], value)
@@ -271,6 +277,138 @@ def test_the_link_opens_a_read_only_page_of_the_values_escaped(http):
     assert page.headers["content-type"].startswith("text/html")
     assert "audition" in page.text and "Commentaire" in page.text
     assert "<script>" not in page.text and "&lt;script&gt;" in page.text
+    assert unknown.status_code == 404
+
+
+# -- prefill by link: GET /commencer/<path>?champ_<id>=<value> ------------------------------
+
+
+def link(path: str = "evaluations", pairs: list[tuple[str, str]] | None = None) -> str:
+    return f"/commencer/{path}?" + urlencode(pairs or [], quote_via=quote)
+
+
+def test_a_link_shows_the_demarche_and_its_values_and_creates_nothing(sandbox, http):
+    url = link(pairs=[(champ("dossier_evalue"), "12"), (champ("nature"), "déclin"),
+                      (champ("commentaire"), "<b>gras</b>")])
+
+    page = http.get(url)
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "EIG — Grille d&#x27;évaluation" in page.text
+    assert "Numéro du dossier évalué</th><td>12<" in page.text
+    assert "déclin" in page.text and "&lt;b&gt;gras&lt;/b&gt;" in page.text
+    assert "<b>" not in page.text
+    assert '<form method="post"' in page.text and "Commencer la démarche" in page.text
+    assert sandbox.state.prefilled_dossiers() == []
+    assert sandbox.prefill_stats.count() == 0  # a page, not the prefill API
+
+
+def test_starting_from_a_link_keeps_what_the_prefill_api_keeps(sandbox, http):
+    sent = {champ("dossier_evalue"): "42", champ("jeton"): "7.abc-_",
+            champ("nature"): "pas une option", champ("note_probleme_avere"): "quatre",
+            champ("commentaire"): "  ", "champ_Q2hhbXAtOTk5OQ==": "inconnu",
+            champ("evaluateur_email"): "eva@numerique.gouv.fr"}
+    started = http.post(link(pairs=list(sent.items())))
+    api = http.post(PREFILL, json=sent).json()
+
+    assert started.status_code == 303
+    (from_link, from_api) = sorted(sandbox.state.prefilled_dossiers(),
+                                   key=lambda r: r.origin == "api")
+    assert started.headers["location"] == prefill_url(sandbox, from_link)
+    assert from_link.origin == "link" and from_api.number == api["dossier_number"]
+    assert from_link.values == from_api.values == {
+        CHAMPS["dossier_evalue"].id: 42, CHAMPS["jeton"].id: "7.abc-_",
+        CHAMPS["evaluateur_email"].id: "eva@numerique.gouv.fr"}
+    assert set(from_link.ignored_keys) == set(from_api.ignored_keys) == {
+        champ("nature"), champ("note_probleme_avere"), champ("commentaire"),
+        "champ_Q2hhbXAtOTk5OQ=="}
+    assert http.get(started.headers["location"]).status_code == 200  # its brouillon's page
+
+
+def test_each_start_is_a_new_brouillon_and_links_have_no_rate_limit(sandbox):
+    rate = RateClock()
+    box = Sandbox(sandbox.state, prefill_requests_per_window=1, prefill_window_seconds=15,
+                  rate_clock=rate)
+    url = link(pairs=[(champ("nature"), "audition")])
+    with running_sandbox(box) as base, httpx.Client(base_url=base) as client:
+        statuses = [client.get(url).status_code for _ in range(5)]
+        statuses += [client.post(url).status_code for _ in range(5)]
+
+    assert statuses == [200] * 5 + [303] * 5
+    assert len({r.number for r in box.state.prefilled_dossiers()}) == 5
+    assert box.prefill_stats.count() == 0
+
+
+def test_an_unknown_or_closed_demarche_path_is_a_404_page(sandbox, http):
+    unknown = http.get(link("grille-inconnue", [(champ("nature"), "audition")]))
+    unknown_start = http.post(link("grille-inconnue", [(champ("nature"), "audition")]))
+    sandbox.state.demarches[EVALUATIONS.number].state = "close"
+    closed = http.get(link(pairs=[(champ("nature"), "audition")]))
+
+    for page in (unknown, unknown_start, closed):
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Démarche introuvable" in page.text
+    assert sandbox.state.prefilled_dossiers() == []
+    with pytest.raises(UnknownDemarche):
+        sandbox.state.start_from_link("http://x/commencer/grille-inconnue?champ_a=1")
+    with pytest.raises(UnknownDemarche):
+        sandbox.state.read_link("http://x/ailleurs/evaluations?champ_a=1")
+
+
+PROFILS_CHAMP = next(d for d in PROJETS.champs if d.key == "profils")
+
+
+@pytest.mark.parametrize(("query", "kept"), [
+    ("{k}[]=designer&{k}[]=juriste%20du%20num%C3%A9rique", ["designer", "juriste du numérique"]),
+    ("{k}=designer", ["designer"]),
+    ("{k}=designer&{k}=juriste%20du%20num%C3%A9rique", ["juriste du numérique"]),  # Rack: last
+    ('{k}=%5B%22designer%22%2C%22juriste%20du%20num%C3%A9rique%22%5D',
+     ["designer", "juriste du numérique"]),  # a JSON array in a string (DS's champ setter)
+    ("{k}[]=designer&{k}[]=astronaute", None),  # one option not offered: all ignored (DS)
+    ("{k}[]=", None),
+    ("{k}=%5Bpas%20du%20json", None),
+])
+def test_a_multiple_drop_down_is_read_from_a_link_as_ds_reads_it(sandbox, query, kept):
+    key = f"champ_{quote(PROFILS_CHAMP.id, safe='')}"
+    read = sandbox.state.read_link(f"http://ds.test/commencer/projets?{query.format(k=key)}")
+
+    assert read.demarche == PROJETS.number
+    if kept is None:
+        assert read.values == {} and read.ignored_keys == (f"champ_{PROFILS_CHAMP.id}",)
+    else:
+        assert read.values == {PROFILS_CHAMP.id: kept} and read.ignored_keys == ()
+
+
+def test_the_admin_route_starts_and_submits_a_dossier_graphql_sees(sandbox, http):
+    url = str(http.base_url).rstrip("/") + link(pairs=[
+        (champ("dossier_evalue"), "3"), (champ("nature"), "évaluation"),
+        (champ("jeton"), "9.sig"), (champ("note_probleme_avere"), "douze")])
+
+    answer = http.post("/_sandbox/commencer", json={
+        "url": url, "values": {CHAMPS["commentaire"].id: "Solide", "note_sponsoring": 4},
+        "submit": True, "email": "eva@numerique.gouv.fr"})
+    started_only = http.post("/_sandbox/commencer", json={"url": url})
+    refused = http.post("/_sandbox/commencer", json={"url": url, "values": {"a": 1}})
+    unknown = http.post("/_sandbox/commencer", json={"url": "http://x/commencer/nope"})
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["submitted"] is True and body["origin"] == "link"
+    assert body["ignored_keys"] == [champ("note_probleme_avere")]
+    dossier = graphql(sandbox, GET_DOSSIER, number=body["number"])["data"]["dossier"]
+    assert dossier["state"] == "en_construction"
+    assert dossier["usager"]["email"] == "eva@numerique.gouv.fr"
+    values = {c["label"]: c["stringValue"] for c in dossier["champs"]}
+    assert values["Numéro du dossier évalué"] == "3"
+    assert values["Nature"] == "évaluation"
+    assert values["Jeton de l'évaluation (ne pas modifier)"] == "9.sig"
+    assert values["Commentaire"] == "Solide" and values["Note : sponsoring"] == "4"
+    assert values["Note : probleme_avere"] == ""
+    assert started_only.status_code == 200 and started_only.json()["submitted"] is False
+    assert graphql(sandbox, GET_DOSSIER, number=started_only.json()["number"])["data"] is None
+    assert refused.status_code == 400
     assert unknown.status_code == 404
 
 

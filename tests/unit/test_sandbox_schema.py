@@ -19,7 +19,7 @@ from graphql import (
     validate,
 )
 
-from connectors.ds_sandbox.demarches import DEMARCHES
+from connectors.ds_sandbox.demarches import DEMARCHES, demarche_path
 from connectors.ds_sandbox.schema import schema_sdl
 from connectors.ds_sandbox.testing import QUERIES_DIR, query_document
 
@@ -119,6 +119,7 @@ def test_demarches_match_the_configuration():
     for spec in DEMARCHES:
         section = config["demarches"][spec.key]
         assert (spec.number, spec.title) == (section["number"], section["title"])
+        assert section["path"] == demarche_path(spec)
         fields = section["fields"]
         assert [d.key for d in spec.champs] == list(fields)
         for descriptor in spec.champs:
