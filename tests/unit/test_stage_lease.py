@@ -56,9 +56,9 @@ def test_a_second_run_waits_then_gives_up_naming_the_holder(rt):
     thread = threading.Thread(target=holder)
     thread.start()
     entered.wait(10)
-    with pytest.raises(StageBusy, match="score-dossiers : déjà en cours dans le run"):
-        with stage_lease(rt, "score-dossiers", wait=0.3, poll=0.1):
-            pass
+    with pytest.raises(StageBusy, match="score-dossiers : déjà en cours dans le run"), \
+            stage_lease(rt, "score-dossiers", wait=0.3, poll=0.1):
+        pass
     leave.set()
     thread.join()
     with stage_lease(rt, "score-dossiers", wait=0.3, poll=0.1):  # free again
