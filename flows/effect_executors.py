@@ -46,6 +46,7 @@ from connectors.mail import (
     SmtpSender,
     build_message,
 )
+from eig.config import ConfigError
 from flows.convention_emails import ConventionPayloadError, convention_email
 from flows.hearing_emails import HearingPayloadError, hearing_email
 from flows.runtime import Runtime
@@ -230,7 +231,7 @@ class EmailExecutor:
     def is_permanent(self, error: Exception) -> bool:
         return isinstance(error, MailPermanentError | EffectPayloadError | KeyError
                           | TaskPayloadError | InvalidMessageError | ConventionPayloadError
-                          | HearingPayloadError)
+                          | HearingPayloadError | ConfigError)
 
     def deliver(self, action: str, payload: dict[str, Any], key: str,
                 attempt: Attempt = NO_RECORD) -> dict[str, Any]:

@@ -95,6 +95,13 @@ def _new_mission(session: Session, rt: Runtime, params: MissionParameters,
     if not 1 <= len(params.profils) <= 2 or not set(params.profils) <= specialties:
         raise ValueError(f"mission : profils {params.profils} — 1 ou 2 parmi "
                          f"{', '.join(sorted(specialties))}")
+    same = session.scalar(select(Mission).where(  # the form sent twice: one mission
+        Mission.status == "ouverte", Mission.titre == params.titre,
+        Mission.administration == params.administration,
+        Mission.contact_email == str(params.contact_email).lower(),
+        Mission.start == params.debut))
+    if same is not None:
+        return same
     row = Mission(titre=params.titre, administration=params.administration,
                   projet=params.projet or params.titre, projet_dossier=params.projet_dossier,
                   profiles=list(params.profils), quotite=params.quotite, start=params.debut,

@@ -138,6 +138,15 @@ def test_a_candidate_is_never_proposed_to_two_missions_at_once(vivier, store, cl
     assert all(members[d] == ("propose", first["mission"]) for d in taken)
 
 
+def test_the_same_mission_sent_twice_is_one_mission(vivier, store, clock):
+    with use_clock(clock):
+        first = match_mission(mission())
+        twice = match_mission(mission())
+    assert twice["mission"] == first["mission"] and twice["proposed"] == []
+    with store.sessions() as session:
+        assert len(session.scalars(select(Mission)).all()) == 1
+
+
 def test_the_decision_waits_for_approval_then_notifies_once(vivier, store, smtp_server, clock,
                                                              monkeypatch):
     monkeypatch.setenv("EIG_APPROVAL_POLL_SECONDS", "1")
