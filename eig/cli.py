@@ -165,15 +165,17 @@ def _groupe_rows(
     tracks: list[str], capacity: int,
 ) -> list[tuple[int, dict[str, Any]]]:
     """Roster rows for the instructeurs of DS groupe ``DEMARCHE:GROUPE`` not in the file."""
-    from connectors.ds import DSClient, groupe_instructeur_emails
+    from connectors.ds import groupe_instructeur_emails
+    from eig.config import load_config
     from eig.settings import resolve_ds_token
+    from flows.ds_access import ds_client
     from models.roster_from_ds import rows_for_groupe
 
     try:
         demarche, groupe = (int(part) for part in spec.split(":"))
     except ValueError:
         raise ValueError(f"--from-ds attend DEMARCHE:GROUPE (reçu {spec!r})") from None
-    with DSClient(settings.ds_api_url, resolve_ds_token(settings)) as client:
+    with ds_client(settings, load_config(settings.config), resolve_ds_token(settings)) as client:
         label, emails = groupe_instructeur_emails(client, demarche, groupe)
     known = {str(row.get("courriel", "")).strip().lower() for _, row in rows}
     first_line = max((line for line, _ in rows), default=1) + 1

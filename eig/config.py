@@ -65,7 +65,13 @@ class SyncConfig(_Strict):
     page_size: int = Field(default=100, ge=1, le=100)
     min_page_size: int = Field(default=10, ge=1, le=100)
     pages_per_task: int = Field(default=20, ge=1, description="DS pages per Prefect task")
-    requests_per_minute: int = Field(default=400, ge=1)
+    requests_per_minute: int = Field(
+        default=400, ge=1,
+        description="DS's limit per token, counted per rate_window_seconds, for every "
+        "process together (a budget kept in the store)")
+    rate_window_seconds: float = Field(
+        default=60.0, ge=1,
+        description="length of DS's fixed windows (one minute); shorter only for tests")
     timezone: str = "Europe/Paris"
 
 

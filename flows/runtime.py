@@ -20,6 +20,7 @@ from connectors.store.migrate import upgrade_to_head
 from connectors.store.outbox import TALLY, EffectTally
 from eig.config import EigConfig, load_config
 from eig.settings import Settings, resolve_ds_token
+from flows.ds_access import ds_client
 from flows.fetch_ahead import ReadAhead
 
 Clock = Callable[[], datetime]
@@ -93,9 +94,9 @@ class Runtime:
         self._lock = threading.Lock()
 
     def new_ds_client(self) -> DSClient:
-        """A DS client of its own (for one thread), sharing the token's rate limit."""
-        return DSClient(self.settings.ds_api_url, self._token,
-                        requests_per_minute=self.config.sync.requests_per_minute)
+        """A DS client of its own (for one thread), sharing the token's rate limit (with
+        every process using the store: `flows.ds_access`)."""
+        return ds_client(self.settings, self.config, self._token)
 
     def channel(self, demarche_number: int) -> Channel:
         """The DS channel of a démarche (démarches may be synced in parallel)."""

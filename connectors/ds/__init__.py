@@ -34,6 +34,7 @@ from ._dossier_pdf import DossierPdf, fetch_dossier_pdf
 from ._error_mapping import describe_operation, payload_error, raise_for_status
 from ._exceptions import (
     DSAuthenticationError,
+    DSBudgetError,
     DSError,
     DSFileError,
     DSForbiddenError,
@@ -85,11 +86,14 @@ from ._prefill import (
 from ._prefill_link import prefill_link
 from ._rate_limit import (
     DS_REQUESTS_PER_MINUTE,
+    DS_WINDOW_SECONDS,
     Clock,
     RateLimiter,
+    SharedBudget,
     Sleep,
     limiter_for_key,
     limiter_for_token,
+    token_bucket,
 )
 from ._snapshot import (
     DossierSnapshot,
@@ -106,6 +110,7 @@ __all__ = [
     "ANNOTATION_KINDS",
     "DS_MAX_PAGE_SIZE",
     "DS_REQUESTS_PER_MINUTE",
+    "DS_WINDOW_SECONDS",
     "NOT_IDEMPOTENT",
     "PREFILL_REQUESTS_PER_WINDOW",
     "PREFILL_WINDOW_SECONDS",
@@ -114,6 +119,7 @@ __all__ = [
     "AnnotationsResult",
     "Clock",
     "DSAuthenticationError",
+    "DSBudgetError",
     "DSClient",
     "DSError",
     "DSFileError",
@@ -145,6 +151,7 @@ __all__ = [
     "PrefilledDossier",
     "RateLimiter",
     "ReconcilePage",
+    "SharedBudget",
     "Sleep",
     "SnapshotAnnotation",
     "SnapshotMessage",
@@ -182,5 +189,6 @@ __all__ = [
     "refuse",
     "remove_label",
     "send_message",
+    "token_bucket",
     "upload_file",
 ]

@@ -23,8 +23,15 @@ from pydantic import SecretStr
 
 from ._documents import Document, load_document
 from ._error_mapping import describe_operation, error_for_graphql, error_for_status
-from ._exceptions import DSError, DSNetworkError, DSProtocolError
-from ._rate_limit import DS_REQUESTS_PER_MINUTE, Clock, Sleep, limiter_for_token
+from ._exceptions import DSBudgetError, DSError, DSNetworkError, DSProtocolError
+from ._rate_limit import (
+    DS_REQUESTS_PER_MINUTE,
+    DS_WINDOW_SECONDS,
+    Clock,
+    SharedBudget,
+    Sleep,
+    limiter_for_token,
+)
 from ._transport import NOT_IDEMPOTENT, DSTransport
 
 _EXCERPT = 300
@@ -33,10 +40,14 @@ _EXCERPT = 300
 class DSClient:
     """A connection to the DS GraphQL API with one token.
 
-    Every request waits for the token's process-wide rate limiter, waits out HTTP 429
-    until DS's announced reset, and is retried on 5xx and network errors. Use it as a
-    context manager (or call `close`). Not meant to be shared between threads; the rate
-    limit is shared anyway.
+    Every request waits for the token's process-wide rate limiter and, when a `budget`
+    is given, for the budget the token shares with other processes (`SharedBudget`: the
+    pipeline passes one kept in the store); it waits out HTTP 429 until DS's announced
+    reset (pausing the shared budget too), and is retried on 5xx and network errors. Use
+    it as a context manager (or call `close`). Not meant to be shared between threads;
+    the rate limit is shared anyway.
+
+    `requests_per_minute` is counted per `window_seconds` (DS: 60; tests use shorter).
     """
 
     def __init__(
@@ -45,6 +56,8 @@ class DSClient:
         token: str | SecretStr,
         *,
         requests_per_minute: int = DS_REQUESTS_PER_MINUTE,
+        window_seconds: float = DS_WINDOW_SECONDS,
+        budget: SharedBudget | None = None,
         timeout: float = 60.0,
         max_attempts: int = 5,
         max_rate_limit_wait: float = 120.0,
@@ -59,7 +72,8 @@ class DSClient:
         self.api_url = api_url
         self._http = DSTransport(
             transport if transport is not None else httpx.HTTPTransport(),
-            limiter=limiter_for_token(secret, requests_per_minute),
+            limiter=limiter_for_token(secret, requests_per_minute, window_seconds),
+            budget=budget,
             max_attempts=max_attempts,
             max_rate_limit_wait=max_rate_limit_wait,
             sleep=sleep,
@@ -152,6 +166,8 @@ class DSClient:
             return error_for_status(exc.response, context)
         if isinstance(exc, TransportConnectionFailed):
             cause = exc.__cause__
+            if isinstance(cause, DSBudgetError):  # nothing was sent
+                return DSBudgetError(f"{context} : {cause}")
             if isinstance(cause, DSNetworkError):  # raised by DSTransport, wrapped by gql
                 return DSNetworkError(f"{context}: {cause}", attempts=cause.attempts)
             return DSNetworkError(

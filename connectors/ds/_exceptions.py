@@ -19,7 +19,9 @@ one) and tells the operator what to do next. No message ever contains the token.
     ├── DSPayloadError            a mutation answered `errors[].message` and a null result
     ├── DSInstructeurError        the configured account cannot act on a dossier (no mutation
     │                             was sent)
-    └── DSFileError               a file DS pointed at (dossier PDF) could not be downloaded
+    ├── DSFileError               a file DS pointed at (dossier PDF) could not be downloaded
+    └── DSBudgetError             the request budget shared with the other processes could not
+                                  be consulted (no request was sent)
 """
 
 from __future__ import annotations
@@ -188,6 +190,16 @@ class DSFileError(DSError):
     def __init__(self, message: str, *, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class DSBudgetError(DSError):
+    """The request budget this token shares with the other processes (kept in the store)
+    could not be consulted: the request was not sent, rather than risk exceeding DS's
+    limit for every process at once. The message (in French: operators read it) comes
+    from the budget and names what failed.
+
+    What to do: check that the store (EIG_DATABASE_URL) answers, then re-run.
+    """
 
 
 def first_error_code(errors: list[dict[str, Any]]) -> str | None:

@@ -1,10 +1,14 @@
-"""Client-side rate limiting, shared by every request of the process that spends the same
-budget (DS counts 400 requests per minute per token).
+"""Client-side rate limiting (DS counts 400 requests per minute per token).
 
-DS counts fixed one-minute windows; we keep at most `limit` requests in any *rolling*
-window, which can never exceed a fixed one. The rolling-window log is pyrate-limiter's
-`InMemoryBucket`; the waiting loop is ours, because pyrate-limiter's `Limiter` sleeps with
-`time.sleep` and its own clock, which tests could not control.
+Two layers, both crossed before each request:
+- `RateLimiter`, shared by every thread of the process that spends the same budget: DS
+  counts fixed one-minute windows; we keep at most `limit` requests in any *rolling*
+  window, which can never exceed a fixed one. The rolling-window log is pyrate-limiter's
+  `InMemoryBucket`; the waiting loop is ours, because pyrate-limiter's `Limiter` sleeps
+  with `time.sleep` and its own clock, which tests could not control.
+- a `SharedBudget`, when one is given: the same budget counted for every *process* that
+  uses the token (the pipeline's is kept in the store, `connectors/store/budget.py`; this
+  package only knows the protocol, so that it never imports the store).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from pyrate_limiter import InMemoryBucket, Rate, RateItem
 
@@ -21,6 +26,31 @@ Sleep = Callable[[float], None]
 """Waits for the given number of seconds (like `time.sleep`)."""
 
 DS_REQUESTS_PER_MINUTE = 400
+DS_WINDOW_SECONDS = 60.0
+"""DS counts its budget in fixed windows of one minute, aligned on the epoch."""
+
+
+class SharedBudget(Protocol):
+    """A request budget shared with other processes (e.g. kept in the store).
+
+    `acquire` is called just before each request is sent (after the process's own
+    `RateLimiter`), `pause_until` when DS answered 429. Both may raise when the budget
+    cannot be consulted: the request is then not sent (rather than risk exceeding DS's
+    limit), and the error's message says what to do.
+    """
+
+    def acquire(self, clock: Clock, sleep: Sleep) -> float:
+        """Wait until one more request may be sent now; return the seconds waited."""
+        ...
+
+    def pause_until(self, epoch: float) -> None:
+        """Let no request of any process through before `epoch` (epoch seconds)."""
+        ...
+
+
+def token_bucket(token: str) -> str:
+    """The name of a token's budget: a hash of it (the token itself is never stored)."""
+    return "ds-token:" + hashlib.sha256(token.encode()).hexdigest()
 
 
 class RateLimiter:
@@ -108,10 +138,14 @@ def reset_limiters() -> None:
         _REGISTRY._limiters.clear()
 
 
-def limiter_for_token(token: str, requests_per_minute: int = DS_REQUESTS_PER_MINUTE) -> RateLimiter:
-    """The process-wide limiter of `token` (keyed by a hash: the token is never stored)."""
-    key = "token:" + hashlib.sha256(token.encode()).hexdigest()
-    return _REGISTRY.get(key, requests_per_minute, 60.0)
+def limiter_for_token(
+    token: str,
+    requests_per_minute: int = DS_REQUESTS_PER_MINUTE,
+    window_seconds: float = DS_WINDOW_SECONDS,
+) -> RateLimiter:
+    """The process-wide limiter of `token` (keyed by a hash: the token is never stored):
+    `requests_per_minute` in any `window_seconds` (DS: one minute; tests use shorter)."""
+    return _REGISTRY.get(token_bucket(token), requests_per_minute, window_seconds)
 
 
 def limiter_for_key(key: str, limit: int, period: float) -> RateLimiter:

@@ -1,5 +1,5 @@
-"""The httpx transport every DS request goes through: rate limit, 429 waits, retries,
-request counting.
+"""The httpx transport every DS request goes through: rate limit (the process's, then the
+budget shared with other processes), 429 waits, retries, request counting.
 
 It wraps another httpx transport (the network one, or `httpx.MockTransport` in tests)
 and never raises for an HTTP status: after its retries it returns DS's last answer, and
@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 from tenacity import (
@@ -23,8 +25,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from ._exceptions import DSNetworkError
-from ._rate_limit import Clock, RateLimiter, Sleep, rate_limit_reset
+from ._exceptions import DSBudgetError, DSError, DSNetworkError
+from ._rate_limit import Clock, RateLimiter, SharedBudget, Sleep, rate_limit_reset
 
 log = logging.getLogger("connectors.ds")
 
@@ -44,16 +46,20 @@ _TRANSIENT = TRANSIENT_HTTP_ERRORS
 
 
 class DSTransport(httpx.BaseTransport):
-    """Sends each request through the shared `limiter`; on HTTP 429 pauses the limiter
-    until DS's `RateLimit-Reset` (+ margin, at most `max_rate_limit_wait` seconds) and
-    resends; on 5xx or a network error retries with jittered exponential backoff, at
-    most `max_attempts` sends in all for each cause."""
+    """Sends each request through the process's `limiter`, then the `budget` shared with
+    other processes (if any; last, so that a token of the budget is spent at once); on
+    HTTP 429 pauses both until DS's `RateLimit-Reset` (+ margin, at most
+    `max_rate_limit_wait` seconds) and resends; on 5xx or a network error retries with
+    jittered exponential backoff, at most `max_attempts` sends in all for each cause.
+
+    A budget that cannot be consulted raises `DSBudgetError` and nothing is sent."""
 
     def __init__(
         self,
         inner: httpx.BaseTransport,
         *,
         limiter: RateLimiter,
+        budget: SharedBudget | None = None,
         max_attempts: int = 5,
         max_rate_limit_wait: float = 120.0,
         backoff_initial: float = 1.0,
@@ -65,6 +71,7 @@ class DSTransport(httpx.BaseTransport):
             raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
         self._inner = inner
         self._limiter = limiter
+        self._budget = budget
         self._max_attempts = max_attempts
         self._max_rate_limit_wait = max_rate_limit_wait
         self._wait = wait_exponential_jitter(initial=backoff_initial, max=backoff_max, jitter=1.0)
@@ -109,7 +116,7 @@ class DSTransport(httpx.BaseTransport):
                 return response
             # The window is spent for every user of the token, not only this request.
             wait = self._rate_limit_wait(response)
-            self._limiter.pause_until(self._clock() + wait)
+            self._pause_until(self._clock() + wait)
             if attempt == self._max_attempts:
                 return response
             response.read()
@@ -126,9 +133,18 @@ class DSTransport(httpx.BaseTransport):
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         self._limiter.acquire(self._clock, self._sleep)
+        if self._budget is not None:
+            with _budget_errors():
+                self._budget.acquire(self._clock, self._sleep)
         with self._count_lock:
             self.requests_sent += 1
         return self._inner.handle_request(request)
+
+    def _pause_until(self, epoch: float) -> None:
+        self._limiter.pause_until(epoch)
+        if self._budget is not None:
+            with _budget_errors():
+                self._budget.pause_until(epoch)
 
     def _rate_limit_wait(self, response: httpx.Response) -> float:
         """Seconds to wait after a 429: until `RateLimit-Reset` (absolute epoch) + margin,
@@ -137,6 +153,17 @@ class DSTransport(httpx.BaseTransport):
         reset = rate_limit_reset(response.headers)
         wait = 60.0 if reset is None else reset - now + RATE_LIMIT_MARGIN
         return min(max(wait, RATE_LIMIT_MARGIN), self._max_rate_limit_wait)
+
+
+@contextmanager
+def _budget_errors() -> Iterator[None]:
+    """Whatever the shared budget raises becomes a `DSBudgetError` (its message kept)."""
+    try:
+        yield
+    except DSError:
+        raise
+    except Exception as exc:
+        raise DSBudgetError(str(exc)) from exc
 
 
 def _discard_and_log(state: RetryCallState) -> None:

@@ -33,6 +33,7 @@ class FixedWindowRateLimiter:
         self.clock = clock
         self._lock = threading.Lock()
         self._counts: dict[str, tuple[int, int]] = {}  # key → (window index, count)
+        self._peaks: dict[str, int] = {}  # key → most requests counted in one window
 
     def _window(self) -> tuple[int, int]:
         index = math.floor(self.clock() / self.window_seconds)
@@ -45,12 +46,26 @@ class FixedWindowRateLimiter:
             window, count = self._counts.get(key, (index, 0))
             count = count + 1 if window == index else 1
             self._counts[key] = (index, count)
+            self._peaks[key] = max(self._peaks.get(key, 0), count)
         return Quota(count <= self.limit, self.limit, max(0, self.limit - count), reset)
 
     def exhausted(self) -> Quota:
         """The quota a forced 429 reports."""
         return Quota(False, self.limit, 0, self._window()[1])
 
+    def peaks(self) -> dict[str, int]:
+        """Per key, the most requests counted in any one window (those refused included)
+        since the start or `reset_peaks`: above ``limit`` means some were refused."""
+        with self._lock:
+            return dict(self._peaks)
+
+    def reset_peaks(self) -> None:
+        """Forget the peaks; the current windows' counts stay (they still limit, and the
+        next request of a window reports its whole count)."""
+        with self._lock:
+            self._peaks.clear()
+
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._peaks.clear()

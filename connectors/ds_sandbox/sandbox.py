@@ -139,7 +139,7 @@ class Sandbox:
         self.pdf_available = pdf_available
         self.pdf_checksums = pdf_checksums
         self.faults = FaultQueue()
-        self.stats = RequestLog()
+        self.stats = RequestLog(limiter=self.limiter)  # + per token: busiest window, 429s
         self.mutations = MutationLog()
         self.base_url = DEFAULT_BASE_URL
         self.payloads = PayloadBuilder(self.state, payload_cache_size, microsecond_timestamps)

@@ -61,11 +61,14 @@ def _postgres_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> Iterator[None]:
-    """DS budgets are process-wide; each test talks to a sandbox of its own."""
+    """DS budgets are process-wide; each test talks to a sandbox of its own (and the
+    budgets shared through a store close their connections after each test)."""
     from connectors.ds._rate_limit import reset_limiters
+    from connectors.store.budget import close_budgets
 
     reset_limiters()
     yield
+    close_budgets()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -8,7 +8,14 @@ import uuid
 import httpx
 import pytest
 
-from connectors.ds import DSClient, DSRateLimitError, RateLimiter, limiter_for_token
+from connectors.ds import (
+    DSBudgetError,
+    DSClient,
+    DSRateLimitError,
+    RateLimiter,
+    limiter_for_token,
+    token_bucket,
+)
 from tests.unit.ds_fakes import API_URL, FakeTime
 
 OK = {"data": {"dossier": {"id": "RG9zc2llci0x", "number": 1}}}
@@ -203,3 +210,68 @@ def test_429_is_bounded_and_raises_with_the_reset_epoch() -> None:
     assert caught.value.status_code == 429
     assert "GetDossier (number=1)" in str(caught.value)
     assert "400 requests per minute per token" in str(caught.value)
+
+
+class FakeBudget:
+    """A `SharedBudget` that notes what it was asked (the store's is tested elsewhere)."""
+
+    def __init__(self, time_: FakeTime, fail: Exception | None = None) -> None:
+        self.time = time_
+        self.fail = fail
+        self.acquired: list[float] = []
+        self.pauses: list[float] = []
+
+    def acquire(self, clock, sleep) -> float:
+        if self.fail is not None:
+            raise self.fail
+        self.acquired.append(clock())
+        return 0.0
+
+    def pause_until(self, epoch: float) -> None:
+        self.pauses.append(epoch)
+
+
+def test_every_request_spends_the_shared_budget_and_a_429_pauses_it() -> None:
+    time_ = FakeTime()
+    reset = time_.now + 20
+    ds = RecordingDS(
+        time_,
+        httpx.Response(200, json=OK),
+        httpx.Response(429, headers={"RateLimit-Reset": str(int(reset))}),
+        httpx.Response(200, json=OK),
+    )
+    budget = FakeBudget(time_)
+    with client_for(ds, new_token(), time_, budget=budget) as client:
+        client.execute("dossier", {"number": 1})
+        client.execute("dossier", {"number": 2})  # 429, then sent again after the reset
+
+    assert budget.acquired == ds.received  # one token per request sent, retries included
+    assert budget.pauses == [pytest.approx(reset + 1.0)]  # DS's reset + the margin
+
+
+def test_a_budget_that_cannot_be_consulted_fails_and_nothing_is_sent() -> None:
+    time_ = FakeTime()
+    ds = RecordingDS(time_)
+    budget = FakeBudget(time_, fail=RuntimeError("le budget partagé est inaccessible"))
+    with (
+        client_for(ds, new_token(), time_, budget=budget) as client,
+        pytest.raises(DSBudgetError, match="le budget partagé est inaccessible"),
+    ):
+        client.execute("dossier", {"number": 1})
+    assert ds.received == []
+
+
+def test_the_local_limiter_counts_in_the_configured_window() -> None:
+    time_ = FakeTime()
+    ds = RecordingDS(time_)
+    with client_for(ds, new_token(), time_, requests_per_minute=3, window_seconds=5) as client:
+        for number in range(7):
+            client.execute("dossier", {"number": number})
+    assert max_in_any_window(ds.received, 5.0) == 3
+    assert ds.received[-1] - ds.received[0] == pytest.approx(10.0, abs=0.01)
+
+
+def test_a_token_s_bucket_is_a_hash_of_it() -> None:
+    token = new_token()
+    assert token_bucket(token) == token_bucket(token) != token_bucket(new_token())
+    assert token not in token_bucket(token) and len(token_bucket(token)) <= 96

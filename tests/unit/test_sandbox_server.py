@@ -105,6 +105,35 @@ def test_over_budget_gets_a_plain_429_without_retry_after():
     assert sandbox.stats.count(token=DEFAULT_TOKEN, status=429) == 1
 
 
+def test_stats_tell_per_token_the_busiest_window_and_the_429s():
+    clock = RateClock()
+    sandbox = make_sandbox(requests_per_window=3, window_seconds=2, rate_clock=clock,
+                           tokens=[DEFAULT_TOKEN, "other"])
+    with running_sandbox(sandbox) as url, httpx.Client(base_url=url) as http:
+        def send(token: str, times: int) -> None:
+            for _ in range(times):
+                http.post("/api/v2/graphql", json=dossier_body(1),
+                          headers={"Authorization": f"Bearer {token}"})
+
+        send(DEFAULT_TOKEN, 2)
+        send("other", 1)
+        clock.now += 2
+        send(DEFAULT_TOKEN, 3)  # a full window: still under the limit
+        assert sandbox.stats.max_in_window(DEFAULT_TOKEN) == 3
+        assert sandbox.stats.rate_limited(DEFAULT_TOKEN) == 0
+        clock.now += 2
+        send(DEFAULT_TOKEN, 5)  # two over
+        stats = http.get("/_sandbox/stats").json()["rate_limit"]
+        assert http.post("/_sandbox/stats/reset").json() == {"reset": True}
+        after_reset = http.get("/_sandbox/stats").json()["rate_limit"]
+
+    assert stats == {"limit": 3, "window_seconds": 2, "by_token": {
+        DEFAULT_TOKEN: {"max_in_window": 5, "rate_limited": 2},
+        "other": {"max_in_window": 1, "rate_limited": 0}}}
+    assert sandbox.stats.max_in_window(DEFAULT_TOKEN) == 0  # forgotten by the reset
+    assert after_reset["by_token"] == {}
+
+
 @pytest.mark.parametrize(("kind", "status", "content_type"), [
     ("http_500", 500, "application/json"),
     ("http_502", 502, "text/html"),
