@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from connectors.ds import (
     AnnotationValue,
+    DSBudgetError,
     DossierSnapshot,
     DSClient,
     DSError,
@@ -82,7 +83,7 @@ class DSExecutor:
     """DS mutations, each preceded by a read of the dossier."""
 
     TRANSIENT = (DSServerError, DSNetworkError, DSRateLimitError, DSInternalError,
-                 DSQueryTimeoutError, DSProtocolError)
+                 DSQueryTimeoutError, DSProtocolError, DSBudgetError)
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
