@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from connectors.ds import (
     AnnotationValue,
-    DSBudgetError,
     DossierSnapshot,
+    DSBudgetError,
     DSClient,
     DSError,
     DSHTTPError,
