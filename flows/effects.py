@@ -28,9 +28,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from connectors.ds._rate_limit import RateLimiter
 from connectors.mail import Mailbox
 from connectors.store import outbox
+from connectors.store.budget import shared_budget
 from flows.effect_executors import Executors, LeaseLost, build_executors
 from flows.runtime import Runtime, open_runtime
 from models.outbox import Kind, Lane, Status, after_failure
@@ -132,7 +132,9 @@ class LaneDeliverer:
         settings = rt.config.delivery.lane(str(lane))
         self.batch = settings.batch
         self.lease = timedelta(seconds=settings.lease_seconds)
-        self.pace = (RateLimiter(settings.per_minute, 60.0) if settings.per_minute else None)
+        # a lane's pace holds for all its deliverers together, in every process
+        self.pace = (shared_budget(rt.settings.database_url, f"lane:{lane}",
+                                   settings.per_minute, 60.0) if settings.per_minute else None)
         self.owner = new_owner(str(lane))
         self.executors = executors or build_executors(rt)
         self.sent = SentCheck(rt)
@@ -169,7 +171,7 @@ class LaneDeliverer:
         if interrupted and self._settle_unknown(effect, report, INTERRUPTED):
             return
         attempt = Attempt(self.rt, effect.id, self.owner, self.lease)
-        if kind is Kind.EMAIL and self.pace is not None:
+        if self.pace is not None:
             self.pace.acquire(time.time, time.sleep)
         try:
             result = self.executors.deliver(kind, effect.action, effect.payload, effect.key,
