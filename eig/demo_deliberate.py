@@ -65,6 +65,9 @@ def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict
 
 
 def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bool]:
+    from eig.demo_delivery import deliver
+    from flows.deliberate import DeliberateParameters, deliberate
+
     os.environ.setdefault("EIG_APPROVAL_POLL_SECONDS", "1")
     before = _published(sandbox)
     echo("\n== 22. Comité de sélection des projets : propositions, relevé, approbation")
@@ -76,11 +79,13 @@ def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bo
     echo(f"Relevé de décision : {summary['record']['pdf']}")
     echo(f"  empreinte SHA-256 : {summary['seal']} (sha256sum {summary['record']['json']})")
     echo(f"Publication dans DS : {decided} décisions et messages.")
-    again, _ = _run_and_approve("projets", today, "Camille Opératrice")
-    echo(f"\n== 23. Publier à nouveau la même séance : "
+    again = deliberate(DeliberateParameters(track="projets", session_date=today))
+    deliver()
+    echo(f"\n== 23. Relancer le même comité : {again['message']} ; "
          f"{_published(sandbox) - before - decided} écriture(s) de plus dans DS")
     return {
         "le comité publie ses décisions après approbation, une seule fois":
             summary["status"] == "approved" and decided > 0
-            and again["status"] == "approved" and _published(sandbox) == before + decided,
+            and again["status"] == "already_approved"
+            and _published(sandbox) == before + decided,
     }
