@@ -538,6 +538,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the services running")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "soak" / "result.json")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupted)  # stop the services on `kill` too
 
     work = ROOT / "var" / "soak"
     if work.exists():
@@ -589,10 +590,12 @@ def main() -> None:
 
         write_demo_roster(roster, args.roster, seed=11, capacity=8)
         run([sys.executable, "-m", "eig", "roster", "import", str(roster)], env, "roster")
-        workers = [Service(f"worker-{n}", [sys.executable, "-m", "prefect", "worker",
-                                           "start", "--pool", "eig", "--name",
-                                           f"soak-worker-{n}"], env, logs).start()
-                   for n in (1, 2)]
+        workers = []
+        for n in (1, 2):  # half a polling interval apart: they never fetch a run together
+            workers.append(Service(f"worker-{n}", [
+                sys.executable, "-m", "prefect", "worker", "start", "--pool", "eig",
+                "--name", f"soak-worker-{n}"], env, logs).start())
+            time.sleep(5)
         services += workers
         prefect = Prefect(env["PREFECT_API_URL"])
         prefect.load_deployments()
@@ -620,6 +623,10 @@ def main() -> None:
         if not args.keep:
             for service in reversed(services):
                 service.stop()
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _healthy(api: str) -> bool:

@@ -83,3 +83,10 @@ def test_each_delivery_lane_is_triggered_by_the_handover_event():
         assert trigger["expect"] == [EVENT]
         assert trigger["match"] == {"prefect.resource.id": lane_resource(lane)}
         assert deployment["schedules"], "a schedule catches what an event missed"
+
+
+def test_a_run_does_not_pipe_its_output_through_its_worker():
+    """Piped, a run crashes on its first log line once its worker died (rich raises
+    SystemExit on a broken pipe); unpiped, it outlives the worker and logs to the API."""
+    pools = {d["work_pool"]["name"]: d["work_pool"] for d in deployments()}
+    assert pools["eig"]["job_variables"]["stream_output"] is False
