@@ -161,7 +161,10 @@ class Prefect:
             offset += 200
 
     def busy(self) -> list[dict[str, Any]]:
-        return self.runs(ACTIVE)
+        """Runs under way or due (a schedule's runs of the coming hours are not)."""
+        soon = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
+        return [r for r in self.runs(ACTIVE) if r["state_type"] != "SCHEDULED"
+                or (r.get("next_scheduled_start_time") or r["expected_start_time"]) < soon]
 
     def suspended(self, deployment: str) -> list[dict[str, Any]]:
         wanted = self.deployments[deployment]
@@ -540,6 +543,9 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupted)  # stop the services on `kill` too
 
+    taken = [port for port in (PREFECT_PORT, SANDBOX_PORT, SMTP_PORT) if port_open(port)]
+    if taken:
+        sys.exit(f"soak: port(s) {taken} already in use — a soak still running? stop it first")
     work = ROOT / "var" / "soak"
     if work.exists():
         import shutil
