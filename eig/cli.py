@@ -373,13 +373,23 @@ def deliberate(
     from flows.deliberate import DeliberateParameters
     from flows.deliberate import deliberate as deliberate_flow
 
-    summary = deliberate_flow(DeliberateParameters(
+    # waiting in this terminal may outlast the flow's timeout (meant for deployed runs,
+    # which are suspended while they wait)
+    summary = without_timeout(deliberate_flow)(DeliberateParameters(
         track=track, session_date=Date.fromisoformat(session_date) if session_date else None))
     if summary.get("status") == "approved":
         then_deliver(summary, as_json)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str) if as_json
                else f"comité {summary['track']} du {summary['session_date']} : "
                f"{summary['status']} ; relevé : {summary.get('record', {}).get('pdf', '—')}")
+
+
+def without_timeout(flow_: Any) -> Any:
+    """A copy of ``flow_`` without its timeout, for a run that waits for a person in this
+    terminal (``with_options(timeout_seconds=None)`` would keep the flow's own)."""
+    untimed = flow_.with_options()
+    untimed.timeout_seconds = None
+    return untimed
 
 
 @app.command()
@@ -578,7 +588,9 @@ def missions_deliberate(
     avant de prévenir les candidat·es et l'administration (flow deliberate-mission)."""
     from flows.missions import MissionDeliberationParameters, deliberate_mission
 
-    summary = deliberate_mission(MissionDeliberationParameters(mission=mission))
+    # no flow timeout: the operator's answer may take longer (see `eig deliberate`)
+    summary = without_timeout(deliberate_mission)(MissionDeliberationParameters(
+        mission=mission))
     if summary.get("status") == "approved":
         then_deliver(summary, True)
     typer.echo(json.dumps(summary, ensure_ascii=False, default=str))

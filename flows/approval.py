@@ -37,9 +37,11 @@ def approval_mode() -> Mode:
     forced = os.environ.get("EIG_APPROVAL_MODE")
     if forced in ("suspend", "pause"):
         return forced  # type: ignore[return-value]
-    from prefect.runtime import flow_run
+    from prefect.context import FlowRunContext
 
-    return "suspend" if flow_run.get_deployment_id() else "pause"
+    context = FlowRunContext.get()
+    run = context.flow_run if context is not None else None
+    return "suspend" if run is not None and run.deployment_id else "pause"
 
 
 def wait_for_approval(form: type[Form], key: str, timeout_hours: float,
@@ -51,7 +53,10 @@ def wait_for_approval(form: type[Form], key: str, timeout_hours: float,
     reminded by the Prefect automation "committee awaiting approval".
     """
     if approval_mode() == "suspend":
-        return suspend_flow_run(wait_for_input=form, key=key)
+        answer = suspend_flow_run(wait_for_input=form, key=key)
+        # only a resumed run gets here: its first pass exited with the suspension
+        _log("la réponse de l'opérateur est arrivée : le run reprend là où il attendait")
+        return answer
     poll = int(os.environ.get("EIG_APPROVAL_POLL_SECONDS", "10"))
     attempt = 0
     while True:
@@ -62,6 +67,12 @@ def wait_for_approval(form: type[Form], key: str, timeout_hours: float,
             if on_timeout == "end":
                 return None
             attempt += 1
+
+
+def _log(message: str) -> None:
+    from prefect import get_run_logger
+
+    get_run_logger().info(message)
 
 
 ALIVE = ("SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING")
