@@ -844,11 +844,14 @@ def notify(
 def serve(
     log_level: Annotated[str, typer.Option(
         help="Niveau des journaux des runs (dans l'interface).")] = "INFO",
+    workers: Annotated[int, typer.Option(
+        help="Nombre de workers du pool eig sur ce poste.")] = 2,
 ) -> None:
-    """Serveur Prefect local avec son interface, le pool eig, les déploiements et un worker."""
+    """Serveur Prefect local avec son interface, le pool eig, les déploiements, les
+    automations (eig setup) et les workers."""
     from eig.serve import run_serve
 
-    raise typer.Exit(run_serve(typer.echo, log_level=log_level))
+    raise typer.Exit(run_serve(typer.echo, log_level=log_level, workers=workers))
 
 
 @app.command()
