@@ -199,8 +199,9 @@ def notify_team(params: NotifyParameters) -> dict[str, Any]:
         logger.error("alerte %s : %s (%s)", key, failure["status"], failure["error"])
     _artifact(run, params.kind, (
         f"Courriel « {payload['subject']} » à {', '.join(rt.config.evaluation.team)} : "
-        + ("envoyé." if report.delivered else "déjà envoyé auparavant."
-           if not summary["recorded"] else "pas encore envoyé (voir eig effects).")))
+        + ("envoyé." if report.delivered else "déjà signalé par un run précédent."
+           if not summary["recorded"] else "pas encore envoyé : l'envoi sera réessayé "
+           "(voir eig effects).")))
     return summary
 
 
