@@ -17,9 +17,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/eig demo
 
-# Prefect server and UI on http://127.0.0.1:4200, the deployments and a worker (Ctrl-C stops)
+# Prefect server and UI on http://127.0.0.1:4200, the deployments, the automations (eig setup)
+# and WORKERS workers (Ctrl-C stops); PREFECT_API_DATABASE_CONNECTION_URL: the server's database
+WORKERS ?= 2
 serve: $(BIN)/.installed
-	$(BIN)/eig serve
+	$(BIN)/eig serve --workers $(WORKERS)
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -19,7 +19,8 @@ app = typer.Typer(help="Pipeline de sélection EIG (Démarches Simplifiées → 
 @app.callback()
 def _upgrade_store(ctx: typer.Context) -> None:
     """Every command first brings the store to the latest migration."""
-    if ctx.invoked_subcommand in ("sandbox", "demo", "mailbox", "mailserver"):  # no store
+    if ctx.invoked_subcommand in ("sandbox", "demo", "mailbox", "mailserver",
+                                  "setup"):  # no store
         return
     from eig.settings import Settings
     from flows.runtime import open_store
@@ -375,13 +376,23 @@ def deliberate(
     from flows.deliberate import DeliberateParameters
     from flows.deliberate import deliberate as deliberate_flow
 
-    summary = deliberate_flow(DeliberateParameters(
+    # waiting in this terminal may outlast the flow's timeout (meant for deployed runs,
+    # which are suspended while they wait)
+    summary = without_timeout(deliberate_flow)(DeliberateParameters(
         track=track, session_date=Date.fromisoformat(session_date) if session_date else None))
     if summary.get("status") == "approved":
         then_deliver(summary, as_json)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str) if as_json
                else f"comité {summary['track']} du {summary['session_date']} : "
                f"{summary['status']} ; relevé : {summary.get('record', {}).get('pdf', '—')}")
+
+
+def without_timeout(flow_: Any) -> Any:
+    """A copy of ``flow_`` without its timeout, for a run that waits for a person in this
+    terminal (``with_options(timeout_seconds=None)`` would keep the flow's own)."""
+    untimed = flow_.with_options()
+    untimed.timeout_seconds = None
+    return untimed
 
 
 @app.command()
@@ -580,7 +591,9 @@ def missions_deliberate(
     avant de prévenir les candidat·es et l'administration (flow deliberate-mission)."""
     from flows.missions import MissionDeliberationParameters, deliberate_mission
 
-    summary = deliberate_mission(MissionDeliberationParameters(mission=mission))
+    # no flow timeout: the operator's answer may take longer (see `eig deliberate`)
+    summary = without_timeout(deliberate_mission)(MissionDeliberationParameters(
+        mission=mission))
     if summary.get("status") == "approved":
         then_deliver(summary, True)
     typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
@@ -752,14 +765,98 @@ def sandbox(
 
 
 @app.command()
+def setup(
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Lister les automations sans toucher au serveur.")] = False,
+) -> None:
+    """Crée ou met à jour les automations Prefect de config/automations.yaml (alertes à
+    l'équipe : échecs, durées anormales, comités à approuver, runs sans signe de vie)."""
+    from eig.automations import AutomationsError, load_specs
+    from eig.automations import setup as setup_automations
+    from eig.config import load_config
+    from eig.settings import Settings
+
+    config = load_config(Settings().config)
+    try:
+        if dry_run:
+            for spec in load_specs(config):
+                trigger = spec["trigger"]
+                within = (f", sans suite en {trigger['within']} s"
+                          if trigger["posture"] == "Proactive" else "")
+                typer.echo(f"{spec['name']} ({trigger['posture']}{within})")
+            return
+        outcomes = setup_automations(config)
+    except AutomationsError as error:
+        typer.echo(f"eig setup : {error}", err=True)
+        raise typer.Exit(1) from None
+    for outcome in outcomes:
+        typer.echo(f"{outcome.status:>11}  {outcome.name}")
+    typer.echo(f"{len(outcomes)} automation(s) ; courriels à : "
+               f"{', '.join(config.evaluation.team)}")
+
+
+@app.command()
+def notify(
+    run: Annotated[str, typer.Option("--run", help="Identifiant du run concerné.")],
+    kind: Annotated[str, typer.Option(
+        "--kind", help="failed, crashed, late, awaiting ou reminder")],
+    preview: Annotated[bool, typer.Option(
+        "--preview", help="Afficher le courriel sans l'enregistrer ni l'envoyer.")] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Avec --preview : écrire la version HTML dans ce fichier.")] = None,
+) -> None:
+    """Prévient l'équipe au sujet d'un run, comme le font les automations (flow
+    notify-team) ; --preview montre le courriel sans rien envoyer."""
+    from typing import get_args
+    from uuid import UUID
+
+    from flows.notify import (
+        AlertKind,
+        NotifyParameters,
+        alert_context,
+        alert_payload,
+        notify_team,
+        read_run,
+        run_id_of,
+        waiting_for,
+    )
+    from flows.runtime import open_runtime
+
+    if kind not in get_args(AlertKind):
+        typer.echo(f"alerte inconnue : {kind} ({', '.join(get_args(AlertKind))})", err=True)
+        raise typer.Exit(2)
+    if not preview:
+        summary = notify_team(NotifyParameters(flow_run=run, kind=kind))
+        typer.echo(summary.get("moot") or (
+            f"{summary['key']} : " + ("envoyé" if summary["delivered"] else
+                                      "déjà envoyé" if not summary["recorded"] else
+                                      "enregistré, pas encore envoyé (eig effects)")))
+        return
+    run_id = str(run_id_of(run))
+    facts = read_run(UUID(run_id))
+    with open_runtime() as rt:
+        with rt.sessions() as session:
+            waiting = waiting_for(session, run_id)
+        payload = alert_payload(rt, alert_context(rt, kind, facts, waiting, rt.clock()))
+    typer.echo(f"À : {', '.join(t['email'] for t in payload['to'])}\n"
+               f"Objet : {payload['subject']}\n\n{payload['text']}")
+    if html is not None:
+        html.write_text(payload["html"], encoding="utf-8")
+        typer.echo(f"HTML écrit dans {html}")
+
+
+@app.command()
 def serve(
     log_level: Annotated[str, typer.Option(
         help="Niveau des journaux des runs (dans l'interface).")] = "INFO",
+    workers: Annotated[int, typer.Option(
+        help="Nombre de workers du pool eig sur ce poste.")] = 2,
 ) -> None:
-    """Serveur Prefect local avec son interface, le pool eig, les déploiements et un worker."""
+    """Serveur Prefect local avec son interface, le pool eig, les déploiements, les
+    automations (eig setup) et les workers."""
     from eig.serve import run_serve
 
-    raise typer.Exit(run_serve(typer.echo, log_level=log_level))
+    raise typer.Exit(run_serve(typer.echo, log_level=log_level, workers=workers))
 
 
 @app.command()

@@ -356,6 +356,28 @@ class DeliveryConfig(_Strict):
         return self.lanes.get(name) or LaneConfig()
 
 
+class OperationsConfig(_Strict):
+    """Who is told what, and when: the values of the Prefect automations
+    (config/automations.yaml, created by `eig setup`). Alerts go to `evaluation.team`."""
+
+    expected_minutes: dict[str, float] = Field(
+        default_factory=dict, description="per deployment: how long a run normally takes "
+        "at most; a run still running after it is reported (a suspended committee's wait "
+        "does not count)")
+    heartbeat_seconds: int = Field(default=30, ge=30, description="flow runs of the workers "
+                                   "beat every N seconds (PREFECT_FLOWS_HEARTBEAT_FREQUENCY)")
+    zombie_after_seconds: int = Field(default=90, ge=60, description="a run silent for this "
+                                      "long (its process died with its machine or worker) "
+                                      "is marked Crashed, and the team told")
+
+    @model_validator(mode="after")
+    def _check_zombie(self) -> OperationsConfig:
+        if self.zombie_after_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError("operations.zombie_after_seconds must be at least twice "
+                             "heartbeat_seconds (a late beat is not a dead run)")
+        return self
+
+
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
@@ -367,6 +389,7 @@ class EigConfig(_Strict):
     hearings: HearingsConfig = HearingsConfig()
     missions: MissionsConfig = MissionsConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    operations: OperationsConfig = OperationsConfig()
 
     def track_of_demarche(self, number: int) -> str | None:
         """The track whose applicants file in démarche ``number`` (None: none does)."""

@@ -2,9 +2,13 @@
 
 In order: offline defaults and a persistent ``PREFECT_HOME`` (``var/prefect``); the DS
 sandbox and the local SMTP server when the settings point at them and nothing answers
-there; a Prefect server with its UI on 127.0.0.1:4200 (or the one already answering);
-the process work pool ``eig``; the deployments of ``prefect.yaml``; then a worker in the
-foreground. Ctrl-C (or SIGTERM) stops the worker and whatever this command started.
+there; a Prefect server with its UI on 127.0.0.1:4200 (or the one already answering) —
+on SQLite in ``PREFECT_HOME``, or on the PostgreSQL database of
+``PREFECT_API_DATABASE_CONNECTION_URL``; the process work pool ``eig``; the deployments
+of ``prefect.yaml``; the automations that tell the team (``eig setup``); then the
+workers (two by default), their output in this terminal. Their flow runs beat
+(``PREFECT_FLOWS_HEARTBEAT_FREQUENCY``), so that a run whose process died is found.
+Ctrl-C (or SIGTERM) stops the workers and whatever this command started.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +46,8 @@ STOP_GRACE = 15.0
 WORKER_GRACE = 30.0  # on SIGINT the worker stops polling and ends the runs it holds
 SETTLE_SECONDS = 5.0  # for an ended run to report its own final state
 ACTIVE_STATES = ("PENDING", "RUNNING", "CANCELLING")
-WORKER_NAME = f"{POOL}-local"
+WORKER_PREFIX = f"{POOL}-local-"  # this machine's workers: eig-local-1, eig-local-2…
+DEFAULT_WORKERS = 2
 
 Echo = Callable[[str], None]
 
@@ -55,9 +61,12 @@ def api_url(host: str = HOST, port: int = PORT) -> str:
 
 
 def serve_env(base: Mapping[str, str], *, log_level: str = "INFO",
-              host: str = HOST, port: int = PORT) -> dict[str, str]:
-    """The environment of every process `eig serve` starts: the operator's, with our
-    offline defaults, a persistent Prefect home and the local server's API."""
+              host: str = HOST, port: int = PORT,
+              heartbeat_seconds: int = 30) -> dict[str, str]:
+    """The environment of every process `eig serve` starts: the operator's (a
+    ``PREFECT_API_DATABASE_CONNECTION_URL`` included: the server then runs on that
+    database), with our offline defaults, a persistent Prefect home, the local server's
+    API and the flow runs' heartbeat (the zombie automation of `eig setup` needs it)."""
     env = dict(base)
     for key, value in DEFAULTS.items():
         env.setdefault(key, value)
@@ -66,7 +75,18 @@ def serve_env(base: Mapping[str, str], *, log_level: str = "INFO",
     # operators read the flow runs' logs in the UI: INFO, not the CLI's quiet WARNING
     env["PREFECT_LOGGING_LEVEL"] = log_level
     env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(heartbeat_seconds))
     return env
+
+
+def database_shown(env: Mapping[str, str]) -> str:
+    """Where the Prefect server keeps its data, as the operator may read it (no password)."""
+    url = env.get("PREFECT_API_DATABASE_CONNECTION_URL")
+    if not url:
+        return f"SQLite dans {_shown(PREFECT_HOME)}"
+    parts = urlsplit(url)
+    where = f"{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    return f"PostgreSQL {where}" if parts.scheme.startswith("postgresql") else parts.scheme
 
 
 def prefect_command(*args: str) -> list[str]:
@@ -85,12 +105,20 @@ def pool_command(pool: str = POOL) -> list[str]:
     return prefect_command("work-pool", "create", pool, "--type", "process")
 
 
+def setup_command() -> list[str]:
+    return eig_command("setup")
+
+
+def worker_names(count: int) -> list[str]:
+    return [f"{WORKER_PREFIX}{i}" for i in range(1, count + 1)]
+
+
 def deploy_command() -> list[str]:
     return prefect_command("deploy", "--all", "--no-prompt")
 
 
-def worker_command(pool: str = POOL) -> list[str]:
-    return prefect_command("worker", "start", "--pool", pool, "--name", WORKER_NAME)
+def worker_command(name: str, pool: str = POOL) -> list[str]:
+    return prefect_command("worker", "start", "--pool", pool, "--name", name)
 
 
 def sandbox_command(port: int) -> list[str]:
@@ -166,6 +194,7 @@ class Started:
     # the worker takes SIGINT as Ctrl-C: it stops taking runs and ends the ones it holds
     first_signal: int = signal.SIGTERM
     grace: float = STOP_GRACE
+    is_worker: bool = False
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -296,14 +325,15 @@ def other_workers_online(pool: str = POOL) -> list[str]:
         return []
     response.raise_for_status()
     return [w["name"] for w in response.json()
-            if w.get("status") == "ONLINE" and w["name"] != WORKER_NAME]
+            if w.get("status") == "ONLINE" and not w["name"].startswith(WORKER_PREFIX)]
 
 
 def crash_interrupted(echo: Echo, reason: str, settle: float = 0.0) -> None:
-    """Mark Crashed the runs our worker held but no process runs any more: a run left
-    Running keeps its deployment's concurrency slot (limit 1), and every later run of
-    the deployment would wait for it; a run paused in place can no longer be resumed.
-    Runs that another online worker may hold are left alone."""
+    """Mark Crashed the runs our workers held but no process runs any more: a run left
+    Running would say so in the UI for ever (its stage's lease expires on its own), and
+    a run paused in place can no longer be resumed; a suspended committee needs no
+    process and is left waiting. Runs that another machine's online worker may hold are
+    left alone (the zombie automation of `eig setup` finds those that died)."""
     deadline = time.monotonic() + settle
     runs = active_runs()
     while runs and time.monotonic() < deadline:  # a killed run may still report its end
@@ -345,9 +375,19 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_serve(echo: Echo, *, log_level: str = "INFO") -> int:
+def run_serve(echo: Echo, *, log_level: str = "INFO", workers: int = DEFAULT_WORKERS) -> int:
     """Everything `make serve` does; returns the exit code."""
-    env = serve_env(os.environ, log_level=log_level)
+    from eig.config import ConfigError, load_config
+
+    if workers < 1:
+        echo("eig serve : il faut au moins un worker (--workers 1)")
+        return 2
+    try:
+        heartbeat = load_config(Settings().config).operations.heartbeat_seconds
+    except ConfigError as error:
+        echo(f"eig serve : {error}")
+        return 1
+    env = serve_env(os.environ, log_level=log_level, heartbeat_seconds=heartbeat)
     PREFECT_HOME.mkdir(parents=True, exist_ok=True)
     started: list[Started] = []
     previous = {signum: signal.signal(signum, _terminate)  # also when started in background
@@ -355,7 +395,7 @@ def run_serve(echo: Echo, *, log_level: str = "INFO") -> int:
     try:
         with single_instance(PREFECT_HOME / "serve.lock"):
             try:
-                return _serve(echo, env, started)
+                return _serve(echo, env, started, workers)
             except ServeError as error:
                 echo(f"eig serve : {error}")
                 return 1
@@ -382,35 +422,63 @@ def _keep(started: list[Started], process: Started) -> None:
     record(started, PIDS_FILE)
 
 
-def _serve(echo: Echo, env: Mapping[str, str], started: list[Started]) -> int:
+def _serve(echo: Echo, env: Mapping[str, str], started: list[Started], workers: int) -> int:
     stop_leftovers(echo, PIDS_FILE)
     _start_local_services(echo, env, started)
     _start_prefect_server(echo, env, started)
-    crash_interrupted(echo, "interrompu : le worker de make serve s'est arrêté pendant le run")
+    crash_interrupted(echo, "interrompu : les workers de make serve se sont arrêtés pendant "
+                      "le run")
     if not pool_exists(POOL):
         run_step(echo, f"work pool {POOL!r} (process)", pool_command(), env)
     run_step(echo, "prefect deploy --all (prefect.yaml)", deploy_command(), env)
     echo("Deployments : " + ", ".join(deployment_names()))
+    run_step(echo, "automations qui préviennent l'équipe (eig setup, config/automations.yaml)",
+             setup_command(), env)
     echo(_instructions())
-    echo(f"Worker du pool {POOL!r} (Ctrl-C arrête tout ce que cette commande a lancé) :")
-    worker = start("worker", worker_command(), env)
-    worker.first_signal, worker.grace = signal.SIGINT, WORKER_GRACE
-    _keep(started, worker)
-    return worker.process.wait()
+    names = worker_names(workers)
+    echo(f"Workers du pool {POOL!r} : {', '.join(names)} ; leurs runs battent toutes les "
+         f"{env['PREFECT_FLOWS_HEARTBEAT_FREQUENCY']} s (Ctrl-C arrête tout ce que cette "
+         "commande a lancé) :")
+    for name in names:
+        worker = start(f"worker {name}", worker_command(name), env)
+        worker.first_signal, worker.grace = signal.SIGINT, WORKER_GRACE
+        worker.is_worker = True
+        _keep(started, worker)
+    return _until_a_worker_ends(echo, [p for p in started if p.is_worker])
+
+
+def _until_a_worker_ends(echo: Echo, workers: list[Started]) -> int:
+    """Wait while every worker runs; when one ends, say so and return its code (the
+    others are stopped with everything else)."""
+    while True:
+        for worker in workers:
+            code = worker.process.poll()
+            if code is not None:
+                echo(f"eig serve : {worker.name} s'est arrêté (code {code}) ; arrêt du reste")
+                return code or 1
+        time.sleep(1.0)
 
 
 def _stop(echo: Echo, started: list[Started]) -> None:
-    """The worker first (it ends the runs it holds, which we then mark Crashed), then what
-    the runs use: server, SMTP, sandbox."""
-    for process in reversed(started):
+    """The workers first, side by side (each ends the runs it holds, which we then mark
+    Crashed), then what the runs use: server, SMTP, sandbox."""
+    workers = [p for p in started if p.is_worker]
+    threads = [threading.Thread(target=p.stop, name=f"stop-{p.name}") for p in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for process in workers:
+        echo(f"  {process.name} arrêté")
+    if workers and prefect_status() == "prefect":
+        try:
+            crash_interrupted(echo, "interrompu par l'arrêt de make serve",
+                              settle=SETTLE_SECONDS)
+        except httpx.HTTPError as error:
+            echo(f"  runs en cours non vérifiés : {error}")
+    for process in reversed([p for p in started if not p.is_worker]):
         process.stop()
         echo(f"  {process.name} arrêté")
-        if process.name == "worker" and prefect_status() == "prefect":
-            try:
-                crash_interrupted(echo, "interrompu par l'arrêt de make serve",
-                                  settle=SETTLE_SECONDS)
-            except httpx.HTTPError as error:
-                echo(f"  runs en cours non vérifiés : {error}")
     PIDS_FILE.unlink(missing_ok=True)
 
 
@@ -438,7 +506,8 @@ def _start_local_services(echo: Echo, env: Mapping[str, str], started: list[Star
         echo(f"SMTP local : déjà à l'écoute sur {smtp.host}:{smtp.port} (laissé tel quel)")
     else:
         log_path = LOG_DIR / "mailserver.log"
-        echo(f"… serveur SMTP local sur le port {smtp.port} (var/maildir, eig mailbox)")
+        echo(f"… serveur SMTP local sur le port {smtp.port} ({_shown(settings.maildir)}, "
+             "eig mailbox)")
         mail = start("serveur SMTP local", mailserver_command(smtp.port), env,
                      log_path=log_path)
         _keep(started, mail)
@@ -456,7 +525,7 @@ def _start_prefect_server(echo: Echo, env: Mapping[str, str],
         echo(f"Serveur Prefect : déjà en marche sur {api_url()} (laissé tel quel)")
         return
     log_path = LOG_DIR / "server.log"
-    echo(f"… serveur Prefect sur {api_url()} (données : {_shown(PREFECT_HOME)}, "
+    echo(f"… serveur Prefect sur {api_url()} (données : {database_shown(env)}, "
          f"journal {_shown(log_path)} ; le premier démarrage prend jusqu'à une minute)")
     server = start("serveur Prefect", server_command(), env, log_path=log_path)
     _keep(started, server)
@@ -475,6 +544,8 @@ Interface Prefect : {ui}
   - Deployments > sync-dossiers > Run > Quick run (Custom run : démarches, full, reconcile)
   - Runs > le run > Artifacts : le tableau sync-dossiers (ou les classements, la liste
     des retards, les effets en échec selon le flow)
-  - Work pools > {POOL} : le worker ci-dessous prend les runs (planifiés ou lancés ici)
+  - Work pools > {POOL} : les workers ci-dessous prennent les runs (planifiés ou lancés ici)
+  - Automations : les alertes « EIG — … » à l'équipe (échec, durée anormale, comité à
+    approuver, run sans signe de vie), envoyées par le déploiement notify-team
 Courriels reçus : .venv/bin/eig mailbox ; effets : .venv/bin/eig effects
 """

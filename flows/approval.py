@@ -53,7 +53,10 @@ def wait_for_approval(form: type[Form], key: str, timeout_hours: float,
     reminded by the Prefect automation "committee awaiting approval".
     """
     if approval_mode() == "suspend":
-        return suspend_flow_run(wait_for_input=form, key=key)
+        answer = suspend_flow_run(wait_for_input=form, key=key)
+        # only a resumed run gets here: its first pass exited with the suspension
+        _log("la réponse de l'opérateur est arrivée : le run reprend là où il attendait")
+        return answer
     poll = int(os.environ.get("EIG_APPROVAL_POLL_SECONDS", "10"))
     attempt = 0
     while True:
@@ -64,6 +67,12 @@ def wait_for_approval(form: type[Form], key: str, timeout_hours: float,
             if on_timeout == "end":
                 return None
             attempt += 1
+
+
+def _log(message: str) -> None:
+    from prefect import get_run_logger
+
+    get_run_logger().info(message)
 
 
 ALIVE = ("SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
-from flows.approval import current_run_id, wait_for_approval
+from flows.approval import current_run_id, run_alive, wait_for_approval
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearings import PARIS, book, day_start
@@ -305,18 +305,50 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
                              "critères du recrutement au-dessus des seuils)."), rows
 
 
+DECIDED = ("retenu", "non_retenu", "accepte", "contrat_signe", "demarre")
+
+
+def open_deliberation(rt: Runtime, mission_id: int, run_id: str | None
+                      ) -> tuple[str, str, tuple[int | None, str, list[dict[str, Any]]]]:
+    """Whether this run deliberates on the mission: ``("new" | "resumed", "", proposal)``,
+    or ``("busy" | "done", why, …)`` when another live run already waits for the
+    operator's answer or the mission has nothing left to decide. A suspended run comes
+    back from the top: the mission names it, so it finds its own deliberation."""
+    with stage_lease(rt, f"mission:{mission_id}", wait=600), rt.sessions.begin() as session:
+        row = session.get(Mission, mission_id)
+        if row is None:
+            raise LookupError(f"mission {mission_id} inconnue")
+        proposal = mission_proposal(session, rt, row)
+        if run_id is not None and row.flow_run_id == run_id:
+            return "resumed", "", proposal
+        statuses = set(session.scalars(select(Placement.status).where(
+            Placement.mission_id == row.id)))
+        if "propose" not in statuses and statuses & set(DECIDED):
+            return "done", (f"la mission {mission_id} est déjà décidée : aucun·e candidat·e "
+                            "proposé·e n'attend de décision, rien à refaire"), proposal
+        if row.flow_run_id and run_alive(row.flow_run_id):
+            return "busy", (f"la mission {mission_id} attend déjà son approbation dans le "
+                            f"run {row.flow_run_id} : approuvez-la là (ou annulez ce run "
+                            "pour en relancer un)"), proposal
+        row.flow_run_id = run_id
+        return "new", "", proposal
+
+
 @flow(name="deliberate-mission", timeout_seconds=3600,
       description="Délibère sur les entretiens d'une mission, "
       "attend l'approbation d'un opérateur, puis prévient le ou la candidat·e retenu·e, les "
       "autres (qui retournent au vivier) et l'administration.")
 def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
     logger = get_run_logger()
-    with open_runtime() as rt, rt.sessions.begin() as session:
-        row = session.get(Mission, params.mission)
-        if row is None:
-            raise LookupError(f"mission {params.mission} inconnue")
-        chosen, motivation, rows = mission_proposal(session, rt, row)
-        row.flow_run_id = current_run_id()
+    run_id = current_run_id()
+    with open_runtime() as rt:
+        outcome, why, (chosen, motivation, rows) = open_deliberation(rt, params.mission,
+                                                                     run_id)
+    if outcome in ("busy", "done"):
+        logger.warning("%s", why)
+        return {"mission": params.mission, "notified": 0,
+                "status": "already_waiting" if outcome == "busy" else "already_decided",
+                "message": why}
     form = MissionDecision.with_initial_data(
         description="## Mission — décision\n\n" + "\n".join(
             f"- {r['name']} (dossier {r['dossier']}) : {r['notes'] or 'entretien non noté'}"
@@ -329,8 +361,15 @@ def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
         return {"mission": params.mission, "status": "not_approved", "notified": 0}
     with open_runtime() as rt:
         with stage_lease(rt, f"mission:{params.mission}"), rt.sessions.begin() as session:
-            notified = record_decision(session, rt, session.get(Mission, params.mission),
-                                       answer.retenu, answer.motivation or motivation)
+            row = session.get(Mission, params.mission)
+            if row.flow_run_id != run_id:  # another run took the deliberation over
+                why = (f"mission {params.mission} : la délibération a été reprise par le "
+                       f"run {row.flow_run_id} ; cette approbation n'est pas appliquée")
+                logger.warning("%s", why)
+                return {"mission": params.mission, "status": "superseded", "notified": 0,
+                        "message": why}
+            notified = record_decision(session, rt, row, answer.retenu,
+                                       answer.motivation or motivation)
         handed = hand_over(rt, "deliberate-mission")
     return {"mission": params.mission, "status": "approved", "retenu": answer.retenu,
             "notified": notified, "handed_over": handed}

@@ -332,7 +332,30 @@ def missions_digest() -> dict[str, Any]:
     }
 
 
+def alert(kind: str = "awaiting") -> dict[str, Any]:
+    """An alert to the team (flows/notify.py): a committee waiting for its approval."""
+    run_id = "0b8f5a52-3c1e-4d7e-9a53-2f1d0c4b6e11"
+    waiting = {"label": "Comité projets du 01/12/2026",
+               "phrase": "le comité projets du 01/12/2026", "proposals": 3,
+               "by_decision": [{"label": "lauréats", "count": 2}, {"label": "refus", "count": 1}],
+               "pending": 1} if kind in ("awaiting", "reminder") else None
+    return {
+        "kind": kind,
+        "run": {"id": run_id, "name": "spicy-kelpie", "flow": "deliberate",
+                "deployment": "deliberate-projets",
+                "state": "Suspended" if waiting else "Failed",
+                "message": "" if waiting else "Flow run encountered an exception: KeyError",
+                "started": NOW, "minutes": 12,
+                "link": f"http://127.0.0.1:4200/runs/flow-run/{run_id}"},
+        "expected_minutes": 20.0,
+        "approval_hours": 72.0,
+        "waiting": waiting,
+        "programme": programme(),
+    }
+
+
 EMAILS = {
+    "alert": alert,
     "convention_draft": convention_draft,
     "eval_request": eval_request,
     "eval_reminder": eval_reminder,

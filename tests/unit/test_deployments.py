@@ -19,7 +19,8 @@ COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "score-dossiers": "score", "deliberate": "deliberate",
             "draft-conventions": "conventions",
             "schedule-hearings": "hearings", "match-mission": "missions",
-            "deliberate-mission": "missions", "missions-digest": "missions"}
+            "deliberate-mission": "missions", "missions-digest": "missions",
+            "notify-team": "notify"}
 
 
 def deployments() -> list[dict]:

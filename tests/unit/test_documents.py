@@ -99,7 +99,8 @@ def test_every_email_renders_from_its_sample(name: str) -> None:
     assert "Programme EIG — Entrepreneur·es d'intérêt général" in email.html
     assert "eig@beta.gouv.fr" in email.html  # the layout's footer
     # the team writes to itself
-    assert name in ("escalation", "missions_digest") or "eig@beta.gouv.fr" in email.text
+    assert name in ("alert", "escalation", "missions_digest") or \
+        "eig@beta.gouv.fr" in email.text
     for part in (email.text, email.html):
         assert "{{" not in part and "{%" not in part
 
@@ -227,6 +228,11 @@ def _with_evil(name: str) -> dict[str, Any]:
             context["contrat"]["a_confirmer"][0] = EVIL
         if name == "mission_decision_admin":
             context["retenu"]["name"] = EVIL
+        return context
+    if name == "alert":
+        context["run"]["name"] = EVIL
+        context["run"]["message"] = EVIL
+        context["waiting"]["label"] = context["waiting"]["phrase"] = EVIL
         return context
     if name == "missions_digest":
         context["missions"][0]["titre"] = EVIL

@@ -50,13 +50,27 @@ def test_environment_is_offline_persistent_and_points_at_the_local_server():
     assert env["PREFECT_LOGGING_LEVEL"] == "INFO"  # the flow runs' logs, in the UI
 
 
+def test_the_server_database_and_the_heartbeat_pass_through():
+    url = "postgresql+asyncpg://prefect:s3cret@db.eig.example:5432/prefect"
+    env = serve.serve_env({"PREFECT_API_DATABASE_CONNECTION_URL": url}, heartbeat_seconds=45)
+    assert env["PREFECT_API_DATABASE_CONNECTION_URL"] == url  # the server runs on it
+    assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "45"  # the zombie automation's beat
+    assert serve.database_shown(env) == "PostgreSQL db.eig.example:5432/prefect"
+    assert "s3cret" not in serve.database_shown(env)
+    assert serve.database_shown({}) == "SQLite dans var/prefect"
+    kept = serve.serve_env({"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "60"})
+    assert kept["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "60"  # the operator's choice
+
+
 def test_command_lines():
     assert serve.server_command() == [sys.executable, "-m", "prefect", "server", "start",
                                       "--host", "127.0.0.1", "--port", "4200"]
     assert serve.pool_command()[3:] == ["work-pool", "create", "eig", "--type", "process"]
     assert serve.deploy_command()[3:] == ["deploy", "--all", "--no-prompt"]
-    assert serve.worker_command()[3:] == ["worker", "start", "--pool", "eig",
-                                          "--name", "eig-local"]
+    assert serve.worker_command("eig-local-2")[3:] == ["worker", "start", "--pool", "eig",
+                                                      "--name", "eig-local-2"]
+    assert serve.setup_command()[3:] == ["setup"]
+    assert serve.worker_names(2) == ["eig-local-1", "eig-local-2"]
     assert serve.sandbox_command(8765)[3:] == ["sandbox", "--port", "8765",
                                                "--dossiers", "300"]
     assert serve.mailserver_command(8025)[3:] == ["mailserver", "--port", "8025"]
@@ -123,3 +137,61 @@ def test_runs_that_need_their_process():
     assert not serve.held_by_a_process(run("PAUSED", reschedule=True))  # suspend_flow_run
     assert not serve.held_by_a_process(run("SCHEDULED"))
     assert not serve.held_by_a_process(run("COMPLETED"))
+
+
+class FakeProcess:
+    """A started process for `_stop`: records when it is stopped."""
+
+    def __init__(self, log: list[str], code: int | None = None) -> None:
+        self.log, self.code = log, code
+
+    def poll(self) -> int | None:
+        return self.code
+
+
+def fake_started(name: str, log: list[str], *, worker: bool = False,
+                 code: int | None = None) -> serve.Started:
+    started = serve.Started(name, FakeProcess(log, code))  # type: ignore[arg-type]
+    started.is_worker = worker
+    started.stop = lambda: log.append(f"stop {name}")  # type: ignore[method-assign]
+    return started
+
+
+def test_every_worker_is_stopped_before_the_runs_are_checked_and_the_server_stopped(
+        monkeypatch):
+    log: list[str] = []
+    monkeypatch.setattr(serve, "prefect_status", lambda *a, **k: "prefect")
+    monkeypatch.setattr(serve, "crash_interrupted",
+                        lambda echo, reason, settle=0.0: log.append("check runs"))
+    started = [fake_started("serveur Prefect", log),
+               fake_started("worker eig-local-1", log, worker=True),
+               fake_started("worker eig-local-2", log, worker=True)]
+    serve._stop(lambda line: None, started)
+    assert sorted(log[:2]) == ["stop worker eig-local-1", "stop worker eig-local-2"]
+    assert log[2:] == ["check runs", "stop serveur Prefect"]
+
+
+def test_serve_ends_when_a_worker_ends():
+    log: list[str] = []
+    lines: list[str] = []
+    workers = [fake_started("worker eig-local-1", log, worker=True),
+               fake_started("worker eig-local-2", log, worker=True, code=3)]
+    assert serve._until_a_worker_ends(lines.append, workers) == 3
+    assert "eig-local-2" in lines[0]
+
+
+def test_runs_held_by_another_machines_worker_are_left_alone(monkeypatch):
+    class Answer:
+        status_code = 200
+
+        def raise_for_status(self) -> None:
+            pass
+
+        def json(self) -> list[dict]:
+            return [{"name": "eig-local-1", "status": "ONLINE"},
+                    {"name": "eig-local-2", "status": "ONLINE"},
+                    {"name": "eig-machine-b", "status": "ONLINE"},
+                    {"name": "eig-machine-c", "status": "OFFLINE"}]
+
+    monkeypatch.setattr(serve, "_request", lambda *a, **k: Answer())
+    assert serve.other_workers_online() == ["eig-machine-b"]  # ours, of any session, are not
