@@ -486,8 +486,15 @@ def measure(env: dict[str, str], prefect: Prefect, season: Season, drain_seconds
     lost_emails = [e.key for e in acted if e.kind == "email" and e.key not in by_effect]
     lost_ds = [e.key for e in acted if e.kind == "ds" and e.key not in written]
     not_delivered = [e.key for e in effects if e.status != "delivered"]
-    runs = prefect.runs()
+    now = datetime.now(UTC).isoformat()
+    runs = [r for r in prefect.runs() if r["state_type"] != "SCHEDULED"
+            or r["expected_start_time"] < now]  # not the schedules' runs still to come
     by_state = Counter(r["state_name"] for r in runs)
+    names = {v: k for k, v in prefect.deployments.items()}
+    troubled = [{"run": r["name"], "deployment": names.get(r["deployment_id"]),
+                 "state": r["state_name"], "message": (r["state"] or {}).get("message")}
+                for r in runs if r["state_type"] in ("FAILED", "CRASHED", "CANCELLED")
+                or r["state_name"] == "TimedOut"]
     decided = [(track, d) for track, decisions in committees for d in decisions
                if d["decision"] in ("laureat", "vivier", "refus")]
     seen = sum(1 for _, d in decided if any(
@@ -497,7 +504,10 @@ def measure(env: dict[str, str], prefect: Prefect, season: Season, drain_seconds
     return {
         "date": datetime.now(UTC).date().isoformat(),
         "runs": {"total": len(runs), "by_final_state": dict(sorted(by_state.items())),
-                 "triggered_by_the_soak": len(prefect.triggered)},
+                 "triggered_by_the_soak": len(prefect.triggered),
+                 "by_deployment": dict(Counter(names.get(r["deployment_id"], "subflow")
+                                               for r in runs)),
+                 "failed_or_crashed": troubled},
         "effects": {
             "recorded": len(effects), "by_status": dict(statuses),
             "delivered": len(delivered), "acted": len(acted),
@@ -505,6 +515,8 @@ def measure(env: dict[str, str], prefect: Prefect, season: Season, drain_seconds
                                           if (e.result or {}).get("verified")),
             "lanes": dict(Counter(e.lane for e in effects))},
         "emails": {"received": len(received),
+                   "alerts_to_the_team": sum(1 for m in received
+                                             if m.effect.startswith("mail:alert:")),
                    "duplicated_message_ids": sum(n - 1 for n in by_message_id.values()
                                                  if n > 1),
                    "duplicated_effects": sum(n - 1 for n in by_effect.values() if n > 1)},
@@ -516,8 +528,8 @@ def measure(env: dict[str, str], prefect: Prefect, season: Season, drain_seconds
         "drain_seconds_after_last_trigger": round(drain_seconds, 1),
         "committees": {"approved": len(committees), "decisions": len(decided),
                        "seen_in_sandbox": seen},
-        "ds_budget": {k: stats.get(k) for k in ("total", "by_status", "max_per_window",
-                                                 "rate_limited") if k in stats},
+        "ds_budget": {"requests": stats.get("total"), "by_status": stats.get("by_status"),
+                      "per_token": stats.get("rate_limit")},
         "worker_killed": season.killed,
         "timeline": season.events,
     }
@@ -563,6 +575,8 @@ def main() -> None:
                                                                   "postgresql+asyncpg://"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
         "PREFECT_LOGGING_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+        # runs beat, so that the zombie automation (eig setup) finds one whose process died
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "EIG_DATABASE_URL": store_db.replace("postgresql://", "postgresql+psycopg://"),
         "EIG_DS_API_URL": f"http://127.0.0.1:{SANDBOX_PORT}/api/v2/graphql",
         "EIG_DS_API_TOKEN": "sandbox-token",
@@ -591,6 +605,7 @@ def main() -> None:
         run([sys.executable, "-m", "prefect", "deploy", "--all", "--no-prompt"], env, "deploy")
         setup = subprocess.run([sys.executable, "-m", "eig", "setup"], env=env, cwd=ROOT,
                                capture_output=True, text=True)
+        (logs / "setup.log").write_text(setup.stdout + setup.stderr, encoding="utf-8")
         roster = work / "evaluateurs.csv"
         from eig.demo_roster import write_demo_roster
 

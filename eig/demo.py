@@ -22,6 +22,7 @@ from eig.demo_deliberate import deliberation_story
 from eig.demo_delivery import deliver
 from eig.demo_hearings import hearings_story
 from eig.demo_missions import missions_story
+from eig.demo_operations import operations_story
 from eig.demo_score import score_story
 from eig.settings import PROJECT_ROOT, Settings
 from flows.runtime import use_clock
@@ -215,8 +216,9 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[
         heard = hearings_story(echo, clock, load_config(Settings().config))
         deliberated = deliberation_story(echo, sandbox, clock().date())
         drafted = conventions_story(echo)
-        return (chased | scored | heard | deliberated | drafted
-                | missions_story(echo, clock, load_config(Settings().config)))
+        missions = missions_story(echo, clock, load_config(Settings().config))
+        return (chased | scored | heard | deliberated | drafted | missions
+                | operations_story(echo))
 
 
 def _demo_config(source: Path) -> Path:

@@ -45,6 +45,10 @@ SERVICE_START_TIMEOUT = 90.0
 STOP_GRACE = 15.0
 WORKER_GRACE = 30.0  # on SIGINT the worker stops polling and ends the runs it holds
 SETTLE_SECONDS = 5.0  # for an ended run to report its own final state
+# Workers poll every 10 s (PREFECT_WORKER_QUERY_SECONDS) and propose Pending at once: half
+# an interval apart, two workers do not fetch the same run, and neither logs "Aborted
+# submission" for it.
+WORKER_STAGGER = 5.0
 ACTIVE_STATES = ("PENDING", "RUNNING", "CANCELLING")
 WORKER_PREFIX = f"{POOL}-local-"  # this machine's workers: eig-local-1, eig-local-2…
 DEFAULT_WORKERS = 2
@@ -439,7 +443,9 @@ def _serve(echo: Echo, env: Mapping[str, str], started: list[Started], workers: 
     echo(f"Workers du pool {POOL!r} : {', '.join(names)} ; leurs runs battent toutes les "
          f"{env['PREFECT_FLOWS_HEARTBEAT_FREQUENCY']} s (Ctrl-C arrête tout ce que cette "
          "commande a lancé) :")
-    for name in names:
+    for index, name in enumerate(names):
+        if index:  # half a polling interval apart: two workers never fetch a run together
+            time.sleep(WORKER_STAGGER)
         worker = start(f"worker {name}", worker_command(name), env)
         worker.first_signal, worker.grace = signal.SIGINT, WORKER_GRACE
         worker.is_worker = True

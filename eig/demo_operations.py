@@ -1,0 +1,49 @@
+"""The demo's operations chapter: a run fails, and the programme team is told once.
+
+Deployed, a Prefect automation (config/automations.yaml, `eig setup`) starts notify-team
+when a run of an `eig` deployment fails; the demo's runs have no deployment, so it
+plays the automation: the same flow, with the failed run's id.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import select
+
+from connectors.mail import Mailbox
+from connectors.store.engine import store_sessions
+from models.tables import CommitteeSession
+
+Echo = Any
+
+
+def operations_story(echo: Echo) -> dict[str, bool]:
+    from flows.conventions import ConventionParameters, draft_conventions
+    from flows.notify import NotifyParameters, notify_team
+
+    url = os.environ["EIG_DATABASE_URL"]
+    with store_sessions(url) as sessions, sessions() as session:
+        refused = next((d["dossier"] for row in session.scalars(select(CommitteeSession).where(
+            CommitteeSession.track == "projets", CommitteeSession.status == "approved"))
+            for d in row.decisions or [] if d["decision"] == "refus"), None)
+    if refused is None:
+        return {"un run en échec prévient l'équipe, une fois": False}
+    echo(f"\n== 31. Un opérateur demande la convention du dossier {refused}, refusé : le run "
+         "échoue, l'équipe est prévenue")
+    state = draft_conventions(ConventionParameters(dossier=refused), return_state=True)
+    run_id = str(state.state_details.flow_run_id)
+    mailbox = Mailbox(os.environ["EIG_MAILDIR"])
+    before = len(mailbox)
+    first = notify_team(NotifyParameters(flow_run=run_id, kind="failed"))
+    again = notify_team(NotifyParameters(flow_run=run_id, kind="failed"))  # fired twice
+    alerts = [m for m in mailbox.list()[before:] if m.effect.startswith("mail:alert:")]
+    for message in alerts:
+        echo(f"« {message.subject} » pour {', '.join(message.to)}")
+    echo(f"Run {state.name} : {state.message}")
+    echo(f"L'automation se déclenche deux fois : {len(alerts)} courriel "
+         f"(clé {first['key']}).")
+    return {"un run en échec prévient l'équipe, une fois":
+            state.is_failed() and len(alerts) == 1 and first["delivered"] == 1
+            and again["delivered"] == 0}
