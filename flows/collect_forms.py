@@ -23,6 +23,7 @@ from connectors.documents import render_email
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
 from eig.settings import resolve_eval_token_secret
+from flows.guard import stage_lease
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime
 from flows.task_emails import programme
@@ -64,7 +65,14 @@ class CollectReport:
 
 def collect_forms(rt: Runtime) -> CollectReport:
     """Apply every submitted evaluation form (one transaction; a rerun changes nothing:
-    statuses only move forward and each problem is reported once)."""
+    statuses only move forward and each problem is reported once). Under the lease of
+    the assignments (a decline's replacement assigns an evaluator): the sync, the chase
+    and the scoring all collect, and two collections at once would record a form twice."""
+    with stage_lease(rt, "assignments"):
+        return _collect(rt)
+
+
+def _collect(rt: Runtime) -> CollectReport:
     config = rt.config
     secret = resolve_eval_token_secret(rt.settings)
     now = rt.clock()

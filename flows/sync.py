@@ -36,7 +36,6 @@ from connectors.ds import (
 )
 from connectors.store import repository as repo
 from eig.config import DemarcheRole
-from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.sync_pages import (
@@ -412,8 +411,7 @@ def _collect_answers(rt: Runtime) -> dict[str, Any]:
     # without new forms never loads.
     from flows.collect_forms import collect_forms
 
-    with stage_lease(rt, "assignments"):  # a decline's replacement assigns an evaluator
-        report = collect_forms(rt)
+    report = collect_forms(rt)
     hand_over(rt, "sync-dossiers")
     return {"submitted": report.submitted, "declined": report.declined,
             "replaced": len(report.replaced), "rejected": len(report.rejected)}

@@ -229,3 +229,37 @@ def test_eig_score_exports_csv_and_eig_quarantine_lists_invalid_forms(world, san
     entries = json.loads(listed.output)
     [entry] = [e for e in entries if e["dossier"] == broken]
     assert entry["field"] == "note_probleme_avere" and "hors de l'échelle" in entry["reason"]
+
+
+def test_two_collections_at_once_record_each_form_once(world, sandbox, store, clock):
+    """A sync, a chase and a scoring may collect the same forms at once (seen in the soak:
+    the second insert of a form failed the scoring run): the assignments' lease makes
+    them take turns, and each form is recorded once."""
+    import threading
+
+    from flows.collect_forms import collect_forms
+    from flows.runtime import open_runtime
+
+    team = [a for a in tasks(store) if a.dossier_number == tasks(store)[0].dossier_number]
+    clock.current = START + days(2)
+    for a in team:
+        submit(sandbox, store, a, scores("Bien.", 4))
+    reports, errors = [], []
+    with use_clock(clock):
+        run_sync(collect_forms=False)  # the forms are in the store, not yet applied
+        with open_runtime() as rt:
+            def collect() -> None:
+                try:
+                    reports.append(collect_forms(rt))
+                except Exception as error:  # noqa: BLE001 - the test reports it
+                    errors.append(error)
+
+            threads = [threading.Thread(target=collect) for _ in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+    assert errors == []
+    assert sorted(r.submitted for r in reports) == [0, 0, 3]
+    with store.sessions() as session:
+        assert len(session.scalars(select(EvaluationRow)).all()) == 3

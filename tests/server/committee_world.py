@@ -42,7 +42,7 @@ def scored_projets(world: dict, tmp_path) -> list[int]:
         for number, value in zip(numbers, (5, 4, 2, 4), strict=True):
             team = teams[number] if number != numbers[3] else teams[number][:2]
             for a in team:
-                form = sandbox.state.prefilled_by_url(links[a.id])
+                form = sandbox.state.start_from_link(links[a.id])
                 sandbox.state.submit_prefilled(form.number, scores("Avis motivé.", value))
         score_dossiers(ScoreParameters())
         with open_runtime() as rt:
