@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo serve test test-unit test-integration lint bench clean
+.PHONY: demo serve test test-unit test-integration lint bench soak clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ lint: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/task_emails.py
+
+# ~17 min: a Prefect server on PostgreSQL, two workers, a season of concurrent runs
+soak: $(BIN)/.installed
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf var .pytest_cache
