@@ -262,7 +262,8 @@ def effects(
     for lane in lanes:
         typer.echo(render_lane(lane))
     if not rows:
-        typer.echo("Aucun effet.")
+        typer.echo("Aucun effet en échec, abandonné ou incertain." if failed
+                   else "Aucun effet en attente." if pending else "Aucun effet.")
     for row in rows:
         line = f"{row['status']:<10} {row['lane']:<6} {row['key']}  ({row['attempts']} essai(s))"
         typer.echo(line + (f"\n           {row['last_error']}" if row["last_error"] else ""))
