@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+from sandbox_process import free_port, start_sandbox  # bench/, beside this script
 
 from connectors.ds import load_document
 from connectors.ds_sandbox import DEFAULT_TOKEN, split
@@ -33,29 +33,6 @@ from eig.config import load_config
 ROOT = Path(__file__).resolve().parent.parent
 END_CURSOR = re.compile(rb'"dossiers":\{"pageInfo":\{"hasNextPage":(true|false),'
                         rb'"endCursor":(null|"[^"]*")')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(port: int, dossiers: int, seed: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eig", "sandbox", "--port", str(port), "--dossiers",
-         str(dossiers), "--seed", str(seed), "--requests-per-minute", "100000"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1).raise_for_status()
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit("bench: the sandbox did not start")
 
 
 def bare_loop(url: str, demarches: list[int]) -> tuple[float, int]:
@@ -117,7 +94,7 @@ def main() -> None:
     demarches = [d.number for d in config.demarches.values()]
     port = free_port()
     url = f"http://127.0.0.1:{port}/api/v2/graphql"
-    sandbox = start_sandbox(port, args.dossiers, args.seed)
+    sandbox = start_sandbox(port, args.dossiers, args.seed, requests_per_minute=100_000)
     baselines: list[float] = []
     syncs: list[dict] = []
     try:

@@ -31,7 +31,6 @@ import argparse
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,37 +41,12 @@ from statistics import median
 from typing import Any
 
 import httpx
+from sandbox_process import free_port, start_sandbox  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 120.0
 PREFILL_WINDOW = (15, 15.0)  # DS: 15 prefill requests per 15 s per IP
 GRAPHQL_PER_MINUTE = 400  # DS: per token
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(port: int, dossiers: int, seed: int) -> subprocess.Popen:
-    """`eig sandbox` at DS's limits (its defaults): 400 requests a minute, 15 prefills
-    in 15 s."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "eig", "sandbox", "--port", str(port), "--dossiers",
-         str(dossiers), "--seed", str(seed), "--requests-per-minute",
-         str(GRAPHQL_PER_MINUTE)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1).raise_for_status()
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit("bench: the sandbox did not start")
 
 
 def full_sync() -> float:
@@ -315,7 +289,7 @@ def main() -> None:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
         })
         os.environ.pop("EIG_DS_PUBLIC_URL", None)
-        process = start_sandbox(port, dossiers, args.seed)
+        process = start_sandbox(port, dossiers, args.seed, GRAPHQL_PER_MINUTE)
         try:
             figures = run(args, sandbox_url, dossiers, Path(tmp))
         finally:
