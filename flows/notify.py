@@ -100,8 +100,13 @@ def ui_url() -> str:
     return root.rstrip("/")
 
 
-def run_link(run_id: str) -> str:
-    return f"{ui_url()}/runs/flow-run/{run_id}"
+def run_link(run_id: str) -> str | None:
+    """The run's page in the UI; None when there is no UI to link to (an ephemeral
+    server: the demo, a terminal) — a relative link in an email leads nowhere."""
+    root = ui_url()
+    if not root.startswith(("http://", "https://")):
+        return None
+    return f"{root}/runs/flow-run/{run_id}"
 
 
 def moot(kind: AlertKind, run: RunFacts) -> str | None:
@@ -205,11 +210,16 @@ def notify_team(params: NotifyParameters) -> dict[str, Any]:
     return summary
 
 
+def _linked(run: RunFacts) -> str:
+    link = run_link(run.id)
+    return f"[{run.name}]({link})" if link else f"{run.name} (`{run.id}`)"
+
+
 def _artifact(run: RunFacts, kind: AlertKind, outcome: str) -> None:
     create_markdown_artifact(
         key="notify-team",
         markdown=(f"# Alerte — {KIND_LABELS[kind]}\n\n"
-                  f"- Run : [{run.name}]({run_link(run.id)}) "
+                  f"- Run : {_linked(run)} "
                   f"({run.deployment or run.flow}), état {run.state_name}\n"
                   f"- {outcome}\n"),
         description=f"Alerte « {KIND_LABELS[kind]} » pour le run {run.name}.")

@@ -45,6 +45,22 @@ def test_the_link_is_the_runs_page_in_the_ui():
     with temporary_settings({PREFECT_API_URL: "http://10.0.0.5:4200/api",
                              PREFECT_UI_URL: "https://prefect.eig.example/"}):
         assert run_link(RUN) == f"https://prefect.eig.example/runs/flow-run/{RUN}"
+    with temporary_settings({PREFECT_API_URL: None, PREFECT_UI_URL: None}):
+        assert run_link(RUN) is None  # an ephemeral server: no page to link to
+
+
+def test_without_a_ui_the_email_says_how_to_see_the_run():
+    from connectors.documents import render_email
+
+    rendered = render_email("alert", {
+        "kind": "failed", "run": {"id": RUN, "name": "glistening-cuscus",
+                                  "flow": "draft-conventions", "deployment": "draft-conventions",
+                                  "state": "Failed", "message": "LookupError", "started": None,
+                                  "minutes": None, "link": None},
+        "expected_minutes": None, "approval_hours": 72, "waiting": None,
+        "programme": {"name": "Programme EIG", "contact": "eig@beta.gouv.fr"}})
+    assert f"prefect flow-run inspect {RUN}" in rendered.text
+    assert "/runs/flow-run/" not in rendered.text and "/runs/flow-run/" not in rendered.html
 
 
 def test_one_key_per_run_and_kind():
