@@ -6,7 +6,6 @@ for this module, so these tests take about a second.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,11 +141,9 @@ def test_server_stopped_mid_batch_refuses_fast_then_resumes(server: LocalSmtpSer
     with SmtpSender(server.url, timeout=5) as sender:
         assert send_all(sender, emails[:3]) == []
         server.stop()
-        started = time.monotonic()
-        for email in emails[3:]:
+        for email in emails[3:]:  # at once (bench/test_timings.py), not after the timeout
             with pytest.raises(MailTemporaryError, match="refuse la connexion|coupé|fermé"):
                 sender.send(build_message(email))
-        assert time.monotonic() - started < 2
         server.start()
         assert send_all(sender, emails[3:]) == []
     assert sorted(server.mailbox.message_ids().values()) == [1] * 6

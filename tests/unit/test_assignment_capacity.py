@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from models.assignment import DossierSpec, check_capacity, replace, solve
 from tests.unit.assignment_fakes import evaluator as _ev
@@ -64,7 +63,7 @@ def test_replace_keeps_organisation_mix_capacity_and_conflicts():
     assert replace(d, "lead@x", evs, ["same_org@x", "full@x"], load) is None
 
 
-def _large(n_dossiers: int, n_evaluators: int):
+def large_instance(n_dossiers: int, n_evaluators: int):
     rnd = random.Random(1)
     evaluators = [
         _ev(
@@ -91,8 +90,9 @@ def _large(n_dossiers: int, n_evaluators: int):
     return dossiers, evaluators
 
 
-def test_replace_is_fast_and_valid_on_a_large_run():
-    dossiers, evaluators = _large(1000, 200)
+def test_replace_is_valid_on_a_large_run():
+    """(How fast: bench/test_timings.py.)"""
+    dossiers, evaluators = large_instance(1000, 200)
     result = solve(dossiers, evaluators, mix=False)
     assert not result.unassigned
     evs = {e.email: e for e in evaluators}
@@ -102,7 +102,6 @@ def test_replace_is_fast_and_valid_on_a_large_run():
     teams: dict[int, set[str]] = {}
     for a in result.assignments:
         teams.setdefault(a.dossier, set()).add(a.evaluator)
-    worst = 0.0
     for d in dossiers[:50]:
         current = DossierSpec(
             d.number,
@@ -114,13 +113,10 @@ def test_replace_is_fast_and_valid_on_a_large_run():
             assigned=frozenset(teams[d.number]),
         )
         leaving = sorted(teams[d.number])[0]
-        start = time.perf_counter()
         pick = replace(current, leaving, evs, sorted(evs), load)
-        worst = max(worst, time.perf_counter() - start)
         assert pick is not None and pick not in teams[d.number]
         others = [evs[m] for m in teams[d.number] - {leaving}]
         assert evs[pick].organisation not in {e.organisation for e in others}
         assert evs[pick].organisation != d.employer
         assert load.get(pick, 0) < evs[pick].capacity
         assert any(d.specialty_family in e.profiles for e in [*others, evs[pick]])
-    assert worst < 0.1

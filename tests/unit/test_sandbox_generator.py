@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from typing import Any
 
@@ -160,14 +159,12 @@ def test_the_graphql_core_engine_gives_the_same_answer():
     assert fast.execute(SYNC, variables) == reference.execute(SYNC, variables)
 
 
-def test_100k_dossiers_generate_fast():
-    started = time.perf_counter()
+def test_100k_dossiers_generate():
+    """(How fast: bench/test_timings.py.)"""
     sandbox = Sandbox(SandboxState(now=FakeClock()))
     numbers = generate(sandbox.state, dossiers=100_000, seed=1)
-    elapsed = time.perf_counter() - started
     assert len(numbers) == 100_000 == len(sandbox.state.dossiers)
     assert sandbox.state.counts() == {101: 30_000, 102: 60_000, 103: 10_000}
-    assert elapsed < 10, f"generation took {elapsed:.1f} s"
     page = sandbox.execute(SYNC, {"number": CANDIDATS.number, **ALL_STREAMS,
                                   "updatedSince": "2000-01-01T00:00:00Z"})
     assert len(page["data"]["demarche"]["dossiers"]["nodes"]) == 100
