@@ -11,17 +11,21 @@ def score_distributions_png(title: str, scores: Mapping[str, Sequence[int]], sca
     """One small bar chart per criterion: how many evaluations gave each score.
 
     ``scores``: criterion label → every score given (valid evaluations of the track).
+    A bare ``Figure`` on the Agg canvas with a fixed layout: no pyplot (its import and
+    figure manager) and no tight_layout pass, a few times faster for the same chart.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     labels = list(scores) or ["—"]
     columns = 3
     rows = (len(labels) + columns - 1) // columns
-    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.6 * rows),
-                                squeeze=False, sharey=True)
+    height = 2.6 * rows + 0.5
+    figure = Figure(figsize=(4 * columns, height))
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=0.05, right=0.98, bottom=0.8 / height, top=1 - 0.9 / height,
+                           wspace=0.12, hspace=0.55)
+    axes = figure.subplots(rows, columns, squeeze=False, sharey=True)
     values = list(range(scale_min, scale_max + 1))
     for index, axis in enumerate(axes.flat):
         if index >= len(labels):
@@ -34,8 +38,6 @@ def score_distributions_png(title: str, scores: Mapping[str, Sequence[int]], sca
         axis.set_xticks(values)
         axis.tick_params(labelsize=8)
     figure.suptitle(title, fontsize=11)
-    figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90)
-    plt.close(figure)
     return buffer.getvalue()
