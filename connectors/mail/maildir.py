@@ -8,7 +8,9 @@ after a failure delivered each effect exactly once.
 from __future__ import annotations
 
 import mailbox
+import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -59,10 +61,15 @@ class Mailbox:
 
     def keys(self) -> list[str]:
         """Maildir keys in delivery order (file time, then key)."""
-        if not self.maildir.is_dir():
-            return []
-        box = self._box()
-        dated = [(box.get_message(key).get_date(), key) for key in box.iterkeys()]
+        dated = []
+        for folder in ("new", "cur"):  # the delivery time is the file's (as Maildir's)
+            if not (self.maildir / folder).is_dir():
+                continue
+            with os.scandir(self.maildir / folder) as entries:
+                for entry in entries:
+                    if not entry.name.startswith(".") and entry.is_file():
+                        dated.append((entry.stat().st_mtime,
+                                      entry.name.split(mailbox.Maildir.colon, 1)[0]))
         return [key for _, key in sorted(dated)]
 
     def list(self) -> list[MailSummary]:
@@ -76,6 +83,11 @@ class Mailbox:
 
     def raw(self, key_or_index: str | int) -> bytes:
         """The message as stored, headers still encoded."""
+        if isinstance(key_or_index, str) and not key_or_index.isdigit():
+            try:  # a key: no need to list (and date) the whole box
+                return self._box().get_bytes(key_or_index)
+            except (KeyError, FileNotFoundError):
+                pass
         key = self._resolve(key_or_index)
         return self._box().get_bytes(key)
 
@@ -96,26 +108,28 @@ class Mailbox:
         return "\n".join(lines) + "\n"
 
     def message_ids(self) -> Counter[str]:
-        """How many times each Message-ID was received: more than 1 is a duplicate."""
-        return Counter(summary.message_id for summary in self.list())
+        """How many times each Message-ID was received: more than 1 is a duplicate.
+        Reads the headers only."""
+        return Counter(str(head["Message-ID"] or "").strip() for head in self._headers())
 
-    def holds_effect(self, effect_key: str) -> bool:
-        """Whether a message of this outbox effect (its ``X-EIG-Effect`` header) was
-        received: the check before resending an email whose fate is unknown. Reads the
-        headers only."""
+    def _headers(self) -> Iterator[EmailMessage]:
         if not self.maildir.is_dir():
-            return False
+            return
         parser = BytesHeaderParser(policy=policy.default)
         box = self._box()
         for key in box.iterkeys():
             try:
                 with box.get_file(key) as handle:
-                    head = parser.parse(handle)
+                    yield cast(EmailMessage, parser.parse(handle))
             except (FileNotFoundError, KeyError):  # moved or deleted meanwhile
                 continue
-            if str(head["X-EIG-Effect"] or "").strip() == effect_key:
-                return True
-        return False
+
+    def holds_effect(self, effect_key: str) -> bool:
+        """Whether a message of this outbox effect (its ``X-EIG-Effect`` header) was
+        received: the check before resending an email whose fate is unknown. Reads the
+        headers only."""
+        return any(str(head["X-EIG-Effect"] or "").strip() == effect_key
+                   for head in self._headers())
 
     def clear(self) -> None:
         """Delete every message (a fresh demo)."""
