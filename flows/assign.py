@@ -2,7 +2,7 @@
 
 The story of a run, per track: read the roster and the dossiers still waiting for
 evaluators, check there are enough slots of each kind (a message names the binding
-constraint otherwise), solve (min-cost flow, or CP-SAT when the profile mix applies),
+constraint otherwise), solve (min-cost flow, or an exact MILP when the profile mix applies),
 then record the assignments, their reasons, each dossier's alternates and the emails
 that announce them — in one transaction — and deliver those emails.
 """
@@ -38,9 +38,11 @@ class AssignParameters(BaseModel):
                       description="Projets : au moins un évaluateur senior ; candidats : au "
                       "moins un évaluateur de la famille de la spécialité.")
     seed: int = Field(default=0, description="Graine du solveur (résultats reproductibles).")
-    time_limit: float = Field(default=5.0, gt=0, title="Temps de calcul (s)",
-                              description="Limite du solveur CP-SAT par parcours ; le "
-                              "meilleur de CP-SAT et d'une affectation gloutonne est retenu.")
+    time_limit_s: float = Field(default=5.0, gt=0, title="Temps de calcul (s)",
+                                description="Secondes de calcul par parcours avec la mixité. "
+                                "Au-delà, la meilleure affectation trouvée est retenue (au "
+                                "moins celle du flot), avec l'écart à l'optimum qu'on a pu "
+                                "prouver.")
 
 
 @task(name="assign-track", cache_policy=NO_CACHE)
@@ -59,7 +61,7 @@ def assign_track(rt: Runtime, track: str, params: AssignParameters) -> dict[str,
     blocking = check_capacity(waiting, evaluators, mix=params.mix)
     started = time.perf_counter()
     result = solve(waiting, evaluators, mix=params.mix, seed=params.seed,
-                   time_limit=params.time_limit)
+                   time_limit_s=params.time_limit_s)
     seconds = time.perf_counter() - started
     created = _record(rt, track, result, evaluators, blocking)
     return {"track": track, "dossiers": len(waiting), "assigned": len(result.assignments),
