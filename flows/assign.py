@@ -66,7 +66,8 @@ def assign_track(rt: Runtime, track: str, params: AssignParameters) -> dict[str,
     created = _record(rt, track, result, evaluators, blocking)
     return {"track": track, "dossiers": len(waiting), "assigned": len(result.assignments),
             "unassigned": result.unassigned, "capacity_warnings": blocking,
-            "solver": result.solver, "objective": result.objective, "seconds": round(seconds, 3),
+            "solver": result.solver, "status": result.status, "objective": result.objective,
+            "bound": result.bound, "gap": result.gap, "seconds": round(seconds, 3),
             "assignments": created,
             "loads": _loads(evaluators, state.load, result)}
 
@@ -83,7 +84,8 @@ def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
                             seed=result.seed, objective=result.objective, started_at=now,
                             summary={"unassigned": {str(k): v for k, v in
                                                     result.unassigned.items()},
-                                     "capacity_warnings": blocking})
+                                     "capacity_warnings": blocking, "status": result.status,
+                                     "bound": result.bound, "gap": result.gap})
         session.add(run)
         session.flush()
         for item in result.assignments:
@@ -100,6 +102,24 @@ def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
                 index_elements=["dossier_number"],
                 set_={"evaluators": stmt.excluded.evaluators, "run_id": stmt.excluded.run_id}))
     return created
+
+
+STATUS_FR = {
+    "OPTIMAL": "optimal (prouvé)",
+    "GAP_OK": "à moins de 0,05 % de l'optimum (prouvé)",
+    "TIME_LIMIT": "meilleure affectation trouvée dans le temps imparti",
+    "FLOW": "affectation du flot, non améliorée dans le temps imparti",
+    "HEURISTIC": "affectation gloutonne, meilleure que le flot dans le temps imparti",
+}
+
+
+def _solve_row(r: dict[str, Any]) -> dict[str, Any]:
+    """One line of the calculation artifact, in French (écart in %, "—" when unknown)."""
+    gap = "—" if r["gap"] is None else f"{100 * r['gap']:.3f} %".replace(".", ",")
+    return {"parcours": r["track"], "dossiers": r["dossiers"], "affectés": r["assigned"],
+            "solveur": r["solver"], "statut": STATUS_FR.get(r["status"], r["status"]),
+            "objectif": r["objective"], "borne": "—" if r["bound"] is None else r["bound"],
+            "écart": gap, "secondes": r["seconds"]}
 
 
 def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> list[dict]:
@@ -121,6 +141,12 @@ def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
     for result in results:
         for warning in result["capacity_warnings"]:
             logger.warning("%s: %s", result["track"], warning)
+    create_table_artifact(
+        key="assign-evaluators-calcul",
+        table=[_solve_row(r) for r in results] or [{"parcours": "—"}],
+        description="Qualité de chaque calcul : objectif (affinités moins coût de charge), "
+        "borne supérieure prouvée et écart relatif entre les deux.",
+    )
     create_table_artifact(
         key="assign-evaluators-dossiers",
         table=[{"parcours": r["track"], "dossier": a["dossier"], "évaluateur": a["evaluator"],
