@@ -94,7 +94,8 @@ def build(inst: Instance, *, full: bool) -> Model:
     if not full:
         rows.put(seat[binding], y, -needed[binding])
         rows.put(cover_row[binding], y, -1.0)
-    y_col = {inst.dossiers[k].number: int(j) for k, j in zip(binding, y, strict=False)}
+    y_col = {} if full else {inst.dossiers[k].number: int(j)
+                             for k, j in zip(binding, y, strict=True)}
     return Model(_lp(cols, rows), pairs, slots, y_col)
 
 
