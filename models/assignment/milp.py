@@ -27,9 +27,9 @@ from models.assignment.milp_model import Model, Solution, build
 from models.assignment.mixflow import solve_mix_flow
 
 REL_GAP = 0.0005  # stop within 0.05 % of the proven bound
-# The MILP is not even built with less than a second left per 20,000 feasible pairs
+# The MILP is not even built with less than a second left per 50,000 feasible pairs
 # (1,000 x 200 has 156,000 and is solved in 2-5 s on two shared cores).
-PAIRS_PER_SECOND = 20_000
+PAIRS_PER_SECOND = 50_000
 
 
 @dataclass(frozen=True)
