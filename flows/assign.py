@@ -2,7 +2,7 @@
 
 The story of a run, per track: read the roster and the dossiers still waiting for
 evaluators, check there are enough slots of each kind (a message names the binding
-constraint otherwise), solve (min-cost flow, or CP-SAT when the profile mix applies),
+constraint otherwise), solve (min-cost flow, or an exact MILP when the profile mix applies),
 then record the assignments, their reasons, each dossier's alternates and the emails
 that announce them — in one transaction — and deliver those emails.
 """
@@ -38,9 +38,11 @@ class AssignParameters(BaseModel):
                       description="Projets : au moins un évaluateur senior ; candidats : au "
                       "moins un évaluateur de la famille de la spécialité.")
     seed: int = Field(default=0, description="Graine du solveur (résultats reproductibles).")
-    time_limit: float = Field(default=5.0, gt=0, title="Temps de calcul (s)",
-                              description="Limite du solveur CP-SAT par parcours ; le "
-                              "meilleur de CP-SAT et d'une affectation gloutonne est retenu.")
+    time_limit_s: float = Field(default=5.0, gt=0, title="Temps de calcul (s)",
+                                description="Secondes de calcul par parcours avec la mixité. "
+                                "Au-delà, la meilleure affectation trouvée est retenue (au "
+                                "moins celle du flot), avec l'écart à l'optimum qu'on a pu "
+                                "prouver.")
 
 
 @task(name="assign-track", cache_policy=NO_CACHE)
@@ -59,12 +61,13 @@ def assign_track(rt: Runtime, track: str, params: AssignParameters) -> dict[str,
     blocking = check_capacity(waiting, evaluators, mix=params.mix)
     started = time.perf_counter()
     result = solve(waiting, evaluators, mix=params.mix, seed=params.seed,
-                   time_limit=params.time_limit)
+                   time_limit_s=params.time_limit_s)
     seconds = time.perf_counter() - started
     created = _record(rt, track, result, evaluators, blocking)
     return {"track": track, "dossiers": len(waiting), "assigned": len(result.assignments),
             "unassigned": result.unassigned, "capacity_warnings": blocking,
-            "solver": result.solver, "objective": result.objective, "seconds": round(seconds, 3),
+            "solver": result.solver, "status": result.status, "objective": result.objective,
+            "bound": result.bound, "gap": result.gap, "seconds": round(seconds, 3),
             "assignments": created,
             "loads": _loads(evaluators, state.load, result)}
 
@@ -81,7 +84,8 @@ def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
                             seed=result.seed, objective=result.objective, started_at=now,
                             summary={"unassigned": {str(k): v for k, v in
                                                     result.unassigned.items()},
-                                     "capacity_warnings": blocking})
+                                     "capacity_warnings": blocking, "status": result.status,
+                                     "bound": result.bound, "gap": result.gap})
         session.add(run)
         session.flush()
         for item in result.assignments:
@@ -98,6 +102,24 @@ def _record(rt: Runtime, track: str, result: AssignmentResult, evaluators: list,
                 index_elements=["dossier_number"],
                 set_={"evaluators": stmt.excluded.evaluators, "run_id": stmt.excluded.run_id}))
     return created
+
+
+STATUS_FR = {
+    "OPTIMAL": "optimal (prouvé)",
+    "GAP_OK": "à moins de 0,05 % de l'optimum (prouvé)",
+    "TIME_LIMIT": "meilleure affectation trouvée dans le temps imparti",
+    "FLOW": "affectation du flot, non améliorée dans le temps imparti",
+    "HEURISTIC": "affectation gloutonne, meilleure que le flot dans le temps imparti",
+}
+
+
+def _solve_row(r: dict[str, Any]) -> dict[str, Any]:
+    """One line of the calculation artifact, in French (écart in %, "—" when unknown)."""
+    gap = "—" if r["gap"] is None else f"{100 * r['gap']:.3f} %".replace(".", ",")
+    return {"parcours": r["track"], "dossiers": r["dossiers"], "affectés": r["assigned"],
+            "solveur": r["solver"], "statut": STATUS_FR.get(r["status"], r["status"]),
+            "objectif": r["objective"], "borne": "—" if r["bound"] is None else r["bound"],
+            "écart": gap, "secondes": r["seconds"]}
 
 
 def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> list[dict]:
@@ -119,6 +141,12 @@ def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
     for result in results:
         for warning in result["capacity_warnings"]:
             logger.warning("%s: %s", result["track"], warning)
+    create_table_artifact(
+        key="assign-evaluators-calcul",
+        table=[_solve_row(r) for r in results] or [{"parcours": "—"}],
+        description="Qualité de chaque calcul : objectif (affinités moins coût de charge), "
+        "borne supérieure prouvée et écart relatif entre les deux.",
+    )
     create_table_artifact(
         key="assign-evaluators-dossiers",
         table=[{"parcours": r["track"], "dossier": a["dossier"], "évaluateur": a["evaluator"],

@@ -5,7 +5,7 @@ store, calls `check_capacity` then `solve`, and records the result; `replace`
 handles an evaluator who drops out; `greedy` is the benchmark's baseline.
 """
 
-from models.assignment.api import TOP_N, check_capacity, greedy, replace, solve
+from models.assignment.api import check_capacity, greedy, replace, solve
 from models.assignment.eligibility import affinity, conflict_reason, pair_feasible
 from models.assignment.specs import (
     DEFAULT_WEIGHTS,
@@ -18,7 +18,6 @@ from models.assignment.specs import (
 
 __all__ = [
     "DEFAULT_WEIGHTS",
-    "TOP_N",
     "Assignment",
     "AssignmentResult",
     "DossierSpec",

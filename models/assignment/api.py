@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from models.assignment.cpsat import solve_cpsat
 from models.assignment.eligibility import (
     Instance,
     affinity,
@@ -19,6 +19,7 @@ from models.assignment.eligibility import (
 )
 from models.assignment.explain import Solution, build_result
 from models.assignment.flow import solve_flow
+from models.assignment.milp import solve_exact
 from models.assignment.specs import (
     CANDIDATES,
     DEFAULT_WEIGHTS,
@@ -29,8 +30,6 @@ from models.assignment.specs import (
     Weights,
 )
 
-TOP_N = 20
-
 
 def solve(
     dossiers: Iterable[DossierSpec],
@@ -38,17 +37,19 @@ def solve(
     *,
     mix: bool = True,
     seed: int = 0,
-    time_limit: float = 30.0,
-    top_n: int = TOP_N,
+    time_limit_s: float = 30.0,
     weights: Weights = DEFAULT_WEIGHTS,
     current_load: Mapping[str, int] | None = None,
 ) -> AssignmentResult:
     """Optimal assignment: max seats filled, then max affinity minus convex load cost.
 
-    Min-cost flow (exact, fast) when no mix rule can reject a team; CP-SAT otherwise.
-    `current_load` is the load the convex cost starts from (default: the fixed
-    assignments in this batch); capacity is the spec's slots left, never re-deducted.
+    Min-cost flow (exact, fast) when no mix rule can reject a team; otherwise an exact
+    MILP (HiGHS) started from a two-stage flow, within `time_limit_s` wall-clock seconds
+    (the flow's solution when HiGHS cannot improve it in time; see `AssignmentResult`'s
+    status, bound and gap). `current_load` is the load the convex cost starts from
+    (default: the fixed assignments in this batch); capacity is the spec's slots left.
     """
+    started = time.perf_counter()
     dossiers, evaluators = list(dossiers), list(evaluators)
     inst = prepare(dossiers, evaluators, mix=mix, weights=weights, current_load=current_load)
     digest = input_hash(
@@ -56,21 +57,30 @@ def solve(
         evaluators,
         mix=mix,
         seed=seed,
-        top_n=top_n,
         weights=weights.__dict__,
         current_load=dict(sorted(inst.base_load.items())),
-        time_limit=time_limit,
+        time_limit_s=time_limit_s,
     )
     if not any(inst.mix_binds.values()):
         chosen, status = solve_flow(inst)
-        return build_result(inst, chosen, solver="min_cost_flow", status=status, digest=digest,
-                            seed=seed)
-    chosen, status = solve_cpsat(inst, seed=seed, time_limit=time_limit, top_n=top_n)
-    result = build_result(inst, chosen, solver="cp_sat", status=status, digest=digest, seed=seed)
-    # On large instances a time-limited CP-SAT may end below the greedy baseline: never
-    # return worse than it (more seats first, then the objective).
+        result = build_result(inst, chosen, solver="min_cost_flow", status=status, digest=digest,
+                              seed=seed)
+        result.bound, result.gap = result.objective, 0.0
+        return result
+    exact = solve_exact(inst, seed=seed, time_limit_s=time_limit_s, started=started)
+    result = build_result(inst, exact.chosen, solver=exact.solver, status=exact.status,
+                          digest=digest, seed=seed)
+    result.bound, result.gap = exact.bound, exact.gap
+    if exact.status in ("OPTIMAL", "GAP_OK"):
+        return result
+    # Not proven: never return worse than the greedy baseline (more seats, then objective).
     fallback = build_result(inst, _greedy_solution(inst), solver="greedy", status="HEURISTIC",
                             digest=digest, seed=seed)
+    if exact.bound is not None:
+        fallback.bound = exact.bound
+        fallback.gap = max(0.0, exact.bound - fallback.objective) / max(
+            1.0, abs(fallback.objective))
+
     def quality(r: AssignmentResult) -> tuple[int, float]:
         return (len(r.assignments), r.objective)
 

@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from models.assignment.specs import (
     CANDIDATES,
@@ -23,8 +24,13 @@ from models.assignment.specs import (
 from models.roster import normalise_key
 
 
+@lru_cache(maxsize=65536)
 def norm(value: str | None) -> str | None:
-    """The roster's comparison key (accents, case, punctuation ignored); None for blank."""
+    """The roster's comparison key (accents, case, punctuation ignored); None for blank.
+
+    Cached: the solvers and their explanations ask for the same few organisations
+    hundreds of thousands of times.
+    """
     if value is None:
         return None
     return normalise_key(value) or None

@@ -1,10 +1,10 @@
-"""Two-stage min-cost flow that respects the mix rule: CP-SAT's starting point.
+"""Two-stage min-cost flow that respects the mix rule: the exact solver's starting point.
 
 Stage 1 gives every dossier whose mix rule binds one matching evaluator (a flow
 restricted to matching pairs, one seat each); stage 2 fills the remaining seats
 with the plain flow, the stage-1 picks counted as fixed (capacity, organisation,
-load). Feasible by construction, near-optimal in practice, and fast; CP-SAT then
-only has to improve it, which is what makes a one-worker search viable.
+load). Feasible by construction, near-optimal in practice, and fast: the MILP starts
+from it, and it is the answer when the MILP cannot improve it in time.
 """
 
 from __future__ import annotations

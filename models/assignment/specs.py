@@ -77,8 +77,12 @@ class AssignmentResult:
     assignments: list[Assignment]
     alternates: dict[int, list[str]]
     unassigned: dict[int, str]
-    solver: str  # "min_cost_flow" | "cp_sat" | "greedy"
+    solver: str  # "min_cost_flow" | "highs" | "mix_flow" | "greedy"
     objective: float
     input_hash: str
     seed: int
-    status: str = ""  # solver status, e.g. "OPTIMAL" or "FEASIBLE" (time limit hit)
+    # "OPTIMAL"; "GAP_OK" (within 0.05 % of the bound); "TIME_LIMIT" (improved, not
+    # proven); "FLOW" (the exact model could not improve the flow's in time); "HEURISTIC".
+    status: str = ""
+    bound: float | None = None  # proven upper bound of the objective (same seats), if any
+    gap: float | None = None  # (bound - objective) / max(1, |objective|)
