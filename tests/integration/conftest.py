@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 POSTGRES_URL = os.environ.get("EIG_TEST_POSTGRES_URL")
+IDLE_SERVICES = ("CANCELLATION_CLEANUP", "DB_VACUUM", "EVENT_LOGGER", "FOREMAN", "LATE_RUNS",
+                 "SCHEDULER", "REPOSSESSOR", "CLEANUP_RECONCILER", "TASK_RUN_RECORDER",
+                 "TRIGGERS", "EVENT_PERSISTER")
 REQUIRE_POSTGRES = os.environ.get("EIG_REQUIRE_POSTGRES") == "1"
 
 
@@ -19,6 +24,10 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One Prefect test server for the session, in a temporary PREFECT_HOME, no heartbeats."""
     home = tmp_path_factory.mktemp("prefect-home")
     os.environ["PREFECT_HOME"] = str(home)
+    # The harness server only records what these tests read back (flow runs, their states,
+    # pauses, artifacts): its background services — the task-run recorder above all, which
+    # took most of its CPU — stay off. tests/server runs a complete server.
+    idle = {f"PREFECT_SERVER_SERVICES_{service}_ENABLED": "false" for service in IDLE_SERVICES}
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -26,12 +35,42 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), \
-            prefect_test_harness(server_startup_timeout=120):
-        yield str(PREFECT_API_URL.value())
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with _environment(idle):  # the server's only: not the processes tests start later
+            harness = prefect_test_harness(server_startup_timeout=120)
+            harness.__enter__()
+        try:
+            yield str(PREFECT_API_URL.value())
+        finally:
+            harness.__exit__(None, None, None)
 
 
-def _sqlite_url(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated once per test process; each test gets a copy."""
+    from flows.runtime import open_store
+
+    path = tmp_path_factory.mktemp("store-template") / "eig.sqlite"
+    open_store(f"sqlite:///{path}").dispose()  # the last connection checkpoints the WAL
+    return path
+
+
+def _sqlite_url(tmp_path: Path, template: Path) -> Iterator[str]:
+    shutil.copyfile(template, tmp_path / "eig.sqlite")
     yield f"sqlite:///{tmp_path / 'eig.sqlite'}"
 
 
@@ -60,6 +99,17 @@ def _postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
+def own_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relevés, score charts and convention drafts go to the test's own directory (tests
+    run in parallel: none writes to the checkout's var/)."""
+    from flows import conventions, deliberate, score
+
+    monkeypatch.setattr(deliberate, "RECORDS", tmp_path / "releves")
+    monkeypatch.setattr(score, "REPORTS", tmp_path / "reports")
+    monkeypatch.setattr(conventions, "DRAFTS", tmp_path / "conventions")
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_limits() -> Iterator[None]:
     """DS budgets are process-wide; each test talks to a sandbox of its own (and the
     budgets shared through a store close their connections after each test)."""
@@ -71,18 +121,32 @@ def fresh_rate_limits() -> Iterator[None]:
     close_budgets()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each store test runs on SQLite and on PostgreSQL (a schema of its own)."""
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A store test runs on SQLite; marked ``both_dialects`` (where SQL differs: upserts,
+    claims, locks, numbering, concurrency) on PostgreSQL too."""
+    if "database_url" not in metafunc.fixturenames or any(
+            "database_url" in str(m.args[0]) for m in metafunc.definition.iter_markers(
+                "parametrize")):
+        return
+    dialects: list = ["sqlite"]
+    if metafunc.definition.get_closest_marker("both_dialects"):
+        dialects.append(pytest.param("postgresql", marks=pytest.mark.postgres))
+    metafunc.parametrize("database_url", dialects, indirect=True)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 migrated_sqlite: Path) -> Iterator[str]:
+    """The store under test: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
-        yield from _sqlite_url(tmp_path)
+        yield from _sqlite_url(tmp_path, migrated_sqlite)
     else:
         yield from _postgres_url()
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> Iterator[str]:
-    yield from _sqlite_url(tmp_path)
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> Iterator[str]:
+    yield from _sqlite_url(tmp_path, migrated_sqlite)
 
 
 @pytest.fixture
@@ -117,7 +181,8 @@ def sandbox_url(sandbox) -> Iterator[str]:
 def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch,
           tmp_path: Path):
     """Point the pipeline's settings at the sandbox and the store under test (with the
-    embedded configuration, DS's request pace raised: the sandbox is not DS)."""
+    embedded configuration, DS's request pace and the email lane's raised: the sandbox is
+    not DS, the local SMTP server is not a relay)."""
     from connectors.ds_sandbox import DEFAULT_TOKEN
     from tests.integration.sync_helpers import Store
 
@@ -137,6 +202,7 @@ def fast_config(path: Path) -> Path:
 
     raw = yaml.safe_load((PROJECT_ROOT / "config" / "eig.yaml").read_text(encoding="utf-8"))
     raw["sync"]["requests_per_minute"] = 100_000
+    raw["delivery"]["lanes"]["email"]["per_minute"] = 100_000  # a local SMTP server, no relay
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 

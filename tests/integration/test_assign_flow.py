@@ -39,6 +39,7 @@ def assignments(store) -> list[Assignment]:
         return list(session.scalars(select(Assignment)))
 
 
+@pytest.mark.both_dialects
 def test_assignment_respects_every_rule_and_reruns_add_nothing(
     sandbox, store, roster, smtp_server
 ):

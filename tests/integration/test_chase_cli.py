@@ -117,6 +117,7 @@ def test_eig_chase_reports_and_rejects_forged_forms(assigned, sandbox, store, cl
         assert session.get(Assignment, assignment.id).status == "proposed"
 
 
+@pytest.mark.both_dialects
 def test_a_sync_that_brings_a_decline_hands_the_task_over_at_once(assigned, sandbox, store,
                                                                    clock):
     assigned.new()

@@ -235,6 +235,7 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
     assert {r.origin for r in state.prefilled_dossiers(pending_only=False)} == {"link"}
 
 
+@pytest.mark.both_dialects
 def test_the_late_evaluator_may_still_submit_after_being_replaced(world, sandbox, store,
                                                                    clock):
     inbox, state = world, sandbox.state

@@ -83,6 +83,7 @@ def versions(store, number: int) -> list[int]:
             ConventionVersion.dossier_number == number).order_by(ConventionVersion.version)))
 
 
+@pytest.mark.both_dialects
 def test_each_laureat_gets_one_numbered_draft_sent_once(laureats, sandbox, store,
                                                         smtp_server):
     first, second, refused = laureats

@@ -102,6 +102,7 @@ def approve(run_id: UUID, approved: bool = True, **changes: tuple[str, str]) -> 
                                        "decisions": decisions})
 
 
+@pytest.mark.both_dialects
 def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
         scored, sandbox, store, clock):
     excellent, good, weak, pending = scored

@@ -20,6 +20,8 @@ from flows.runtime import open_runtime
 from models.outbox import Kind, Status, ds_key, mail_key
 from models.tables import Effect
 
+pytestmark = pytest.mark.both_dialects  # the SQL dialect matters here
+
 
 def record(store, *effects: tuple[str, Kind, str, dict]) -> list[bool]:
     now = datetime.now(UTC)

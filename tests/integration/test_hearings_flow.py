@@ -104,6 +104,7 @@ def calendar_of(message) -> Calendar:
                               else part.get_content().encode())
 
 
+@pytest.mark.both_dialects
 def test_hearings_are_booked_without_conflict_and_announced_once(
         heard, sandbox, store, smtp_server, clock):
     a, b, c, below = heard

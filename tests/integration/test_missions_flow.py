@@ -123,6 +123,7 @@ def test_the_vivier_is_ranked_and_the_first_are_interviewed_once(vivier, store, 
     assert again["proposed"] == [] and inbox.new() == []
 
 
+@pytest.mark.both_dialects
 def test_a_candidate_is_never_proposed_to_two_missions_at_once(vivier, store, clock):
     with use_clock(clock):
         first = match_mission(mission())
@@ -138,6 +139,7 @@ def test_a_candidate_is_never_proposed_to_two_missions_at_once(vivier, store, cl
     assert all(members[d] == ("propose", first["mission"]) for d in taken)
 
 
+@pytest.mark.both_dialects
 def test_the_same_mission_sent_twice_is_one_mission(vivier, store, clock):
     with use_clock(clock):
         first = match_mission(mission())

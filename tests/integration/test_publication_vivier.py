@@ -14,7 +14,7 @@ from models.deliberation import Agenda, Proposal
 from models.tables import CommitteeSession, Effect, VivierMember
 from tests.integration.sync_helpers import run_sync
 
-pytestmark = pytest.mark.sandbox_data(dossiers=40, seed=3)
+pytestmark = [pytest.mark.both_dialects, pytest.mark.sandbox_data(dossiers=40, seed=3)]
 SESSION = date(2027, 2, 1)
 
 

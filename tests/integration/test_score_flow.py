@@ -231,6 +231,7 @@ def test_eig_score_exports_csv_and_eig_quarantine_lists_invalid_forms(world, san
     assert entry["field"] == "note_probleme_avere" and "hors de l'échelle" in entry["reason"]
 
 
+@pytest.mark.both_dialects
 def test_two_collections_at_once_record_each_form_once(world, sandbox, store, clock):
     """A sync, a chase and a scoring may collect the same forms at once (seen in the soak:
     the second insert of a form failed the scoring run): the assignments' lease makes

@@ -28,6 +28,8 @@ from connectors.store.engine import make_engine
 from flows.runtime import open_store
 from tests.unit.ds_fakes import API_URL, FakeTime
 
+pytestmark = pytest.mark.both_dialects  # the SQL dialect matters here
+
 WINDOW = 10.0
 LIMIT = 20
 

@@ -11,6 +11,8 @@ from eig.config import load_config
 from eig.settings import PROJECT_ROOT
 from tests.integration.sync_helpers import by_role, run_sync
 
+pytestmark = pytest.mark.both_dialects  # the SQL dialect matters here
+
 CONFIG = load_config(PROJECT_ROOT / "config" / "eig.yaml")
 P = CONFIG.demarches["projets"]
 C = CONFIG.demarches["candidats"]

@@ -8,9 +8,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from connectors.ds_sandbox import CANDIDATS
 from eig.settings import PROJECT_ROOT
 from tests.integration.sync_helpers import by_role, run_sync
+
+pytestmark = pytest.mark.both_dialects  # the SQL dialect matters here
 
 
 def stream_order(sandbox, demarche: int) -> list[int]:

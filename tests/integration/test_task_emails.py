@@ -56,6 +56,7 @@ def tasks(sandbox, store, tmp_path, clock) -> list[Assignment]:
         return list(session.scalars(select(Assignment).order_by(Assignment.id)))
 
 
+@pytest.mark.both_dialects
 def test_task_emails_link_to_ds_prefill_without_any_api_call(tasks, sandbox, sandbox_url,
                                                               store, clock):
     with open_runtime(clock=clock) as rt:
