@@ -7,27 +7,40 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
+import yaml
 
 from connectors.store import outbox
+from eig.config import load_config
 from eig.settings import PROJECT_ROOT
 from models.outbox import Status
 from models.tables import Effect
+from tests.integration.deliverer_child import Deliverer
 from tests.integration.test_effects import ds_effects, email, projet, record
+
+pytestmark = pytest.mark.both_dialects  # the SQL dialect matters here
 
 EMAILS = 240
 DOSSIERS = 12
 
 
-def start_deliverer(*lanes: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.integration.deliverer_child", *lanes],
-                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+@pytest.fixture(autouse=True)
+def production_pace(store) -> None:
+    """The email lane at its configured pace (the other tests raise it): the deliverers
+    are still at work when they are killed."""
+    path = Path(os.environ["EIG_CONFIG"])
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    embedded = load_config(PROJECT_ROOT / "config" / "eig.yaml")
+    raw["delivery"]["lanes"]["email"]["per_minute"] = embedded.delivery.lanes["email"].per_minute
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def start_deliverer(*lanes: str) -> Deliverer:
+    return Deliverer(*lanes)
 
 
 def fill_outbox(store, sandbox) -> list[int]:
