@@ -6,7 +6,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo serve test test-unit test-integration lint bench soak clean
+.PHONY: demo serve test coverage test-unit test-integration lint bench soak clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,19 @@ WORKERS ?= 2
 serve: $(BIN)/.installed
 	$(BIN)/eig serve --workers $(WORKERS)
 
+# Three pytest-xdist workers: two share the CPU-bound tests, the real-server tests
+# (mostly waiting on their Prefect server) keep one to themselves (group prefect-server).
+# PYTEST_ARGS: more options (.ci/run adds --durations=20).
+TEST_WORKERS ?= 3
+PYTEST_ARGS ?=
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The suite under coverage (line coverage of the four packages, summary on the terminal)
+coverage: $(BIN)/.installed
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --cov=eig --cov=flows --cov=models \
+		--cov=connectors --cov-report=term $(PYTEST_ARGS)
 
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest -q tests/unit
@@ -37,6 +47,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 bench: $(BIN)/.installed
+	$(BIN)/pytest -q -s -m bench bench
+	$(BIN)/python bench/assign.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/task_emails.py
 

@@ -13,3 +13,9 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """The real-server tests first: mostly waiting on their server, they are the longest
+    (pytest-xdist hands them to one worker at once while the others take the rest)."""
+    items.sort(key=lambda item: item.get_closest_marker("prefect_server") is None)

@@ -25,6 +25,10 @@ from connectors.store.budget import shared_budget
 from eig.settings import PROJECT_ROOT
 from flows.runtime import open_store
 
+# The dialect matters; and these tests' processes keep to 5-second windows to within a
+# second: one at a time (one pytest-xdist worker), not six processes racing for two cores.
+pytestmark = [pytest.mark.both_dialects, pytest.mark.xdist_group("budget-processes")]
+
 LIMIT = 40
 WINDOW = 5.0
 PROCESSES = 3

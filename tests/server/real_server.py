@@ -157,6 +157,8 @@ class RealServer:
             "PYTHONUNBUFFERED": "1", "PREFECT_LOGGING_LEVEL": "INFO",
         })
         env.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)
+        for name in [n for n in env if n.startswith("PREFECT_SERVER_SERVICES_")]:
+            env.pop(name)  # a complete server: its services as in production
         env.update(extra or {})
         return env
 

@@ -12,7 +12,7 @@ from connectors.mail import Mailbox
 from tests.integration.chase_helpers import html_of, text_of
 from tests.server.real_server import RealServer, wait_for
 
-pytestmark = pytest.mark.prefect_server
+pytestmark = [pytest.mark.prefect_server, pytest.mark.xdist_group("prefect-server-alerts")]
 
 
 def test_a_failing_run_brings_the_team_one_email_with_its_link(

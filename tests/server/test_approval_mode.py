@@ -10,7 +10,7 @@ from prefect import flow
 from flows.approval import approval_mode
 from tests.server.real_server import RealServer
 
-pytestmark = pytest.mark.prefect_server
+pytestmark = [pytest.mark.prefect_server, pytest.mark.xdist_group("prefect-server-alerts")]
 
 
 @flow(name="which-approval-mode")

@@ -23,7 +23,7 @@ from tests.server.committee_world import published, scored_projets
 from tests.server.conftest import HEARTBEAT
 from tests.server.real_server import RealServer, wait_for
 
-pytestmark = pytest.mark.prefect_server
+pytestmark = [pytest.mark.prefect_server, pytest.mark.xdist_group("prefect-server-approval")]
 
 SESSION = "2026-12-01"
 NOISE = ("Aborted submission",)
