@@ -32,11 +32,14 @@ def dialect_insert(session: Session, table: Any) -> Any:
 
 
 def ensure_demarche(session: Session, number: int, role: str) -> Demarche:
+    """The démarche's row, created if missing — by an INSERT … ON CONFLICT DO NOTHING: two
+    first syncs of one store at once (two processes) both find it missing."""
     demarche = session.get(Demarche, number)
     if demarche is None:
-        demarche = Demarche(number=number, role=role)
-        session.add(demarche)
-        session.flush()
+        session.execute(dialect_insert(session, Demarche).values(number=number, role=role)
+                        .on_conflict_do_nothing(index_elements=["number"]))
+        demarche = session.get(Demarche, number)
+        assert demarche is not None
     return demarche
 
 
