@@ -23,10 +23,10 @@ WORKERS ?= 2
 serve: $(BIN)/.installed
 	$(BIN)/eig serve --workers $(WORKERS)
 
-# Three pytest-xdist workers: two share the CPU-bound tests, the real-server tests
-# (mostly waiting on their Prefect server) keep one to themselves (group prefect-server).
+# Four pytest-xdist workers: two share the CPU-bound tests from the start, the real-server tests
+# (mostly waiting on their Prefect servers, groups prefect-server-*) keep the other two.
 # PYTEST_ARGS: more options (.ci/run adds --durations=20).
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 PYTEST_ARGS ?=
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

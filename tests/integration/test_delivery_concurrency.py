@@ -17,7 +17,7 @@ import yaml
 from connectors.store import outbox
 from eig.config import load_config
 from eig.settings import PROJECT_ROOT
-from models.outbox import Status
+from models.outbox import Lane, Status
 from models.tables import Effect
 from tests.integration.deliverer_child import Deliverer
 from tests.integration.test_effects import ds_effects, email, projet, record
@@ -130,3 +130,50 @@ def test_without_a_maildir_an_interrupted_email_is_set_aside_not_resent(
         assert effect.status == str(Status.UNCERTAIN)
         assert "eig effects --retry mail:uncertain:1" in effect.last_error
     assert len(smtp_server.mailbox) == 0
+
+
+def interrupt(store, key: str) -> None:
+    """Its deliverer passed the point of no return, then died (its claim ran out)."""
+    from datetime import UTC, datetime, timedelta
+
+    with store.sessions.begin() as session:
+        now = datetime.now(UTC)
+        [claimed] = outbox.claim(session, "dead-deliverer", now, timedelta(minutes=10), 1)
+        assert claimed.key == key
+        assert outbox.start_attempt(session, claimed.id, "dead-deliverer", now,
+                                    timedelta(minutes=10))
+    store.expire_leases()
+
+
+def deliver_here(lane: str) -> dict:
+    """A deliverer in this process (what the forked ones run)."""
+    from flows.effects import deliver_pending
+    from flows.runtime import open_runtime
+
+    with open_runtime() as rt:
+        return deliver_pending(rt, lanes=[Lane(lane)]).counts()
+
+
+def test_an_interrupted_email_found_in_the_maildir_is_delivered_not_resent(
+        sandbox, store, smtp_server):
+    record(store, email("mail:interrupted:1", 1))
+    assert deliver_here("email")["delivered"] == 1
+    with store.sessions.begin() as session:  # as if it died before marking it delivered
+        [effect] = session.query(Effect).all()
+        effect.status, effect.attempt_started_at = str(Status.PENDING), None
+    interrupt(store, "mail:interrupted:1")
+    counts = deliver_here("email")
+    assert (counts["verified"], counts["delivered"]) == (1, 0)
+    assert list(smtp_server.mailbox.message_ids().values()) == [1]
+    assert statuses(store) == {str(Status.DELIVERED): 1}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_without_a_maildir_an_interrupted_email_is_set_aside_in_this_process_too(
+        sandbox, store, smtp_server, monkeypatch):
+    monkeypatch.setenv("EIG_MAIL_CHECK_MAILDIR", "false")
+    record(store, email("mail:uncertain:2", 2))
+    interrupt(store, "mail:uncertain:2")
+    assert deliver_here("email")["uncertain"] == 1
+    assert smtp_server.mailbox.message_ids() == {}
+    assert statuses(store) == {str(Status.UNCERTAIN): 1}

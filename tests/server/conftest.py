@@ -23,6 +23,7 @@ DEPLOYED = ("deliberate-projets", "deliberate-candidats", "deliberate-mission", 
             "deliver-emails", "notify-team")
 LATE_SECONDS = 20  # deliberate-candidats "longer than expected" after this
 REMINDER_SECONDS = 60  # a committee still waiting is reminded after this
+ZOMBIE_SECONDS = 60  # a silent run is marked Crashed after this (the least allowed: 2 beats)
 HEARTBEAT = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # as `eig serve` gives its workers
 
 
@@ -130,12 +131,14 @@ def world(prefect_server: RealServer, tmp_path: Path, monkeypatch: pytest.Monkey
 def server_config(path: Path) -> Path:
     """The embedded configuration, DS's pace raised (the sandbox is not DS), and alerts
     that come within a test's minutes: deliberate-candidats is late after LATE_SECONDS, a
-    committee is reminded after REMINDER_SECONDS."""
+    committee is reminded after REMINDER_SECONDS, a silent run is a zombie after
+    ZOMBIE_SECONDS."""
     raw = yaml.safe_load((PROJECT_ROOT / "config" / "eig.yaml").read_text(encoding="utf-8"))
     raw["sync"]["requests_per_minute"] = 100_000
     raw["evaluation"]["prefill_requests_per_window"] = 10_000
     raw["evaluation"]["prefill_window_seconds"] = 1
     raw["operations"]["expected_minutes"]["deliberate-candidats"] = LATE_SECONDS / 60
     raw["deliberation"]["approval_timeout_hours"] = REMINDER_SECONDS / 3600
+    raw["operations"]["zombie_after_seconds"] = ZOMBIE_SECONDS
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

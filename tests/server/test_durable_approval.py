@@ -20,7 +20,7 @@ from flows.deliberate import pending_decisions
 from models.tables import CommitteeSession
 from tests.integration.chase_helpers import text_of
 from tests.server.committee_world import published, scored_projets
-from tests.server.conftest import HEARTBEAT
+from tests.server.conftest import HEARTBEAT, ZOMBIE_SECONDS
 from tests.server.real_server import RealServer, wait_for
 
 pytestmark = [pytest.mark.prefect_server, pytest.mark.xdist_group("prefect-server-approval")]
@@ -75,7 +75,8 @@ def test_a_suspended_committee_survives_its_worker_and_publishes_once(
     workers.append(second)
     prefect_server.wait_state(hanging, "CRASHED", timeout=300)  # no more heartbeats
     wait_for("the crash alert", lambda: alerts(maildir)[f"mail:alert:{hanging}:crashed"], 180)
-    assert time.monotonic() - suspended_at > 100  # longer than the zombie window, yet:
+    # longer than the zombie window (and its 10 s margin of old), yet:
+    assert time.monotonic() - suspended_at > ZOMBIE_SECONDS + 10
     assert prefect_server.flow_run(run_id)["state"]["name"] == "Suspended"
     reminder = f"mail:alert:{run_id}:reminder"
     wait_for("the reminder", lambda: alerts(maildir)[reminder], 120)
