@@ -32,6 +32,17 @@ Echo = Callable[[str], None]
 
 def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
     """Run the story; returns a process exit code (0 when every step behaved as told)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    # Demo only: no flow-run heartbeats. They let the server mark a run whose worker died
+    # as Crashed (`eig serve` sets them for its workers); the demo's runs live in this
+    # process and have no automation to read them, and each run would end waiting up to
+    # a second for its heartbeat thread (63 runs). The tests do the same.
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return _run_demo(echo, dossiers, seed)
+
+
+def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
     from eig.cli import render_sync_summary
     from flows.sync import SyncParameters, sync_dossiers
 
