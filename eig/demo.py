@@ -6,8 +6,10 @@ ephemeral Prefect server. Later stages extend the story.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +45,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
 
 
 def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
+    server_ready = _start_prefect_server()
     from eig.cli import render_sync_summary
     from flows.sync import SyncParameters, sync_dossiers
 
@@ -73,6 +76,7 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
         })
         echo(f"Bac à sable DS : {url} — {dossiers} dossiers générés (graine {seed}).")
         echo(f"Base : {database}")
+        server_ready()
         run("1. Première synchronisation : tout est lu, page par page", full=True)
 
         numbers = sorted(sandbox.state.numbers(projets.number))
@@ -123,6 +127,28 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
         echo(f"[{'ok' if ok else 'ÉCHEC'}] {label}")
         failures += not ok
     return 1 if failures else 0
+
+
+def _start_prefect_server() -> Callable[[], None]:
+    """Start Prefect's ephemeral API server now, in the background, when the demo's runs
+    will use one (no PREFECT_API_URL); returns the wait for it, to call before the first
+    run. The server takes about 5 s to answer: it starts while the demo sets up its store,
+    configuration and sandbox instead of after. If it fails here, the first run starts it
+    again and says why."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return lambda: None
+
+    def start() -> None:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        with contextlib.suppress(Exception):  # the first run starts it again and reports
+            SubprocessASGIServer().start()
+
+    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+    thread.start()
+    return thread.join
 
 
 def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]:
