@@ -6,8 +6,10 @@ ephemeral Prefect server. Later stages extend the story.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,18 @@ Echo = Callable[[str], None]
 
 def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
     """Run the story; returns a process exit code (0 when every step behaved as told)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    # Demo only: no flow-run heartbeats. They let the server mark a run whose worker died
+    # as Crashed (`eig serve` sets them for its workers); the demo's runs live in this
+    # process and have no automation to read them, and each run would end waiting up to
+    # a second for its heartbeat thread (63 runs). The tests do the same.
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return _run_demo(echo, dossiers, seed)
+
+
+def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
+    server_ready = _start_prefect_server()
     from eig.cli import render_sync_summary
     from flows.sync import SyncParameters, sync_dossiers
 
@@ -62,6 +76,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         })
         echo(f"Bac à sable DS : {url} — {dossiers} dossiers générés (graine {seed}).")
         echo(f"Base : {database}")
+        server_ready()
         run("1. Première synchronisation : tout est lu, page par page", full=True)
 
         numbers = sorted(sandbox.state.numbers(projets.number))
@@ -112,6 +127,28 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
         echo(f"[{'ok' if ok else 'ÉCHEC'}] {label}")
         failures += not ok
     return 1 if failures else 0
+
+
+def _start_prefect_server() -> Callable[[], None]:
+    """Start Prefect's ephemeral API server now, in the background, when the demo's runs
+    will use one (no PREFECT_API_URL); returns the wait for it, to call before the first
+    run. The server takes about 5 s to answer: it starts while the demo sets up its store,
+    configuration and sandbox instead of after. If it fails here, the first run starts it
+    again and says why."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return lambda: None
+
+    def start() -> None:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        with contextlib.suppress(Exception):  # the first run starts it again and reports
+            SubprocessASGIServer().start()
+
+    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+    thread.start()
+    return thread.join
 
 
 def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]:
@@ -223,9 +260,16 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[
 
 def _demo_config(source: Path) -> Path:
     """The embedded configuration with DS's pace lifted: the sandbox is not DS, and the
-    demo need not wait for DS's 400 requests a minute."""
+    demo need not wait for DS's 400 requests a minute.
+
+    The hearings' solver gets 2 deterministic units instead of 10: on the demo's jury every
+    hearing is placed and the best schedule found within the first unit; the rest of the
+    budget goes to a deeper model that cannot prove it optimal and finds nothing better.
+    The schedules are the same with 0.5, 1, 2 and 10 units, for both tracks (10 units
+    cost the demo about 15 s on a 2-core machine)."""
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     raw["sync"]["requests_per_minute"] = 100_000
+    raw["hearings"]["solver_time_limit_seconds"] = 2
     path = PROJECT_ROOT / "var" / "demo-eig.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

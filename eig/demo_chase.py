@@ -47,10 +47,11 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     from flows.chase import ChaseParameters, chase_evaluators
 
     mailbox = Mailbox(maildir)
-    tasks = [m for m in mailbox.list() if m.effect.startswith("mail:eval-request:")]
+    # the first task email only: reading back hundreds of emails with their PDFs would
+    # cost the story seconds and show nothing more
+    sample = next(mailbox.summaries(effect_prefix="mail:eval-request:"), None)
     echo("\n== 9. Tâches d'évaluation : un courriel par affectation")
-    if tasks:
-        sample = tasks[0]
+    if sample is not None:
         echo(f"« {sample.subject} » pour {', '.join(sample.to)}")
         echo("  pièces jointes : " + ", ".join(
             f"{a.filename} ({a.content_type})" for a in sample.attachments))

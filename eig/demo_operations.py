@@ -38,7 +38,7 @@ def operations_story(echo: Echo) -> dict[str, bool]:
     before = len(mailbox)
     first = notify_team(NotifyParameters(flow_run=run_id, kind="failed"))
     again = notify_team(NotifyParameters(flow_run=run_id, kind="failed"))  # fired twice
-    alerts = [m for m in mailbox.list()[before:] if m.effect.startswith("mail:alert:")]
+    alerts = mailbox.list(start=before, effect_prefix="mail:alert:")
     for message in alerts:
         echo(f"« {message.subject} » pour {', '.join(message.to)}")
     echo(f"Run {state.name} : {state.message}")

@@ -72,10 +72,27 @@ class Mailbox:
                                       entry.name.split(mailbox.Maildir.colon, 1)[0]))
         return [key for _, key in sorted(dated)]
 
-    def list(self) -> list[MailSummary]:
-        box = self._box() if self.maildir.is_dir() else None
-        return [_summary(i, key, _parse(box.get_bytes(key)))
-                for i, key in enumerate(self.keys(), 1) if box is not None]
+    def list(self, start: int = 0, effect_prefix: str = "") -> list[MailSummary]:
+        """The messages in delivery order (``index`` counts from the first one), from the
+        ``start``-th on; with ``effect_prefix``, only those whose ``X-EIG-Effect`` starts
+        with it (the others' headers only are read)."""
+        return list(self.summaries(start, effect_prefix))
+
+    def summaries(self, start: int = 0, effect_prefix: str = "") -> Iterator[MailSummary]:
+        """``list`` one message at a time: stop early and the rest is not parsed."""
+        if not self.maildir.is_dir():
+            return
+        box = self._box()
+        headers = BytesHeaderParser(policy=policy.default)
+        for i, key in enumerate(self.keys()[start:], start + 1):
+            try:
+                raw = box.get_bytes(key)
+            except KeyError:  # moved or deleted meanwhile
+                continue
+            if effect_prefix and not str(headers.parsebytes(raw)["X-EIG-Effect"] or ""
+                                         ).strip().startswith(effect_prefix):
+                continue
+            yield _summary(i, key, _parse(raw))
 
     def message(self, key_or_index: str | int) -> EmailMessage:
         """The parsed message (``policy.default``: decoded headers, ``get_body()``)."""

@@ -101,6 +101,21 @@ def test_a_batch_arrives_intact(server: LocalSmtpServer) -> None:
     assert first["X-EIG-Envelope-To"] == "evaluateur1@exemple.fr"
 
 
+def test_mailbox_lists_from_a_position_and_by_effect(server: LocalSmtpServer) -> None:
+    emails = [evaluation_email(n, message_id_key=f"mail:{kind}:{n}")
+              for n, kind in enumerate(("eval-request", "alert", "eval-request", "alert"), 1)]
+    with SmtpSender(server.url, timeout=5) as sender:
+        assert send_all(sender, emails) == []
+    box = server.mailbox
+    everything = box.list()
+    assert box.keys() == [s.key for s in everything]
+    assert box.list(start=2) == everything[2:]
+    assert [s.index for s in box.list(effect_prefix="mail:alert:")] == [2, 4]
+    assert [s.index for s in box.list(start=2, effect_prefix="mail:alert:")] == [4]
+    assert next(box.summaries(effect_prefix="mail:eval-request:")) == everything[0]
+    assert box.list(start=4) == []
+
+
 def test_mailbox_show_renders_for_a_person(server: LocalSmtpServer) -> None:
     email = evaluation_email(7, attachments=[Attachment("relevé.pdf", b"%PDF" * 300)])
     SmtpSender(server.url).send(build_message(email))

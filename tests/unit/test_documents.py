@@ -374,6 +374,45 @@ def test_render_dossier_pdf_is_a_pdf() -> None:
     assert pdf.rstrip().endswith(b"%%EOF")
 
 
+def _dejavu_subset(subset_method: Callable[..., None]) -> dict[str, bytes]:
+    """DejaVu Sans (matplotlib ships it) subsetted as WeasyPrint does, table by table."""
+    import io
+    from pathlib import Path
+
+    import matplotlib
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    options = subset.Options(retain_gids=True, passthrough_tables=True,
+                             ignore_missing_glyphs=True, hinting=False, desubroutinize=True,
+                             notdef_outline=False)
+    options.drop_tables += ["GSUB", "GPOS", "SVG"]  # weasyprint/pdf/fonts.py
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=list(range(3, 240)))
+    font = TTFont(path, recalcTimestamp=False)
+    assert {"GSUB", "GPOS", "kern"} <= set(font.keys())
+    subset_method(subsetter, font)
+    out = io.BytesIO()
+    font.save(out)
+    saved = TTFont(io.BytesIO(out.getvalue()), recalcTimestamp=False)
+    tags = [tag for tag in saved.keys() if tag != "GlyphOrder"]  # noqa: SIM118 (no __iter__)
+    return {tag: saved.getTableData(tag) for tag in tags}
+
+
+def test_layout_tables_dropped_first_give_the_same_font_subset() -> None:
+    from fontTools import subset
+
+    from connectors.documents.pdf import drop_layout_tables_first
+
+    drop_layout_tables_first()
+    drop_layout_tables_first()  # idempotent
+    patched = subset.Subsetter.subset
+    original = patched.__wrapped__
+    assert getattr(original, "_drops_layout_first", False) is False
+    assert _dejavu_subset(patched) == _dejavu_subset(original)
+
+
 @pytest.fixture
 def http_hits() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server recording every request: the PDF renderer must not call it."""
