@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
                                    "Défi mis à jour par la démarche")
         sandbox.state.hide(trashed)
         sandbox.state.delete(removed)
-        sandbox.state.update_champ(broken, projets.fields["nombre_eig"].id, None)
+        broken_at = sandbox.state.update_champ(broken, projets.fields["nombre_eig"].id, None)
         sandbox.state.set_labels(labelled, ["Présélection favorable"])
         echo(f"\nDans DS : le dossier {edited} est modifié, {trashed} part à la corbeille, "
              f"{removed} est supprimé, {broken} perd son nombre d'EIG (champ obligatoire), "
@@ -94,6 +95,11 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
         third = run("3. Rien n'a changé : une seule requête par démarche")
         fourth = run("4. Réconciliation nocturne : l'étiquette est rattrapée", reconcile=True)
 
+        # DS dates its answers to the second, and the pipeline knows changed answers by
+        # that date: corrected in the same second as it was broken (chapters 2 to 4 now
+        # take about a second), the dossier would count as "autres", not "màj". A person
+        # corrects it later: the story waits for the next second if need be.
+        _wait_past_second(broken_at, clock)
         sandbox.state.update_champ(broken, projets.fields["nombre_eig"].id, 2)
         echo(f"\nDans DS : le dossier {broken} est corrigé.")
         fifth = run("5. Le dossier corrigé sort de quarantaine")
@@ -127,6 +133,13 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
         echo(f"[{'ok' if ok else 'ÉCHEC'}] {label}")
         failures += not ok
     return 1 if failures else 0
+
+
+def _wait_past_second(stamp_us: int, clock: TravelClock) -> None:
+    """Wait (less than a second) until ``clock`` is in a later second than ``stamp_us``
+    (a sandbox stamp, µs since the epoch)."""
+    while int(clock().timestamp()) <= stamp_us // 1_000_000:
+        time.sleep(0.02)
 
 
 def _start_prefect_server() -> Callable[[], None]:
