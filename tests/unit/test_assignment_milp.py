@@ -97,3 +97,16 @@ def test_no_time_left_returns_the_flow_at_once():
     inst, exact = _exact(dossiers, evaluators, time_limit_s=0.0)
     assert (exact.solver, exact.status, exact.bound) == ("mix_flow", "FLOW", None)
     assert exact.chosen == solve_mix_flow(inst)
+
+
+def test_without_time_the_result_is_the_better_of_the_flow_and_the_greedy_baseline():
+    from models.assignment import greedy
+    from tests.unit.test_assignment_capacity import large_instance
+
+    dossiers, evaluators = large_instance(60, 30)
+    result = solve(dossiers, evaluators, mix=True, time_limit_s=1e-9)
+    assert (result.solver, result.status) in {("mix_flow", "FLOW"), ("greedy", "HEURISTIC")}
+    assert_valid(result, dossiers, evaluators, mix=True)
+    baseline = greedy(dossiers, evaluators, mix=True)
+    assert (len(result.assignments), result.objective) >= (len(baseline.assignments),
+                                                          baseline.objective)
