@@ -18,7 +18,8 @@ between them::
   to whoever asks. The threads of a process share its block.
 - **Windows.** Tokens are valid only in the window they were reserved for: unused ones
   are dropped at its end, never carried over. The last ``send_margin`` seconds of each
-  window (a tenth of it, at most 1 s) send nothing, so that a request sent with a token
+  window (a fifth of it, at most 1 s: half a second was too thin for a busy machine's
+  scheduling) send nothing, so that a request sent with a token
   of one window reaches DS before the next one begins.
 - **Pauses.** A 429 seen by any process pauses the bucket until DS's ``RateLimit-Reset``:
   the others learn it at their next reservation (at most a block later).
@@ -112,7 +113,7 @@ class StoreBudget:
         self.limit = limit
         self.window_seconds = float(window_seconds)
         self.max_block = max_block
-        self.send_margin = (min(1.0, self.window_seconds / 10) if send_margin is None
+        self.send_margin = (min(1.0, self.window_seconds / 5) if send_margin is None
                             else send_margin)
         self.reservations = 0
         """Transactions that reserved tokens (or found none), for tests and figures."""

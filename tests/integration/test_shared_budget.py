@@ -141,7 +141,7 @@ def test_unused_tokens_are_dropped_at_the_end_of_their_window(processes, time_):
 
 def test_the_last_moments_of_a_window_send_nothing(processes, time_):
     one = processes()
-    time_.now = 1_700_000_009.5  # within the margin (a tenth of the window, at most 1 s)
+    time_.now = 1_700_000_009.5  # within the margin (a fifth of the window, at most 1 s)
     waited = one.send()
     assert waited == pytest.approx(0.5)
     assert one.sent == [1_700_000_010.0]
