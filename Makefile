@@ -49,6 +49,7 @@ lint: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/pytest -q -s -m bench bench
 	$(BIN)/python bench/assign.py
+	$(BIN)/python bench/hearings.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/task_emails.py
 
