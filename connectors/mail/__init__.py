@@ -14,7 +14,13 @@ from ._exceptions import (
     MailPermanentError,
     MailTemporaryError,
 )
-from .local_server import LocalSmtpServer, running_smtp_server, serve
+from .local_server import (
+    LocalSmtpServer,
+    SmtpServerProcess,
+    running_smtp_process,
+    running_smtp_server,
+    serve,
+)
 from .maildir import DEFAULT_MAILDIR, AttachmentSummary, Mailbox, MailSummary
 from .message import (
     EFFECT_HEADER,
@@ -36,6 +42,7 @@ __all__ = [
     "AttachmentSummary",
     "InvalidMessageError",
     "LocalSmtpServer",
+    "SmtpServerProcess",
     "MailConfigurationError",
     "MailError",
     "MailPermanentError",
@@ -49,6 +56,7 @@ __all__ = [
     "classify",
     "message_id_for",
     "parse_smtp_url",
+    "running_smtp_process",
     "running_smtp_server",
     "serve",
 ]

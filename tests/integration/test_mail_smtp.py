@@ -216,3 +216,25 @@ def test_no_server_is_temporary(tmp_path: Path) -> None:
     unused = LocalSmtpServer(tmp_path / "md")  # a free port, never started
     with pytest.raises(MailTemporaryError, match="refuse la connexion"):
         SmtpSender(unused.url, timeout=2).send(build_message(evaluation_email(1)))
+
+
+def test_server_in_its_own_process_receives_a_batch_and_stops(tmp_path: Path) -> None:
+    from connectors.mail import running_smtp_process
+
+    with running_smtp_process(tmp_path / "md") as server:
+        host, port = server
+        with SmtpSender(server.url, timeout=5) as sender:
+            assert send_all(sender, [evaluation_email(n) for n in range(1, 4)]) == []
+        assert [s.effect for s in server.mailbox.list()] == [
+            f"mail:eval-request:{n}" for n in range(1, 4)]
+    with pytest.raises(MailTemporaryError):  # stopped: nobody listens any more
+        SmtpSender(f"smtp://{host}:{port}", timeout=2).send(build_message(evaluation_email(9)))
+
+
+def test_server_process_that_cannot_listen_says_so(tmp_path: Path) -> None:
+    from connectors.mail import SmtpServerProcess
+
+    with running_smtp_server(tmp_path / "first") as taken:
+        clash = SmtpServerProcess(tmp_path / "second", port=taken.port)
+        with pytest.raises(RuntimeError, match=f"serveur SMTP local \\(port {taken.port}\\)"):
+            clash.start(timeout=10)
