@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connectors.documents import convention_pdf, render_docx
+from connectors.documents import convention_pdfs, render_docx
 from connectors.store import outbox
 from eig.settings import PROJECT_ROOT
 from flows.guard import stage_lease
@@ -154,8 +154,25 @@ def _convention_row(session: Session, rt: Runtime, selected: Selected,
     return row
 
 
-def draft_one(rt: Runtime, selected: Selected, overrides: Overrides,
-              settings: DraftSettings) -> DraftOutcome:
+@dataclass
+class PendingDraft:
+    """A changed convention between its content and its stored version: the PDF
+    previews of a batch are rendered together, side by side."""
+
+    selected: Selected
+    numero: str
+    kind: str
+    version: int
+    digest: str
+    content: dict[str, Any]
+    docx: bytes
+    title: str
+
+
+def prepare_one(rt: Runtime, selected: Selected, overrides: Overrides,
+                settings: DraftSettings) -> DraftOutcome | PendingDraft:
+    """The dossier's outcome when nothing is to render (unchanged, a problem), else its
+    new version's content and .docx."""
     number = selected.laureat.number
     with rt.sessions.begin() as session:
         row = _convention_row(session, rt, selected, overrides)
@@ -183,18 +200,24 @@ def draft_one(rt: Runtime, selected: Selected, overrides: Overrides,
         return DraftOutcome(number, numero, kind, last_version, "unchanged", last_files)
     version = last_version + 1
     context = {**content, "version": version, "genere_le": rt.clock()}
-    docx = render_docx("convention", context)
-    title = f"Projet de convention {numero} — version {version}"
-    pdf = convention_pdf(docx, title=title)
-    files = _write_files(numero, version, docx, pdf)
+    return PendingDraft(selected, numero, kind, version, digest, content,
+                        render_docx("convention", context),
+                        f"Projet de convention {numero} — version {version}")
+
+
+def store_one(rt: Runtime, draft: PendingDraft, pdf: bytes) -> DraftOutcome:
+    """The new version, its files and its sending, in one transaction."""
+    number = draft.selected.laureat.number
+    files = _write_files(draft.numero, draft.version, draft.docx, pdf)
     with rt.sessions.begin() as session:
-        stored = ConventionVersion(dossier_number=number, version=version, digest=digest,
-                                   content=content_to_json(content), docx=docx, pdf=pdf,
-                                   files=files, created_at=rt.clock())
+        stored = ConventionVersion(dossier_number=number, version=draft.version,
+                                   digest=draft.digest, content=content_to_json(draft.content),
+                                   docx=draft.docx, pdf=pdf, files=files,
+                                   created_at=rt.clock())
         session.add(stored)
         session.flush()
-        _record_sending(session, rt, number, version, numero, pdf)
-    return DraftOutcome(number, numero, kind, version, "new", files)
+        _record_sending(session, rt, number, draft.version, draft.numero, pdf)
+    return DraftOutcome(number, draft.numero, draft.kind, draft.version, "new", files)
 
 
 def _write_files(numero: str, version: int, docx: bytes, pdf: bytes) -> dict[str, str]:
@@ -230,9 +253,14 @@ def draft_batch(rt: Runtime, batch: list[Selected], overrides: Overrides) -> lis
     """A batch of lauréats; a dossier that cannot be drafted is reported, the rest go on."""
     logger = get_run_logger()
     settings = draft_settings(rt)
+    prepared = [prepare_one(rt, selected, overrides, settings) for selected in batch]
+    pending = [p for p in prepared if isinstance(p, PendingDraft)]
+    pdfs = dict(zip((id(p) for p in pending),
+                    convention_pdfs([(p.docx, p.title) for p in pending]), strict=True))
     outcomes = []
-    for selected in batch:
-        outcome = draft_one(rt, selected, overrides, settings)
+    for item in prepared:
+        outcome = store_one(rt, item, pdfs[id(item)]) if isinstance(item, PendingDraft) \
+            else item
         if outcome.problem:
             logger.warning("convention non rédigée : %s", outcome.problem)
         outcomes.append(outcome)

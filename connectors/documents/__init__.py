@@ -12,7 +12,13 @@ value from a dossier or a person is escaped in HTML.
 """
 
 from .charts import score_distributions_png
-from .docx import convention_pdf, docx_template_names, docx_to_html, render_docx
+from .docx import (
+    convention_pdf,
+    convention_pdfs,
+    docx_template_names,
+    docx_to_html,
+    render_docx,
+)
 from .french import date_fr, datetime_fr, euros, nombre_fr, pluriel, pourcentage
 from .ical import PRODID, hearing_calendar, task_calendar
 from .pdf import html_to_pdf, offline_fetcher, render_dossier_pdf
@@ -33,6 +39,7 @@ __all__ = [
     "RenderedEmail",
     "TemplateNotFoundError",
     "convention_pdf",
+    "convention_pdfs",
     "date_fr",
     "datetime_fr",
     "document_template_names",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from .french import FILTERS, pluriel
 from .pdf import html_to_pdf
+from .render_pool import render_all
 from .templates import TEMPLATES_DIR, TemplateNotFoundError, render_document
 
 log = logging.getLogger(__name__)
@@ -89,3 +90,12 @@ def docx_to_html(docx: bytes, *, title: str) -> str:
 def convention_pdf(docx: bytes, *, title: str) -> bytes:
     """The PDF preview of a rendered convention draft."""
     return html_to_pdf(docx_to_html(docx, title=title))
+
+
+def convention_pdfs(drafts: Sequence[tuple[bytes, str]]) -> list[bytes]:
+    """The PDF previews of ``(docx, title)`` drafts, in order, rendered side by side."""
+    return render_all(_convention_pdf, drafts)
+
+
+def _convention_pdf(docx: bytes, title: str) -> bytes:
+    return convention_pdf(docx, title=title)

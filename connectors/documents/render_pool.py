@@ -1,0 +1,76 @@
+"""Documents rendered side by side, in worker processes.
+
+WeasyPrint lays out in pure Python: a convention's preview costs about 0.6 s of one
+core, and a flow rendering twenty of them in one thread leaves the machine's other cores
+idle. ``render_all`` runs a module-level function over a batch in a pool of worker
+processes (``concurrent.futures``), one per core; the workers start from a forkserver
+that has already imported WeasyPrint, and stay up for the next batch.
+
+A batch of one, a one-core machine or ``EIG_RENDER_PROCESSES=1`` renders in this
+process; so does a batch whose pool broke (a worker killed by the system): the result
+is the same, only slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+PRELOAD = ["connectors.documents.docx", "connectors.documents.pdf", "weasyprint"]
+
+
+def processes() -> int:
+    """Worker processes for a batch: ``EIG_RENDER_PROCESSES`` or one per core (at most 4)."""
+    configured = os.environ.get("EIG_RENDER_PROCESSES", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def render_all(function: Callable[..., Result], arguments: Sequence[tuple[Any, ...]]
+               ) -> list[Result]:
+    """``[function(*a) for a in arguments]``, in order, computed in parallel when it pays.
+    ``function`` must be importable by name (a module-level function)."""
+    if len(arguments) < 2 or processes() < 2:
+        return [function(*a) for a in arguments]
+    try:
+        return list(_executor().map(_apply, [(function, a) for a in arguments]))
+    except BrokenProcessPool:
+        log.warning("rendu en parallèle interrompu (processus perdu) : rendu sur place")
+        _reset()
+        return [function(*a) for a in arguments]
+
+
+def _apply(call: tuple[Callable[..., Result], tuple[Any, ...]]) -> Result:
+    function, arguments = call
+    return function(*arguments)
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            _pool = ProcessPoolExecutor(max_workers=processes(), mp_context=context)
+        return _pool
+
+
+def _reset() -> None:
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
