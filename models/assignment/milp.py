@@ -15,6 +15,9 @@ feasibility-jump heuristic (the flow's start is better; it cost seconds there).
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -88,8 +91,33 @@ def _max_seats(model: Model, flow: Solution, seed: int,
     return best, highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
+_constructed = threading.Lock()
+_banner_done = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance. The first one of a process prints HiGHS' banner on standard
+    output before any option can silence it (in the middle of `eig demo`'s story): that
+    construction writes to /dev/null."""
+    global _banner_done
+    with _constructed:
+        if _banner_done:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_done = True
+        return highs
+
+
 def _highs(model: Model, seed: int, deadline: float) -> highspy.Highs:
-    highs = highspy.Highs()
+    highs = _new_highs()
     for name, value in (("output_flag", False), ("presolve", "off"), ("threads", 1),
                         ("mip_heuristic_run_feasibility_jump", False),
                         ("random_seed", seed), ("mip_rel_gap", REL_GAP),
