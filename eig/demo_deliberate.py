@@ -11,6 +11,7 @@ import contextvars
 import os
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,11 +25,15 @@ def _published(sandbox: Sandbox) -> int:
     return sum(sandbox.mutations.applied(name) for name in DECIDING)
 
 
-def paused_run_id() -> UUID:
-    """The flow run waiting for the operator's answer (a committee, a mission)."""
+def paused_run_id(flow: str, since: datetime) -> UUID:
+    """The run of ``flow``, started after ``since``, that waits for the operator's answer
+    (a committee, a mission) — not a paused run of an earlier story on the same server."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
         FlowRunFilter,
+        FlowRunFilterStartTime,
         FlowRunFilterState,
         FlowRunFilterStateType,
     )
@@ -36,12 +41,16 @@ def paused_run_id() -> UUID:
 
     with get_client(sync_client=True) as client:
         for _ in range(600):
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            runs = client.read_flow_runs(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=[flow])),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(
+                        any_=[StateType.PAUSED])),
+                    start_time=FlowRunFilterStartTime(after_=since)))
             if runs:
                 return runs[0].id
             time.sleep(0.2)
-    raise RuntimeError("no flow run paused for approval")
+    raise RuntimeError(f"no {flow} run paused for approval")
 
 
 def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict, int]:
@@ -54,8 +63,9 @@ def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict
     context = contextvars.copy_context()
     thread = threading.Thread(target=context.run, args=(lambda: result.append(deliberate(
         DeliberateParameters(track=track, session_date=session_date))),), daemon=True)
+    since = datetime.now(UTC)
     thread.start()
-    run_id = paused_run_id()
+    run_id = paused_run_id("deliberate", since)
     decisions = pending_decisions(run_id)
     resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": operator,
                                        "decisions": decisions})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,8 +44,9 @@ def _approve_mission(mission: int) -> dict:
     context = contextvars.copy_context()
     thread = threading.Thread(target=context.run, args=(lambda: result.append(
         deliberate_mission(MissionDeliberationParameters(mission=mission))),), daemon=True)
+    since = datetime.now(UTC)
     thread.start()
-    run_id = paused_run_id()
+    run_id = paused_run_id("deliberate-mission", since)
     with open_runtime() as rt, rt.sessions() as session:
         chosen, motivation, _ = mission_proposal(session, rt, session.get(Mission, mission))
     resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": "Camille Opératrice",
