@@ -17,12 +17,13 @@ from pathlib import Path
 import yaml
 
 from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
+from connectors.mail import SmtpServerProcess, running_smtp_process
 from connectors.store.engine import store_sessions
 from eig.config import load_config
 from eig.demo_chase import TravelClock, chase_story
 from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story
-from eig.demo_delivery import deliver
+from eig.demo_delivery import deliver, start_second_deliverer, stop_second_deliverer
 from eig.demo_hearings import hearings_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
@@ -31,6 +32,11 @@ from eig.settings import PROJECT_ROOT, Settings
 from flows.runtime import use_clock
 
 Echo = Callable[[str], None]
+
+# Prefect server services the demo's ephemeral server (and the tests' harness) can do without
+IDLE_SERVICES = tuple(f"PREFECT_SERVER_SERVICES_{service}_ENABLED" for service in (
+    "CANCELLATION_CLEANUP", "DB_VACUUM", "EVENT_LOGGER", "FOREMAN", "LATE_RUNS", "SCHEDULER",
+    "REPOSSESSOR", "CLEANUP_RECONCILER", "TASK_RUN_RECORDER", "TRIGGERS", "EVENT_PERSISTER"))
 
 
 def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
@@ -42,7 +48,10 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
     # process and have no automation to read them, and each run would end waiting up to
     # a second for its heartbeat thread (63 runs). The tests do the same.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return _run_demo(echo, dossiers, seed)
+        try:
+            return _run_demo(echo, dossiers, seed)
+        finally:
+            stop_second_deliverer()
 
 
 def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
@@ -58,6 +67,7 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
     clock = TravelClock()  # shared by the sandbox and the pipeline: the story travels
     sandbox = Sandbox(SandboxState(now=clock), requests_per_window=100_000)
     generate(sandbox.state, dossiers=dossiers, seed=seed)
+    start_second_deliverer(clock)
     failures = 0
 
     def run(title: str, **params: object) -> dict:
@@ -104,13 +114,19 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
         echo(f"\nDans DS : le dossier {broken} est corrigé.")
         fifth = run("5. Le dossier corrigé sort de quarantaine")
 
-        delivered_twice = _effects_story(echo, sandbox, edited)
-        effects_once = (delivered_twice == (3, 0)  # checked now: later stages write too
-                        and sandbox.mutations.applied("dossierAjouterLabel", edited) == 1
-                        and sandbox.mutations.applied("dossierEnvoyerMessage", edited) == 1)
-        seventh = run("7. Nos écritures dans DS ne passent pas pour des changements du déposant")
-        assigned = _assignment_story(echo)
-        chased = _evaluation_story(echo, sandbox, clock)
+        maildir = PROJECT_ROOT / "var" / "demo-maildir"
+        shutil.rmtree(maildir, ignore_errors=True)
+        # one local SMTP server for the whole story, in its own process (the other core)
+        with running_smtp_process(maildir) as smtp:
+            os.environ.update({"EIG_SMTP_URL": smtp.url, "EIG_MAILDIR": str(maildir)})
+            delivered_twice = _effects_story(echo, sandbox, edited, smtp)
+            effects_once = (delivered_twice == (3, 0)  # checked now: later stages write too
+                            and sandbox.mutations.applied("dossierAjouterLabel", edited) == 1
+                            and sandbox.mutations.applied("dossierEnvoyerMessage", edited) == 1)
+            seventh = run("7. Nos écritures dans DS ne passent pas pour des changements du "
+                          "déposant")
+            assigned = _assignment_story(echo)
+            chased = _evaluation_story(echo, sandbox, clock, maildir)
 
     expectations = {
         "le dossier en erreur est mis en quarantaine":
@@ -147,7 +163,13 @@ def _start_prefect_server() -> Callable[[], None]:
     will use one (no PREFECT_API_URL); returns the wait for it, to call before the first
     run. The server takes about 5 s to answer: it starts while the demo sets up its store,
     configuration and sandbox instead of after. If it fails here, the first run starts it
-    again and says why."""
+    again and says why.
+
+    Its background services stay off (``IDLE_SERVICES``): nothing is scheduled, no
+    automation runs (the demo plays them), and the task-run recorder and event persister
+    would write to the server's SQLite file at the moment a run is created, which then
+    answers "database is locked" and makes the client wait two seconds (four times a
+    demo). Flow runs, their states, pauses and artifacts are recorded as usual."""
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
@@ -156,52 +178,57 @@ def _start_prefect_server() -> Callable[[], None]:
     def start() -> None:
         from prefect.server.api.server import SubprocessASGIServer
 
-        with contextlib.suppress(Exception):  # the first run starts it again and reports
-            SubprocessASGIServer().start()
+        saved = {name: os.environ.get(name) for name in IDLE_SERVICES}
+        os.environ.update(dict.fromkeys(IDLE_SERVICES, "false"))  # the server's only
+        try:
+            with contextlib.suppress(Exception):  # the first run starts it again and reports
+                SubprocessASGIServer().start()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
     thread.start()
     return thread.join
 
 
-def _effects_story(echo: Echo, sandbox: Sandbox, number: int) -> tuple[int, int]:
+def _effects_story(echo: Echo, sandbox: Sandbox, number: int,
+                   smtp: SmtpServerProcess) -> tuple[int, int]:
     """Record three effects, deliver them twice: the second run finds nothing to do."""
     from datetime import UTC, datetime
 
-    from connectors.mail import running_smtp_server
     from connectors.store import outbox
     from flows.effects import DeliverParameters, deliver_effects
     from models.outbox import Kind, ds_key, mail_key
 
-    maildir = PROJECT_ROOT / "var" / "demo-maildir"
-    shutil.rmtree(maildir, ignore_errors=True)
-    with running_smtp_server(maildir) as smtp:
-        os.environ.update({"EIG_SMTP_URL": smtp.url, "EIG_MAILDIR": str(maildir)})
-        echo(f"\n== 6. Effets : écrits d'abord dans la file, délivrés une fois (SMTP {smtp.url})")
-        with store_sessions(os.environ["EIG_DATABASE_URL"]) as sessions, \
-                sessions.begin() as session:
-            now = datetime.now(UTC)
-            for key, kind, action, payload in (
-                (ds_key("label", number, "a-discuter"), Kind.DS, "label_add",
-                 {"dossier": number, "label": "À discuter"}),
-                (ds_key("message", number, "accuse"), Kind.DS, "message",
-                 {"dossier": number, "body": "Votre dossier est bien reçu : il sera évalué "
-                  "par trois évaluateurs dans les trois semaines."}),
-                (mail_key("demo", number), Kind.EMAIL, "send",
-                 {"to": [{"email": "evaluatrice@exemple.fr", "name": "Élodie Évaluatrice"}],
-                  "subject": f"Dossier n°{number} à évaluer",
-                  "text": f"Bonjour,\nle dossier n°{number} vous est confié.",
-                  "html": f"<p>Bonjour,</p><p>le dossier n°{number} vous est confié.</p>"}),
-            ):
-                outbox.record_effect(session, key, kind, action, payload, now)
-        first = deliver_effects(DeliverParameters())
-        second = deliver_effects(DeliverParameters())
-        echo(f"Premier passage : {first['delivered']} délivrés ; second passage : "
-             f"{second['delivered']} délivré(s) — rien n'est répété.")
-        for message in smtp.mailbox.list():
-            echo(f"Courriel reçu : « {message.subject} » pour {', '.join(message.to)}")
-        echo(f"DS : étiquettes du dossier {number} : "
-             f"{', '.join(sandbox.state.dossier(number).labels)}")
+    echo(f"\n== 6. Effets : écrits d'abord dans la file, délivrés une fois (SMTP {smtp.url})")
+    with store_sessions(os.environ["EIG_DATABASE_URL"]) as sessions, \
+            sessions.begin() as session:
+        now = datetime.now(UTC)
+        for key, kind, action, payload in (
+            (ds_key("label", number, "a-discuter"), Kind.DS, "label_add",
+             {"dossier": number, "label": "À discuter"}),
+            (ds_key("message", number, "accuse"), Kind.DS, "message",
+             {"dossier": number, "body": "Votre dossier est bien reçu : il sera évalué "
+              "par trois évaluateurs dans les trois semaines."}),
+            (mail_key("demo", number), Kind.EMAIL, "send",
+             {"to": [{"email": "evaluatrice@exemple.fr", "name": "Élodie Évaluatrice"}],
+              "subject": f"Dossier n°{number} à évaluer",
+              "text": f"Bonjour,\nle dossier n°{number} vous est confié.",
+              "html": f"<p>Bonjour,</p><p>le dossier n°{number} vous est confié.</p>"}),
+        ):
+            outbox.record_effect(session, key, kind, action, payload, now)
+    first = deliver_effects(DeliverParameters())
+    second = deliver_effects(DeliverParameters())
+    echo(f"Premier passage : {first['delivered']} délivrés ; second passage : "
+         f"{second['delivered']} délivré(s) — rien n'est répété.")
+    for message in smtp.mailbox.list():
+        echo(f"Courriel reçu : « {message.subject} » pour {', '.join(message.to)}")
+    echo(f"DS : étiquettes du dossier {number} : "
+         f"{', '.join(sandbox.state.dossier(number).labels)}")
     return first["delivered"], second["delivered"]
 
 
@@ -209,7 +236,6 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
     """Import a roster, assign evaluators, assign again: the second run adds nothing."""
     from datetime import UTC, datetime
 
-    from connectors.mail import running_smtp_server
     from connectors.roster_file import load_roster
     from connectors.store.roster import replace_roster
     from eig.demo_roster import write_demo_roster
@@ -224,22 +250,23 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
         replace_roster(session, evaluators, datetime.now(UTC))
     echo(f"\n== 8. Affectation : {len(evaluators)} évaluateurs importés ({path.name}), "
          "trois par dossier en attente")
-    with running_smtp_server(Path(os.environ["EIG_MAILDIR"])) as smtp:
-        os.environ["EIG_SMTP_URL"] = smtp.url
-        first = assign_evaluators(AssignParameters())
-        for track in first["tracks"]:
-            echo(f"{track['track']} : {track['assigned']} affectations pour "
-                 f"{track['dossiers']} dossiers ({track['solver']}, {track['seconds']} s)")
-            for warning in track["capacity_warnings"]:
-                echo(f"  capacité : {warning}")
-        second = assign_evaluators(AssignParameters())
-        echo(f"Un second passage ajoute {sum(t['assigned'] for t in second['tracks'])} "
-             "affectation.")
-        echo(f"La file (eig effects) : {_lanes_line()}")
-        delivery = deliver()
-        echo(f"Le livreur, voie des courriels : {delivery['lanes']['email']['delivered']} "
-             f"tâches d'évaluation envoyées en {delivery['seconds']:.1f} s ; la voie DS ne les "
-             "attend pas.")
+    first = assign_evaluators(AssignParameters())
+    for track in first["tracks"]:
+        echo(f"{track['track']} : {track['assigned']} affectations pour "
+             f"{track['dossiers']} dossiers ({track['solver']}, {track['seconds']} s)")
+        for warning in track["capacity_warnings"]:
+            echo(f"  capacité : {warning}")
+    second = assign_evaluators(AssignParameters())
+    echo(f"Un second passage ajoute {sum(t['assigned'] for t in second['tracks'])} "
+         "affectation.")
+    echo(f"La file (eig effects) : {_lanes_line()}")
+    delivery = deliver()
+    second_share = delivery.get("second_deliverer")
+    echo(f"Les livreurs, voie des courriels : {delivery['lanes']['email']['delivered']} "
+         f"tâches d'évaluation envoyées en {delivery['seconds']:.1f} s"
+         + (f" par deux livreurs à la fois (un second processus en a envoyé {second_share}), "
+            "chacune une seule fois" if second_share is not None else "")
+         + " ; la voie DS ne les attend pas.")
     return (sum(t["assigned"] for t in first["tracks"]),
             sum(t["assigned"] for t in second["tracks"]))
 
@@ -254,35 +281,34 @@ def _lanes_line() -> str:
     return " ; ".join(f"voie {b.lane} : {b.due} à délivrer" for b in lanes)
 
 
-def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock) -> dict[str, bool]:
+def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
+                      maildir: Path) -> dict[str, bool]:
     """Tasks and chasing, then scoring, with the local SMTP server up."""
-    from connectors.mail import running_smtp_server
-
-    maildir = Path(os.environ["EIG_MAILDIR"])
-    with running_smtp_server(maildir) as smtp:
-        os.environ["EIG_SMTP_URL"] = smtp.url
-        chased = chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
-        scored = score_story(echo, sandbox)
-        heard = hearings_story(echo, clock, load_config(Settings().config))
-        deliberated = deliberation_story(echo, sandbox, clock().date())
-        drafted = conventions_story(echo)
-        missions = missions_story(echo, clock, load_config(Settings().config))
-        return (chased | scored | heard | deliberated | drafted | missions
-                | operations_story(echo))
+    chased = chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
+    scored = score_story(echo, sandbox)
+    heard = hearings_story(echo, clock, load_config(Settings().config))
+    deliberated = deliberation_story(echo, sandbox, clock().date())
+    drafted = conventions_story(echo)
+    missions = missions_story(echo, clock, load_config(Settings().config))
+    return (chased | scored | heard | deliberated | drafted | missions
+            | operations_story(echo))
 
 
 def _demo_config(source: Path) -> Path:
-    """The embedded configuration with DS's pace lifted: the sandbox is not DS, and the
-    demo need not wait for DS's 400 requests a minute.
+    """The embedded configuration with DS's and the email lane's paces lifted: the sandbox
+    is not DS, the local SMTP server is not a relay with a quota, and the demo need not
+    wait for 400 requests or 1,200 emails a minute (its two deliverers send the story's
+    1,300 emails within a minute).
 
-    The hearings' solver gets 2 deterministic units instead of 10: on the demo's jury every
+    The hearings' solver gets 1 deterministic unit instead of 10: on the demo's jury every
     hearing is placed and the best schedule found within the first unit; the rest of the
     budget goes to a deeper model that cannot prove it optimal and finds nothing better.
     The schedules are the same with 0.5, 1, 2 and 10 units, for both tracks (10 units
     cost the demo about 15 s on a 2-core machine)."""
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     raw["sync"]["requests_per_minute"] = 100_000
-    raw["hearings"]["solver_time_limit_seconds"] = 2
+    raw["delivery"]["lanes"]["email"]["per_minute"] = 100_000
+    raw["hearings"]["solver_time_limit_seconds"] = 1
     path = PROJECT_ROOT / "var" / "demo-eig.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

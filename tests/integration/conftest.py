@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from eig.demo import IDLE_SERVICES
+
 POSTGRES_URL = os.environ.get("EIG_TEST_POSTGRES_URL")
-IDLE_SERVICES = ("CANCELLATION_CLEANUP", "DB_VACUUM", "EVENT_LOGGER", "FOREMAN", "LATE_RUNS",
-                 "SCHEDULER", "REPOSSESSOR", "CLEANUP_RECONCILER", "TASK_RUN_RECORDER",
-                 "TRIGGERS", "EVENT_PERSISTER")
 REQUIRE_POSTGRES = os.environ.get("EIG_REQUIRE_POSTGRES") == "1"
 
 
@@ -27,7 +26,7 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # The harness server only records what these tests read back (flow runs, their states,
     # pauses, artifacts): its background services — the task-run recorder above all, which
     # took most of its CPU — stay off. tests/server runs a complete server.
-    idle = {f"PREFECT_SERVER_SERVICES_{service}_ENABLED": "false" for service in IDLE_SERVICES}
+    idle = dict.fromkeys(IDLE_SERVICES, "false")
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
