@@ -10,6 +10,10 @@ import os  # noqa: E402
 
 from hypothesis import settings  # noqa: E402
 
+# The test workers already take every core: PDFs render in place, not in a pool of
+# processes per worker (tests/unit/test_render_pool.py asks for one where it tests it).
+os.environ.setdefault("EIG_RENDER_PROCESSES", "1")
+
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")

@@ -18,11 +18,13 @@ def pid_of(_: int) -> int:
     return os.getpid()
 
 
-def test_results_come_back_in_order() -> None:
+def test_results_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EIG_RENDER_PROCESSES", "2")
     assert render_all(square, [(n,) for n in range(12)]) == [n * n for n in range(12)]
 
 
 def test_a_batch_of_one_or_one_process_stays_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EIG_RENDER_PROCESSES", "2")
     assert render_all(pid_of, [(1,)]) == [os.getpid()]
     monkeypatch.setenv("EIG_RENDER_PROCESSES", "1")
     assert processes() == 1
@@ -46,7 +48,9 @@ def test_a_broken_pool_renders_here(monkeypatch: pytest.MonkeyPatch) -> None:
     assert render_all(pid_of, [(1,), (2,)]) == [os.getpid()] * 2
 
 
-def test_convention_previews_match_those_rendered_here() -> None:
+def test_convention_previews_match_those_rendered_here(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    monkeypatch.setenv("EIG_RENDER_PROCESSES", "2")
     from connectors.documents import convention_pdf, convention_pdfs, render_docx
     from tests.unit.convention_samples import convention_context
 
