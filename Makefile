@@ -30,12 +30,13 @@ TEST_WORKERS ?= 4
 PYTEST_ARGS ?=
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The suite under coverage (line coverage of the four packages, summary on the terminal)
 coverage: $(BIN)/.installed
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup --cov=eig --cov=flows --cov=models \
-		--cov=connectors --cov-report=term $(PYTEST_ARGS)
+		--cov=connectors --cov=settings --cov-report=term $(PYTEST_ARGS)
 
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest -q tests/unit
@@ -45,6 +46,7 @@ test-integration: $(BIN)/.installed
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(BIN)/.installed
 	$(BIN)/pytest -q -s -m bench bench

@@ -248,7 +248,7 @@ class Season:
 
     def answer(self, share_evaluate: float, share_decline: float = 0.0) -> dict[str, int]:
         """Evaluators follow their links: some evaluate, some decline, the rest wait."""
-        from eig.config import load_config
+        from settings.config import load_config
 
         config = load_config(Path(self.env["EIG_CONFIG"]))
         by_assignment: dict[int, dict[str, Any]] = {}
@@ -278,8 +278,8 @@ class Season:
         return run([sys.executable, "-m", "eig", *args], self.env, "eig " + " ".join(args))
 
     def jury(self, action: str) -> None:
-        from eig.config import load_config
         from eig.demo_hearings import availability_csv, scores_csv
+        from settings.config import load_config
 
         url = self.env["EIG_DATABASE_URL"]
         if action == "availability":

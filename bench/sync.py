@@ -28,7 +28,7 @@ from sandbox_process import free_port, start_sandbox  # bench/, beside this scri
 
 from connectors.ds import load_document
 from connectors.ds_sandbox import DEFAULT_TOKEN, split
-from eig.config import load_config
+from settings.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 END_CURSOR = re.compile(rb'"dossiers":\{"pageInfo":\{"hasNextPage":(true|false),'

@@ -20,8 +20,8 @@ from uuid import UUID
 
 import yaml
 
-from eig.config import EigConfig
-from eig.settings import PROJECT_ROOT
+from settings.config import EigConfig
+from settings.environment import PROJECT_ROOT
 
 AUTOMATIONS_FILE = PROJECT_ROOT / "config" / "automations.yaml"
 PREFIX = "EIG — "

@@ -22,8 +22,8 @@ def _upgrade_store(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand in ("sandbox", "demo", "mailbox", "mailserver",
                                   "setup"):  # no store
         return
-    from eig.settings import Settings
     from flows.runtime import open_store
+    from settings.environment import Settings
 
     open_store(Settings().database_url).dispose()
 
@@ -87,9 +87,9 @@ def quarantine(
 
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
-    from eig.config import load_config
-    from eig.settings import Settings
     from models.tables import Evaluation
+    from settings.config import load_config
+    from settings.environment import Settings
 
     settings = Settings()
     evaluations = load_config(settings.config).demarches["evaluations"].number
@@ -138,9 +138,9 @@ def roster_import(
     from connectors.roster_file import RosterFileError, read_roster_rows
     from connectors.store.engine import store_sessions
     from connectors.store.roster import replace_roster
-    from eig.config import load_config
-    from eig.settings import Settings
     from models.roster import RosterValidationError, parse_roster
+    from settings.config import load_config
+    from settings.environment import Settings
 
     settings = Settings()
     config = load_config(settings.config)
@@ -167,10 +167,10 @@ def _groupe_rows(
 ) -> list[tuple[int, dict[str, Any]]]:
     """Roster rows for the instructeurs of DS groupe ``DEMARCHE:GROUPE`` not in the file."""
     from connectors.ds import groupe_instructeur_emails
-    from eig.config import load_config
-    from eig.settings import resolve_ds_token
     from flows.ds_access import ds_client
     from models.roster_from_ds import rows_for_groupe
+    from settings.config import load_config
+    from settings.environment import resolve_ds_token
 
     try:
         demarche, groupe = (int(part) for part in spec.split(":"))
@@ -231,8 +231,8 @@ def effects(
 
     from connectors.store import outbox
     from connectors.store.engine import store_sessions
-    from eig.settings import Settings
     from models.outbox import Status
+    from settings.environment import Settings
 
     now = datetime.now(UTC)
     with store_sessions(Settings().database_url) as sessions:
@@ -714,7 +714,7 @@ def mailbox(
 ) -> None:
     """Les courriels reçus par le serveur SMTP local (démo, tests)."""
     from connectors.mail import Mailbox
-    from eig.settings import Settings
+    from settings.environment import Settings
 
     box = Mailbox(Settings().maildir)
     if show is not None:
@@ -739,7 +739,7 @@ def mailserver(
 ) -> None:
     """Sert un SMTP local qui garde chaque message dans var/maildir (démo, tests)."""
     from connectors.mail import serve
-    from eig.settings import Settings
+    from settings.environment import Settings
 
     serve(Settings().maildir, port)
 
@@ -774,8 +774,8 @@ def setup(
     l'équipe : échecs, durées anormales, comités à approuver, runs sans signe de vie)."""
     from eig.automations import AutomationsError, load_specs
     from eig.automations import setup as setup_automations
-    from eig.config import load_config
-    from eig.settings import Settings
+    from settings.config import load_config
+    from settings.environment import Settings
 
     config = load_config(Settings().config)
     try:

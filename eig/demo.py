@@ -19,7 +19,6 @@ import yaml
 from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
 from connectors.mail import SmtpServerProcess, running_smtp_process
 from connectors.store.engine import store_sessions
-from eig.config import load_config
 from eig.demo_chase import TravelClock, chase_story
 from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story
@@ -28,8 +27,9 @@ from eig.demo_hearings import hearings_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
 from eig.demo_score import score_story
-from eig.settings import PROJECT_ROOT, Settings
 from flows.runtime import use_clock
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT, Settings
 
 Echo = Callable[[str], None]
 

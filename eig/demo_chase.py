@@ -150,8 +150,8 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
 @lru_cache(maxsize=4)
 def _criteria(track: str) -> tuple[Any, ...]:
     """The track's criteria, read once (each of hundreds of submissions needs them)."""
-    from eig.config import load_config
-    from eig.settings import Settings
+    from settings.config import load_config
+    from settings.environment import Settings
 
     return tuple(load_config(Settings().config).tracks[track].criteria)
 

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from connectors.documents import RenderedEmail, email_template_names, render_email
-from eig.config import ConfigError
-from eig.settings import MissingTokenError
 from flows.replacement import task_due
 from flows.runtime import Runtime
 from flows.task_emails import PURPOSES, TaskEmails, programme, reminder_entry, task_context
 from models.chasing import OpenTask, replacement_day
 from models.evaluation_task import dossier_brief
 from models.tables import Assignment, Dossier, EvaluationLink, EvaluatorRow
+from settings.config import ConfigError
+from settings.environment import MissingTokenError
 
 
 class PreviewError(LookupError):

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from eig.prefect_env import DEFAULTS
-from eig.settings import LOCAL_HOSTS, PROJECT_ROOT, Settings
+from settings.environment import LOCAL_HOSTS, PROJECT_ROOT, Settings
 
 HOST = "127.0.0.1"
 PORT = 4200
@@ -381,7 +381,7 @@ def _terminate(signum: int, frame: object) -> None:
 
 def run_serve(echo: Echo, *, log_level: str = "INFO", workers: int = DEFAULT_WORKERS) -> int:
     """Everything `make serve` does; returns the exit code."""
-    from eig.config import ConfigError, load_config
+    from settings.config import ConfigError, load_config
 
     if workers < 1:
         echo("eig serve : il faut au moins un worker (--workers 1)")

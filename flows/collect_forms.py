@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
-from eig.settings import resolve_eval_token_secret
 from flows.guard import stage_lease
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime
@@ -48,6 +47,7 @@ from models.tables import (
     EvaluatorRow,
 )
 from models.tables import Evaluation as EvaluationRow
+from settings.environment import resolve_eval_token_secret
 
 
 @dataclass

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import convention_pdfs, render_docx
 from connectors.store import outbox
-from eig.settings import PROJECT_ROOT
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
@@ -42,6 +41,7 @@ from models.convention_draft import (
 )
 from models.outbox import Kind, ds_key, mail_key
 from models.tables import CommitteeSession, Convention, ConventionVersion, Dossier
+from settings.environment import PROJECT_ROOT
 
 DRAFTS = PROJECT_ROOT / "var" / "conventions"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

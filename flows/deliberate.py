@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 from connectors.documents import environment, html_to_pdf, render_document
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
-from eig.settings import PROJECT_ROOT
 from flows.approval import current_run_id, run_alive, wait_for_approval
 from flows.guard import stage_lease
 from flows.handover import hand_over
@@ -73,6 +72,7 @@ from models.tables import (
     VivierMember,
 )
 from models.tables import Evaluation as EvaluationRow
+from settings.environment import PROJECT_ROOT
 
 RECORDS = PROJECT_ROOT / "var" / "releves"
 PARIS = ZoneInfo("Europe/Paris")
@@ -127,7 +127,7 @@ def gather_facts(session: Session, rt: Runtime, track: str) -> list[DossierFacts
                 EvaluationRow.track == track, EvaluationRow.status == "valid")):
         if comment:
             comments.setdefault(int(number), []).append(comment)
-    from flows.hearings import hearing_results
+    from flows.hearing_booking import hearing_results
 
     heard = hearing_results(session, rt, track)
     facts = []

@@ -7,8 +7,8 @@ from pydantic import SecretStr
 
 from connectors.ds import DSClient, token_bucket
 from connectors.store.budget import StoreBudget, shared_budget
-from eig.config import EigConfig
-from eig.settings import Settings
+from settings.config import EigConfig
+from settings.environment import Settings
 
 
 def ds_budget(settings: Settings, config: EigConfig, token: SecretStr) -> StoreBudget:

@@ -47,12 +47,12 @@ from connectors.mail import (
     SmtpSender,
     build_message,
 )
-from eig.config import ConfigError
 from flows.convention_emails import ConventionPayloadError, convention_email
 from flows.hearing_emails import HearingPayloadError, hearing_email
 from flows.runtime import Runtime
 from flows.task_emails import TaskEmails, TaskPayloadError, as_day
 from models.outbox import Kind
+from settings.config import ConfigError
 
 SKIPPED = {"skipped": True}
 

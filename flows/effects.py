@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -28,13 +29,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from connectors.mail import Mailbox
+from connectors.mail import Mailbox, parse_smtp_url
 from connectors.store import outbox
 from connectors.store.budget import shared_budget
 from flows.effect_executors import Executors, LeaseLost, build_executors
 from flows.runtime import Runtime, open_runtime
 from models.outbox import Kind, Lane, Status, after_failure
 from models.tables import Effect
+from settings.environment import LOCAL_HOSTS, Settings
 
 LANE_LABELS = {"ds": "écritures DS", "email": "courriels"}
 INTERRUPTED = ("une tentative précédente a été interrompue après l'acceptation de "
@@ -83,12 +85,20 @@ class DeliveryReport:
         return {name: getattr(self, name) for name in self.COUNTS}
 
 
+def sent_maildir(settings: Settings) -> Path | None:
+    """The Maildir that tells whether an email was received, if there is one."""
+    if settings.mail_check_maildir is None:
+        local = parse_smtp_url(settings.smtp_url.get_secret_value()).host in LOCAL_HOSTS
+        return settings.maildir if local and settings.maildir.is_dir() else None
+    return settings.maildir if settings.mail_check_maildir else None
+
+
 class SentCheck:
     """Whether an email reached the server, for an attempt whose fate is unknown: the
     local SMTP server's Maildir when there is one (demo, tests, soak), else unknowable."""
 
     def __init__(self, rt: Runtime) -> None:
-        maildir = rt.settings.sent_maildir()
+        maildir = sent_maildir(rt.settings)
         self.mailbox = Mailbox(maildir) if maildir is not None else None
 
     def seen(self, key: str) -> bool | None:

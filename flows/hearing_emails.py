@@ -53,8 +53,6 @@ def hearing_context(session: Session, rt: Runtime, slot: HearingSlot, role: str
     mission = mission_of(request.track)
     extra = {}
     if mission is not None:  # an entretien de mission names its mission
-        from flows.missions import mission_context
-
         extra["mission"] = mission_context(session.get(Mission, mission))
     return {
         "hearing": {**extra,
@@ -158,3 +156,10 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
         reply_to=Address(settings.mail_reply_to or rt.config.evaluation.contact),
         attachments=[Attachment.calendar(f"audition-{slot_id}.ics", ics, method=method)],
         message_id_key=key)
+
+
+def mission_context(row: Mission) -> dict[str, Any]:
+    """A mission as its emails and messages name it."""
+    return {"id": row.id, "titre": row.titre, "administration": row.administration,
+            "projet": row.projet, "profils": list(row.profiles), "quotite": row.quotite,
+            "debut": row.start, "localisation": row.location, "thematique": row.theme}

@@ -33,7 +33,8 @@ from connectors.store import outbox
 from flows.approval import current_run_id, run_alive, wait_for_approval
 from flows.guard import stage_lease
 from flows.handover import hand_over
-from flows.hearings import PARIS, book, day_start
+from flows.hearing_booking import PARIS, book, day_start
+from flows.hearing_emails import mission_context
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.convention_finance import cents, quotite_label, to_confirm
@@ -77,12 +78,6 @@ class MissionDecision(RunInput):
 
 
 # -- the mission and the vivier -----------------------------------------------------------
-
-
-def mission_context(row: Mission) -> dict[str, Any]:
-    return {"id": row.id, "titre": row.titre, "administration": row.administration,
-            "projet": row.projet, "profils": list(row.profiles), "quotite": row.quotite,
-            "debut": row.start, "localisation": row.location, "thematique": row.theme}
 
 
 def _new_mission(session: Session, rt: Runtime, params: MissionParameters,
@@ -284,7 +279,7 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
                      ) -> tuple[int | None, str, list[dict[str, Any]]]:
     """The best heard candidate passing the thresholds, a drafted motivation, and the
     candidates with their entretien's result."""
-    from flows.hearings import hearing_results
+    from flows.hearing_booking import hearing_results
 
     results = hearing_results(session, rt, f"mission-{row.id}")
     rows = []

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from connectors.store import outbox
 from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
-from eig.config import EigConfig
 from models.assignment import replace
 from models.chasing import due_at
 from models.outbox import Kind, mail_key
 from models.tables import Alternates, Assignment
+from settings.config import EigConfig
 
 TASK_ACTION = "eval-task"
 

@@ -18,10 +18,10 @@ from connectors.ds import DSClient
 from connectors.store.engine import make_engine, make_sessionmaker
 from connectors.store.migrate import upgrade_to_head
 from connectors.store.outbox import TALLY, EffectTally
-from eig.config import EigConfig, load_config
-from eig.settings import Settings, resolve_ds_token
 from flows.ds_access import ds_client
 from flows.fetch_ahead import ReadAhead
+from settings.config import EigConfig, load_config
+from settings.environment import Settings, resolve_ds_token
 
 Clock = Callable[[], datetime]
 

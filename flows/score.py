@@ -26,8 +26,6 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import score_distributions_png
 from connectors.store import outbox
-from eig.config import TrackConfig
-from eig.settings import PROJECT_ROOT
 from flows.collect_forms import CollectReport, collect_forms
 from flows.guard import stage_lease
 from flows.handover import hand_over
@@ -36,16 +34,16 @@ from flows.sync import SyncParameters, sync_dossiers
 from models.outbox import Kind, ds_key
 from models.score_publication import annotation_values, publication
 from models.scoring import (
-    CriterionRule,
     DossierInfo,
     EvaluationScores,
-    ScoringRules,
     TrackScores,
     score_track,
 )
 from models.tables import Assignment, Dossier
 from models.tables import DossierScore as DossierScoreRow
 from models.tables import Evaluation as EvaluationRow
+from settings.config import scoring_rules
+from settings.environment import PROJECT_ROOT
 
 REPORTS = PROJECT_ROOT / "var" / "reports"
 
@@ -61,18 +59,6 @@ class ScoreParameters(BaseModel):
     publish: bool = Field(default=True, title="Écrire dans DS",
                           description="Annotations privées (note, rang, alertes, nombre "
                           "d'évaluations) et étiquette, seulement si elles changent.")
-
-
-def rules_of(track: TrackConfig) -> ScoringRules:
-    scoring = track.scoring
-    return ScoringRules(
-        criteria=tuple(CriterionRule(c.key, c.label, c.weight, c.threshold)
-                       for c in track.criteria),
-        scale_min=track.scale.min, scale_max=track.scale.max,
-        overall_threshold=scoring.overall_threshold, quorum=track.evaluators_per_dossier,
-        spread_flag=scoring.spread_flag, cut_rank=scoring.cut_rank,
-        cut_threshold=scoring.cut_threshold, tie_breaks=tuple(scoring.tie_breaks),
-        calibration_strength=scoring.calibration_strength)
 
 
 def track_inputs(session: Session, rt: Runtime, track: str
@@ -109,7 +95,7 @@ def collect_evaluations(rt: Runtime) -> CollectReport:
 def score_one_track(rt: Runtime, track: str, publish: bool) -> dict[str, Any]:
     with rt.sessions() as session:
         evaluations, dossiers = track_inputs(session, rt, track)
-    scores = score_track(evaluations, dossiers, rules_of(rt.config.tracks[track]))
+    scores = score_track(evaluations, dossiers, scoring_rules(rt.config.tracks[track]))
     published = record_scores(rt, track, scores, publish)
     return {"track": track, "scores": scores, "evaluations": evaluations,
             "published": published}

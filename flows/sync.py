@@ -35,7 +35,6 @@ from connectors.ds import (
     fetch_sync_page,
 )
 from connectors.store import repository as repo
-from eig.config import DemarcheRole
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.sync_pages import (
@@ -52,6 +51,7 @@ from models.champs import RevisionDriftError
 from models.reconciliation import plan_reconciliation
 from models.sync_cursor import STREAMS, StreamState, initial_states
 from models.tables import Assignment, EvaluatorRow, SyncRun
+from settings.config import DemarcheRole
 
 # What a task retry may fix. The DS client already retries 5xx, network errors and 429
 # with backoff; retrying those again here would only delay the report of an outage

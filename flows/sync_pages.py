@@ -15,12 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.store import repository as repo
-from eig.config import DemarcheConfig
 from models.champs import DossierMappingError, RevisionDriftError, detect_drift, map_fields
 from models.dossier_record import dossier_values, parse_ds_datetime
 from models.reconciliation import ReconcilePlan, StoredSnapshot
 from models.sync_cursor import StreamState
 from models.tables import Dossier
+from settings.config import DemarcheConfig
 
 
 @dataclass

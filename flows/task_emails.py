@@ -34,12 +34,12 @@ from connectors.ds import (
 )
 from connectors.mail import Address, Attachment, OutgoingEmail
 from connectors.store.repository import dialect_insert
-from eig.settings import resolve_eval_token_secret
 from flows.runtime import Runtime
 from models.evaluation_inputs import OPEN_STATUSES
 from models.evaluation_task import dossier_brief, dossier_document, dossier_essentials
 from models.evaluation_token import make_token
 from models.tables import Assignment, Demarche, Dossier, EvaluationLink, EvaluatorRow
+from settings.environment import resolve_eval_token_secret
 
 log = logging.getLogger(__name__)
 PURPOSES = ("evaluate", "decline")

@@ -92,7 +92,7 @@ class Laureat:
 
 @dataclass(frozen=True)
 class DraftSettings:
-    """The configuration a draft needs (from ``eig.config.ConventionsConfig``)."""
+    """The configuration a draft needs (from ``settings.config.ConventionsConfig``)."""
 
     dinum: Mapping[str, str]
     default_coach: str

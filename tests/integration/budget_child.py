@@ -48,10 +48,10 @@ def label_rounds(ds: Any, number: int, rounds: int) -> int:
 def shared(number: int, rounds: int) -> dict[str, Any]:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from eig.config import load_config
-    from eig.settings import Settings, resolve_ds_token
     from flows.ds_access import ds_client
     from flows.sync import SyncParameters, sync_dossiers
+    from settings.config import load_config
+    from settings.environment import Settings, resolve_ds_token
 
     settings = Settings()
     config = load_config(settings.config)
@@ -79,8 +79,8 @@ def shared(number: int, rounds: int) -> dict[str, Any]:
 
 def local(number: int, rounds: int) -> dict[str, Any]:
     from connectors.ds import DSClient, fetch_dossier_snapshot
-    from eig.config import load_config
-    from eig.settings import Settings, resolve_ds_token
+    from settings.config import load_config
+    from settings.environment import Settings, resolve_ds_token
 
     settings = Settings()
     config = load_config(settings.config)

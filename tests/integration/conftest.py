@@ -197,7 +197,7 @@ def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch,
 def fast_config(path: Path) -> Path:
     import yaml
 
-    from eig.settings import PROJECT_ROOT
+    from settings.environment import PROJECT_ROOT
 
     raw = yaml.safe_load((PROJECT_ROOT / "config" / "eig.yaml").read_text(encoding="utf-8"))
     raw["sync"]["requests_per_minute"] = 100_000

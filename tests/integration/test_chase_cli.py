@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 from connectors.ds_sandbox import EVALUATIONS
 from connectors.ds_sandbox.testing import FakeClock
 from eig.cli import app
-from eig.settings import SANDBOX_EVAL_SECRET
 from flows.assign import AssignParameters, assign_evaluators
 from flows.runtime import use_clock
 from models.evaluation_token import make_token
 from models.tables import Assignment, Effect, EvaluationLink
+from settings.environment import SANDBOX_EVAL_SECRET
 from tests.integration.chase_helpers import (
     START,
     Inbox,

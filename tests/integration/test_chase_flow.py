@@ -12,12 +12,12 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from connectors.ds_sandbox.testing import FakeClock
-from eig.settings import SANDBOX_EVAL_SECRET
 from flows.assign import AssignParameters, assign_evaluators
 from flows.chase import ChaseParameters, chase_evaluators
 from flows.runtime import use_clock
 from models.evaluation_token import verify_token
 from models.tables import Assignment, ChaseStep, DeclaredConflict, Effect, EvaluationLink
+from settings.environment import SANDBOX_EVAL_SECRET
 from tests.integration.chase_helpers import (
     START,
     Inbox,

@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from connectors.store import outbox
-from eig.config import load_config
-from eig.settings import PROJECT_ROOT
 from models.outbox import Lane, Status
 from models.tables import Effect
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT
 from tests.integration.deliverer_child import Deliverer
 from tests.integration.test_effects import ds_effects, email, projet, record
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from connectors.ds_sandbox import PROJETS
 from connectors.ds_sandbox.testing import FakeClock
 from flows.deliberate import gather_facts
+from flows.hearing_booking import hearing_results
 from flows.hearings import (
     HearingParameters,
-    hearing_results,
     import_availability,
     import_jury_scores,
 )

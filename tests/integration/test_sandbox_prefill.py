@@ -34,8 +34,8 @@ from connectors.ds_sandbox import (
 )
 from connectors.ds_sandbox.pdf import dossier_pdf
 from connectors.ds_sandbox.testing import FakeClock
-from eig.config import load_config
-from eig.settings import PROJECT_ROOT
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT
 
 EVALUATIONS = load_config(PROJECT_ROOT / "config" / "eig.yaml").demarches["evaluations"]
 IDS = {key: field.id for key, field in EVALUATIONS.fields.items()}

@@ -22,8 +22,8 @@ import yaml
 from connectors.ds import token_bucket
 from connectors.ds_sandbox import DEFAULT_TOKEN, PROJETS
 from connectors.store.budget import shared_budget
-from eig.settings import PROJECT_ROOT
 from flows.runtime import open_store
+from settings.environment import PROJECT_ROOT
 
 # The dialect matters; and these tests' processes keep to 5-second windows to within a
 # second: one at a time (one pytest-xdist worker), not six processes racing for two cores.

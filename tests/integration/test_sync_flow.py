@@ -7,8 +7,8 @@ import json
 import pytest
 
 from connectors.ds_sandbox import CANDIDATS, PROJETS
-from eig.config import load_config
-from eig.settings import PROJECT_ROOT
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT
 from tests.integration.sync_helpers import by_role, run_sync
 
 pytestmark = pytest.mark.both_dialects  # the SQL dialect matters here

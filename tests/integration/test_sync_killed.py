@@ -11,7 +11,7 @@ import time
 import pytest
 
 from connectors.ds_sandbox import CANDIDATS
-from eig.settings import PROJECT_ROOT
+from settings.environment import PROJECT_ROOT
 from tests.integration.sync_helpers import by_role, run_sync
 
 pytestmark = pytest.mark.both_dialects  # the SQL dialect matters here

@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from connectors.ds_sandbox import EVALUATIONS
 from connectors.ds_sandbox.testing import FakeClock
-from eig.config import ConfigError
-from eig.settings import SANDBOX_EVAL_SECRET
 from flows.replacement import create_assignment, task_due
 from flows.runtime import open_runtime, use_clock
 from flows.task_emails import TaskEmails
 from models.evaluation_token import verify_token
 from models.outbox import mail_key
 from models.tables import Assignment, Dossier, EvaluationLink
+from settings.config import ConfigError
+from settings.environment import SANDBOX_EVAL_SECRET
 from tests.integration.chase_helpers import START, import_roster, small_sandbox
 from tests.integration.sync_helpers import run_sync
 
@@ -126,7 +126,7 @@ def test_a_demarche_without_a_path_stops_with_a_french_message(tasks, store, clo
                                                                 monkeypatch, tmp_path):
     import yaml
 
-    from eig.settings import Settings
+    from settings.environment import Settings
 
     raw = yaml.safe_load(Settings().config.read_text(encoding="utf-8"))
     del raw["demarches"]["evaluations"]["path"]

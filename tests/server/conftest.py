@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eig.settings import PROJECT_ROOT
+from settings.environment import PROJECT_ROOT
 from tests.server.real_server import RealServer, free_port
 
 POSTGRES_URL = os.environ.get("EIG_TEST_POSTGRES_URL")

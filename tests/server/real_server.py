@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from eig.settings import PROJECT_ROOT
+from settings.environment import PROJECT_ROOT
 
 PORTS = range(18900, 19000)
 SERVER_START_TIMEOUT = 240.0

@@ -21,9 +21,9 @@ from eig.automations import (
     load_specs,
     referenced_deployments,
 )
-from eig.config import load_config
-from eig.settings import PROJECT_ROOT
 from flows.notify import AlertKind
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT
 
 CONFIG = load_config(PROJECT_ROOT / "config" / "eig.yaml")
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from eig.config import FieldMapping
 from models.champs import (
     DossierMappingError,
     RevisionDriftError,
@@ -10,6 +9,7 @@ from models.champs import (
     detect_drift,
     map_fields,
 )
+from settings.config import FieldMapping
 
 FIELDS = {
     "administration": FieldMapping(id="A", type="text", required=True),

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from eig.config import EvaluationConfig
 from models.chasing import (
     OpenTask,
     due_at,
@@ -18,6 +17,7 @@ from models.chasing import (
     replacement_day,
     steps_due,
 )
+from settings.config import EvaluationConfig
 
 PARIS = ZoneInfo("Europe/Paris")
 LADDER = EvaluationConfig().ladder  # -3 remind, +1 remind, +4 escalate, +7 replace

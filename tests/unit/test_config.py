@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from eig.config import ConfigError, load_config
-from eig.settings import PROJECT_ROOT
+from settings.config import ConfigError, load_config
+from settings.environment import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / "config" / "eig.yaml"
 

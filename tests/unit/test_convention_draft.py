@@ -7,8 +7,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from eig.config import load_config
-from eig.settings import PROJECT_ROOT
 from models.convention_draft import (
     ConventionInputError,
     DraftSettings,
@@ -22,6 +20,8 @@ from models.convention_draft import (
     paragraphs,
     start_date,
 )
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT
 
 FIELDS = {
     "administration": "Direction de l'eau", "ministere": "Transition écologique",

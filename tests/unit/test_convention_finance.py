@@ -8,14 +8,14 @@ from decimal import Decimal as D
 
 import pytest
 
-from eig.config import load_config
-from eig.settings import PROJECT_ROOT
 from models.convention_finance import (
     EigSlot,
     PayBand,
     QuotiteError,
     financial_annex,
 )
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typer.main import get_command
 
 import flows
 from eig.cli import app
-from eig.settings import PROJECT_ROOT
+from settings.environment import PROJECT_ROOT
 
 COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "assign-evaluators": "assign", "chase-evaluators": "chase",

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from eig.config import load_config
-from eig.settings import PROJECT_ROOT
-from flows.hearings import hearing_type, selected
+from flows.hearing_booking import hearing_type, selected
+from settings.config import load_config
+from settings.environment import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from eig import serve
-from eig.settings import PROJECT_ROOT
+from settings.environment import PROJECT_ROOT
 
 
 @contextmanager

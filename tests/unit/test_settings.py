@@ -3,7 +3,7 @@
 import pytest
 from pydantic import SecretStr
 
-from eig.settings import SANDBOX_TOKEN, MissingTokenError, Settings, resolve_ds_token
+from settings.environment import SANDBOX_TOKEN, MissingTokenError, Settings, resolve_ds_token
 
 
 def test_token_from_environment_is_secret(monkeypatch):

@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from eig.settings import get_settings
 from models.tables import Base
+from settings.environment import get_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -78,15 +78,6 @@ class Settings(BaseSettings):
         "resent without a person's check.",
     )
 
-    def sent_maildir(self) -> Path | None:
-        """The Maildir that tells whether an email was received, if there is one."""
-        from connectors.mail.url import parse_smtp_url
-
-        if self.mail_check_maildir is None:
-            local = parse_smtp_url(self.smtp_url.get_secret_value()).host in LOCAL_HOSTS
-            return self.maildir if local and self.maildir.is_dir() else None
-        return self.maildir if self.mail_check_maildir else None
-
 
 @lru_cache
 def get_settings() -> Settings:

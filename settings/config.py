@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.convention_finance import ConventionKind, Framework, PayBand
+from models.scoring.rules import CriterionRule, ScoringRules
 
 DemarcheRole = Literal["projets", "candidats", "evaluations"]
 
@@ -438,3 +439,16 @@ def load_config(path: Path) -> EigConfig:
         return EigConfig.model_validate(raw)
     except ValueError as exc:
         raise ConfigError(f"{path}: invalid configuration:\n{exc}") from exc
+
+
+def scoring_rules(track: TrackConfig) -> ScoringRules:
+    """The scoring rules of a track, as ``models.scoring`` applies them."""
+    scoring = track.scoring
+    return ScoringRules(
+        criteria=tuple(CriterionRule(c.key, c.label, c.weight, c.threshold)
+                       for c in track.criteria),
+        scale_min=track.scale.min, scale_max=track.scale.max,
+        overall_threshold=scoring.overall_threshold, quorum=track.evaluators_per_dossier,
+        spread_flag=scoring.spread_flag, cut_rank=scoring.cut_rank,
+        cut_threshold=scoring.cut_threshold, tie_breaks=tuple(scoring.tie_breaks),
+        calibration_strength=scoring.calibration_strength)

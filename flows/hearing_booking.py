@@ -1,0 +1,331 @@
+"""Hearings booked with a jury, for every stage that books or reads them: who is heard
+and when (the cut, the window), the jury and its conflicts, the booking with its
+invitations, rescheduling, and the jury's aggregate results.
+
+schedule-hearings books the soutenances and entretiens métier; match-mission books the
+entretiens de mission; the committees read the results. None of them imports another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.documents import environment
+from connectors.store import outbox
+from flows.hearing_emails import hearing_context
+from flows.runtime import Runtime
+from flows.task_emails import programme
+from models.evaluation_task import applicant_name
+from models.hearing_outcome import HEARING_LABELS, config_key, criteria_track, mission_of
+from models.hearing_schedule import (
+    HearingRequest as SolverRequest,
+)
+from models.hearing_schedule import (
+    Interval,
+    JuryMember,
+    schedule_hearings,
+)
+from models.outbox import Kind, ds_key, mail_key
+from models.roster import normalise_key
+from models.tables import (
+    DeclaredConflict,
+    Dossier,
+    DossierScore,
+    EvaluatorRow,
+    HearingRequest,
+    HearingScore,
+    HearingSlot,
+    JuryAvailability,
+    Mission,
+)
+from settings.config import scoring_rules
+
+PARIS = ZoneInfo("Europe/Paris")
+ACTIVE = ("scheduled",)
+
+
+# -- who is heard -------------------------------------------------------------------------
+
+
+def hearing_type(rt: Runtime, track: str, fields: dict[str, Any]) -> str:
+    """Soutenance for a project; the entretien's family (produit, technique) by specialty."""
+    if track == "projets":
+        return "soutenance"
+    if mission_of(track) is not None:
+        return "mission"
+    families = rt.config.tracks[track].specialty_families
+    return families.get(str(fields.get("specialite") or ""), "produit")
+
+
+def selected(rt: Runtime, track: str, scores: dict[str, Any]) -> bool:
+    """Above the hearing's cut: the configured rank and/or total, else the scoring's cut."""
+    config = rt.config.hearings.tracks[track]
+    if config.cut_rank is None and config.cut_threshold is None:
+        return bool(scores.get("above_cut"))
+    rank, total = scores.get("rank"), scores.get("total")
+    if rank is None or total is None or not scores.get("passes_thresholds"):
+        return False
+    return ((config.cut_rank is None or rank <= config.cut_rank)
+            and (config.cut_threshold is None or total >= config.cut_threshold))
+
+
+def request_new(session: Session, rt: Runtime, track: str, now: datetime) -> int:
+    """Requests for the dossiers newly above the cut; the delay runs from now. (A
+    mission's entretiens are requested by match-mission.)"""
+    if track == "missions":
+        return 0
+    config = rt.config.hearings.tracks[track]
+    known = set(session.scalars(select(HearingRequest.dossier_number)
+                                .where(HearingRequest.track == track)))
+    created = 0
+    for row in session.scalars(select(DossierScore).where(DossierScore.track == track)):
+        number = int(row.dossier_number)
+        if number in known or not selected(rt, track, row.scores or {}):
+            continue
+        dossier = session.scalar(select(Dossier).where(Dossier.number == number))
+        if dossier is None or dossier.hidden or dossier.deleted:
+            continue
+        session.add(HearingRequest(
+            track=track, dossier_number=number,
+            hearing_type=hearing_type(rt, track, dossier.fields or {}), status="pending",
+            earliest=day_start(now, config.notice_days),
+            latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
+        created += 1
+    return created
+
+
+def day_start(now: datetime, days: int) -> datetime:
+    """Midnight in Paris, ``days`` days after today (a window counted in whole days)."""
+    day = now.astimezone(PARIS).date() + timedelta(days=days)
+    return datetime.combine(day, time(0), PARIS).astimezone(UTC)
+
+
+# -- rescheduling ---------------------------------------------------------------------------
+
+
+def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
+                          reason: str | None, not_before: date | None, now: datetime
+                          ) -> list[int]:
+    """Cancel the booked slot of each dossier, tell its people, and queue it again."""
+    moved = []
+    for number in numbers:
+        request = session.scalar(select(HearingRequest).where(
+            HearingRequest.dossier_number == number))
+        if request is None:
+            raise LookupError(f"dossier {number} : aucune audition à reprogrammer")
+        slot = session.scalar(select(HearingSlot).where(
+            HearingSlot.request_id == request.id, HearingSlot.status == "scheduled"))
+        if slot is None:
+            continue  # already waiting for a slot: nothing to cancel
+        slot.status, slot.cancel_reason, slot.cancelled_at = "cancelled", reason, now
+        for email, role in _people(session, rt, request, slot):
+            outbox.record_effect(session, mail_key("hearing-cancel", slot.id, email),
+                                 Kind.EMAIL, "hearing-cancel",
+                                 {"slot": slot.id, "email": email, "role": role}, now)
+        config = rt.config.hearings.tracks[config_key(request.track)]
+        earliest = max(day_start(now, config.notice_days),
+                       datetime.combine(not_before, time(0), PARIS).astimezone(UTC)
+                       if not_before else now)
+        span = timedelta(days=config.within_days - config.notice_days + 1)
+        request.status, request.earliest, request.reason = "pending", earliest, None
+        request.latest = max(_aware(request.latest), earliest + span)
+        request.updated_at = now
+        moved.append(number)
+    return moved
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- the jury -------------------------------------------------------------------------------
+
+
+def jury_pool(session: Session, track: str, now: datetime) -> list[JuryMember]:
+    """The roster's active members of the track with windows ahead, and what they sit."""
+    windows: dict[str, list[Interval]] = {}
+    for row in session.scalars(select(JuryAvailability).where(JuryAvailability.end > now)
+                               .order_by(JuryAvailability.start)):
+        windows.setdefault(row.email, []).append(Interval(_aware(row.start), _aware(row.end)))
+    busy: dict[str, list[Interval]] = {}
+    for slot in session.scalars(select(HearingSlot).where(HearingSlot.status == "scheduled")):
+        for email in slot.jury:
+            busy.setdefault(email, []).append(Interval(_aware(slot.start), _aware(slot.end)))
+    members = []
+    for row in session.scalars(select(EvaluatorRow).where(EvaluatorRow.active.is_(True))
+                               .order_by(EvaluatorRow.email)):
+        if track in (row.tracks or []) and row.email in windows:
+            members.append(JuryMember(row.email, row.name, frozenset(row.profiles or ()),
+                                      tuple(windows[row.email]),
+                                      tuple(busy.get(row.email, ()))))
+    return members
+
+
+def conflicts(session: Session, number: int, fields: dict[str, Any],
+              members: list[JuryMember]) -> frozenset[str]:
+    """Who may not sit: a declared conflict, a dossier listed against them in the roster,
+    or their organisation is the applicant's (administration, or the candidate's employer)."""
+    declared = set(session.scalars(select(DeclaredConflict.evaluator_email).where(
+        DeclaredConflict.dossier_number == number)))
+    applicant_org = normalise_key(str(fields.get("administration")
+                                      or fields.get("employeur") or ""))
+    excluded = set(declared)
+    for member in members:
+        row = session.get(EvaluatorRow, member.email)
+        if row is None:
+            continue
+        if number in {int(d) for d in (row.details or {}).get("conflict_dossiers", [])}:
+            excluded.add(member.email)
+        if applicant_org and normalise_key(row.organisation or "") == applicant_org:
+            excluded.add(member.email)
+    return frozenset(excluded)
+
+
+# -- booking --------------------------------------------------------------------------------
+
+
+def _applicant(session: Session, request: HearingRequest) -> tuple[str | None, str, str]:
+    """(email, name, role) of whoever presents: the porteur, or the candidate."""
+    dossier = session.scalar(select(Dossier).where(Dossier.number == request.dossier_number))
+    fields, applicant = (dossier.fields or {}), (dossier.applicant or {})
+    if request.track == "projets":
+        return fields.get("email"), str(fields.get("porteur") or ""), "porteur"
+    return (applicant.get("email") or applicant.get("usager_email"), applicant_name(applicant),
+            "candidat")
+
+
+def _people(session: Session, rt: Runtime, request: HearingRequest, slot: HearingSlot
+            ) -> list[tuple[str, str]]:
+    email, _, role = _applicant(session, request)
+    people = [(juror, "jury") for juror in slot.jury]
+    if email:
+        people.append((str(email).lower(), role))
+    mission = mission_of(request.track)
+    if mission is not None:  # the administration sits beside DINUM's jury
+        contact = session.get(Mission, mission)
+        if contact is not None:
+            people.append((contact.contact_email.lower(), "administration"))
+    return people
+
+
+@task(name="book-hearings", cache_policy=NO_CACHE)
+def book(rt: Runtime, track: str) -> dict[str, Any]:
+    """Place the track's waiting requests; record each booking with its invitations."""
+    config = rt.config.hearings.tracks[track]
+    now = rt.clock()
+    which = (HearingRequest.track.like("mission-%") if track == "missions"
+             else HearingRequest.track == track)
+    with rt.sessions.begin() as session:
+        waiting = list(session.scalars(select(HearingRequest).where(
+            which, HearingRequest.status == "pending")
+            .order_by(HearingRequest.latest, HearingRequest.dossier_number)))
+        if not waiting:
+            return {"placed": [], "unplaced": []}
+        members = jury_pool(session, config.jury_track or track, now)
+        requests = []
+        for request in waiting:
+            dossier = session.scalar(select(Dossier).where(
+                Dossier.number == request.dossier_number))
+            requests.append(SolverRequest(
+                key=str(request.id), dossier=request.dossier_number,
+                hearing_type=request.hearing_type,
+                earliest=max(_aware(request.earliest), now), latest=_aware(request.latest),
+                duration=timedelta(minutes=config.slot_minutes), jury_size=config.jury_size,
+                required_profiles=frozenset(config.required_profiles.get(
+                    request.hearing_type, ())),
+                excluded=conflicts(session, request.dossier_number, dossier.fields or {},
+                                   members)))
+        members = [JuryMember(m.email, m.name, m.profiles, m.availability, m.busy,
+                              config.max_per_day) for m in members]
+        result = schedule_hearings(requests, members,
+                                   step=timedelta(minutes=rt.config.hearings.step_minutes),
+                                   time_limit_s=rt.config.hearings.solver_time_limit_seconds)
+        by_id = {str(r.id): r for r in waiting}
+        placed = []
+        for placement in result.placements:
+            request = by_id[placement.key]
+            slot = HearingSlot(request_id=request.id, start=placement.start,
+                               end=placement.end, jury=list(placement.jury),
+                               location=rt.config.hearings.location, status="scheduled",
+                               created_at=now)
+            session.add(slot)
+            session.flush()
+            request.status, request.reason, request.updated_at = "scheduled", None, now
+            _record_invitations(session, rt, request, slot, now)
+            placed.append({"dossier": request.dossier_number, "start": placement.start,
+                           "jury": list(placement.jury)})
+        unplaced = []
+        for miss in result.unplaced:
+            request = by_id[miss.key]
+            request.reason, request.updated_at = miss.reason, now
+            unplaced.append({"dossier": request.dossier_number, "reason": miss.reason})
+    return {"placed": placed, "unplaced": unplaced, "solver": result.solver}
+
+
+def _record_invitations(session: Session, rt: Runtime, request: HearingRequest,
+                        slot: HearingSlot, now: datetime) -> None:
+    for email, role in _people(session, rt, request, slot):
+        outbox.record_effect(session, mail_key("hearing-invite", slot.id, email), Kind.EMAIL,
+                             "hearing-invite", {"slot": slot.id, "email": email,
+                                                "role": role}, now)
+    context = hearing_context(session, rt, slot, role="applicant")
+    body = environment().get_template("messages/hearing.txt.j2").render(
+        hearing=context["hearing"], role=context["applicant_role"], programme=programme(rt),
+        cancelled_slot=context["cancelled_slot"]).strip()
+    outbox.record_effect(session, ds_key("message", request.dossier_number,
+                                         f"hearing-{slot.id}"), Kind.DS, "message",
+                         {"dossier": request.dossier_number, "body": body}, now)
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+def hearing_results(session: Session, rt: Runtime, track: str) -> dict[int, dict[str, Any]]:
+    """Per dossier heard (or to be heard): the jury's aggregate and the notes the committee
+    reads ("" while no score came back). Same aggregation as the evaluations."""
+    from dataclasses import replace
+
+    from models.hearing_outcome import hearing_notes
+    from models.scoring.aggregate import aggregate
+    from models.scoring.rules import DossierInfo, EvaluationScores
+
+    if config_key(track) not in rt.config.hearings.tracks:
+        return {}
+    config = rt.config.tracks[criteria_track(track)]
+    jury_size = rt.config.hearings.tracks[config_key(track)].jury_size
+    requests = {r.id: r for r in session.scalars(select(HearingRequest).where(
+        HearingRequest.track == track))}
+    if not requests:
+        return {}
+    scores = list(session.scalars(select(HearingScore).where(
+        HearingScore.request_id.in_(requests))))
+    rules = replace(scoring_rules(config), quorum=jury_size)  # the jury is the quorum
+    evaluations = [EvaluationScores(requests[s.request_id].dossier_number, s.juror,
+                                    s.scores, _aware(s.imported_at)) for s in scores]
+    results = aggregate(evaluations, [DossierInfo(r.dossier_number, reduced_quorum=True)
+                                      for r in requests.values()], rules)
+    slots = {s.request_id: s for s in session.scalars(select(HearingSlot).where(
+        HearingSlot.request_id.in_(requests), HearingSlot.status == "scheduled"))}
+    out = {}
+    max_total = sum(c.weight for c in config.criteria) * config.scale.max
+    for request in requests.values():
+        result = results[request.dossier_number]
+        slot = slots.get(request.id)
+        comments = [s.comment for s in scores if s.request_id == request.id and s.comment]
+        notes = hearing_notes(HEARING_LABELS[request.hearing_type], slot.start if slot
+                              else request.updated_at, result, max_total, comments,
+                              {c.key: c.label for c in config.criteria}) \
+            if result.n_evaluations else ""
+        out[request.dossier_number] = {"notes": notes, "total": result.total,
+                                       "passes": result.passes_thresholds,
+                                       "jurors": result.n_evaluations}
+    return out
+
