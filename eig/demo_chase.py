@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from connectors.ds_sandbox import Sandbox
 from connectors.mail import Mailbox
 from connectors.store.engine import store_sessions
+from models.paris_time import PARIS
 from models.tables import Assignment, EvaluationLink
 
 Echo = Any
@@ -67,7 +67,7 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     echo(f"  lien d'évaluation (prérempli par l'adresse, sans appel à l'API) : {sample_link}")
     posts_before = sandbox.prefill_stats.count()
     due = assignments[0].due_at
-    paris = ZoneInfo("Europe/Paris")
+    paris = PARIS
 
     def at(days: int) -> datetime:
         day = due.astimezone(paris).date() + timedelta(days=days)

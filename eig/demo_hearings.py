@@ -9,16 +9,15 @@ import io
 import os
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from connectors.store.engine import store_sessions
 from eig.demo_chase import TravelClock
+from models.paris_time import PARIS
 from models.tables import Effect, EvaluatorRow, HearingRequest, HearingSlot
 
 Echo = Any
-PARIS = ZoneInfo("Europe/Paris")
 JURY_PER_TRACK = 14
 
 

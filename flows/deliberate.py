@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -62,6 +61,7 @@ from models.deliberation import (
 )
 from models.evaluation_task import applicant_name, as_text, dossier_brief
 from models.outbox import Kind, ds_key
+from models.paris_time import PARIS
 from models.tables import (
     Assignment,
     CommitteeSession,
@@ -75,7 +75,6 @@ from models.tables import Evaluation as EvaluationRow
 from settings.environment import PROJECT_ROOT
 
 RECORDS = PROJECT_ROOT / "var" / "releves"
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class DeliberateParameters(BaseModel):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -34,6 +33,8 @@ from models.hearing_schedule import (
     schedule_hearings,
 )
 from models.outbox import Kind, ds_key, mail_key
+from models.paris_time import PARIS
+from models.paris_time import aware as _aware
 from models.roster import normalise_key
 from models.tables import (
     DeclaredConflict,
@@ -48,7 +49,6 @@ from models.tables import (
 )
 from settings.config import scoring_rules
 
-PARIS = ZoneInfo("Europe/Paris")
 ACTIVE = ("scheduled",)
 
 
@@ -140,10 +140,6 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
         request.updated_at = now
         moved.append(number)
     return moved
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # -- the jury -------------------------------------------------------------------------------

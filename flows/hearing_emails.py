@@ -5,7 +5,6 @@ CANCEL, the slot's UID), so calendars add and remove the event themselves."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from flows.task_emails import programme
 from models.evaluation_task import applicant_name, dossier_brief
 from models.hearing_outcome import HEARING_LABELS, criteria_track, mission_of
 from models.outbox import Status, mail_key
+from models.paris_time import aware as _aware
 from models.tables import (
     Dossier,
     Effect,
@@ -30,12 +30,6 @@ from models.tables import (
 
 class HearingPayloadError(ValueError):
     """The effect names a slot the store does not have."""
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def hearing_context(session: Session, rt: Runtime, slot: HearingSlot, role: str

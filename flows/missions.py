@@ -33,7 +33,7 @@ from connectors.store import outbox
 from flows.approval import current_run_id, run_alive, wait_for_approval
 from flows.guard import stage_lease
 from flows.handover import hand_over
-from flows.hearing_booking import PARIS, book, day_start
+from flows.hearing_booking import book, day_start
 from flows.hearing_emails import mission_context
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
@@ -41,6 +41,7 @@ from models.convention_finance import cents, quotite_label, to_confirm
 from models.mission_match import Mission as MissionSpec
 from models.mission_match import Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
+from models.paris_time import PARIS
 from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember
 
 QUOTITES = {"temps plein": Decimal(1), "4/5": Decimal("0.8")}

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from models.deliberation import (
     DECISION_LABELS,
@@ -32,9 +31,9 @@ from models.deliberation import (
     Proposal,
     fr_number,
 )
+from models.paris_time import PARIS
 from models.scoring.rules import CRITERION_PREFIX
 
-PARIS = ZoneInfo("Europe/Paris")
 RECORD_FORMAT = "eig-releve-de-decision/1"
 NO_HEARING = "aucune audition (décision sur les notes seules)"
 PENDING_DECISION = "en attente"

@@ -44,11 +44,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
-PARIS = ZoneInfo("Europe/Paris")
+from models.paris_time import PARIS
+
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -11,9 +11,8 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from models.paris_time import PARIS
 
 
 @dataclass(frozen=True)

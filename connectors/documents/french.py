@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from numbers import Real
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from models.paris_time import PARIS
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
