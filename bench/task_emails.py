@@ -211,7 +211,7 @@ def deliver_in_lanes(sandbox: str, tmp: Path) -> dict[str, Any]:
     from connectors.ds_sandbox import PROJETS
     from connectors.mail import running_smtp_server
     from connectors.store import outbox
-    from flows.effects import LaneDeliverer
+    from flows.delivery import LaneDeliverer
     from flows.runtime import open_runtime
     from models.outbox import Kind, Lane, ds_key
     from models.tables import Dossier

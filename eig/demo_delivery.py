@@ -126,7 +126,7 @@ def _serve(connection: Connection) -> None:
 
 def _drain_emails(offset: Any) -> dict[str, Any]:
     from eig.demo_chase import TravelClock
-    from flows.effects import deliver_pending
+    from flows.delivery import deliver_pending
     from flows.runtime import open_runtime
     from models.outbox import Lane
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
-from flows.effects import deliver_keys
+from flows.delivery import deliver_keys
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.outbox import Kind, mail_key

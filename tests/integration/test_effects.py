@@ -15,7 +15,8 @@ import pytest
 
 from connectors.ds_sandbox import PROJETS
 from connectors.store import outbox
-from flows.effects import DeliverParameters, deliver_effects, deliver_pending
+from flows.delivery import deliver_pending
+from flows.effects import DeliverParameters, deliver_effects
 from flows.runtime import open_runtime
 from models.outbox import Kind, Status, ds_key, mail_key
 from models.tables import Effect

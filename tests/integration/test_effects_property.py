@@ -12,7 +12,7 @@ from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sand
 from connectors.mail import running_smtp_server
 from connectors.store import outbox
 from flows import effect_executors
-from flows.effects import deliver_pending
+from flows.delivery import deliver_pending
 from flows.runtime import open_runtime
 from models.outbox import Status
 from models.tables import Effect
