@@ -27,7 +27,7 @@ import httpx
 from sandbox_process import free_port, start_sandbox  # bench/, beside this script
 
 from connectors.ds import load_document
-from connectors.ds_sandbox import DEFAULT_TOKEN, split
+from ds_sandbox import DEFAULT_TOKEN, split
 from settings.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent

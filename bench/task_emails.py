@@ -208,9 +208,9 @@ def deliver_in_lanes(sandbox: str, tmp: Path) -> dict[str, Any]:
 
     from sqlalchemy import select
 
-    from connectors.ds_sandbox import PROJETS
     from connectors.mail import running_smtp_server
     from connectors.store import outbox
+    from ds_sandbox import PROJETS
     from flows.delivery import LaneDeliverer
     from flows.runtime import open_runtime
     from models.outbox import Kind, Lane, ds_key

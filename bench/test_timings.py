@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.ds_sandbox import Sandbox, SandboxState, generate
-from connectors.ds_sandbox.testing import FakeClock
 from connectors.mail import MailTemporaryError, SmtpSender, build_message, running_smtp_server
+from ds_sandbox import Sandbox, SandboxState, generate
+from ds_sandbox.testing import FakeClock
 from models.assignment import DossierSpec, replace, solve
 from tests.integration.test_mail_smtp import evaluation_email, send_all
 from tests.unit.test_assignment_capacity import large_instance

@@ -758,11 +758,13 @@ def sandbox(
     """Sert un bac à sable compatible DS (jeton : sandbox-token) jusqu'à Ctrl-C."""
     import logging
 
-    from connectors.ds_sandbox import serve
+    from connectors.clock_file import FileClock
+    from ds_sandbox import serve
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     serve(host=host, port=port, dossiers=dossiers, seed=seed,
-          requests_per_minute=requests_per_minute, clock_file=clock_file)
+          requests_per_minute=requests_per_minute,
+          now=FileClock(clock_file) if clock_file else None)
 
 
 @app.command()

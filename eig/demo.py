@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
 from connectors.mail import SmtpServerProcess, running_smtp_process
 from connectors.store.engine import store_sessions
+from ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
 from eig.demo_chase import TravelClock, chase_story
 from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story

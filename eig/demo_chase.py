@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from connectors.ds_sandbox import Sandbox
 from connectors.mail import Mailbox
 from connectors.store.engine import store_sessions
+from ds_sandbox import Sandbox
 from models.paris_time import PARIS
 from models.tables import Assignment, EvaluationLink
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from connectors.ds_sandbox import Sandbox
+from ds_sandbox import Sandbox
 
 Echo = Any
 DECIDING = ("dossierAccepter", "dossierRefuser", "dossierEnvoyerMessage")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from faker import Faker
 
-from connectors.ds_sandbox.content import ADMINISTRATIONS, THEMES
+from ds_sandbox.content import ADMINISTRATIONS, THEMES
 
 PROFILE_SETS = (("produit",), ("produit", "design"), ("technique",), ("technique", "data"),
                 ("design",), ("data",), ("juridique", "produit"))

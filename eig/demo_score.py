@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.ds_sandbox import Sandbox
+from ds_sandbox import Sandbox
 
 Echo = Any
 

@@ -53,7 +53,7 @@ def small_sandbox(clock, projets: int, *, deposited_days_ago: int = 7,
     """A sandbox on ``clock`` with a few projets waiting for evaluators (``values``: by
     seed, champs to set). Its prefill API keeps DS's pace (15 in 15 s): the task emails
     prefill by link and must not call it."""
-    from connectors.ds_sandbox import PROJETS, Sandbox, SandboxState
+    from ds_sandbox import PROJETS, Sandbox, SandboxState
 
     box = Sandbox(SandboxState(now=clock), **options)
     for seed in range(projets):

@@ -155,7 +155,7 @@ def sandbox(request: pytest.FixtureRequest):
     ``@pytest.mark.sandbox(requests_per_window=3, window_seconds=1)`` tunes the sandbox;
     ``@pytest.mark.sandbox_data(dossiers=120)`` its data.
     """
-    from connectors.ds_sandbox import Sandbox, generate
+    from ds_sandbox import Sandbox, generate
 
     marker = request.node.get_closest_marker("sandbox")
     # DS's pace (400 requests a minute) has tests of its own; here the sandbox answers as
@@ -170,7 +170,7 @@ def sandbox(request: pytest.FixtureRequest):
 
 @pytest.fixture
 def sandbox_url(sandbox) -> Iterator[str]:
-    from connectors.ds_sandbox import running_sandbox
+    from ds_sandbox import running_sandbox
 
     with running_sandbox(sandbox) as url:
         yield url
@@ -182,7 +182,7 @@ def store(database_url: str, sandbox_url: str, monkeypatch: pytest.MonkeyPatch,
     """Point the pipeline's settings at the sandbox and the store under test (with the
     embedded configuration, DS's request pace and the email lane's raised: the sandbox is
     not DS, the local SMTP server is not a relay)."""
-    from connectors.ds_sandbox import DEFAULT_TOKEN
+    from ds_sandbox import DEFAULT_TOKEN
     from tests.integration.sync_helpers import Store
 
     monkeypatch.setenv("EIG_DS_API_URL", f"{sandbox_url}/api/v2/graphql")

@@ -83,7 +83,7 @@ def test_assignment_respects_every_rule_and_reruns_add_nothing(
 
 def test_new_dossiers_are_assigned_without_moving_the_others(sandbox, store, roster,
                                                              smtp_server):
-    from connectors.ds_sandbox import PROJETS
+    from ds_sandbox import PROJETS
 
     run_sync(full=True, assign_new=False)
     assign_evaluators(AssignParameters())
@@ -98,7 +98,7 @@ def test_new_dossiers_are_assigned_without_moving_the_others(sandbox, store, ros
 
 
 def test_a_sync_that_brings_new_dossiers_assigns_them(sandbox, store, roster, smtp_server):
-    from connectors.ds_sandbox import CANDIDATS
+    from ds_sandbox import CANDIDATS
 
     run_sync(full=True, assign_new=False)
     assert assignments(store) == []

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from connectors.ds_sandbox import EVALUATIONS
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox import EVALUATIONS
+from ds_sandbox.testing import FakeClock
 from eig.cli import app
 from flows.assign import AssignParameters, assign_evaluators
 from flows.runtime import use_clock

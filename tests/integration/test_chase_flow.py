@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox.testing import FakeClock
 from flows.assign import AssignParameters, assign_evaluators
 from flows.chase import ChaseParameters, chase_evaluators
 from flows.runtime import use_clock

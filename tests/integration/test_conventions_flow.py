@@ -16,7 +16,7 @@ import yaml
 from docx import Document
 from sqlalchemy import select
 
-from connectors.ds_sandbox import PROJETS
+from ds_sandbox import PROJETS
 from flows import conventions as conventions_flow
 from flows.conventions import ConventionParameters
 from flows.conventions import draft_conventions as draft_conventions_flow

@@ -16,7 +16,7 @@ import pytest
 from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select, update
 
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox.testing import FakeClock
 from flows import conventions as conventions_flow
 from flows.assign import AssignParameters, assign_evaluators
 from flows.deliberate import DeliberateParameters, deliberate, pending_decisions

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.ds_sandbox import PROJETS
 from connectors.store import outbox
+from ds_sandbox import PROJETS
 from flows.delivery import deliver_pending
 from flows.effects import DeliverParameters, deliver_effects
 from flows.runtime import open_runtime
@@ -167,7 +167,7 @@ def test_a_crash_between_delivering_and_marking_repeats_nothing(sandbox, store, 
 
 
 def annotation_id(n: int) -> str:
-    from connectors.ds_sandbox import typed_id
+    from ds_sandbox import typed_id
 
     return typed_id("Champ", n)
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sandbox
 from connectors.mail import running_smtp_server
 from connectors.store import outbox
+from ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sandbox
 from flows import effect_executors
 from flows.delivery import deliver_pending
 from flows.runtime import open_runtime

@@ -13,8 +13,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from connectors.ds_sandbox import PROJETS
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox import PROJETS
+from ds_sandbox.testing import FakeClock
 from flows.deliberate import gather_facts
 from flows.hearing_booking import hearing_results
 from flows.hearings import (

@@ -15,8 +15,8 @@ import pytest
 from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select
 
-from connectors.ds_sandbox import CANDIDATS
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox import CANDIDATS
+from ds_sandbox.testing import FakeClock
 from flows.hearings import import_availability
 from flows.missions import (
     MissionDeliberationParameters,

@@ -20,7 +20,7 @@ SESSION = date(2027, 2, 1)
 
 def test_vivier_decisions_are_accepted_and_enter_the_pool_once(sandbox, store):
     run_sync(full=True, assign_new=False)
-    from connectors.ds_sandbox import CANDIDATS
+    from ds_sandbox import CANDIDATS
 
     joining, refused = sorted(sandbox.state.numbers(CANDIDATS.number))[:2]
     agenda = Agenda("candidats", (

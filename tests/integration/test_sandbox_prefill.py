@@ -24,7 +24,7 @@ from connectors.ds import (
     prefill_base_url,
     prefill_link,
 )
-from connectors.ds_sandbox import (
+from ds_sandbox import (
     DEFAULT_TOKEN,
     PROJETS,
     Sandbox,
@@ -32,8 +32,8 @@ from connectors.ds_sandbox import (
     generate,
     running_sandbox,
 )
-from connectors.ds_sandbox.pdf import dossier_pdf
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox.pdf import dossier_pdf
+from ds_sandbox.testing import FakeClock
 from settings.config import load_config
 from settings.environment import PROJECT_ROOT
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from connectors.ds_sandbox import EVALUATIONS
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox import EVALUATIONS
+from ds_sandbox.testing import FakeClock
 from flows.assign import AssignParameters, assign_evaluators
 from flows.runtime import use_clock
 from flows.score import ScoreParameters, score_dossiers

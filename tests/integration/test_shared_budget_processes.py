@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from connectors.ds import token_bucket
-from connectors.ds_sandbox import DEFAULT_TOKEN, PROJETS
 from connectors.store.budget import shared_budget
+from ds_sandbox import DEFAULT_TOKEN, PROJETS
 from flows.runtime import open_store
 from settings.environment import PROJECT_ROOT
 

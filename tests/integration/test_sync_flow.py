@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from connectors.ds_sandbox import CANDIDATS, PROJETS
+from ds_sandbox import CANDIDATS, PROJETS
 from settings.config import load_config
 from settings.environment import PROJECT_ROOT
 from tests.integration.sync_helpers import by_role, run_sync

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from connectors.ds_sandbox import CANDIDATS
+from ds_sandbox import CANDIDATS
 from settings.environment import PROJECT_ROOT
 from tests.integration.sync_helpers import by_role, run_sync
 

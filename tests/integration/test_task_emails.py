@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from connectors.ds_sandbox import EVALUATIONS
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox import EVALUATIONS
+from ds_sandbox.testing import FakeClock
 from flows.replacement import create_assignment, task_due
 from flows.runtime import open_runtime, use_clock
 from flows.task_emails import TaskEmails

@@ -87,7 +87,7 @@ def workers(prefect_server: RealServer) -> Iterator[list]:
 
 @pytest.fixture
 def clock():
-    from connectors.ds_sandbox.testing import FakeClock
+    from ds_sandbox.testing import FakeClock
     from tests.integration.chase_helpers import START
 
     return FakeClock(START)
@@ -101,8 +101,8 @@ def world(prefect_server: RealServer, tmp_path: Path, monkeypatch: pytest.Monkey
     and this process's Prefect client at the real server."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from connectors.ds_sandbox import DEFAULT_TOKEN, running_sandbox
     from connectors.mail import running_smtp_server
+    from ds_sandbox import DEFAULT_TOKEN, running_sandbox
     from tests.integration.chase_helpers import small_sandbox
     from tests.integration.sync_helpers import Store
 

@@ -21,7 +21,7 @@ from connectors.ds import build_document
 
 ROOT = Path(__file__).resolve().parents[2]
 DS_SCHEMA = ROOT.parent / "shared" / "ds" / "schema.graphql"
-SDL_FILES = {ROOT / "connectors" / "ds_sandbox" / "schema.graphql"}  # schemas, not documents
+SDL_FILES = {ROOT / "ds_sandbox" / "schema.graphql"}  # schemas, not documents
 FRAGMENTS_FILE = "fragments.graphql"
 
 

@@ -23,8 +23,8 @@ from connectors.ds import (
     md5_base64,
     prefill_base_url,
 )
-from connectors.ds_sandbox import EVALUATIONS, Sandbox, SandboxState, running_sandbox
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox import EVALUATIONS, Sandbox, SandboxState, running_sandbox
+from ds_sandbox.testing import FakeClock
 from tests.unit.ds_fakes import FakeTime
 
 DOSSIER_EVALUE = "Q2hhbXAtMzAwMQ=="

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from connectors.ds import prefill_link
-from connectors.ds_sandbox import EVALUATIONS, PROJETS, SandboxState
+from ds_sandbox import EVALUATIONS, PROJETS, SandboxState
 
 EVAL = {d.key: d.id for d in EVALUATIONS.champs}
 PROJ = {d.key: d.id for d in PROJETS.champs}

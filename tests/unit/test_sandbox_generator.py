@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from graphql import execute_sync, parse
 
-from connectors.ds_sandbox import (
+from ds_sandbox import (
     CANDIDATS,
     EVALUATIONS,
     PROJETS,
@@ -17,10 +17,11 @@ from connectors.ds_sandbox import (
     generate,
     split,
 )
-from connectors.ds_sandbox.demarches import CANDIDATE_CRITERIA, PROFILS, PROJECT_CRITERIA, THEMES
-from connectors.ds_sandbox.executor import execute_fast
-from connectors.ds_sandbox.schema import ResolveContext
-from connectors.ds_sandbox.testing import FakeClock, query_document
+from ds_sandbox.demarches import CANDIDATE_CRITERIA, PROFILS, PROJECT_CRITERIA, THEMES
+from ds_sandbox.executor import execute_fast
+from ds_sandbox.schema import ResolveContext
+from ds_sandbox.testing import FakeClock
+from tests.ds_documents import query_document
 
 SYNC = query_document("sync_demarche")
 GET_DOSSIER = query_document("dossier")

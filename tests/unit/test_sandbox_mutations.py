@@ -12,7 +12,7 @@ import httpx
 import pytest
 from graphql import build_schema
 
-from connectors.ds_sandbox import (
+from ds_sandbox import (
     AUTRE_INSTRUCTEUR,
     CANDIDATS,
     DEFAULT_TOKEN,
@@ -27,8 +27,8 @@ from connectors.ds_sandbox import (
     running_sandbox,
     typed_id,
 )
-from connectors.ds_sandbox.schema import schema_sdl
-from connectors.ds_sandbox.testing import FakeClock
+from ds_sandbox.schema import schema_sdl
+from ds_sandbox.testing import FakeClock
 
 NOTE, RANG, NB_EVALS, ALERTES, DECISION, _COMITE = (d.id for d in PROJETS.annotations)
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}

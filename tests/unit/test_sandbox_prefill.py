@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 import httpx
 import pytest
 
-from connectors.ds_sandbox import (
+from ds_sandbox import (
     DEFAULT_TOKEN,
     EVALUATIONS,
     PROJETS,
@@ -27,9 +27,10 @@ from connectors.ds_sandbox import (
     running_sandbox,
     typed_id,
 )
-from connectors.ds_sandbox.pdf import dossier_pdf, sign, verify
-from connectors.ds_sandbox.prefill import IGNORED, coerce
-from connectors.ds_sandbox.testing import FakeClock, query_document
+from ds_sandbox.pdf import dossier_pdf, sign, verify
+from ds_sandbox.prefill import IGNORED, coerce
+from ds_sandbox.testing import FakeClock
+from tests.ds_documents import query_document
 
 SYNC = query_document("sync_demarche")
 GET_DOSSIER = query_document("dossier")

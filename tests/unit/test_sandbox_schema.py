@@ -19,9 +19,9 @@ from graphql import (
     validate,
 )
 
-from connectors.ds_sandbox.demarches import DEMARCHES, demarche_path
-from connectors.ds_sandbox.schema import schema_sdl
-from connectors.ds_sandbox.testing import QUERIES_DIR, query_document
+from ds_sandbox.demarches import DEMARCHES, demarche_path
+from ds_sandbox.schema import schema_sdl
+from tests.ds_documents import QUERIES_DIR, query_document
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_SCHEMA = ROOT.parent / "shared" / "ds" / "schema.graphql"

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.ds_sandbox import (
+from ds_sandbox import (
     DEFAULT_TOKEN,
     PROJETS,
     Fault,
@@ -17,7 +17,8 @@ from connectors.ds_sandbox import (
     generate,
     running_sandbox,
 )
-from connectors.ds_sandbox.testing import FakeClock, query_document
+from ds_sandbox.testing import FakeClock
+from tests.ds_documents import query_document
 
 SYNC = query_document("sync_demarche")
 GET_DOSSIER = query_document("dossier")

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.ds_sandbox import (
+from ds_sandbox import (
     DEFAULT_TOKEN,
     PROJETS,
     Sandbox,
@@ -16,8 +16,9 @@ from connectors.ds_sandbox import (
     generate,
     running_sandbox,
 )
-from connectors.ds_sandbox.testing import FakeClock, query_document
-from connectors.ds_sandbox.timeutil import format_us
+from ds_sandbox.testing import FakeClock
+from ds_sandbox.timeutil import format_us
+from tests.ds_documents import query_document
 
 SYNC = query_document("sync_demarche")
 RECONCILE = query_document("reconcile_demarche")

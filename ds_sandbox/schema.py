@@ -14,8 +14,8 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schema
 
-from connectors.ds_sandbox.mutations import RESOLVERS, MutationLog
-from connectors.ds_sandbox.paging import (
+from ds_sandbox.mutations import RESOLVERS, MutationLog
+from ds_sandbox.paging import (
     InvalidCursor,
     Key,
     Page,
@@ -23,11 +23,11 @@ from connectors.ds_sandbox.paging import (
     encode_cursor,
     take_page,
 )
-from connectors.ds_sandbox.paging import page_size as capped
-from connectors.ds_sandbox.payloads import PayloadBuilder
-from connectors.ds_sandbox.pdf import pdf_file
-from connectors.ds_sandbox.state import SandboxState
-from connectors.ds_sandbox.timeutil import parse_iso
+from ds_sandbox.paging import page_size as capped
+from ds_sandbox.payloads import PayloadBuilder
+from ds_sandbox.pdf import pdf_file
+from ds_sandbox.state import SandboxState
+from ds_sandbox.timeutil import parse_iso
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"
 """Where upload URLs point when the sandbox is used without HTTP (``Sandbox.execute``)."""

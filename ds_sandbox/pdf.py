@@ -18,9 +18,9 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from connectors.ds_sandbox.state import SandboxState, UnknownDossier
-from connectors.ds_sandbox.timeutil import PARIS, format_us, from_us, to_us
-from connectors.ds_sandbox.uploads import md5_base64
+from ds_sandbox.state import SandboxState, UnknownDossier
+from ds_sandbox.timeutil import PARIS, format_us, from_us, to_us
+from ds_sandbox.uploads import md5_base64
 
 PDF_PATH = "/api/v2/dossiers/pdf/"
 URL_LIFETIME_SECONDS = 3600

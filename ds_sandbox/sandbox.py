@@ -30,14 +30,14 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 
-from connectors.ds_sandbox.executor import execute_fast
-from connectors.ds_sandbox.faults import AFTER_APPLY_KINDS, Fault, FaultQueue
-from connectors.ds_sandbox.mutations import MutationLog
-from connectors.ds_sandbox.payloads import PayloadBuilder
-from connectors.ds_sandbox.ratelimit import FixedWindowRateLimiter, Quota
-from connectors.ds_sandbox.schema import DEFAULT_BASE_URL, ResolveContext, executable_schema
-from connectors.ds_sandbox.state import SandboxState
-from connectors.ds_sandbox.stats import RequestEntry, RequestLog
+from ds_sandbox.executor import execute_fast
+from ds_sandbox.faults import AFTER_APPLY_KINDS, Fault, FaultQueue
+from ds_sandbox.mutations import MutationLog
+from ds_sandbox.payloads import PayloadBuilder
+from ds_sandbox.ratelimit import FixedWindowRateLimiter, Quota
+from ds_sandbox.schema import DEFAULT_BASE_URL, ResolveContext, executable_schema
+from ds_sandbox.state import SandboxState
+from ds_sandbox.stats import RequestEntry, RequestLog
 
 try:  # a faster encoder when present (it comes with Prefect); the output is the same JSON
     import orjson

@@ -11,9 +11,9 @@ from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any
 
-from connectors.ds_sandbox.content import content_of
-from connectors.ds_sandbox.demarches import INSTRUCTEUR, Descriptor, typed_id
-from connectors.ds_sandbox.state import (
+from ds_sandbox.content import content_of
+from ds_sandbox.demarches import INSTRUCTEUR, Descriptor, typed_id
+from ds_sandbox.state import (
     DemarcheRecord,
     DossierRecord,
     GroupeRecord,
@@ -22,7 +22,7 @@ from connectors.ds_sandbox.state import (
     SandboxState,
     Tombstone,
 )
-from connectors.ds_sandbox.timeutil import format_us
+from ds_sandbox.timeutil import format_us
 
 CHAMP_TYPENAMES: dict[str, str] = {
     "TextChampDescriptor": "TextChamp",

@@ -9,7 +9,7 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from connectors.ds_sandbox.ratelimit import FixedWindowRateLimiter
+from ds_sandbox.ratelimit import FixedWindowRateLimiter
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,10 +29,10 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-from connectors.ds_sandbox.prefill import commencer_page, prefill_url, prefilled_json
-from connectors.ds_sandbox.prefill_params import query_params
-from connectors.ds_sandbox.sandbox import Reply, Sandbox
-from connectors.ds_sandbox.state import (
+from ds_sandbox.prefill import commencer_page, prefill_url, prefilled_json
+from ds_sandbox.prefill_params import query_params
+from ds_sandbox.sandbox import Reply, Sandbox
+from ds_sandbox.state import (
     LINK_RESERVED_PARAMS,
     DemarcheRecord,
     LinkPrefill,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from connectors.ds_sandbox.demarches import CANDIDATS, EVALUATIONS, PROJETS
-from connectors.ds_sandbox.state import DossierRecord, SandboxState
-from connectors.ds_sandbox.timeutil import to_us
+from ds_sandbox.demarches import CANDIDATS, EVALUATIONS, PROJETS
+from ds_sandbox.state import DossierRecord, SandboxState
+from ds_sandbox.timeutil import to_us
 
 _DAY_US = 86_400 * 1_000_000
 _STATES = ("en_construction", "en_instruction", "accepte", "refuse", "sans_suite")

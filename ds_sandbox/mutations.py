@@ -31,8 +31,8 @@ from typing import Any, Literal
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
-from connectors.ds_sandbox.demarches import INSTRUCTEURS, Descriptor, Instructeur
-from connectors.ds_sandbox.state import DemarcheRecord, DossierRecord, LabelRecord, UnknownDossier
+from ds_sandbox.demarches import INSTRUCTEURS, Descriptor, Instructeur
+from ds_sandbox.state import DemarcheRecord, DossierRecord, LabelRecord, UnknownDossier
 
 READ_ONLY_MESSAGE = "Le jeton utilisé est configuré seulement en lecture"
 NOT_IN_GROUPE_MESSAGE = "L’instructeur n’a pas les droits d’accès à ce dossier"

@@ -17,7 +17,7 @@ from typing import Any
 
 from faker import Faker
 
-from connectors.ds_sandbox.demarches import (
+from ds_sandbox.demarches import (
     CANDIDATE_CRITERIA,
     LOCALISATIONS,
     MOTIFS_DECLIN,
@@ -26,7 +26,7 @@ from connectors.ds_sandbox.demarches import (
     QUOTITES,
     THEMES,
 )
-from connectors.ds_sandbox.timeutil import from_us
+from ds_sandbox.timeutil import from_us
 
 _NAF_ADMIN = "Administration publique générale"
 _NAF_HOSPITAL = "Activités hospitalières"

@@ -6,14 +6,15 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 
 import uvicorn
 
-from connectors.ds_sandbox.generator import generate
-from connectors.ds_sandbox.sandbox import Sandbox, TokenAccess
-from connectors.ds_sandbox.server import create_app
+from ds_sandbox.generator import generate
+from ds_sandbox.sandbox import Sandbox, TokenAccess
+from ds_sandbox.server import create_app
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +60,14 @@ def running_sandbox(sandbox: Sandbox, port: int = 0, *,
 
 def serve(host: str = "127.0.0.1", port: int = 8765, dossiers: int = 1000, seed: int = 0,
           tokens: Mapping[str, TokenAccess] | Iterable[str] | None = None,
-          requests_per_minute: int = 400, clock_file: str | None = None) -> None:
-    """Generate ``dossiers`` and serve until interrupted (``eig sandbox``); with
-    ``clock_file``, DS's dates follow the travelling clock the pipeline reads too."""
+          requests_per_minute: int = 400, now: Callable[[], datetime] | None = None) -> None:
+    """Generate ``dossiers`` and serve until interrupted (``eig sandbox``); with ``now``
+    (the travelling clock the pipeline reads too), DS's dates follow it."""
     state = None
-    if clock_file:
-        from connectors.clock_file import FileClock
-        from connectors.ds_sandbox.state import SandboxState
+    if now is not None:
+        from ds_sandbox.state import SandboxState
 
-        state = SandboxState(now=FileClock(clock_file))
+        state = SandboxState(now=now)
     sandbox = Sandbox(state, tokens=tokens, requests_per_window=requests_per_minute,
                       window_seconds=60.0)
     generate(sandbox.state, dossiers=dossiers, seed=seed)

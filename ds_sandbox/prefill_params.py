@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from connectors.ds_sandbox.demarches import Descriptor
+from ds_sandbox.demarches import Descriptor
 
 PREFILL_STATES = frozenset({"publiee", "brouillon"})  # DS: Procedure.publiees_ou_brouillons
 IGNORED = object()

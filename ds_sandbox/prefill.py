@@ -26,16 +26,16 @@ import json
 import time
 from typing import Any
 
-from connectors.ds_sandbox.demarches import demarche_path, typed_id
-from connectors.ds_sandbox.prefill_params import (
+from ds_sandbox.demarches import demarche_path, typed_id
+from ds_sandbox.prefill_params import (
     IGNORED,
     PREFILL_STATES,
     coerce,
     prefill_values,
 )
-from connectors.ds_sandbox.sandbox import Reply, Sandbox, rate_limited
-from connectors.ds_sandbox.state import PrefilledRecord, UnknownDossier
-from connectors.ds_sandbox.stats import RequestEntry
+from ds_sandbox.sandbox import Reply, Sandbox, rate_limited
+from ds_sandbox.state import PrefilledRecord, UnknownDossier
+from ds_sandbox.stats import RequestEntry
 
 __all__ = ["IGNORED", "coerce", "commencer_page", "demarche_path", "handle_prefill",
            "prefill_url", "prefilled_json"]

@@ -24,7 +24,7 @@ only reads what it fills). ``Dossier.pdf`` (pdf.py) points at a PDF URL valid on
 the state's clock.
 """
 
-from connectors.ds_sandbox.demarches import (
+from ds_sandbox.demarches import (
     AUTRE_INSTRUCTEUR,
     CANDIDATS,
     DEMARCHES,
@@ -39,22 +39,22 @@ from connectors.ds_sandbox.demarches import (
     demarche_path,
     typed_id,
 )
-from connectors.ds_sandbox.faults import (
+from ds_sandbox.faults import (
     AFTER_APPLY_KINDS,
     FAULT_KINDS,
     Fault,
     FaultKind,
     FaultQueue,
 )
-from connectors.ds_sandbox.generator import generate, split
-from connectors.ds_sandbox.mutations import READ_ONLY_MESSAGE, MutationEntry, MutationLog
-from connectors.ds_sandbox.paging import MAX_PAGE_SIZE
-from connectors.ds_sandbox.pdf import URL_LIFETIME_SECONDS, render_pdf
-from connectors.ds_sandbox.prefill import prefill_url
-from connectors.ds_sandbox.runner import running_sandbox, serve
-from connectors.ds_sandbox.sandbox import DEFAULT_TOKEN, Reply, Sandbox, TokenAccess
-from connectors.ds_sandbox.server import create_app
-from connectors.ds_sandbox.state import (
+from ds_sandbox.generator import generate, split
+from ds_sandbox.mutations import READ_ONLY_MESSAGE, MutationEntry, MutationLog
+from ds_sandbox.paging import MAX_PAGE_SIZE
+from ds_sandbox.pdf import URL_LIFETIME_SECONDS, render_pdf
+from ds_sandbox.prefill import prefill_url
+from ds_sandbox.runner import running_sandbox, serve
+from ds_sandbox.sandbox import DEFAULT_TOKEN, Reply, Sandbox, TokenAccess
+from ds_sandbox.server import create_app
+from ds_sandbox.state import (
     DossierRecord,
     LinkPrefill,
     PrefilledRecord,
@@ -62,7 +62,7 @@ from connectors.ds_sandbox.state import (
     UnknownDemarche,
     UnknownDossier,
 )
-from connectors.ds_sandbox.uploads import md5_base64
+from ds_sandbox.uploads import md5_base64
 
 __all__ = [
     "AFTER_APPLY_KINDS",

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from connectors.ds_sandbox.demarches import (
+from ds_sandbox.demarches import (
     AUTRE_INSTRUCTEUR,
     DEMARCHES,
     INSTRUCTEUR,
@@ -29,9 +29,9 @@ from connectors.ds_sandbox.demarches import (
     demarche_path,
     typed_id,
 )
-from connectors.ds_sandbox.prefill_params import PREFILL_STATES, prefill_values, query_params
-from connectors.ds_sandbox.timeutil import to_us
-from connectors.ds_sandbox.uploads import BlobStore
+from ds_sandbox.prefill_params import PREFILL_STATES, prefill_values, query_params
+from ds_sandbox.timeutil import to_us
+from ds_sandbox.uploads import BlobStore
 
 DossierState = Literal["en_construction", "en_instruction", "accepte", "refuse", "sans_suite"]
 DOSSIER_STATES: tuple[str, ...] = (

@@ -31,11 +31,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from connectors.ds_sandbox import pdf, prefill
-from connectors.ds_sandbox.commencer import handle_commencer, start_for_test
-from connectors.ds_sandbox.faults import Fault
-from connectors.ds_sandbox.sandbox import Reply, Sandbox
-from connectors.ds_sandbox.state import UnknownDossier
+from ds_sandbox import pdf, prefill
+from ds_sandbox.commencer import handle_commencer, start_for_test
+from ds_sandbox.faults import Fault
+from ds_sandbox.sandbox import Reply, Sandbox
+from ds_sandbox.state import UnknownDossier
 
 
 class DroppedResponse(Response):
