@@ -11,6 +11,7 @@ import contextvars
 import os
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -25,9 +26,10 @@ def _published(sandbox: Sandbox) -> int:
     return sum(sandbox.mutations.applied(name) for name in DECIDING)
 
 
-def paused_run_id(flow: str, since: datetime) -> UUID:
-    """The run of ``flow``, started after ``since``, that waits for the operator's answer
-    (a committee, a mission) — not a paused run of an earlier story on the same server."""
+def paused_run_id(flow: str, since: datetime, track: str | None = None) -> UUID:
+    """The run of ``flow``, started after ``since`` (for ``track``, when given), that waits
+    for the operator's answer (a committee, a mission) — not a paused run of an earlier
+    story on the same server, nor the other committee's."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
@@ -41,37 +43,73 @@ def paused_run_id(flow: str, since: datetime) -> UUID:
 
     with get_client(sync_client=True) as client:
         for _ in range(600):
-            runs = client.read_flow_runs(
+            runs = [run for run in client.read_flow_runs(
                 flow_filter=FlowFilter(name=FlowFilterName(any_=[flow])),
                 flow_run_filter=FlowRunFilter(
                     state=FlowRunFilterState(type=FlowRunFilterStateType(
                         any_=[StateType.PAUSED])),
                     start_time=FlowRunFilterStartTime(after_=since)))
+                if track is None or _track_of(run.parameters) == track]
             if runs:
                 return runs[0].id
             time.sleep(0.2)
     raise RuntimeError(f"no {flow} run paused for approval")
 
 
-def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict, int]:
-    from prefect.flow_runs import resume_flow_run
+def _track_of(parameters: dict[str, Any]) -> str | None:
+    params = parameters.get("params") or {}
+    return params.get("track") if isinstance(params, dict) else None
 
-    from eig.demo_delivery import deliver
-    from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
+
+@dataclass
+class OpenCommittee:
+    """A committee's run, started in a thread of its own, waiting for its operator."""
+
+    track: str
+    since: datetime
+    thread: threading.Thread
+    result: list[dict] = field(default_factory=list)
+
+
+def open_committee(track: str, session_date: Any) -> OpenCommittee:
+    """Start the committee's run: it prepares its proposals and relevé, then waits."""
+    from flows.deliberate import DeliberateParameters, deliberate
 
     result: list[dict] = []
     context = contextvars.copy_context()
     thread = threading.Thread(target=context.run, args=(lambda: result.append(deliberate(
         DeliberateParameters(track=track, session_date=session_date))),), daemon=True)
-    since = datetime.now(UTC)
+    committee = OpenCommittee(track, datetime.now(UTC), thread, result)
     thread.start()
-    run_id = paused_run_id("deliberate", since)
+    return committee
+
+
+def approve(committee: OpenCommittee, operator: str) -> tuple[dict, int]:
+    """The operator approves the proposals as they are, as the UI's form does; the run
+    publishes, then its effects are delivered."""
+    from prefect.flow_runs import resume_flow_run
+
+    from eig.demo_delivery import deliver
+    from flows.deliberate import pending_decisions
+
+    run_id = paused_run_id("deliberate", committee.since, committee.track)
     decisions = pending_decisions(run_id)
     resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": operator,
                                        "decisions": decisions})
-    thread.join(300)
+    committee.thread.join(300)
     deliver()  # the decisions, then the conventions' emails
-    return result[0], len(decisions)
+    return committee.result[0], len(decisions)
+
+
+# The candidates' committee sits the same day as the projects': the demo opens both at
+# once (two runs, as two deployments would), so that the second prepares its relevé while
+# the first is approved and published; chapter 27 approves it.
+OPENED: dict[str, OpenCommittee] = {}
+
+
+def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict, int]:
+    committee = OPENED.pop(track, None) or open_committee(track, session_date)
+    return approve(committee, operator)
 
 
 def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bool]:
@@ -81,6 +119,7 @@ def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bo
     os.environ.setdefault("EIG_APPROVAL_POLL_SECONDS", "1")
     before = _published(sandbox)
     echo("\n== 22. Comité de sélection des projets : propositions, relevé, approbation")
+    OPENED["candidats"] = open_committee("candidats", today)
     summary, proposed = _run_and_approve("projets", today, "Camille Opératrice")
     decided = _published(sandbox) - before
     counts = ", ".join(f"{v} {k.lower()}" for k, v in summary["decisions"].items() if v)

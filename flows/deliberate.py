@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.documents import environment, html_to_pdf, render_document
+from connectors.documents.render_pool import render_one
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
 from flows.approval import current_run_id, run_alive, wait_for_approval
@@ -209,7 +210,7 @@ def write_record(record: CommitteeRecord, kind: str) -> tuple[str, dict[str, str
     paths = {"html": f"{stem}.html", "pdf": f"{stem}.pdf", "csv": f"{stem}.csv",
              "json": f"{stem}.json"}
     Path(paths["html"]).write_text(html, encoding="utf-8")
-    Path(paths["pdf"]).write_bytes(html_to_pdf(html))
+    Path(paths["pdf"]).write_bytes(render_one(html_to_pdf, html))
     rows = record_csv_rows(record)
     buffer = io.StringIO()
     if rows:

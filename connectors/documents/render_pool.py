@@ -8,7 +8,7 @@ that has already imported WeasyPrint, and stay up for the next batch.
 
 A batch of one, a one-core machine or ``EIG_RENDER_PROCESSES=1`` renders in this
 process; so does a batch whose pool broke (a worker killed by the system): the result
-is the same, only slower.
+is the same, only slower. ``render_one`` sends one long document to a worker.
 """
 
 from __future__ import annotations
@@ -51,6 +51,21 @@ def render_all(function: Callable[..., Result], arguments: Sequence[tuple[Any, .
         log.warning("rendu en parallèle interrompu (processus perdu) : rendu sur place")
         _reset()
         return [function(*a) for a in arguments]
+
+
+def render_one(function: Callable[..., Result], *arguments: Any) -> Result:
+    """``function(*arguments)`` in a worker process when there are several cores: a long
+    document (a relevé of a hundred pages) then leaves this process's interpreter to
+    its other threads — another committee preparing its own, say."""
+    if processes() < 2:
+        return function(*arguments)
+    try:
+        return _executor().submit(_apply, (function, arguments)).result()
+    except BrokenProcessPool:
+        log.warning("rendu dans un processus de rendu interrompu (processus perdu) : "
+                    "rendu sur place")
+        _reset()
+        return function(*arguments)
 
 
 def _apply(call: tuple[Callable[..., Result], tuple[Any, ...]]) -> Result:

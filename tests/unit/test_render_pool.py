@@ -66,3 +66,12 @@ def _pages(pdf: bytes) -> int:
     import re
 
     return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+def test_one_document_goes_to_a_worker_or_stays(monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.documents.render_pool import render_one
+
+    monkeypatch.setenv("EIG_RENDER_PROCESSES", "2")
+    assert render_one(square, 7) == 49 and render_one(pid_of, 0) != os.getpid()
+    monkeypatch.setenv("EIG_RENDER_PROCESSES", "1")
+    assert render_one(pid_of, 0) == os.getpid()
