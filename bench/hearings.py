@@ -39,7 +39,7 @@ def main() -> None:
         assert schedule is not None
         runs = " / ".join(f"{s:.1f}" for s in seconds)
         print(f"| {label} | {schedule.solver} | {schedule.status} | "
-              f"{len(schedule.placements)} of {len(requests)} | "
+              f"{len(schedule.bookings)} of {len(requests)} | "
               f"median {statistics.median(seconds):.1f} ({runs}) |")
 
 

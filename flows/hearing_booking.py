@@ -25,9 +25,7 @@ from flows.task_emails import programme
 from models.evaluation_task import applicant_name
 from models.hearing_outcome import HEARING_LABELS, config_key, criteria_track, mission_of
 from models.hearing_schedule import (
-    HearingRequest as SolverRequest,
-)
-from models.hearing_schedule import (
+    BookingRequest,
     Interval,
     JuryMember,
     schedule_hearings,
@@ -230,7 +228,7 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
         for request in waiting:
             dossier = session.scalar(select(Dossier).where(
                 Dossier.number == request.dossier_number))
-            requests.append(SolverRequest(
+            requests.append(BookingRequest(
                 key=str(request.id), dossier=request.dossier_number,
                 hearing_type=request.hearing_type,
                 earliest=max(_aware(request.earliest), now), latest=_aware(request.latest),
@@ -246,18 +244,18 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
                                    time_limit_s=rt.config.hearings.solver_time_limit_seconds)
         by_id = {str(r.id): r for r in waiting}
         placed = []
-        for placement in result.placements:
-            request = by_id[placement.key]
-            slot = HearingSlot(request_id=request.id, start=placement.start,
-                               end=placement.end, jury=list(placement.jury),
+        for booking in result.bookings:
+            request = by_id[booking.key]
+            slot = HearingSlot(request_id=request.id, start=booking.start,
+                               end=booking.end, jury=list(booking.jury),
                                location=rt.config.hearings.location, status="scheduled",
                                created_at=now)
             session.add(slot)
             session.flush()
             request.status, request.reason, request.updated_at = "scheduled", None, now
             _record_invitations(session, rt, request, slot, now)
-            placed.append({"dossier": request.dossier_number, "start": placement.start,
-                           "jury": list(placement.jury)})
+            placed.append({"dossier": request.dossier_number, "start": booking.start,
+                           "jury": list(booking.jury)})
         unplaced = []
         for miss in result.unplaced:
             request = by_id[miss.key]

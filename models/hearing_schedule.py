@@ -76,7 +76,7 @@ class Interval:
 
 
 @dataclass(frozen=True)
-class HearingRequest:
+class BookingRequest:
     """One hearing to schedule; ``latest`` is when it must have ended (the track's delay)."""
 
     key: str
@@ -114,7 +114,7 @@ class JuryMember:
 
 
 @dataclass(frozen=True)
-class Placement:
+class Booking:
     key: str
     start: datetime  # UTC
     end: datetime
@@ -135,7 +135,7 @@ class Schedule:
     (time ran out: the best schedule found), CP-SAT's own status with "greedy", or
     "NOTHING_TO_PLACE"."""
 
-    placements: tuple[Placement, ...]
+    bookings: tuple[Booking, ...]
     unplaced: tuple[Unplaced, ...]
     solver: str
     status: str
@@ -297,7 +297,7 @@ class _Calendar:
 
 
 def _scan(
-    request: HearingRequest, calendar: _Calendar, members: list[_Member]
+    request: BookingRequest, calendar: _Calendar, members: list[_Member]
 ) -> tuple[list[_Option], _Scan]:
     """Feasible starts of one request taken alone, with the statistics of its window."""
     duration = _duration(request)
@@ -331,11 +331,11 @@ def _scan(
     return options, scan
 
 
-def _duration(request: HearingRequest) -> int:
+def _duration(request: BookingRequest) -> int:
     return -(-request.duration // _SECOND)
 
 
-def _diagnose(request: HearingRequest, scan: _Scan, members: list[_Member]) -> str:
+def _diagnose(request: BookingRequest, scan: _Scan, members: list[_Member]) -> str:
     """Why a request cannot be placed even alone, most basic cause first."""
     earliest, latest = _ceil(request.earliest), _floor(request.latest)
     duration = _duration(request)
@@ -375,7 +375,7 @@ def _diagnose(request: HearingRequest, scan: _Scan, members: list[_Member]) -> s
             f"d'autres rendez-vous sur tous les créneaux où le jury est disponible")
 
 
-def _lost_reason(request: HearingRequest) -> str:
+def _lost_reason(request: BookingRequest) -> str:
     return (f"délai intenable : les créneaux possibles avant le "
             f"{_moment_fr(_floor(request.latest))} sont pris par d'autres auditions")
 
@@ -390,7 +390,7 @@ _Solution = dict[int, _Choice]  # request index -> choice
 class _Problem:
     """The requests placeable alone (sorted by key), their options and their waits."""
 
-    requests: list[HearingRequest]
+    requests: list[BookingRequest]
     options: list[list[_Option]]  # chronological
     members: list[_Member]
     durations: list[int]
@@ -399,7 +399,7 @@ class _Problem:
 
     @classmethod
     def build(
-        cls, requests: list[HearingRequest], options: list[list[_Option]], members: list[_Member]
+        cls, requests: list[BookingRequest], options: list[list[_Option]], members: list[_Member]
     ) -> _Problem:
         waits = [[(o.start - _ceil(r.earliest)) // 60 for o in opts]
                  for r, opts in zip(requests, options, strict=True)]
@@ -420,7 +420,7 @@ class _Problem:
 
 
 def schedule_hearings(
-    requests: Sequence[HearingRequest],
+    requests: Sequence[BookingRequest],
     jury: Sequence[JuryMember],
     *,
     step: timedelta = timedelta(minutes=15),
@@ -441,7 +441,7 @@ def schedule_hearings(
     _unique([m.email for m in jury], "e-mail de membre du jury")
     members = [_Member(i, m) for i, m in enumerate(sorted(jury, key=lambda m: m.email))]
     calendar = _Calendar(members, step_s)
-    placeable: list[HearingRequest] = []
+    placeable: list[BookingRequest] = []
     options: list[list[_Option]] = []
     unplaced: list[Unplaced] = []
     for request in sorted(requests, key=lambda r: r.key):
@@ -457,17 +457,17 @@ def schedule_hearings(
     problem = _Problem.build(placeable, options, members)
     hint = _heuristic(problem)
     solution, solver, status = _optimise(problem, hint, time_limit_s, seed)
-    placements = []
+    bookings = []
     for r, request in enumerate(placeable):
         if r in solution:
             start, team = solution[r]
             jury_emails = tuple(sorted(members[j].email for j in team))
             end = start + problem.durations[r]
-            placements.append(Placement(request.key, _at(start), _at(end), jury_emails))
+            bookings.append(Booking(request.key, _at(start), _at(end), jury_emails))
         else:
             unplaced.append(Unplaced(request.key, request.dossier, _lost_reason(request)))
     unplaced.sort(key=lambda u: u.key)
-    return Schedule(tuple(placements), tuple(unplaced), solver, status)
+    return Schedule(tuple(bookings), tuple(unplaced), solver, status)
 
 
 def _unique(values: list[str], what: str) -> None:

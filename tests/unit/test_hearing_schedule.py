@@ -12,7 +12,7 @@ import pytest
 
 from models import hearing_schedule
 from models.hearing_schedule import (
-    HearingRequest,
+    BookingRequest,
     Interval,
     JuryMember,
     Schedule,
@@ -66,20 +66,20 @@ def request(
     hearing_type: str = "soutenance",
     dossier: int | None = None,
     **kwargs,
-) -> HearingRequest:
+) -> BookingRequest:
     number = dossier if dossier is not None else int(key.split(":")[1])
-    return HearingRequest(
+    return BookingRequest(
         key, number, hearing_type, earliest, latest, duration, jury_size, **kwargs
     )
 
 
-def check(schedule: Schedule, requests: list[HearingRequest], jury: list[JuryMember]) -> None:
+def check(schedule: Schedule, requests: list[BookingRequest], jury: list[JuryMember]) -> None:
     """Every hard rule of the brief, checked on the answer alone."""
     by_key = {r.key: r for r in requests}
     members = {m.email: m for m in jury}
-    keys = [p.key for p in schedule.placements] + [u.key for u in schedule.unplaced]
+    keys = [p.key for p in schedule.bookings] + [u.key for u in schedule.unplaced]
     assert sorted(keys) == sorted(by_key), "each request is placed or unplaced, once"
-    for p in schedule.placements:
+    for p in schedule.bookings:
         r = by_key[p.key]
         assert p.end - p.start == r.duration
         assert r.earliest <= p.start and p.end <= r.latest
@@ -93,12 +93,12 @@ def check(schedule: Schedule, requests: list[HearingRequest], jury: list[JuryMem
             m = members[email]
             assert any(w.start <= p.start and p.end <= w.end for w in m.availability)
             assert not any(_overlap(p.start, p.end, b) for b in m.busy)
-    for a, b in itertools.combinations(schedule.placements, 2):
+    for a, b in itertools.combinations(schedule.bookings, 2):
         if a.start < b.end and b.start < a.end:
             assert not set(a.jury) & set(b.jury), f"{a.key} and {b.key} share a member"
             assert by_key[a.key].dossier != by_key[b.key].dossier
     new: Counter[tuple[str, date]] = Counter()
-    for p in schedule.placements:
+    for p in schedule.bookings:
         for email in p.jury:
             new[email, p.start.astimezone(PARIS).date()] += 1
     for (email, day), count in new.items():
@@ -117,7 +117,7 @@ def reasons(schedule: Schedule) -> dict[str, str]:
 
 def loaded_instance(
     n_requests: int, n_members: int, n_days: int, seed: int, partial: bool
-) -> tuple[list[HearingRequest], list[JuryMember]]:
+) -> tuple[list[BookingRequest], list[JuryMember]]:
     """Seeded, varied: profiles, lunch bookings, day caps, conflicts, applicants' agendas."""
     rng = random.Random(seed)
     days = working_days(date(2026, 11, 30), n_days)
@@ -156,7 +156,7 @@ def test_loaded_instance_respects_every_rule(seed: int) -> None:
     schedule = schedule_hearings(requests, jury, time_limit_s=1.0)
     check(schedule, requests, jury)
     assert schedule.solver == "cp-sat"
-    assert len(schedule.placements) >= 10 and all(u.reason for u in schedule.unplaced)
+    assert len(schedule.bookings) >= 10 and all(u.reason for u in schedule.unplaced)
 
 
 def test_excluded_members_never_sit() -> None:
@@ -167,8 +167,8 @@ def test_excluded_members_never_sit() -> None:
     ]
     schedule = schedule_hearings(requests, jury)
     check(schedule, requests, jury)
-    assert len(schedule.placements) == 3
-    assert all(p.jury == ("c@x.fr", "d@x.fr", "e@x.fr") for p in schedule.placements)
+    assert len(schedule.bookings) == 3
+    assert all(p.jury == ("c@x.fr", "d@x.fr", "e@x.fr") for p in schedule.bookings)
 
 
 def test_busy_and_applicant_agenda_and_day_cap_are_respected() -> None:
@@ -182,7 +182,7 @@ def test_busy_and_applicant_agenda_and_day_cap_are_respected() -> None:
                         applicant_busy=(span(THU_3, 11, 12),))]
     schedule = schedule_hearings(requests, jury)
     check(schedule, requests, jury)
-    (placed,) = schedule.placements
+    (placed,) = schedule.bookings
     assert placed.start == at(THU_3, 12)  # a is busy until 11, the applicant until 12
     assert placed.jury == ("a@x.fr", "c@x.fr")  # b has no room left on the 3rd
 
@@ -197,7 +197,7 @@ def test_requests_of_one_dossier_do_not_overlap() -> None:
     ]
     schedule = schedule_hearings(requests, jury)
     check(schedule, requests, jury)
-    assert sorted(p.start for p in schedule.placements) == [at(THU_3, 9), at(THU_3, 9, 30)]
+    assert sorted(p.start for p in schedule.bookings) == [at(THU_3, 9), at(THU_3, 9, 30)]
 
 
 def test_naive_datetimes_and_duplicates_are_refused() -> None:
@@ -303,7 +303,7 @@ def test_capacity_shortfall_reason_and_maximal_count() -> None:
     ]
     schedule = schedule_hearings(requests, jury)
     check(schedule, requests, jury)
-    assert len(schedule.placements) == 2
+    assert len(schedule.bookings) == 2
     assert list(reasons(schedule).values()) == [
         "délai intenable : les créneaux possibles avant le 3 décembre à 18 h 00 sont pris par "
         "d'autres auditions"
@@ -326,12 +326,12 @@ def test_count_is_maximised_where_the_greedy_falls_short() -> None:
     schedule = schedule_hearings(requests, jury)
     check(schedule, requests, jury)
     assert (schedule.solver, schedule.status) == ("cp-sat", "OPTIMAL")
-    assert {p.key: p.jury for p in schedule.placements} == {
+    assert {p.key: p.jury for p in schedule.bookings} == {
         "candidats:1": ("b@x.fr",), "candidats:2": ("a@x.fr",)
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(hearing_schedule._Model, "solve", lambda *a, **k: (None, False, 0.0))
-        assert len(schedule_hearings(requests, jury).placements) == 1
+        assert len(schedule_hearings(requests, jury).bookings) == 1
 
 
 # --- objective --------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def test_earlier_starts_are_preferred_on_the_window_grid() -> None:
     days = working_days(THU_3, 2)
     jury = [member(f"{n}@x.fr", days) for n in "abc"]
     r = request("p:1", at(THU_3, 10, 5), at(date(2026, 12, 5), 0))
-    (placed,) = schedule_hearings([r], jury).placements
+    (placed,) = schedule_hearings([r], jury).bookings
     assert placed.start == at(THU_3, 10, 15)  # the grid starts at 9:00, every 15 minutes
 
 
@@ -353,7 +353,7 @@ def test_a_wait_is_traded_for_a_placement_not_the_reverse() -> None:
         request("p:2", at(THU_3, 9), at(THU_3, 9, 45)),
     ]
     schedule = schedule_hearings(requests, jury)
-    assert {p.key: p.start for p in schedule.placements} == {
+    assert {p.key: p.start for p in schedule.bookings} == {
         "p:1": at(THU_3, 9, 45), "p:2": at(THU_3, 9)
     }
 
@@ -365,8 +365,8 @@ def test_load_is_balanced() -> None:
         request("p:2", at(THU_3, 14), at(THU_3, 18), jury_size=1),
     ]
     schedule = schedule_hearings(requests, jury)
-    assert sorted(p.jury for p in schedule.placements) == [("a@x.fr",), ("b@x.fr",)]
-    assert [p.start for p in schedule.placements] == [at(THU_3, 9), at(THU_3, 14)]
+    assert sorted(p.jury for p in schedule.bookings) == [("a@x.fr",), ("b@x.fr",)]
+    assert [p.start for p in schedule.bookings] == [at(THU_3, 9), at(THU_3, 14)]
 
 
 def test_same_input_same_schedule() -> None:
@@ -383,12 +383,12 @@ def test_greedy_fallback_when_cp_sat_finds_nothing(monkeypatch: pytest.MonkeyPat
     schedule = schedule_hearings(requests, jury)
     check(schedule, requests, jury)
     assert (schedule.solver, schedule.status) == ("greedy", "UNKNOWN")
-    assert len(schedule.placements) == 15
+    assert len(schedule.bookings) == 15
 
 
 def test_sixty_requests_twelve_members_three_weeks() -> None:
     requests, jury = loaded_instance(60, 12, 15, seed=1, partial=False)
     schedule = schedule_hearings(requests, jury)
     check(schedule, requests, jury)
-    assert len(schedule.placements) == 60
+    assert len(schedule.bookings) == 60
     assert schedule.solver == "cp-sat"
