@@ -38,8 +38,7 @@ from flows.hearing_emails import mission_context
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.convention_finance import cents, quotite_label, to_confirm
-from models.mission_match import Mission as MissionSpec
-from models.mission_match import Search, VivierCandidate, search_vivier
+from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
 from models.paris_time import PARIS
 from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember

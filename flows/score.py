@@ -39,8 +39,7 @@ from models.scoring import (
     TrackScores,
     score_track,
 )
-from models.tables import Assignment, Dossier
-from models.tables import DossierScore as DossierScoreRow
+from models.tables import Assignment, Dossier, DossierScore
 from models.tables import Evaluation as EvaluationRow
 from settings.config import scoring_rules
 from settings.environment import PROJECT_ROOT
@@ -111,11 +110,11 @@ def record_scores(rt: Runtime, track: str, scores: TrackScores, publish: bool) -
     changed = 0
     with rt.sessions.begin() as session:
         rows = {r.dossier_number: r for r in session.scalars(
-            select(DossierScoreRow).where(DossierScoreRow.track == track))}
+            select(DossierScore).where(DossierScore.track == track))}
         for score in scores.dossiers:
             row = rows.get(score.number)
             if row is None:
-                row = DossierScoreRow(dossier_number=score.number, track=track, version=0)
+                row = DossierScore(dossier_number=score.number, track=track, version=0)
                 session.add(row)
             row.scores, row.scored_at = _as_json(asdict(score)), now
             target = publication(score)
@@ -131,7 +130,7 @@ def record_scores(rt: Runtime, track: str, scores: TrackScores, publish: bool) -
     return changed
 
 
-def _record_write_back(session: Session, number: int, row: DossierScoreRow,
+def _record_write_back(session: Session, number: int, row: DossierScore,
                        values: dict[str, Any], label: str | None,
                        mapping: dict[str, tuple[str, str]], now: datetime) -> None:
     version = f"v{row.version}"

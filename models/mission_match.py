@@ -22,7 +22,7 @@ POINTS = {"specialite": 40.0, "famille": 15.0, "experience": 10.0, "theme": 15.0
 
 
 @dataclass(frozen=True)
-class Mission:
+class MissionSpec:
     administration: str
     projet: str
     profiles: tuple[str, ...]  # the specialties wanted (1 or 2 EIG)
@@ -73,7 +73,7 @@ def fold(text: str) -> str:
     return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
 
 
-def exclusion(mission: Mission, candidate: VivierCandidate) -> str | None:
+def exclusion(mission: MissionSpec, candidate: VivierCandidate) -> str | None:
     if candidate.status == "engage":
         return "déjà engagé·e sur une mission"
     if candidate.status == "propose":
@@ -85,7 +85,7 @@ def exclusion(mission: Mission, candidate: VivierCandidate) -> str | None:
     return None
 
 
-def score(mission: Mission, candidate: VivierCandidate,
+def score(mission: MissionSpec, candidate: VivierCandidate,
           families: Mapping[str, str]) -> tuple[float, tuple[str, ...]]:
     """The candidate's points for this mission, each with its explanation."""
     points, reasons = 0.0, []
@@ -136,7 +136,7 @@ def score(mission: Mission, candidate: VivierCandidate,
     return round(points, 1), tuple(reasons)
 
 
-def search_vivier(mission: Mission, candidates: Sequence[VivierCandidate], *,
+def search_vivier(mission: MissionSpec, candidates: Sequence[VivierCandidate], *,
                   shortlist: int, families: Mapping[str, str] | None = None) -> Search:
     """The shortlist (best first; ties by dossier number), the others, and those left
     out with why."""

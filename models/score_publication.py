@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from models.scoring import DossierScore
+from models.scoring import RankedDossier
 
 FAVORABLE, DISCUSS, UNFAVORABLE = ("Présélection favorable", "À discuter",
                                    "Présélection défavorable")
@@ -22,7 +22,7 @@ class Publication:
     label: str | None
 
 
-def publication(score: DossierScore) -> Publication | None:
+def publication(score: RankedDossier) -> Publication | None:
     """None while the quorum is pending: nothing is written before the evaluations are in."""
     if score.quorum == "pending" or score.total is None:
         return None

@@ -9,16 +9,16 @@ from models.assignment.api import check_capacity, greedy, replace, solve
 from models.assignment.eligibility import affinity, conflict_reason, pair_feasible
 from models.assignment.specs import (
     DEFAULT_WEIGHTS,
-    Assignment,
     AssignmentResult,
     DossierSpec,
     EvaluatorSpec,
+    Pick,
     Weights,
 )
 
 __all__ = [
     "DEFAULT_WEIGHTS",
-    "Assignment",
+    "Pick",
     "AssignmentResult",
     "DossierSpec",
     "EvaluatorSpec",

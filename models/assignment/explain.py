@@ -15,7 +15,7 @@ from models.assignment.eligibility import (
     mix_label,
     norm,
 )
-from models.assignment.specs import Assignment, AssignmentResult, DossierSpec
+from models.assignment.specs import AssignmentResult, DossierSpec, Pick
 
 Solution = dict[int, list[str]]
 ALTERNATES = 3
@@ -42,7 +42,7 @@ def build_result(
 ) -> AssignmentResult:
     """Explain each assignment in dossier order (loads counted in that order)."""
     load = dict(inst.base_load)
-    assignments: list[Assignment] = []
+    assignments: list[Pick] = []
     alternates: dict[int, list[str]] = {}
     unassigned: dict[int, str] = {}
     for d in inst.dossiers:
@@ -71,7 +71,7 @@ def _aff(inst: Instance, number: int, email: str) -> int:
     return next(c.affinity for c in inst.feasible[number] if c.email == email)
 
 
-def _explain(inst: Instance, d: DossierSpec, email: str, load_before: int) -> Assignment:
+def _explain(inst: Instance, d: DossierSpec, email: str, load_before: int) -> Pick:
     e = inst.evaluators[email]
     cands = inst.feasible[d.number]
     aff = _aff(inst, d.number, email)
@@ -89,7 +89,7 @@ def _explain(inst: Instance, d: DossierSpec, email: str, load_before: int) -> As
         "mix_required": inst.mix_binds[d.number],
         "organisation": norm(e.organisation),
     }
-    return Assignment(d.number, email, aff, rank, load_before, reasons)
+    return Pick(d.number, email, aff, rank, load_before, reasons)
 
 
 def _used(inst: Instance, chosen: Solution) -> dict[str, int]:

@@ -63,7 +63,10 @@ DEFAULT_WEIGHTS = Weights()
 
 
 @dataclass(frozen=True)
-class Assignment:
+class Pick:
+    """One evaluator picked for one dossier, and why (the stored row is
+    ``models.tables.Assignment``)."""
+
     dossier: int
     evaluator: str
     affinity: int
@@ -74,7 +77,7 @@ class Assignment:
 
 @dataclass
 class AssignmentResult:
-    assignments: list[Assignment]
+    assignments: list[Pick]
     alternates: dict[int, list[str]]
     unassigned: dict[int, str]
     solver: str  # "min_cost_flow" | "highs" | "mix_flow" | "greedy"

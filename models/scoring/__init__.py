@@ -8,7 +8,7 @@ the flow builds `EvaluationScores` and `DossierInfo` from the store, calls
 from models.scoring.aggregate import CriterionStats, DossierAggregate, aggregate
 from models.scoring.calibration import Calibration, EvaluatorOffset, Observation, calibrate
 from models.scoring.flags import CALIBRATION_CROSSES_CUT, SPLIT_THRESHOLD, SPREAD, Flag
-from models.scoring.ranking import DossierScore, TrackScores, score_track
+from models.scoring.ranking import RankedDossier, TrackScores, score_track
 from models.scoring.rules import (
     TIE_BREAK_KEYS,
     CriterionRule,
@@ -27,7 +27,7 @@ __all__ = [
     "CriterionStats",
     "DossierAggregate",
     "DossierInfo",
-    "DossierScore",
+    "RankedDossier",
     "EvaluationScores",
     "EvaluatorOffset",
     "Flag",

@@ -99,7 +99,7 @@ def above_cut(rank: int, total: float, passes_thresholds: bool, rules: ScoringRu
 
 
 @dataclass(frozen=True)
-class DossierScore:
+class RankedDossier:
     number: int
     n_evaluations: int
     quorum: str  # "k", "k-1", "pending"
@@ -119,7 +119,7 @@ class DossierScore:
 
 @dataclass(frozen=True)
 class TrackScores:
-    dossiers: tuple[DossierScore, ...]  # ranked ones by rank, then pending ones by number
+    dossiers: tuple[RankedDossier, ...]  # ranked ones by rank, then pending ones by number
     offsets: tuple[EvaluatorOffset, ...]
     calibration_note: str | None
 
@@ -177,7 +177,7 @@ def score_track(
     by_number = {c.number: c for c in cal}
     offsets = {o.evaluator: o.offset for o in calibration.offsets}
 
-    scores: list[DossierScore] = []
+    scores: list[RankedDossier] = []
     for rank, (number, decider) in enumerate(raw_order, start=1):
         a, c = aggregates[number], by_number[number]
         raw_pos = CutPosition(above_cut(rank, c.total, a.passes_thresholds, rules), rank, c.total)
@@ -214,8 +214,8 @@ def _candidate(a: DossierAggregate, date_depot: datetime | None, calibration: Ca
 def _score(a: DossierAggregate, rules: ScoringRules, *,
            calibrated: tuple[float | None, float | None] = (None, None),
            ranks: tuple[int | None, int | None] = (None, None), above: bool = False,
-           extra_flags: tuple[Flag, ...] = (), tie_break: str | None = None) -> DossierScore:
-    return DossierScore(
+           extra_flags: tuple[Flag, ...] = (), tie_break: str | None = None) -> RankedDossier:
+    return RankedDossier(
         number=a.number, n_evaluations=a.n_evaluations, quorum=a.quorum, criteria=a.criteria,
         total=a.total, median_total=a.median_total, passes_thresholds=a.passes_thresholds,
         calibrated_total=calibrated[0], calibrated_stderr=calibrated[1],

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.mission_match import Mission, VivierCandidate, fold, search_vivier
+from models.mission_match import MissionSpec, VivierCandidate, fold, search_vivier
 
 FAMILIES = {"designer": "produit", "développeur·se": "technique",
             "ingénieur·e de la donnée": "technique", "directeur·rice de produit": "produit"}
-MISSION = Mission(administration="Direction de l'eau", projet="Mieux partager l'eau",
+MISSION = MissionSpec(administration="Direction de l'eau", projet="Mieux partager l'eau",
                   profiles=("développeur·se",), start=date(2027, 3, 1), quotite="temps plein",
                   location="Lyon", theme="Environnement", min_years=5)
 

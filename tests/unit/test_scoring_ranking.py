@@ -11,8 +11,8 @@ import pytest
 from models.scoring import (
     CriterionRule,
     DossierInfo,
-    DossierScore,
     EvaluationScores,
+    RankedDossier,
     ScoringRules,
     score_track,
 )
@@ -34,7 +34,7 @@ DATES = {2: T0, 3: T0 + timedelta(days=1), 6: T0, 5: T0, 1: T0}
 
 
 def track(table: dict[int, list[tuple[int, int]]], rules: ScoringRules = RULES,
-          dates: dict[int, datetime] | None = None) -> dict[int, DossierScore]:
+          dates: dict[int, datetime] | None = None) -> dict[int, RankedDossier]:
     evaluations = [EvaluationScores(d, f"e{i}", {"x": x, "y": y}, T0)
                    for d, scores in table.items() for i, (x, y) in enumerate(scores, 1)]
     infos = [DossierInfo(d, date_depot=(dates or {}).get(d)) for d in table]
