@@ -56,7 +56,7 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
 
 def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
     server_ready = _start_prefect_server()
-    from eig.cli import render_sync_summary
+    from eig.summaries import render_sync_summary
     from flows.sync import SyncParameters, sync_dossiers
 
     database = PROJECT_ROOT / "var" / "demo.sqlite"

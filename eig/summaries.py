@@ -1,0 +1,22 @@
+"""What the CLI and the demo print of a run's summary."""
+
+from __future__ import annotations
+
+
+def render_sync_summary(summary: dict) -> str:
+    head = (f"{'démarche':<22}{'créés':>7}{'màj':>7}{'autres':>8}{'masqués':>9}{'supprimés':>11}"
+            f"{'quarant.':>10}{'libérés':>9}{'étiq.':>7}{'requêtes':>10}{'s':>8}")
+    mode = {"full": "complète", "incremental": "incrémentale"}[summary["mode"]]
+    lines = [f"Synchronisation {mode}"
+             f"{' + réconciliation' if summary['reconcile'] else ''}", head]
+    for d in summary["demarches"]:
+        name = f"{d['role']} ({d['number']})"
+        lines.append(f"{name:<22}{d['created']:>7}{d['updated']:>7}{d['touched']:>8}"
+                     f"{d['hidden']:>9}"
+                     f"{d['deleted']:>11}{d['quarantined']:>10}{d['released']:>9}{d['labels_changed']:>7}"
+                     f"{d['requests']:>10}{d['seconds']:>8.2f}")
+        if d["error"]:
+            lines.append(f"  ERREUR : {d['error']}")
+        lines.extend(f"  quarantaine : {p}" for p in d["quarantine"])
+    lines.append(f"Total : {summary['requests']} requêtes DS en {summary['seconds']:.2f} s")
+    return "\n".join(lines)
