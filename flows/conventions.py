@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
@@ -39,13 +38,12 @@ from models.convention_draft import (
     convention_content,
     convention_number,
 )
+from models.convention_finance import QUOTITES
 from models.outbox import Kind, ds_key, mail_key
 from models.tables import CommitteeSession, Convention, ConventionVersion, Dossier
 from settings.environment import PROJECT_ROOT
 
 DRAFTS = PROJECT_ROOT / "var" / "conventions"
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-QUOTITES = {"temps plein": Decimal(1), "4/5": Decimal("0.8")}
 
 
 class ConventionParameters(BaseModel):
@@ -308,15 +306,4 @@ def draft_conventions(params: ConventionParameters | None = None) -> dict[str, A
 
 BATCH = 50
 STATUS_LABELS = {"new": "nouvelle version", "unchanged": "inchangée", "problem": "à corriger"}
-
-
-def convention_email_context(rt: Runtime, content: dict[str, Any], version: int
-                             ) -> dict[str, Any]:
-    from flows.task_emails import programme
-
-    return {"convention": content, "version": version, "programme": programme(rt)}
-
-
-def docx_attachment_name(numero: str, version: int) -> str:
-    return f"{numero}-v{version}.docx"
 

@@ -37,13 +37,12 @@ from flows.hearing_booking import book, day_start
 from flows.hearing_emails import mission_context
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
-from models.convention_finance import cents, quotite_label, to_confirm
+from models.convention_finance import QUOTITES, cents, quotite_label, to_confirm
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
 from models.paris_time import PARIS
 from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember
 
-QUOTITES = {"temps plein": Decimal(1), "4/5": Decimal("0.8")}
 ACTIVE = ("propose", "retenu", "accepte", "contrat_signe", "demarre")
 TRANSITIONS = {"retenu": {"accepte", "renonce"}, "accepte": {"contrat_signe", "renonce"},
                "contrat_signe": {"demarre", "renonce"}, "propose": {"renonce"}}

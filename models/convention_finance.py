@@ -173,6 +173,10 @@ def to_confirm(framework: Framework) -> tuple[str, ...]:
     return tuple(notes)
 
 
+QUOTITES = {"temps plein": Decimal(1), "4/5": Decimal("0.8")}
+"""The quotités a mission or a convention may name, as fractions of a full time."""
+
+
 def quotite_label(quotite: Decimal) -> str:
     if quotite == 1:
         return "temps plein"
