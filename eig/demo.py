@@ -19,7 +19,8 @@ import yaml
 from connectors.mail import SmtpServerProcess, running_smtp_process
 from connectors.store.engine import store_sessions
 from ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
-from eig.demo_chase import TravelClock, chase_story
+from eig.demo_chase import chase_story
+from eig.demo_clock import TravelClock
 from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story
 from eig.demo_delivery import deliver, start_second_deliverer, stop_second_deliverer
@@ -27,16 +28,12 @@ from eig.demo_hearings import hearings_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
 from eig.demo_score import score_story
+from eig.prefect_env import without_idle_services
 from flows.runtime import use_clock
 from settings.config import load_config
 from settings.environment import PROJECT_ROOT, Settings
 
 Echo = Callable[[str], None]
-
-# Prefect server services the demo's ephemeral server (and the tests' harness) can do without
-IDLE_SERVICES = tuple(f"PREFECT_SERVER_SERVICES_{service}_ENABLED" for service in (
-    "CANCELLATION_CLEANUP", "DB_VACUUM", "EVENT_LOGGER", "FOREMAN", "LATE_RUNS", "SCHEDULER",
-    "REPOSSESSOR", "CLEANUP_RECONCILER", "TASK_RUN_RECORDER", "TRIGGERS", "EVENT_PERSISTER"))
 
 
 def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
@@ -165,7 +162,7 @@ def _start_prefect_server() -> Callable[[], None]:
     configuration and sandbox instead of after. If it fails here, the first run starts it
     again and says why.
 
-    Its background services stay off (``IDLE_SERVICES``): nothing is scheduled, no
+    Its background services stay off (``without_idle_services``): nothing is scheduled, no
     automation runs (the demo plays them), and the task-run recorder and event persister
     would write to the server's SQLite file at the moment a run is created, which then
     answers "database is locked" and makes the client wait two seconds (four times a
@@ -178,17 +175,8 @@ def _start_prefect_server() -> Callable[[], None]:
     def start() -> None:
         from prefect.server.api.server import SubprocessASGIServer
 
-        saved = {name: os.environ.get(name) for name in IDLE_SERVICES}
-        os.environ.update(dict.fromkeys(IDLE_SERVICES, "false"))  # the server's only
-        try:
-            with contextlib.suppress(Exception):  # the first run starts it again and reports
-                SubprocessASGIServer().start()
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        with without_idle_services(), contextlib.suppress(Exception):
+            SubprocessASGIServer().start()  # if it fails, the first run starts it and reports
 
     thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
     thread.start()

@@ -8,7 +8,6 @@ with ``force`` so that the story does not depend on the weekday it is told on.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -19,26 +18,11 @@ from sqlalchemy import select
 from connectors.mail import Mailbox
 from connectors.store.engine import store_sessions
 from ds_sandbox import Sandbox
+from eig.demo_clock import TravelClock
 from models.paris_time import PARIS
 from models.tables import Assignment, EvaluationLink
 
 Echo = Any
-
-
-@dataclass
-class TravelClock:
-    """Real time plus an offset that only grows: ``advance`` jumps ahead."""
-
-    offset: timedelta = field(default_factory=timedelta)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-    def travel_to(self, moment: datetime) -> None:
-        self.offset += max(moment - self(), timedelta())
 
 
 def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: str,

@@ -60,13 +60,11 @@ def stop_second_deliverer() -> None:
         helper.stop()
 
 
-COUNTS = ("delivered", "skipped", "verified", "failed", "retrying", "dead", "uncertain",
-          "taken_over")
-
-
 def _merged(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """One summary for both deliverers (the second serves the email lane only)."""
-    merged = {**mine, **{k: mine.get(k, 0) + other.get(k, 0) for k in COUNTS}}
+    from flows.delivery import DeliveryReport
+
+    merged = {**mine, **{k: mine.get(k, 0) + other.get(k, 0) for k in DeliveryReport.COUNTS}}
     merged["failures"] = [*mine.get("failures", []), *other.get("failures", [])]
     merged["seconds"] = max(mine.get("seconds", 0), other.get("seconds", 0))
     lanes = dict(mine["lanes"])
@@ -125,7 +123,7 @@ def _serve(connection: Connection) -> None:
 
 
 def _drain_emails(offset: Any) -> dict[str, Any]:
-    from eig.demo_chase import TravelClock
+    from eig.demo_clock import TravelClock
     from flows.delivery import deliver_pending
     from flows.runtime import open_runtime
     from models.outbox import Lane

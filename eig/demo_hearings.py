@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from connectors.store.engine import store_sessions
-from eig.demo_chase import TravelClock
+from eig.demo_clock import TravelClock
 from models.paris_time import PARIS
 from models.tables import Effect, EvaluatorRow, HearingRequest, HearingSlot
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from connectors.store.engine import store_sessions
-from eig.demo_chase import TravelClock
+from eig.demo_clock import TravelClock
 from eig.demo_deliberate import _run_and_approve, paused_run_id
 from eig.demo_delivery import deliver, handed
 from eig.demo_hearings import availability_csv, scores_csv

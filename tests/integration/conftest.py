@@ -6,13 +6,12 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from eig.demo import IDLE_SERVICES
+from eig.prefect_env import without_idle_services
 
 POSTGRES_URL = os.environ.get("EIG_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("EIG_REQUIRE_POSTGRES") == "1"
@@ -26,7 +25,6 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # The harness server only records what these tests read back (flow runs, their states,
     # pauses, artifacts): its background services — the task-run recorder above all, which
     # took most of its CPU — stay off. tests/server runs a complete server.
-    idle = dict.fromkeys(IDLE_SERVICES, "false")
     from prefect.settings import (
         PREFECT_API_URL,
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -35,27 +33,13 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from prefect.testing.utilities import prefect_test_harness
 
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        with _environment(idle):  # the server's only: not the processes tests start later
+        with without_idle_services():  # the server's only: not the processes tests start later
             harness = prefect_test_harness(server_startup_timeout=120)
             harness.__enter__()
         try:
             yield str(PREFECT_API_URL.value())
         finally:
             harness.__exit__(None, None, None)
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
