@@ -328,6 +328,7 @@ class Season:
         """Answer each suspended committee's form through the API, as the UI does."""
         from sqlalchemy import select
 
+        from flows.deliberate import full_attendance
         from models.tables import CommitteeSession
 
         approved = 0
@@ -342,7 +343,8 @@ class Season:
                          for p in row.proposals]
             self.prefect.resume(run_["id"], {"approuve": True, "approuve_par":
                                              "Camille Opératrice (soak)",
-                                             "decisions": decisions})
+                                             "decisions": decisions,
+                                             **full_attendance(row.track)})
             approved += 1
         return approved
 

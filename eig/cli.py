@@ -386,15 +386,33 @@ def approve(
         "--change", help="DOSSIER=decision[:motivation] (répétable), ex. 42=refus:Motif.")]
     = None,
     reject: Annotated[bool, typer.Option("--reject", help="Ne pas approuver.")] = False,
+    president: Annotated[str, typer.Option(
+        "--presidence", help="Le membre qui a présidé la séance.")] = "",
+    present: Annotated[list[str] | None, typer.Option(
+        "--present", help="Un membre présent (répétable), tel que la configuration le nomme.")]
+    = None,
+    everyone: Annotated[bool, typer.Option(
+        "--tous-presents", help="Tous les membres configurés étaient présents (le premier "
+        "préside, sauf --presidence).")] = False,
 ) -> None:
     """Approuve (ou non) un comité en pause, comme le formulaire de l'interface Prefect."""
     from uuid import UUID
 
     from prefect.flow_runs import resume_flow_run
 
-    from flows.deliberate import pending_decisions
+    from flows.deliberate import committee_track, full_attendance, pending_decisions
 
     decisions = pending_decisions(UUID(flow_run))
+    if not reject and not (everyone or present):
+        typer.echo("approuver : nommez les membres présents (--present, répétable) ou "
+                   "--tous-presents, et la présidence (--presidence)", err=True)
+        raise typer.Exit(2)
+    sitting: dict[str, Any] = full_attendance(committee_track(UUID(flow_run))) if everyone \
+        else {"preside_par": None, "membres_presents": []}
+    if present:
+        sitting["membres_presents"] = list(present)
+    if president:
+        sitting["preside_par"] = president
     for item in change or []:
         number, _, rest = item.partition("=")
         decision, _, motivation = rest.partition(":")
@@ -403,7 +421,7 @@ def approve(
                 d["decision"] = decision
                 d["motivation"] = motivation or d["motivation"]
     resume_flow_run(UUID(flow_run), run_input={"approuve": not reject, "approuve_par": by,
-                                               "decisions": decisions})
+                                               "decisions": decisions, **sitting})
     typer.echo(f"comité {flow_run} : {'refusé' if reject else 'approuvé'} par {by}")
 
 

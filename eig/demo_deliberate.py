@@ -90,12 +90,13 @@ def approve(committee: OpenCommittee, operator: str) -> tuple[dict, int]:
     from prefect.flow_runs import resume_flow_run
 
     from eig.demo_delivery import deliver
-    from flows.deliberate import pending_decisions
+    from flows.deliberate import full_attendance, pending_decisions
 
     run_id = paused_run_id("deliberate", committee.since, committee.track)
     decisions = pending_decisions(run_id)
     resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": operator,
-                                       "decisions": decisions})
+                                       "decisions": decisions,
+                                       **full_attendance(committee.track)})
     committee.thread.join(300)
     deliver()  # the decisions, then the conventions' emails
     return committee.result[0], len(decisions)
@@ -123,8 +124,9 @@ def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bo
     summary, proposed = _run_and_approve("projets", today, "Camille Opératrice")
     decided = _published(sandbox) - before
     counts = ", ".join(f"{v} {k.lower()}" for k, v in summary["decisions"].items() if v)
-    echo(f"{proposed} dossiers proposés ({counts}), {summary['pending']} en attente du "
-         f"quorum. Rien n'est publié avant l'approbation ; approuvé par Camille Opératrice.")
+    echo(f"{proposed} dossiers proposés ({counts}), {summary['pending']} en attente de "
+         "leurs évaluations. Rien n'est publié avant l'approbation ; approuvé par Camille "
+         "Opératrice, tous les membres présents (présence, présidence et signatures au relevé).")
     echo(f"Relevé de décision : {summary['record']['pdf']}")
     echo(f"  empreinte SHA-256 : {summary['seal']} (sha256sum {summary['record']['json']})")
     echo(f"Publication dans DS : {decided} décisions et messages.")

@@ -23,8 +23,9 @@ def score_story(echo: Echo, sandbox: Sandbox) -> dict[str, bool]:
          f"absent ou faux, note manquante… : eig quarantine), {forms['extra']} au-delà des "
          f"k premiers.")
     for track in first["tracks"]:
-        echo(f"{track['track']} : {track['ranked']} classés, {track['pending']} en attente du "
-             f"quorum, {track['above_cut']} au-dessus de la barre, {track['flagged']} à "
+        echo(f"{track['track']} : {track['ranked']} classés, {track['pending']} en attente "
+             f"de leurs évaluations, {track['above_cut']} au-dessus de la barre, "
+             f"{track['flagged']} à "
              f"discuter ; {track['written_back']} écrits dans DS (note, rang, alertes, "
              f"étiquette) ; graphique : {track['plot']}")
         for row in [r for r in track["ranking"] if r["rank"] is not None][:3]:

@@ -25,7 +25,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.input import RunInput
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
+from models.committee_sitting import Sitting, sitting_problem
 from models.decision_record import (
     CommitteeRecord,
     canonical_json,
@@ -100,14 +101,52 @@ class DossierDecision(BaseModel):
     titre: str = Field(default="", title="Intitulé")
     decision: Decision = Field(title="Décision")
     motivation: str = Field(title="Motivation (envoyée au déposant)")
+    resolution_alertes: str = Field(
+        default="", title="Résolution des alertes (relevé)",
+        description="Ce que le comité a conclu des alertes du dossier ; vide : aucune "
+        "résolution consignée.")
 
 
 class CommitteeApproval(RunInput):
-    """The operator's answer: the decisions as they stand, and the approval switch."""
+    """The operator's answer: who sat, the decisions as they stand, the approval switch."""
 
     approuve: bool = Field(default=False, title="J'approuve ces décisions et leur publication")
     approuve_par: str = Field(default="", title="Nom de la personne qui approuve")
+    preside_par: str = Field(default="", title="Présidence de séance",
+                             description="Un des membres présents.")
+    membres_presents: list[str] = Field(default_factory=list, title="Membres présents")
     decisions: list[DossierDecision] = Field(default_factory=list, title="Décisions")
+
+
+def approval_class(rt: Runtime, track: str) -> type[CommitteeApproval]:
+    """The approval form of a track: presence and presidency chosen among its configured
+    members (free text when none are configured)."""
+    members = committee_members(rt, track)
+    if not members:
+        return CommitteeApproval
+    choice = Literal[members]  # type: ignore[valid-type]
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        f"CommitteeApproval_{track}", __base__=CommitteeApproval,
+        preside_par=(choice | None, Field(default=None, title="Présidence de séance",
+                                          description="Un des membres présents.")),
+        membres_presents=(list[choice], Field(default_factory=list,  # type: ignore[valid-type]
+                                              title="Membres présents")))
+
+
+def committee_members(rt: Runtime, track: str) -> tuple[str, ...]:
+    composition = rt.config.deliberation.composition.get(track)
+    return tuple(composition.members) if composition else ()
+
+
+def sitting_of(rt: Runtime, track: str, approval: CommitteeApproval | None) -> Sitting:
+    """Who sat, as the approval says (the draft's: nobody yet)."""
+    composition = rt.config.deliberation.composition.get(track)
+    members = tuple(composition.members) if composition else ()
+    quorum = composition.quorum if composition else 1
+    if approval is None:
+        return Sitting("", (), members, quorum)
+    return Sitting(approval.preside_par or "", tuple(approval.membres_presents), members,
+                   quorum)
 
 
 # -- gathering --------------------------------------------------------------------------
@@ -173,13 +212,18 @@ def committee_evaluators(session: Session, track: str) -> list[dict[str, Any]]:
 
 def build_record(rt: Runtime, session: Session, track: str, session_date: date,
                  agenda: Agenda, facts: list[DossierFacts], *, approved: bool,
-                 approved_by: str | None) -> CommitteeRecord:
+                 approved_by: str | None, sitting: Sitting,
+                 resolutions: dict[int, str] | None = None) -> CommitteeRecord:
+    """``resolutions``: per dossier, what the committee concluded of its flags (as the
+    approval form entered it; none: « aucune résolution consignée »)."""
     config = rt.config.tracks[track]
     scoring = config.scoring
     by_number = {f.number: f for f in facts}
-    resolution = "examiné en séance ; décision approuvée" if approved else ""
-    dossiers = [dossier_entry(p, by_number[p.number], resolutions={
-        str(f.get("detail", "")): resolution
+    resolutions = resolutions or {}
+    evaluators = committee_evaluators(session, track)
+    names = {e["email"]: e["name"] for e in evaluators}
+    dossiers = [dossier_entry(p, by_number[p.number], names=names, resolutions={
+        str(f.get("detail", "")): resolutions.get(p.number, "").strip()
         for f in (by_number[p.number].scores or {}).get("flags") or ()})
         for p in agenda.proposals]
     labels = {c.key: c.label for c in config.criteria}
@@ -192,48 +236,69 @@ def build_record(rt: Runtime, session: Session, track: str, session_date: date,
         cut_line=cut_line_fr(scoring.cut_rank, scoring.cut_threshold,
                              feminine=track == "candidats"),
         tie_breaks=tie_break_descriptions(scoring.tie_breaks, labels),
-        evaluators=tuple(committee_evaluators(session, track)),
+        evaluators=tuple({k: e[k] for k in ("name", "organisation", "conflicts",
+                                            "recusals")} for e in evaluators),
         dossiers=tuple(dossiers),
         pending=pending_entries(agenda),
         scores_only=not any(f.hearing for f in facts), approved=approved,
         approved_by=approved_by,
-        generated_at=rt.clock())
+        generated_at=rt.clock(), sitting=sitting)
 
 
 def write_record(record: CommitteeRecord, kind: str) -> tuple[str, dict[str, str]]:
-    """The relevé as HTML, PDF, CSV and JSON under var/releves; returns (seal, paths)."""
+    """The relevé as HTML, PDF, CSV and JSON under var/releves; returns (seal, paths).
+    A relevé already written is never overwritten: another version gets ``-v2``, ``-v3``…
+    each with its own seal, the SHA-256 of its own JSON file."""
     sealed = seal(record)
     content = record_content(record)
-    html = render_document("releve", {"record": content, "seal": sealed})
     RECORDS.mkdir(parents=True, exist_ok=True)
-    stem = RECORDS / f"releve-{record.track}-{record.session_date.isoformat()}-{kind}"
+    stem = free_stem(RECORDS / f"releve-{record.track}-{record.session_date.isoformat()}-{kind}")
+    html = render_document("releve", {"record": content, "seal": sealed,
+                                      "sealed_file": f"{stem.name}.json"})
     paths = {"html": f"{stem}.html", "pdf": f"{stem}.pdf", "csv": f"{stem}.csv",
              "json": f"{stem}.json"}
     Path(paths["html"]).write_text(html, encoding="utf-8")
     Path(paths["pdf"]).write_bytes(render_one(html_to_pdf, html))
     rows = record_csv_rows(record)
     buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    if rows:  # for French spreadsheets: ";" between cells, a decimal comma, a BOM
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=";")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: str(v).replace(".", ",") if isinstance(v, float) else v
+                          for k, v in row.items()} for row in rows)
     Path(paths["csv"]).write_text(buffer.getvalue(), encoding="utf-8-sig")
     # exactly the sealed bytes: `sha256sum` of this file gives the seal
     Path(paths["json"]).write_bytes(canonical_json(record))
     return sealed, paths
 
 
+def free_stem(stem: Path) -> Path:
+    """``stem`` if none of its files exists, else the first free ``stem-vN``."""
+    candidate, version = stem, 1
+    while any(candidate.with_name(f"{candidate.name}{ext}").exists()
+              for ext in (".json", ".pdf", ".html", ".csv")):
+        version += 1
+        candidate = stem.with_name(f"{stem.name}-v{version}")
+    return candidate
+
+
 # -- approval ---------------------------------------------------------------------------
 
 
-def approval_form(agenda: Agenda, draft: dict[str, str], draft_seal: str) -> type[RunInput]:
+def approval_form(rt: Runtime, agenda: Agenda, draft: dict[str, str],
+                  draft_seal: str) -> type[RunInput]:
+    composition = rt.config.deliberation.composition.get(agenda.track)
+    quorum = (f" Cochez les membres présents (quorum : {composition.quorum}) et la "
+              "présidence de séance." if composition else
+              " Nommez les membres présents et la présidence de séance.")
     description = (
         f"## Comité {agenda.track} — {len(agenda.proposals)} décision(s) proposée(s)\n\n"
         f"Relevé provisoire : `{draft['pdf']}` (empreinte `{draft_seal[:16]}…`).\n\n"
-        f"Modifiez une décision ou sa motivation si le comité en a décidé autrement, puis "
-        f"cochez **J'approuve** : rien n'est publié dans DS avant. "
+        f"Modifiez une décision ou sa motivation si le comité en a décidé autrement, "
+        f"consignez ce qu'il a conclu des alertes, puis cochez **J'approuve** : rien n'est "
+        f"publié dans DS avant.{quorum} "
         f"{len(agenda.pending)} dossier(s) en attente ne sont pas proposés (voir le relevé).")
-    return CommitteeApproval.with_initial_data(
+    return approval_class(rt, agenda.track).with_initial_data(
         description=description,
         decisions=[DossierDecision(dossier=p.number, titre=p.title, decision=p.decision,
                                    motivation=p.motivation) for p in agenda.proposals])
@@ -382,7 +447,7 @@ def _prepare(rt: Runtime, params: DeliberateParameters, session_date: date,
                          max_total=sum(c.weight for c in config.criteria) * config.scale.max,
                          scale_max=config.scale.max, quorum=config.evaluators_per_dossier)
         draft = build_record(rt, session, track, session_date, agenda, facts, approved=False,
-                             approved_by=None)
+                             approved_by=None, sitting=sitting_of(rt, track, None))
         draft_seal, paths = write_record(draft, "projet")
         values = {"flow_run_id": run_id, "proposals": [_proposal_json(p)
                                                        for p in agenda.proposals],
@@ -430,26 +495,33 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
             f"{len(agenda.pending)} dossier(s) en attente. Relevé provisoire : "
             f"{opened.draft.get('pdf', '—')}")
     approval = wait_for_approval(
-        approval_form(agenda, opened.draft, opened.draft_seal),
+        approval_form(rt, agenda, opened.draft, opened.draft_seal),
         f"approbation-{opened.session_id}",
         params.approval_timeout_hours or deliberation.approval_timeout_hours,
         params.on_timeout or deliberation.on_timeout)
     with open_runtime() as rt:
-        if approval is None or not approval.approuve:
+        sitting = sitting_of(rt, params.track, approval)
+        refused = None if approval is None or not approval.approuve else (
+            sitting_problem(sitting) or (None if approval.approuve_par.strip()
+                                         else "le nom de la personne qui approuve manque"))
+        if approval is None or not approval.approuve or refused:
             status = "expired" if approval is None else "not_approved"
             with rt.sessions.begin() as session:
                 session.execute(update(CommitteeSession).where(
                     CommitteeSession.id == opened.session_id,
                     CommitteeSession.status == "awaiting_approval").values(status=status))
             logger.warning("comité %s du %s : %s, rien n'est publié", params.track, day,
-                           status)
+                           refused or status)
             return {"track": params.track, "session_date": day.isoformat(),
-                    "status": status, "published": 0, "draft_seal": opened.draft_seal}
+                    "status": status, "published": 0, "draft_seal": opened.draft_seal,
+                    "message": refused or ""}
         edits = {d.dossier: (d.decision, d.motivation) for d in approval.decisions}
         final = apply_edits(agenda, edits)
         with rt.sessions.begin() as session:
-            record = build_record(rt, session, params.track, day, final, facts,
-                                  approved=True, approved_by=approval.approuve_par or None)
+            record = build_record(
+                rt, session, params.track, day, final, facts, approved=True,
+                approved_by=approval.approuve_par, sitting=sitting,
+                resolutions={d.dossier: d.resolution_alertes for d in approval.decisions})
         final_seal, paths = write_record(record, "approuve")
         recorded = publish(rt, params.track, opened.session_id, day, final, final_seal,
                            paths, approval.approuve_par or None)
@@ -499,12 +571,30 @@ def publish(rt: Runtime, track: str, session_id: int, session_date: date, final:
                                   paths["pdf"])
 
 
+def full_attendance(track: str) -> dict[str, Any]:
+    """The sitting part of an approval with every configured member present, the first
+    presiding (the demo's and the tests' committee)."""
+    with open_runtime() as rt:
+        members = committee_members(rt, track)
+    return {"preside_par": members[0] if members else "", "membres_presents": list(members)}
+
+
 def pending_decisions(flow_run_id: Any) -> list[dict[str, Any]]:
     """The proposals of a paused committee, as its approval form lists them (`eig approve`)."""
+    return _waiting_session(flow_run_id)[1]
+
+
+def committee_track(flow_run_id: Any) -> str:
+    """The track of a paused committee's run."""
+    return _waiting_session(flow_run_id)[0]
+
+
+def _waiting_session(flow_run_id: Any) -> tuple[str, list[dict[str, Any]]]:
     with open_runtime() as rt, rt.sessions() as session:
         row = session.scalar(select(CommitteeSession).where(
             CommitteeSession.flow_run_id == str(flow_run_id)))
         if row is None:
-            raise LookupError(f"no committee session for flow run {flow_run_id}")
-        return [{"dossier": p["dossier"], "titre": p["title"], "decision": p["decision"],
-                 "motivation": p["motivation"]} for p in row.proposals]
+            raise LookupError(f"aucun comité n'attend dans le run {flow_run_id}")
+        return row.track, [{"dossier": p["dossier"], "titre": p["title"],
+                            "decision": p["decision"], "motivation": p["motivation"]}
+                           for p in row.proposals]

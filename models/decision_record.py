@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from models.committee_sitting import Sitting, sitting_problem
 from models.deliberation import (
     DECISION_LABELS,
     TRACK_DECISIONS,
@@ -34,14 +35,14 @@ from models.deliberation import (
 from models.paris_time import PARIS
 from models.scoring.rules import CRITERION_PREFIX
 
-RECORD_FORMAT = "eig-releve-de-decision/1"
+RECORD_FORMAT = "eig-releve-de-decision/2"
 NO_HEARING = "aucune audition (décision sur les notes seules)"
 PENDING_DECISION = "en attente"
 DOSSIER_KEYS = ("number", "title", "total", "calibrated_total", "calibrated_stderr", "rank",
                 "calibrated_rank", "above_cut", "criteria", "flags", "hearing", "decision",
                 "motivation")
 CRITERION_KEYS = ("key", "label", "weight", "threshold")
-EVALUATOR_KEYS = ("name", "email", "organisation")  # conflicts, recusals: [] when absent
+EVALUATOR_KEYS = ("name", "organisation")  # conflicts, recusals: [] when absent; no email
 PENDING_KEYS = ("number", "title", "reason")
 TIE_BREAK_WORDING = {
     "total": "la note totale pondérée la plus haute",
@@ -65,8 +66,8 @@ class CommitteeRecord:
     overall_threshold: float | None
     cut_line: str  # "les 20 premiers", "note ≥ 30" (see ``cut_line_fr``)
     tie_breaks: tuple[str, ...]  # French (see ``tie_break_descriptions``)
-    # name, email, organisation, conflicts (dossier numbers declared), recusals (dossier
-    # numbers they did not evaluate because of a conflict)
+    # name, organisation, conflicts (dossier numbers declared), recusals (dossier numbers
+    # they did not evaluate because of a conflict); their email is not the relevé's business
     evaluators: tuple[Mapping[str, Any], ...]
     # number, title, total, calibrated_total, calibrated_stderr, rank, calibrated_rank,
     # above_cut, criteria {key: mean}, flags [{detail, resolution}], hearing (None: no
@@ -77,6 +78,7 @@ class CommitteeRecord:
     approved: bool  # False: the draft shown before approval
     approved_by: str | None
     generated_at: datetime  # aware
+    sitting: Sitting  # the draft's: the configured members, nobody present yet
 
     def __post_init__(self) -> None:
         if self.track not in TRACK_DECISIONS:
@@ -86,10 +88,12 @@ class CommitteeRecord:
             raise ValueError("relevé : generated_at sans fuseau horaire")
         if self.approved and not (self.approved_by or "").strip():
             raise ValueError("relevé approuvé sans approbateur (approved_by)")
+        if self.approved and (problem := sitting_problem(self.sitting)):
+            raise ValueError(f"relevé approuvé : {problem}")
         for c in self.criteria:
             _require(c, CRITERION_KEYS, f"critère {c.get('key', '?')!r}")
         for e in self.evaluators:
-            _require(e, EVALUATOR_KEYS, f"évaluateur {e.get('email', '?')!r}")
+            _require(e, EVALUATOR_KEYS, f"évaluateur {e.get('name', '?')!r}")
         allowed = TRACK_DECISIONS[self.track]
         for d in self.dossiers:
             where = f"dossier n° {d.get('number', '?')}"
@@ -133,7 +137,7 @@ def record_content(record: CommitteeRecord) -> dict[str, Any]:
               "conflicts": sorted(int(n) for n in e.get("conflicts") or ()),
               "recusals": sorted(int(n) for n in e.get("recusals") or ())}
              for e in record.evaluators),
-            key=lambda e: (str(e["name"]).casefold(), str(e["email"]).casefold())),
+            key=lambda e: (str(e["name"]).casefold(), str(e["organisation"]).casefold())),
         "dossiers": [_dossier(d, labels) for d in dossiers],
         "pending": sorted(({k: p[k] for k in PENDING_KEYS} for p in record.pending),
                           key=lambda p: int(p["number"])),
@@ -141,6 +145,11 @@ def record_content(record: CommitteeRecord) -> dict[str, Any]:
         "approved": record.approved,
         "approved_by": record.approved_by,
         "generated_at": record.generated_at.astimezone(PARIS).isoformat(),
+        "sitting": {"president": record.sitting.president.strip() or None,
+                    "present": sorted(set(record.sitting.present)),
+                    "members": list(record.sitting.members),
+                    "quorum": record.sitting.quorum,
+                    "quorum_reached": record.sitting.quorum_reached},
     }
     return _canonical(content)
 
@@ -191,10 +200,12 @@ def record_csv_rows(record: CommitteeRecord) -> list[dict[str, Any]]:
 # --- building the record from the deliberation ----------------------------------------
 
 def dossier_entry(proposal: Proposal, facts: DossierFacts, *,
-                  resolutions: Mapping[str, str] | None = None) -> dict[str, Any]:
+                  resolutions: Mapping[str, str] | None = None,
+                  names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A decided dossier as the record states it: the proposal (as edited and approved),
     its stored scores, the flags with how each was resolved (``resolutions``: flag detail
-    → text; "" when not recorded), the hearing notes (None: no hearing)."""
+    → text; "" when not recorded), the hearing notes (None: no hearing). ``names``
+    (email → name) names the evaluators in the flags: the relevé gives no address."""
     scores = facts.scores or {}
     resolutions = resolutions or {}
     return {
@@ -204,7 +215,7 @@ def dossier_entry(proposal: Proposal, facts: DossierFacts, *,
         "calibrated_rank": scores.get("calibrated_rank"),
         "above_cut": bool(scores.get("above_cut")),
         "criteria": {str(k): float(s["mean"]) for k, s in (scores.get("criteria") or {}).items()},
-        "flags": [{"detail": str(f.get("detail", "")),
+        "flags": [{"detail": _named(str(f.get("detail", "")), names or {}),
                    "resolution": resolutions.get(str(f.get("detail", "")), "")}
                   for f in scores.get("flags") or ()],
         "hearing": facts.hearing if (facts.hearing or "").strip() else None,
@@ -251,6 +262,15 @@ def tie_break_descriptions(chain: Sequence[str], criteria_labels: Mapping[str, s
 
 
 # --- helpers ----------------------------------------------------------------------------
+
+def _named(detail: str, names: Mapping[str, str]) -> str:
+    """The flag's text with each evaluator's address replaced by their name (longest
+    address first, so that one address inside another is never half replaced)."""
+    for email in sorted(names, key=len, reverse=True):
+        if email in detail and names[email].strip():
+            detail = detail.replace(email, names[email].strip())
+    return detail
+
 
 def _require(item: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
     missing = [k for k in keys if k not in item]

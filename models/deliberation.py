@@ -199,7 +199,7 @@ def _not_eligible(track: str, f: DossierFacts, hearing_required: bool,
     if scores.get("quorum") not in ("k", "k-1"):
         n = int(scores.get("n_evaluations") or 0)
         of = "" if quorum is None else f" sur {quorum}"
-        return f"quorum non atteint ({n} {_plural(n, 'évaluation', 'évaluations')}{of})"
+        return f"évaluations incomplètes ({n} {_plural(n, 'reçue', 'reçues')}{of})"
     if scores.get("rank") is None or scores.get("total") is None:
         return "non classé"
     if (hearing_required or f.hearing_due) and not (f.hearing or "").strip():
@@ -276,14 +276,14 @@ def _score_sentence(scores: Mapping[str, Any], style: _Style, subject: str, *,
     on_scale = "" if style.max_total is None else f" sur {fr_number(style.max_total)}"
     n = int(scores.get("n_evaluations") or 0)
     basis = f"{n} {_plural(n, 'évaluation', 'évaluations')}"
-    if hearing:
-        basis += f" et {HEARINGS[style.track]}"
+    heard = (f" ; l'avis du jury de {HEARINGS[style.track]} a été présenté au comité de "
+             "sélection" if hearing else "")
     rank = scores.get("rank")
     placed = "" if rank is None else (
         f"classé{'e' if style.feminine else ''} {_ordinal(int(rank), style.feminine)} "
         f"sur {style.ranked}, ")
     return (f"{subject} est {placed}avec une note totale de {fr_number(total)}{on_scale}, "
-            f"établie d'après {basis}.")
+            f"établie d'après {basis}{heard}.")
 
 
 def _refusal_sentence(scores: Mapping[str, Any], criteria: Mapping[str, Mapping[str, Any]],

@@ -200,6 +200,22 @@ class EvaluationConfig(_Strict):
         return self
 
 
+class CompositionConfig(_Strict):
+    """Who sits on a track's comité de sélection, and how many must be present."""
+
+    members: tuple[str, ...] = Field(min_length=1, description="« Prénom Nom (organisation, "
+                                     "fonction) », as the relevé names them")
+    quorum: int = Field(ge=1, description="members present needed for a valid decision")
+
+    @model_validator(mode="after")
+    def _quorum_reachable(self) -> CompositionConfig:
+        if self.quorum > len(self.members):
+            raise ValueError(f"quorum {self.quorum} > {len(self.members)} membre(s)")
+        if len(set(self.members)) != len(self.members):
+            raise ValueError("un membre est nommé deux fois")
+        return self
+
+
 class DeliberationConfig(_Strict):
     waiting_list: int = Field(default=3, ge=0, description="projets: the next N after the "
                               "lauréats go on the waiting list")
@@ -211,6 +227,9 @@ class DeliberationConfig(_Strict):
     attach_record: bool = Field(default=False, description="attach the relevé to each "
                                 "decision in DS (it lists every dossier of the session)")
     committees: dict[str, str] = Field(default_factory=dict)
+    composition: dict[str, CompositionConfig] = Field(
+        default_factory=dict, description="per track: the committee's members and quorum "
+        "(none: the approval names who sat, and one member is a quorum)")
 
 
 class PayBandConfig(_Strict):

@@ -19,7 +19,13 @@ from sqlalchemy import select, update
 from ds_sandbox.testing import FakeClock
 from flows import conventions as conventions_flow
 from flows.assign import AssignParameters, assign_evaluators
-from flows.deliberate import DeliberateParameters, deliberate, pending_decisions
+from flows.deliberate import (
+    DeliberateParameters,
+    committee_track,
+    deliberate,
+    full_attendance,
+    pending_decisions,
+)
 from flows.runtime import use_clock
 from flows.score import ScoreParameters, score_dossiers
 from models.tables import Assignment, CommitteeSession, EvaluationLink, EvaluatorRow
@@ -93,13 +99,15 @@ def published(sandbox) -> int:
     return sum(sandbox.mutations.applied(name) for name in PUBLISHING)
 
 
-def approve(run_id: UUID, approved: bool = True, **changes: tuple[str, str]) -> None:
+def approve(run_id: UUID, approved: bool = True, sitting: dict | None = None,
+            **changes: tuple[str, str]) -> None:
     decisions = pending_decisions(run_id)
     for d in decisions:
         if str(d["dossier"]) in changes:
             d["decision"], d["motivation"] = changes[str(d["dossier"])]
     resume_flow_run(run_id, run_input={"approuve": approved, "approuve_par": "Camille Opératrice",
-                                       "decisions": decisions})
+                                       "decisions": decisions,
+                                       **(sitting or full_attendance(committee_track(run_id)))})
 
 
 @pytest.mark.both_dialects
@@ -176,6 +184,44 @@ def test_without_approval_nothing_reaches_ds(scored, sandbox, store, clock):
     assert row.status == "not_approved" and row.seal is None
 
 
+def test_without_quorum_nothing_is_published_and_no_relevé_is_overwritten(
+        scored, sandbox, store, clock):
+    before = published(sandbox)
+    with use_clock(clock):
+        thread, result = run_in_thread(DeliberateParameters(track="projets",
+                                                            session_date=SESSION))
+        run_id = paused_run()
+        everyone = full_attendance("projets")
+        approve(run_id, sitting={"preside_par": everyone["preside_par"],
+                                 "membres_presents": everyone["membres_presents"][:2]})
+        thread.join(120)
+    assert result[0]["status"] == "not_approved"
+    assert result[0]["message"] == "quorum non atteint : 2 membres présents, 3 requis"
+    assert published(sandbox) == before
+    with store.sessions() as session:
+        first = Path(session.scalars(select(CommitteeSession)).one().files["draft"]["json"])
+    # the committee sits again the same day: a new draft beside the first, both sealed
+    with use_clock(clock):
+        thread, result = run_in_thread(DeliberateParameters(track="projets",
+                                                            session_date=SESSION))
+        approve(paused_run())
+        thread.join(120)
+    summary = result[0]
+    second = Path(summary["record"]["json"].replace("-approuve", "-projet-v2"))
+    assert first.exists() and second.exists() and first != second
+    for path in (first, second, Path(summary["record"]["json"])):
+        content = json.loads(path.read_bytes())
+        assert content["format"] == "eig-releve-de-decision/2"
+    assert hashlib.sha256(second.read_bytes()).hexdigest() == summary["draft_seal"]
+    approved = json.loads(Path(summary["record"]["json"]).read_bytes())
+    assert approved["sitting"]["quorum_reached"] and approved["sitting"]["president"]
+    html = Path(summary["record"]["html"]).read_text(encoding="utf-8")
+    assert f"{Path(summary['record']['json']).name}</strong>" in html
+    table = Path(summary["record"]["csv"]).read_bytes()
+    assert table.startswith("\ufeffNuméro;Titre;Rang;".encode())  # French Excel: ";" and BOM
+    assert b"." not in table.split(b"\n")[1].split(b";")[4]  # the total: a decimal comma
+
+
 def test_a_timeout_can_end_the_run_with_nothing_published(scored, sandbox, store, clock):
     before = published(sandbox)
     with use_clock(clock):
@@ -196,7 +242,10 @@ def test_eig_approve_answers_the_form_with_the_operators_changes(scored, sandbox
         thread, result = run_in_thread(DeliberateParameters(track="projets",
                                                             session_date=SESSION))
         run_id = paused_run()
+        refused = CliRunner().invoke(app, ["approve", str(run_id), "--by", "Dominique"])
+        assert refused.exit_code == 2 and "--tous-presents" in refused.output
         answer = CliRunner().invoke(app, ["approve", str(run_id), "--by", "Dominique",
+                                          "--tous-presents",
                                           "--change", f"{excellent}=refus:Hors du périmètre."])
         assert answer.exit_code == 0, answer.output
         thread.join(120)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from connectors.mail import Mailbox
 from connectors.store import leases
-from flows.deliberate import pending_decisions
+from flows.deliberate import full_attendance, pending_decisions
 from models.tables import CommitteeSession
 from tests.integration.chase_helpers import text_of
 from tests.server.committee_world import published, scored_projets
@@ -85,7 +85,7 @@ def test_a_suspended_committee_survives_its_worker_and_publishes_once(
     assert {d["dossier"]: d["decision"] for d in decisions} == {
         excellent: "laureat", good: "laureat", weak: "refus"}
     prefect_server.resume(run_id, {"approuve": True, "approuve_par": "Camille Opératrice",
-                                   "decisions": decisions})
+                                   "decisions": decisions, **full_attendance("projets")})
     prefect_server.wait_state(run_id, "COMPLETED", timeout=300)
     logs = prefect_server.logs_text(run_id)
 

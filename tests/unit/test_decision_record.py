@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from connectors.documents import html_to_pdf, render_document
+from models.committee_sitting import Sitting
 from models.decision_record import (
     NO_HEARING,
     CommitteeRecord,
@@ -27,6 +28,10 @@ from models.deliberation import Agenda, DossierFacts, apply_edits, propose
 from tests.unit.test_deliberation import LABELS, RULES, facts_of, stored_scores
 
 EVIL = "<script>alert('x')</script> & Cie"
+MEMBERS = ("Jeanne Commission (DINUM)", "Paul Comité (DB)", "Rita Séance (SGG)",
+           "Marc Absent (ancien EIG)")
+SAT = Sitting("Jeanne Commission (DINUM)", MEMBERS[:3], MEMBERS, 3)
+DRAFT_SITTING = Sitting("", (), MEMBERS, 3)
 GENERATED = datetime(2026, 3, 2, 17, 5, tzinfo=UTC)  # 18 h 05 à Paris
 
 
@@ -64,8 +69,10 @@ def build(agenda: Agenda | None = None, **changes: Any) -> CommitteeRecord:
                           for p in agenda.proposals),
         "pending": pending_entries(agenda),
         "scores_only": True, "approved": False, "approved_by": None,
-        "generated_at": GENERATED,
+        "generated_at": GENERATED, "sitting": DRAFT_SITTING,
     }
+    if changes.get("approved"):
+        fields["sitting"] = SAT
     fields.update(changes)
     return CommitteeRecord(**fields)
 
@@ -130,7 +137,12 @@ def test_the_record_checks_what_it_states() -> None:
         replace(record, dossiers=({k: v for k, v in record.dossiers[0].items()
                                    if k != "motivation"},))
     with pytest.raises(ValueError, match="approbateur"):
-        replace(record, approved=True)
+        replace(record, approved=True, sitting=SAT)
+    with pytest.raises(ValueError, match="quorum non atteint : 2 membres présents, 3 requis"):
+        replace(record, approved=True, approved_by="Jeanne",
+                sitting=replace(SAT, present=MEMBERS[:2]))
+    with pytest.raises(ValueError, match="présidence de séance n'est pas renseignée"):
+        replace(record, approved=True, approved_by="Jeanne", sitting=DRAFT_SITTING)
     with pytest.raises(ValueError, match="fuseau"):
         replace(record, generated_at=datetime(2026, 3, 2, 18, 5))
     with pytest.raises(ValueError, match="deux fois : 18"):
@@ -154,7 +166,7 @@ def test_csv_rows_one_per_dossier_then_the_pending_ones() -> None:
     assert flagged["Résolution des alertes"] == ("Écart discuté en séance : la note haute est "
                                                  "retenue.")
     assert pending["Décision"] == "en attente" and pending["Rang"] is None
-    assert pending["Raison de l'attente"] == "quorum non atteint (2 évaluations sur 3)"
+    assert pending["Raison de l'attente"] == "évaluations incomplètes (2 reçues sur 3)"
     assert rows[8]["Raison de l'attente"] == "pas encore évalué"
 
 
@@ -174,7 +186,8 @@ def test_cut_line_and_tie_breaks_in_french() -> None:
 # --- the document -------------------------------------------------------------------------
 
 def render(record: CommitteeRecord) -> str:
-    return render_document("releve", {"record": record_content(record), "seal": seal(record)})
+    return render_document("releve", {"record": record_content(record), "seal": seal(record),
+                                      "sealed_file": "releve-projets-2026-03-02-projet.json"})
 
 
 def test_the_draft_renders_escaped_with_seal_cut_line_and_banner() -> None:
@@ -183,19 +196,22 @@ def test_the_draft_renders_escaped_with_seal_cut_line_and_banner() -> None:
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Cie n°12" in html
     assert seal(record) in html
-    assert "Empreinte SHA-256 du contenu" in html
+    assert ("Empreinte SHA-256 du fichier <strong>releve-projets-2026-03-02-projet.json"
+            "</strong>") in html
     assert "les 2 premiers" in html
     assert "décision sur les notes seules" in html
     assert "PROJET — non approuvé" in html
     assert "2 mars 2026" in html and "18 h 05" in html
-    assert "quorum non atteint (2 évaluations sur 3)" in html
+    assert "évaluations incomplètes (2 reçues sur 3)" in html
     assert "Écart discuté en séance" in html and "à discuter en séance" in html
     assert "Alice Martin" in html and "n° 18, n° 20" in html
+    assert "@" not in html.split("Annexe — Évaluateurs")[1]  # names, no emails
+    assert "Rita Séance (SGG)" in html and "quorum : 3 membres" in html
 
 
 def test_the_cut_line_follows_the_last_dossier_above_it() -> None:
     html = render(build())
-    table = html[html.index("<h2>Classement</h2>"):html.index("<h2>Décisions par dossier")]
+    table = html[html.index("<h2>Décisions</h2>"):html.index("<h2>Critères")]
     barre = table.index('class="barre"')
     assert table.index("n° 12 — ") < barre < table.index("n° 13 — ")
     assert table.count('class="barre"') == 1
@@ -205,6 +221,9 @@ def test_the_approved_record_has_no_banner_nor_scores_only_mention() -> None:
     html = render(build(approved=True, approved_by="Jeanne Commission", scores_only=False))
     assert "PROJET" not in html
     assert "Relevé approuvé par Jeanne Commission" in html
+    assert "Présidence de séance</dt><dd>Jeanne Commission (DINUM)" in html
+    assert "Membres absents</dt><dd>Marc Absent (ancien EIG)" in html
+    assert "3 membres : atteint" in html and "signature :" in html
     assert "Mention : décision sur les notes seules" not in html
 
 
@@ -232,3 +251,80 @@ def test_a_candidats_record_speaks_of_the_vivier_and_the_entretien() -> None:
     with pytest.raises(ValueError, match="décision 'laureat' impossible pour le parcours "
                                          "candidats"):
         build(track="candidats")
+
+
+def test_the_decisions_come_first_and_the_evaluators_in_annex() -> None:
+    html = render(build(approved=True, approved_by="Jeanne Commission"))
+    order = [html.index(h) for h in ("<h2>Composition", "<h2>Décisions</h2>", "<h2>Critères",
+                                     "<h2>Détail par dossier", "<h2>Signatures",
+                                     "Annexe — Évaluateurs")]
+    assert order == sorted(order)
+    assert "aucune résolution consignée" in html  # what the committee did not enter
+
+
+def test_a_flag_is_resolved_only_by_what_the_committee_entered() -> None:
+    record = build(approved=True, approved_by="Jeanne Commission")
+    resolutions = [f["resolution"] for d in record_content(record)["dossiers"]
+                   for f in d["flags"]]
+    assert "Écart discuté en séance : la note haute est retenue." in resolutions
+    assert "" in resolutions  # the other flags: nothing invented
+
+
+def test_the_flags_name_the_evaluators_without_their_address() -> None:
+    agenda = the_agenda()
+    by_number = {f.number: f for f in facts()}
+    entries = [dossier_entry(p, by_number[p.number], names={
+        "alice.martin@beta.gouv.fr": "Alice Martin", "bruno.petit@interieur.gouv.fr": "Bruno Petit",
+        "chloe.durand@dinum.gouv.fr": "Chloé Durand"}) for p in agenda.proposals]
+    details = [f["detail"] for e in entries for f in e["flags"]]
+    assert details and not any("@" in d for d in details)
+    assert any("Alice Martin 3 ; Bruno Petit 5 ; Chloé Durand 5" in d for d in details)
+
+
+CRITERIA_9 = ("Soutien aux politiques prioritaires", "Problème avéré", "Problème majeur",
+              "Problème actionnable", "Adéquation avec l'approche produit",
+              "Poids et qualité du sponsoring", "Autonomie et accès aux ressources",
+              "Feuille de route stratégique", "Ambition entrepreneuriale")
+
+
+def season_record(dossiers: int = 49, evaluators: int = 150) -> CommitteeRecord:
+    """A projets committee of the programme's size, with the demo's wording: long titles,
+    nine criteria, three flags per dossier, hearing notes, four-sentence motivations."""
+    criteria = tuple({"key": f"c{i}", "label": label, "weight": 1, "threshold": 3}
+                     for i, label in enumerate(CRITERIA_9))
+    names = [f"Prénom{i:03d} Nomdefamille{i:03d}" for i in range(evaluators)]
+    entries = []
+    for n in range(dossiers):
+        trio = names[(3 * n) % evaluators:(3 * n) % evaluators + 3] or names[:3]
+        flag = (f"écart de 2 sur « {CRITERIA_9[n % 9]} » : {trio[0]} 5 ; {trio[1]} 3 ; "
+                f"{trio[2]} 5")
+        entries.append({
+            "number": 100 + n, "rank": n + 1, "calibrated_rank": n + 1,
+            "title": "Mesurer la satisfaction des usagers des services publics en ligne "
+                     "(Direction interministérielle de la transformation publique)",
+            "total": 40 - n / 2, "calibrated_total": 40 - n / 2, "calibrated_stderr": 1.6,
+            "above_cut": n < 20, "criteria": {c["key"]: 4.33 for c in criteria},
+            "flags": [{"detail": flag, "resolution": ""}] * 3,
+            "hearing": "Soutenance du 31/12/2026 : 36/45 (3 membres du jury). Avis du jury : "
+                       "Présentation claire, échanges convaincants.",
+            "decision": "laureat" if n < 20 else "refus",
+            "motivation": "Le projet est classé 15e sur 49, avec une note totale de 33,33 "
+                          "sur 45, établie d'après 3 évaluations ; l'avis du jury de la "
+                          "soutenance a été présenté au comité de sélection. Il se situe "
+                          "au-dessus de la barre de sélection et est proposé comme lauréat ; "
+                          "points forts : « Adéquation avec l'approche produit » (4,33 sur 5) "
+                          "et « Problème majeur » (4 sur 5). Points soumis à l'examen du "
+                          "comité de sélection : écart de notation entre évaluateurs sur "
+                          "« Problème majeur » et « Autonomie et accès aux ressources »."})
+    return build(criteria=criteria, dossiers=tuple(entries), pending=(), approved=True,
+                 approved_by="Jeanne Commission",
+                 evaluators=tuple({"name": name, "organisation": "Direction générale des "
+                                   "finances publiques", "conflicts": [], "recusals": []}
+                                  for name in names))
+
+
+def test_a_committee_of_49_projects_signs_at_most_20_pages() -> None:
+    from weasyprint import HTML
+
+    pages = len(HTML(string=render(season_record())).render().pages)
+    assert pages <= 20, f"{pages} pages"

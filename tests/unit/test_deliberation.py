@@ -105,14 +105,14 @@ def test_candidats_go_to_the_vivier_above_the_cut_and_are_refused_otherwise() ->
 def test_pending_dossiers_are_listed_with_their_reason_and_never_proposed() -> None:
     a = agenda()
     assert a.pending == ((18, "Projet 18 (Préfecture du Nord)",
-                          "quorum non atteint (2 évaluations sur 3)"),
+                          "évaluations incomplètes (2 reçues sur 3)"),
                          (19, "Projet 19", "pas encore évalué"))
     assert {18, 19}.isdisjoint(decisions(a))
 
 
 def test_pending_reason_without_the_quorum_size() -> None:
     a = propose("projets", facts_of(stored_scores()), criteria_labels=LABELS)
-    assert (18, "Projet 18 (Préfecture du Nord)", "quorum non atteint (2 évaluations)") in a.pending
+    assert (18, "Projet 18 (Préfecture du Nord)", "évaluations incomplètes (2 reçues)") in a.pending
 
 
 def test_reduced_quorum_is_eligible() -> None:
@@ -131,8 +131,10 @@ def test_hearing_required_excludes_dossiers_without_hearing_notes() -> None:
     assert list(decisions(a)) == [11]
     reasons = dict((n, r) for n, _, r in a.pending)
     assert reasons[12] == reasons[13] == "soutenance non tenue"
-    assert reasons[18].startswith("quorum non atteint") and reasons[19] == "pas encore évalué"
-    assert "d'après 3 évaluations et la soutenance" in a.proposals[0].motivation
+    assert reasons[18].startswith("évaluations incomplètes") and reasons[19] == "pas encore évalué"
+    # the score comes from the evaluations alone; the hearing is told apart
+    assert ("d'après 3 évaluations ; l'avis du jury de la soutenance a été présenté au comité"
+            in a.proposals[0].motivation)
     cand = propose("candidats", facts_of(scores), criteria_labels=LABELS, hearing_required=True)
     assert not cand.proposals
     assert dict((n, r) for n, _, r in cand.pending)[11] == "entretien métier non tenu"
@@ -142,7 +144,7 @@ def test_without_hearing_required_hearings_are_optional() -> None:
     a = propose("projets", facts_of(stored_scores(), hearings={12: "Bonne soutenance."}),
                 criteria_labels=LABELS)
     assert len(a.proposals) == 7
-    assert "et la soutenance" in a.proposal(12).motivation  # type: ignore[union-attr]
+    assert "jury de la soutenance" in a.proposal(12).motivation  # type: ignore[union-attr]
     assert "soutenance" not in a.proposal(11).motivation  # type: ignore[union-attr]
 
 
@@ -254,7 +256,7 @@ def test_apply_edits_requires_a_motivation_to_refuse() -> None:
 
 
 def test_apply_edits_refuses_dossiers_not_on_the_agenda() -> None:
-    with pytest.raises(ValueError, match=r"dossier n° 18 : pas proposé .*quorum non atteint"):
+    with pytest.raises(ValueError, match=r"dossier n° 18 : pas proposé .*évaluations incomplètes"):
         apply_edits(agenda(), {18: ("laureat", "Bravo.")})
     with pytest.raises(ValueError, match="dossier n° 99 : pas proposé"):
         apply_edits(agenda(), {99: ("refus", "Non.")})

@@ -1,0 +1,46 @@
+"""The committee's approval form: presence and presidency among the configured members."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from pydantic import ValidationError
+
+from flows.deliberate import CommitteeApproval, approval_class, sitting_of
+from settings.config import ConfigError, load_config
+from settings.environment import PROJECT_ROOT
+
+CONFIG = load_config(PROJECT_ROOT / "config" / "eig.yaml")
+RT = SimpleNamespace(config=CONFIG)
+MEMBERS = CONFIG.deliberation.composition["projets"].members
+
+
+def test_presence_and_presidency_are_chosen_among_the_members() -> None:
+    form = approval_class(RT, "projets")  # type: ignore[arg-type]
+    schema = form.model_json_schema()["properties"]
+    assert schema["membres_presents"]["items"]["enum"] == list(MEMBERS)
+    assert {"enum": list(MEMBERS), "type": "string"} in schema["preside_par"]["anyOf"]
+    with pytest.raises(ValidationError):
+        form.model_validate({"membres_presents": ["Quelqu'un d'autre"]})
+    answer = form.model_validate({"approuve": True, "approuve_par": "Camille",
+                                  "preside_par": MEMBERS[1], "membres_presents": MEMBERS[:3]})
+    sitting = sitting_of(RT, "projets", answer)  # type: ignore[arg-type]
+    assert sitting.president == MEMBERS[1] and sitting.quorum == 3
+    assert sitting.members == tuple(MEMBERS)
+
+
+def test_without_composition_the_form_takes_names() -> None:
+    rt = SimpleNamespace(config=CONFIG.model_copy(update={
+        "deliberation": CONFIG.deliberation.model_copy(update={"composition": {}})}))
+    assert approval_class(rt, "projets") is CommitteeApproval  # type: ignore[arg-type]
+    assert sitting_of(rt, "projets", None).quorum == 1  # type: ignore[arg-type]
+
+
+def test_a_quorum_above_the_members_is_a_config_error(tmp_path) -> None:
+    text = (PROJECT_ROOT / "config" / "eig.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "eig.yaml"
+    bad.write_text(text.replace("      quorum: 3\n    candidats:", "      quorum: 9\n"
+                                "    candidats:"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="quorum 9 > 5"):
+        load_config(bad)
