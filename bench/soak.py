@@ -329,6 +329,7 @@ class Season:
         from sqlalchemy import select
 
         from flows.deliberate import full_attendance
+        from models.deliberation import DECISION_LABELS
         from models.tables import CommitteeSession
 
         approved = 0
@@ -339,8 +340,8 @@ class Season:
             if row is None:
                 continue
             decisions = [{"dossier": p["dossier"], "titre": p["title"],
-                          "decision": p["decision"], "motivation": p["motivation"]}
-                         for p in row.proposals]
+                          "decision": DECISION_LABELS[p["decision"]],
+                          "motivation": p["motivation"]} for p in row.proposals]
             self.prefect.resume(run_["id"], {"approuve": True, "approuve_par":
                                              "Camille Opératrice (soak)",
                                              "decisions": decisions,

@@ -401,6 +401,7 @@ def approve(
     from prefect.flow_runs import resume_flow_run
 
     from flows.deliberate import committee_track, full_attendance, pending_decisions
+    from models.deliberation import DECISION_LABELS
 
     decisions = pending_decisions(UUID(flow_run))
     if not reject and not (everyone or present):
@@ -418,7 +419,7 @@ def approve(
         decision, _, motivation = rest.partition(":")
         for d in decisions:
             if d["dossier"] == int(number):
-                d["decision"] = decision
+                d["decision"] = DECISION_LABELS.get(decision, decision)
                 d["motivation"] = motivation or d["motivation"]
     resume_flow_run(UUID(flow_run), run_input={"approuve": not reject, "approuve_par": by,
                                                "decisions": decisions, **sitting})

@@ -25,6 +25,28 @@ Form = TypeVar("Form", bound=RunInput)
 Mode = Literal["suspend", "pause"]
 
 
+def prefilled(form: type[Form], description: str | None = None,
+              notes: dict[str, str] | None = None, **values: Any) -> type[Form]:
+    """``form`` with ``values`` as its fields' defaults, keeping each field's French title
+    and description (Prefect's ``with_initial_data`` rebuilds the fields from their type
+    alone: the UI would show « Decisions » for « Décisions »). ``notes`` replace a
+    field's description: Prefect's UI (3.9) squeezes the form's own description out of
+    sight once the form is taller than the window, a field's stays visible."""
+    from pydantic import Field, create_model
+
+    fields: dict[str, Any] = {}
+    for name, value in values.items():
+        info = form.model_fields[name]
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else None
+        fields[name] = (info.annotation, Field(
+            default=value, title=info.title, json_schema_extra=extra,
+            description=(notes or {}).get(name, info.description)))
+    model = create_model(form.__name__, __base__=form, **fields)
+    if description is not None:
+        model._description = description  # type: ignore[attr-defined]
+    return model
+
+
 def current_run_id() -> str | None:
     from prefect.runtime import flow_run
 

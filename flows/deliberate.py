@@ -33,7 +33,7 @@ from connectors.documents import environment, html_to_pdf, render_document
 from connectors.documents.render_pool import render_one
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
-from flows.approval import current_run_id, run_alive, wait_for_approval
+from flows.approval import current_run_id, prefilled, run_alive, wait_for_approval
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
@@ -52,13 +52,14 @@ from models.decision_record import (
 )
 from models.deliberation import (
     DECISION_LABELS,
+    TRACK_DECISIONS,
     Agenda,
-    Decision,
     DossierFacts,
     Proposal,
     agenda_from_json,
     agenda_to_json,
     apply_edits,
+    decision_code,
     propose,
 )
 from models.evaluation_task import applicant_name, as_text, dossier_brief
@@ -97,9 +98,12 @@ class DeliberateParameters(BaseModel):
 
 
 class DossierDecision(BaseModel):
-    dossier: int = Field(title="Dossier")
-    titre: str = Field(default="", title="Intitulé")
-    decision: Decision = Field(title="Décision")
+    """One proposal in the approval form: the dossier is shown, not edited (its number and
+    title are read-only; a changed number refuses the approval, nothing is published)."""
+
+    dossier: int = Field(title="Dossier", json_schema_extra={"readOnly": True})
+    titre: str = Field(default="", title="Intitulé", json_schema_extra={"readOnly": True})
+    decision: str = Field(title="Décision")
     motivation: str = Field(title="Motivation (envoyée au déposant)")
     resolution_alertes: str = Field(
         default="", title="Résolution des alertes (relevé)",
@@ -111,7 +115,8 @@ class CommitteeApproval(RunInput):
     """The operator's answer: who sat, the decisions as they stand, the approval switch."""
 
     approuve: bool = Field(default=False, title="J'approuve ces décisions et leur publication")
-    approuve_par: str = Field(default="", title="Nom de la personne qui approuve")
+    approuve_par: str = Field(default="", title="Nom de la personne qui approuve",
+                              description="Inscrit au relevé ; obligatoire pour approuver.")
     preside_par: str = Field(default="", title="Présidence de séance",
                              description="Un des membres présents.")
     membres_presents: list[str] = Field(default_factory=list, title="Membres présents")
@@ -119,18 +124,24 @@ class CommitteeApproval(RunInput):
 
 
 def approval_class(rt: Runtime, track: str) -> type[CommitteeApproval]:
-    """The approval form of a track: presence and presidency chosen among its configured
-    members (free text when none are configured)."""
+    """The approval form of a track: its decisions as French labels limited to the track's
+    options; presence and presidency chosen among its configured members (free text when
+    none are configured)."""
+    labels = tuple(DECISION_LABELS[d] for d in TRACK_DECISIONS[track])
+    decision = create_model(  # type: ignore[call-overload]
+        f"DossierDecision_{track}", __base__=DossierDecision,
+        decision=(Literal[labels], Field(title="Décision")))  # type: ignore[valid-type]
+    fields: dict[str, Any] = {"decisions": (list[decision], Field(  # type: ignore[valid-type]
+        default_factory=list, title="Décisions"))}
     members = committee_members(rt, track)
-    if not members:
-        return CommitteeApproval
-    choice = Literal[members]  # type: ignore[valid-type]
-    return create_model(  # type: ignore[call-overload, no-any-return]
-        f"CommitteeApproval_{track}", __base__=CommitteeApproval,
-        preside_par=(choice | None, Field(default=None, title="Présidence de séance",
-                                          description="Un des membres présents.")),
-        membres_presents=(list[choice], Field(default_factory=list,  # type: ignore[valid-type]
-                                              title="Membres présents")))
+    if members:
+        fields["preside_par"] = (Literal[("", *members)], Field(  # type: ignore[valid-type]
+            default="", title="Présidence de séance", description="Un des membres présents."))
+        fields["membres_presents"] = (list[Literal[members]], Field(  # type: ignore[valid-type]
+            default_factory=list, title="Membres présents",
+            description="Cochez chaque membre présent à la séance."))
+    return create_model(f"CommitteeApproval_{track}",  # type: ignore[call-overload, no-any-return]
+                        __base__=CommitteeApproval, **fields)
 
 
 def committee_members(rt: Runtime, track: str) -> tuple[str, ...]:
@@ -298,10 +309,17 @@ def approval_form(rt: Runtime, agenda: Agenda, draft: dict[str, str],
         f"consignez ce qu'il a conclu des alertes, puis cochez **J'approuve** : rien n'est "
         f"publié dans DS avant.{quorum} "
         f"{len(agenda.pending)} dossier(s) en attente ne sont pas proposés (voir le relevé).")
-    return approval_class(rt, agenda.track).with_initial_data(
-        description=description,
-        decisions=[DossierDecision(dossier=p.number, titre=p.title, decision=p.decision,
-                                   motivation=p.motivation) for p in agenda.proposals])
+    form = approval_class(rt, agenda.track)
+    decision_form = form.model_fields["decisions"].annotation.__args__[0]  # type: ignore[union-attr]
+    return prefilled(
+        form, description=description, notes={"approuve": (
+            f"Relevé provisoire : {Path(draft['pdf']).name} (empreinte {draft_seal[:16]}…). "
+            "Rien n'est publié dans DS avant l'approbation ; elle exige le quorum, la "
+            "présidence et votre nom.")},
+        approuve=False,
+        decisions=[decision_form(dossier=p.number, titre=p.title,
+                                 decision=DECISION_LABELS[p.decision],
+                                 motivation=p.motivation) for p in agenda.proposals])
 
 
 # -- publication ------------------------------------------------------------------------
@@ -501,9 +519,17 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
         params.on_timeout or deliberation.on_timeout)
     with open_runtime() as rt:
         sitting = sitting_of(rt, params.track, approval)
-        refused = None if approval is None or not approval.approuve else (
-            sitting_problem(sitting) or (None if approval.approuve_par.strip()
-                                         else "le nom de la personne qui approuve manque"))
+        final, refused = agenda, None
+        if approval is not None and approval.approuve:
+            refused = sitting_problem(sitting) or (
+                None if approval.approuve_par.strip()
+                else "le nom de la personne qui approuve manque")
+            try:
+                final = apply_edits(agenda, {d.dossier: (decision_code(d.decision),
+                                                         d.motivation)
+                                             for d in approval.decisions})
+            except ValueError as exc:
+                refused = refused or str(exc)
         if approval is None or not approval.approuve or refused:
             status = "expired" if approval is None else "not_approved"
             with rt.sessions.begin() as session:
@@ -515,8 +541,6 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
             return {"track": params.track, "session_date": day.isoformat(),
                     "status": status, "published": 0, "draft_seal": opened.draft_seal,
                     "message": refused or ""}
-        edits = {d.dossier: (d.decision, d.motivation) for d in approval.decisions}
-        final = apply_edits(agenda, edits)
         with rt.sessions.begin() as session:
             record = build_record(
                 rt, session, params.track, day, final, facts, approved=True,
@@ -596,5 +620,5 @@ def _waiting_session(flow_run_id: Any) -> tuple[str, list[dict[str, Any]]]:
         if row is None:
             raise LookupError(f"aucun comité n'attend dans le run {flow_run_id}")
         return row.track, [{"dossier": p["dossier"], "titre": p["title"],
-                            "decision": p["decision"], "motivation": p["motivation"]}
-                           for p in row.proposals]
+                            "decision": DECISION_LABELS[p["decision"]],
+                            "motivation": p["motivation"]} for p in row.proposals]

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
-from flows.approval import current_run_id, run_alive, wait_for_approval
+from flows.approval import current_run_id, prefilled, run_alive, wait_for_approval
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearing_booking import book, day_start
@@ -343,10 +343,12 @@ def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
         return {"mission": params.mission, "notified": 0,
                 "status": "already_waiting" if outcome == "busy" else "already_decided",
                 "message": why}
-    form = MissionDecision.with_initial_data(
-        description="## Mission — décision\n\n" + "\n".join(
-            f"- {r['name']} (dossier {r['dossier']}) : {r['notes'] or 'entretien non noté'}"
-            for r in rows),
+    heard = [f"{r['name']} (dossier {r['dossier']}) : {r['notes'] or 'entretien non noté'}"
+             for r in rows]
+    form = prefilled(
+        MissionDecision, description="## Mission — décision\n\n" + "\n".join(
+            f"- {line}" for line in heard),
+        notes={"retenu": "Entendu·es : " + " ; ".join(heard) + ". Vide : personne."},
         retenu=chosen, motivation=motivation)
     answer = wait_for_approval(form, f"mission-{params.mission}",
                                params.approval_timeout_hours, "end")

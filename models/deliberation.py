@@ -28,6 +28,21 @@ Decision = Literal["laureat", "liste_attente", "refus", "vivier"]
 DECISION_LABELS: Mapping[str, str] = {
     "laureat": "Lauréat", "liste_attente": "Liste d'attente", "refus": "Refus",
     "vivier": "Vivier"}
+
+
+def decision_code(value: str) -> str:
+    """The decision a form gives, as a code or as its French label (« Liste d'attente »
+    → ``liste_attente``); ``ValueError`` for anything else."""
+    text = value.strip()
+    if text in DECISION_LABELS:
+        return text
+    for code, label in DECISION_LABELS.items():
+        if text.casefold() == label.casefold():
+            return code
+    raise ValueError(f"décision {value!r} inconnue (décisions : "
+                     f"{', '.join(DECISION_LABELS.values())})")
+
+
 TRACK_DECISIONS: Mapping[str, tuple[str, ...]] = {
     "projets": ("laureat", "liste_attente", "refus"), "candidats": ("vivier", "refus")}
 HEARINGS = {"projets": "la soutenance", "candidats": "l'entretien métier"}

@@ -28,6 +28,7 @@ from flows.deliberate import (
 )
 from flows.runtime import use_clock
 from flows.score import ScoreParameters, score_dossiers
+from models.deliberation import DECISION_LABELS
 from models.tables import Assignment, CommitteeSession, EvaluationLink, EvaluatorRow
 from tests.integration.chase_helpers import (
     START,
@@ -104,7 +105,8 @@ def approve(run_id: UUID, approved: bool = True, sitting: dict | None = None,
     decisions = pending_decisions(run_id)
     for d in decisions:
         if str(d["dossier"]) in changes:
-            d["decision"], d["motivation"] = changes[str(d["dossier"])]
+            code, d["motivation"] = changes[str(d["dossier"])]
+            d["decision"] = DECISION_LABELS[code]  # the form speaks French
     resume_flow_run(run_id, run_input={"approuve": approved, "approuve_par": "Camille Opératrice",
                                        "decisions": decisions,
                                        **(sitting or full_attendance(committee_track(run_id)))})
@@ -122,7 +124,7 @@ def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
         time.sleep(1)
         assert published(sandbox) == before  # paused: nothing reached DS
         proposals = {d["dossier"]: d["decision"] for d in pending_decisions(run_id)}
-        assert proposals == {excellent: "laureat", good: "laureat", weak: "refus"}
+        assert proposals == {excellent: "Lauréat", good: "Lauréat", weak: "Refus"}
         # a second run for the same committee (a schedule, a click) waits for nothing
         twin = deliberate(DeliberateParameters(track="projets", session_date=SESSION))
         assert twin["status"] == "already_waiting" and str(run_id) in twin["message"]

@@ -83,7 +83,7 @@ def test_a_suspended_committee_survives_its_worker_and_publishes_once(
 
     decisions = pending_decisions(run_id)
     assert {d["dossier"]: d["decision"] for d in decisions} == {
-        excellent: "laureat", good: "laureat", weak: "refus"}
+        excellent: "Lauréat", good: "Lauréat", weak: "Refus"}
     prefect_server.resume(run_id, {"approuve": True, "approuve_par": "Camille Opératrice",
                                    "decisions": decisions, **full_attendance("projets")})
     prefect_server.wait_state(run_id, "COMPLETED", timeout=300)
