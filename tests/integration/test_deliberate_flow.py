@@ -224,6 +224,24 @@ def test_without_quorum_nothing_is_published_and_no_relevé_is_overwritten(
     assert b"." not in table.split(b"\n")[1].split(b";")[4]  # the total: a decimal comma
 
 
+def test_an_edited_dossier_number_refuses_the_approval_in_one_line(scored, sandbox, store,
+                                                                    clock):
+    before = published(sandbox)
+    with use_clock(clock):
+        thread, result = run_in_thread(DeliberateParameters(track="projets",
+                                                            session_date=SESSION))
+        run_id = paused_run()
+        decisions = pending_decisions(run_id)
+        decisions[0]["dossier"] = 999999  # the UI shows it read-only; the API does not care
+        resume_flow_run(run_id, run_input={"approuve": True, "approuve_par": "Camille",
+                                           "decisions": decisions,
+                                           **full_attendance("projets")})
+        thread.join(120)
+    assert result[0]["status"] == "not_approved"
+    assert result[0]["message"].startswith("dossier n° 999999 : pas proposé au comité")
+    assert published(sandbox) == before
+
+
 def test_a_timeout_can_end_the_run_with_nothing_published(scored, sandbox, store, clock):
     before = published(sandbox)
     with use_clock(clock):
