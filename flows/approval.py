@@ -47,6 +47,15 @@ def prefilled(form: type[Form], description: str | None = None,
     return model
 
 
+def answered(*names: str) -> Any:
+    """A ``json_schema_extra`` marking ``names`` as required in the form's schema although
+    they have defaults (the prefilled values): the UI then stops labelling the approval
+    switch, the approver's name or the decisions « (Optional) »."""
+    def mark(schema: dict[str, Any]) -> None:
+        schema["required"] = sorted({*schema.get("required", []), *names})
+    return mark
+
+
 def current_run_id() -> str | None:
     from prefect.runtime import flow_run
 

@@ -25,7 +25,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.input import RunInput
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from connectors.documents import environment, html_to_pdf, render_document
 from connectors.documents.render_pool import render_one
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
-from flows.approval import current_run_id, prefilled, run_alive, wait_for_approval
+from flows.approval import answered, current_run_id, prefilled, run_alive, wait_for_approval
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
@@ -101,6 +101,8 @@ class DossierDecision(BaseModel):
     """One proposal in the approval form: the dossier is shown, not edited (its number and
     title are read-only; a changed number refuses the approval, nothing is published)."""
 
+    model_config = ConfigDict(json_schema_extra=answered("titre"))
+
     dossier: int = Field(title="Dossier", json_schema_extra={"readOnly": True})
     titre: str = Field(default="", title="Intitulé", json_schema_extra={"readOnly": True})
     decision: str = Field(title="Décision")
@@ -113,6 +115,9 @@ class DossierDecision(BaseModel):
 
 class CommitteeApproval(RunInput):
     """The operator's answer: who sat, the decisions as they stand, the approval switch."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=answered(
+        "approuve", "approuve_par", "preside_par", "membres_presents", "decisions"))
 
     approuve: bool = Field(default=False, title="J'approuve ces décisions et leur publication")
     approuve_par: str = Field(default="", title="Nom de la personne qui approuve",

@@ -24,13 +24,19 @@ from typing import Any, Literal
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
-from flows.approval import current_run_id, prefilled, run_alive, wait_for_approval
+from flows.approval import (
+    answered,
+    current_run_id,
+    prefilled,
+    run_alive,
+    wait_for_approval,
+)
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearing_booking import book, day_start
@@ -69,6 +75,9 @@ class MissionParameters(BaseModel):
 
 class MissionDecision(RunInput):
     """The operator's answer on a mission's deliberation."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=answered(
+        "approuve", "approuve_par", "motivation"))
 
     approuve: bool = Field(default=False, title="J'approuve cette décision et son envoi")
     approuve_par: str = Field(default="", title="Nom de la personne qui approuve")

@@ -23,6 +23,9 @@ def test_presence_and_presidency_are_chosen_among_the_members() -> None:
     assert schema["membres_presents"]["items"]["enum"] == list(MEMBERS)
     assert schema["preside_par"]["enum"] == ["", *MEMBERS]  # a select, not a union
     assert schema["decisions"]["title"] == "Décisions"
+    # required in the schema (no « (Optional) » in the UI), prefilled all the same
+    assert {"approuve", "approuve_par", "preside_par", "membres_presents", "decisions"} <= set(
+        form.model_json_schema()["required"])
     with pytest.raises(ValidationError):
         form.model_validate({"membres_presents": ["Quelqu'un d'autre"]})
     answer = form.model_validate({"approuve": True, "approuve_par": "Camille",
