@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -60,11 +59,14 @@ from models.deliberation import (
     agenda_to_json,
     apply_edits,
     decision_code,
+    ds_state,
     propose,
 )
-from models.evaluation_task import applicant_name, as_text, dossier_brief
+from models.evaluation_task import applicant_name, dossier_brief
+from models.mission_match import vivier_profile
 from models.outbox import Kind, ds_key
 from models.paris_time import PARIS
+from models.placement import VivierStatus
 from models.tables import (
     Assignment,
     CommitteeSession,
@@ -346,10 +348,10 @@ def record_publication(session: Session, rt: Runtime, track: str, session_id: in
         if dossier is None:
             continue
         number, label = proposal.number, DECISION_LABELS[proposal.decision]
-        if proposal.decision in ("laureat", "vivier", "refus"):
+        target = ds_state(proposal.decision)
+        if target is not None:
             payload: dict[str, Any] = {
-                "dossier": number, "motivation": proposal.motivation,
-                "target": "refuse" if proposal.decision == "refus" else "accepte"}
+                "dossier": number, "motivation": proposal.motivation, "target": target}
             if record_pdf and config.deliberation.attach_record:
                 payload["justificatif"] = _attachment(record_pdf)
             recorded += outbox.record_effect(session, ds_key("decision", number, day),
@@ -380,21 +382,11 @@ def record_publication(session: Session, rt: Runtime, track: str, session_id: in
 
 def _enter_vivier(session: Session, dossier: Dossier, session_id: int, now: datetime) -> None:
     fields, applicant = dossier.fields or {}, dossier.applicant or {}
-    profile = {
-        "specialite": fields.get("specialite"),
-        "annees_experience": fields.get("annees_experience"),
-        "experiences": fields.get("experiences") or [],
-        "voeux_thematiques": fields.get("voeux_thematiques") or [],
-        "voeux_localisations": fields.get("voeux_localisations") or [],
-        "voeux_administrations": fields.get("voeux_administrations"),
-        "disponibilite": as_text(fields.get("disponibilite")) or None,
-        "disponibilite_iso": str(fields.get("disponibilite") or "") or None,
-        "quotite": fields.get("quotite"), "employeur": fields.get("employeur"),
-    }
+    profile = vivier_profile(fields)
     stmt = dialect_insert(session, VivierMember).values(
         dossier_number=int(dossier.number), name=applicant_name(applicant),
         email=applicant.get("email") or applicant.get("usager_email"),
-        profile=json.loads(json.dumps(profile, default=str)), status="disponible",
+        profile=profile, status=VivierStatus.DISPONIBLE,
         session_id=session_id, joined_at=now, updated_at=now)
     session.execute(stmt.on_conflict_do_nothing(index_elements=["dossier_number"]))
 

@@ -30,6 +30,7 @@ from models.hearing_schedule import (
     JuryMember,
     schedule_hearings,
 )
+from models.hearing_selection import above_hearing_cut, hearing_kind
 from models.outbox import Kind, ds_key, mail_key
 from models.paris_time import PARIS
 from models.paris_time import aware as _aware
@@ -54,25 +55,17 @@ ACTIVE = ("scheduled",)
 
 
 def hearing_type(rt: Runtime, track: str, fields: dict[str, Any]) -> str:
-    """Soutenance for a project; the entretien's family (produit, technique) by specialty."""
-    if track == "projets":
-        return "soutenance"
-    if mission_of(track) is not None:
-        return "mission"
-    families = rt.config.tracks[track].specialty_families
-    return families.get(str(fields.get("specialite") or ""), "produit")
+    """The kind of a dossier's hearing (``models.hearing_selection``)."""
+    families = rt.config.tracks[track].specialty_families if track in rt.config.tracks \
+        else {}
+    return hearing_kind(track, fields.get("specialite"), families,
+                        for_mission=mission_of(track) is not None)
 
 
 def selected(rt: Runtime, track: str, scores: dict[str, Any]) -> bool:
-    """Above the hearing's cut: the configured rank and/or total, else the scoring's cut."""
+    """Above the track's hearing cut (``models.hearing_selection``)."""
     config = rt.config.hearings.tracks[track]
-    if config.cut_rank is None and config.cut_threshold is None:
-        return bool(scores.get("above_cut"))
-    rank, total = scores.get("rank"), scores.get("total")
-    if rank is None or total is None or not scores.get("passes_thresholds"):
-        return False
-    return ((config.cut_rank is None or rank <= config.cut_rank)
-            and (config.cut_threshold is None or total >= config.cut_threshold))
+    return above_hearing_cut(scores, config.cut_rank, config.cut_threshold)
 
 
 def request_new(session: Session, rt: Runtime, track: str, now: datetime) -> int:

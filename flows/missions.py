@@ -25,7 +25,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.input import RunInput
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
@@ -43,15 +43,18 @@ from flows.hearing_booking import book, day_start
 from flows.hearing_emails import mission_context
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
-from models.convention_finance import QUOTITES, cents, quotite_label, to_confirm
+from models.convention_finance import contract_terms
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
 from models.paris_time import PARIS
+from models.placement import (
+    ACTIVE,
+    MissionStatus,
+    PlacementStatus,
+    VivierStatus,
+    move_placement,
+)
 from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember
-
-ACTIVE = ("propose", "retenu", "accepte", "contrat_signe", "demarre")
-TRANSITIONS = {"retenu": {"accepte", "renonce"}, "accepte": {"contrat_signe", "renonce"},
-               "contrat_signe": {"demarre", "renonce"}, "propose": {"renonce"}}
 
 
 class MissionParameters(BaseModel):
@@ -99,7 +102,7 @@ def _new_mission(session: Session, rt: Runtime, params: MissionParameters,
         raise ValueError(f"mission : profils {params.profils} — 1 ou 2 parmi "
                          f"{', '.join(sorted(specialties))}")
     same = session.scalar(select(Mission).where(  # the form sent twice: one mission
-        Mission.status == "ouverte", Mission.titre == params.titre,
+        Mission.status == MissionStatus.OUVERTE, Mission.titre == params.titre,
         Mission.administration == params.administration,
         Mission.contact_email == str(params.contact_email).lower(),
         Mission.start == params.debut))
@@ -110,7 +113,7 @@ def _new_mission(session: Session, rt: Runtime, params: MissionParameters,
                   profiles=list(params.profils), quotite=params.quotite, start=params.debut,
                   location=params.localisation, theme=params.thematique,
                   min_years=params.experience_min, contact_name=params.contact_nom,
-                  contact_email=str(params.contact_email).lower(), status="ouverte",
+                  contact_email=str(params.contact_email).lower(), status=MissionStatus.OUVERTE,
                   shortlist=[], created_at=now, updated_at=now)
     session.add(row)
     session.flush()
@@ -141,9 +144,10 @@ def search(session: Session, rt: Runtime, row: Mission) -> Search:
                        profiles=tuple(row.profiles), start=row.start, quotite=row.quotite,
                        location=row.location, theme=row.theme, min_years=row.min_years)
     # candidates already proposed to this very mission are not "taken elsewhere"
-    candidates = [VivierCandidate(**{**c.__dict__, "status": "disponible",
+    candidates = [VivierCandidate(**{**c.__dict__, "status": VivierStatus.DISPONIBLE,
                                      "proposed_to": None})
-                  if c.proposed_to == f"mission {row.id}" and c.status == "propose" else c
+                  if c.proposed_to == f"mission {row.id}"
+                  and c.status == VivierStatus.PROPOSE else c
                   for c in vivier_candidates(session)]
     return search_vivier(spec, candidates, shortlist=rt.config.missions.shortlist,
                          families=rt.config.tracks["candidats"].specialty_families)
@@ -167,12 +171,13 @@ def propose(session: Session, rt: Runtime, row: Mission, found: Search, wanted: 
             continue
         taken = session.execute(update(VivierMember).where(
             VivierMember.dossier_number == match.dossier,
-            VivierMember.status == "disponible").values(
-            status="propose", mission_id=row.id, updated_at=now))
+            VivierMember.status == VivierStatus.DISPONIBLE).values(
+            status=VivierStatus.PROPOSE, mission_id=row.id, updated_at=now))
         if taken.rowcount != 1:
             continue  # taken by another mission since the search
         placement = Placement(mission_id=row.id, dossier_number=match.dossier,
-                              status="propose", score=match.score, reasons=list(match.reasons),
+                              status=PlacementStatus.PROPOSE, score=match.score,
+                              reasons=list(match.reasons),
                               created_at=now, updated_at=now)
         session.add(placement)
         session.flush()
@@ -217,7 +222,7 @@ def match_mission(params: MissionParameters | None = None) -> dict[str, Any]:
         with rt.sessions.begin() as session:
             if params.mission is not None:
                 row = session.get(Mission, params.mission)
-                if row is None or row.status != "ouverte":
+                if row is None or row.status != MissionStatus.OUVERTE:
                     raise LookupError(f"mission {params.mission} : inconnue ou fermée")
             else:
                 row = _new_mission(session, rt, params, now)
@@ -266,16 +271,7 @@ def contract_figures(session: Session, rt: Runtime, row: Mission,
     convention = session.get(Convention, row.projet_dossier) if row.projet_dossier else None
     kind = convention.kind if convention else conventions.kind_for(row.start.month)
     framework = conventions.frameworks[kind].framework(kind)
-    band = framework.band_for_years(years) if years is not None else framework.bands[-1]
-    quotite = QUOTITES[row.quotite]
-    notes = list(to_confirm(framework))
-    if quotite not in framework.quotites:
-        notes.append(f"quotité {row.quotite} non prévue par la {framework.label}")
-    return {"type": kind, "type_libelle": framework.label, "cadre": framework.cadre,
-            "net_mensuel": str(cents(band.monthly_net * quotite)),
-            "taux_variable": str(band.variable_rate), "duree_mois": framework.duration_months,
-            "quotite_libelle": quotite_label(quotite), "tranche": band.label,
-            "a_confirmer": notes}
+    return contract_terms(kind, framework, years, row.quotite)
 
 
 class MissionDeliberationParameters(BaseModel):
@@ -292,7 +288,7 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
     results = hearing_results(session, rt, f"mission-{row.id}")
     rows = []
     for placement in session.scalars(select(Placement).where(
-            Placement.mission_id == row.id, Placement.status == "propose")
+            Placement.mission_id == row.id, Placement.status == PlacementStatus.PROPOSE)
             .order_by(Placement.dossier_number)):
         result = results.get(int(placement.dossier_number), {})
         member = session.get(VivierMember, placement.dossier_number)
@@ -308,7 +304,7 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
                              "critères du recrutement au-dessus des seuils)."), rows
 
 
-DECIDED = ("retenu", "non_retenu", "accepte", "contrat_signe", "demarre")
+DECIDED = tuple(s for s in ACTIVE if s != PlacementStatus.PROPOSE) + (PlacementStatus.NON_RETENU,)
 
 
 def open_deliberation(rt: Runtime, mission_id: int, run_id: str | None
@@ -326,7 +322,7 @@ def open_deliberation(rt: Runtime, mission_id: int, run_id: str | None
             return "resumed", "", proposal
         statuses = set(session.scalars(select(Placement.status).where(
             Placement.mission_id == row.id)))
-        if "propose" not in statuses and statuses & set(DECIDED):
+        if PlacementStatus.PROPOSE not in statuses and statuses & set(DECIDED):
             return "done", (f"la mission {mission_id} est déjà décidée : aucun·e candidat·e "
                             "proposé·e n'attend de décision, rien à refaire"), proposal
         if row.flow_run_id and run_alive(row.flow_run_id):
@@ -388,19 +384,21 @@ def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | N
     recorded = 0
     retained_name = None
     for placement in session.scalars(select(Placement).where(
-            Placement.mission_id == row.id, Placement.status.in_(("propose", "retenu",
-                                                                  "non_retenu")))):
+            Placement.mission_id == row.id, Placement.status.in_((
+                PlacementStatus.PROPOSE, PlacementStatus.RETENU,
+                PlacementStatus.NON_RETENU)))):
         member = session.get(VivierMember, placement.dossier_number)
         retained = int(placement.dossier_number) == chosen
         if retained:
-            placement.status = "retenu"
+            placement.status = PlacementStatus.RETENU
             placement.framework = contract_figures(
                 session, rt, row, (member.profile or {}).get("annees_experience"))
             retained_name = (member.name, (member.profile or {}).get("specialite") or "")
         else:
-            placement.status = "non_retenu"
-            if member.status == "propose" and member.mission_id == row.id:
-                member.status, member.mission_id, member.updated_at = "disponible", None, now
+            placement.status = PlacementStatus.NON_RETENU
+            if member.status == VivierStatus.PROPOSE and member.mission_id == row.id:
+                member.status, member.mission_id = VivierStatus.DISPONIBLE, None
+                member.updated_at = now
         placement.motivation, placement.updated_at = motivation, now
         contract = None
         if retained:
@@ -434,32 +432,28 @@ def _payload(email: str, name: str, rendered: Any) -> dict[str, Any]:
 
 
 def update_placement(placement_id: int, status: str) -> dict[str, Any]:
-    """Move a retained placement towards the contract; the vivier follows (engaged when
-    the contract is signed, back to available when the candidate withdraws)."""
+    """Record a placement's step towards the contract (``models.placement``); the vivier
+    and the mission follow."""
     with open_runtime() as rt, rt.sessions.begin() as session:
         placement = session.get(Placement, placement_id)
         if placement is None:
             raise LookupError(f"placement {placement_id} inconnu")
-        allowed = TRANSITIONS.get(placement.status, set())
-        if status not in allowed:
-            raise ValueError(f"placement {placement_id} : {placement.status} → {status} "
-                             f"impossible (possible : {', '.join(sorted(allowed)) or 'aucun'})")
-        now = rt.clock()
-        placement.status, placement.updated_at = status, now
-        member = session.get(VivierMember, placement.dossier_number)
         mission = session.get(Mission, placement.mission_id)
-        if status == "contrat_signe":
-            member.status, member.mission_id = "engage", mission.id
-        elif status == "renonce":
-            member.status, member.mission_id = "disponible", None
-        elif status == "demarre":
-            started = sum(1 for p in session.scalars(select(Placement).where(
-                Placement.mission_id == mission.id, Placement.status == "demarre")))
-            if started >= len(mission.profiles):
-                mission.status = "pourvue"
+        started = session.scalar(select(func.count()).select_from(Placement).where(
+            Placement.mission_id == mission.id, Placement.id != placement.id,
+            Placement.status == PlacementStatus.DEMARRE)) or 0
+        move = move_placement(placement_id, placement.status, status, mission_id=mission.id,
+                              profiles=len(mission.profiles), started_elsewhere=started)
+        now = rt.clock()
+        placement.status, placement.updated_at = move.placement, now
+        member = session.get(VivierMember, placement.dossier_number)
+        if move.vivier is not None:
+            member.status, member.mission_id = move.vivier, move.vivier_mission
+        if move.mission is not None:
+            mission.status = move.mission
         member.updated_at = mission.updated_at = now
-        return {"placement": placement_id, "status": status, "vivier": member.status,
-                "mission": mission.status}
+        return {"placement": placement_id, "status": str(move.placement),
+                "vivier": str(member.status), "mission": str(mission.status)}
 
 
 # -- the weekly digest ----------------------------------------------------------------------
@@ -475,8 +469,8 @@ def missions_digest() -> dict[str, Any]:
         monday = today - timedelta(days=today.weekday())
         with rt.sessions.begin() as session:
             missions = []
-            for row in session.scalars(select(Mission).where(Mission.status == "ouverte")
-                                       .order_by(Mission.start)):
+            for row in session.scalars(select(Mission).where(
+                    Mission.status == MissionStatus.OUVERTE).order_by(Mission.start)):
                 found = search(session, rt, row)
                 interviews = sum(1 for _ in session.scalars(select(HearingRequest).where(
                     HearingRequest.track == f"mission-{row.id}")))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 ConventionKind = Literal["budgetaire", "partenariat"]
 CENT = Decimal("0.01")
@@ -183,6 +183,24 @@ def quotite_label(quotite: Decimal) -> str:
     if quotite == Decimal("0.8"):
         return "4/5"
     return f"{_percent(quotite)}"
+
+
+def contract_terms(kind: str, framework: Framework, years: int | None,
+                   quotite: str) -> dict[str, Any]:
+    """The figures of a retained candidate's contract (JSON-able, stored with the
+    placement): the framework, the pay band of their years of experience (the highest
+    band when unknown), the net monthly pay at the mission's ``quotite`` (a key of
+    ``QUOTITES``), and what the programme has not fixed yet (« à confirmer »)."""
+    band = framework.band_for_years(years) if years is not None else framework.bands[-1]
+    share = QUOTITES[quotite]
+    notes = list(to_confirm(framework))
+    if share not in framework.quotites:
+        notes.append(f"quotité {quotite} non prévue par la {framework.label}")
+    return {"type": kind, "type_libelle": framework.label, "cadre": framework.cadre,
+            "net_mensuel": str(cents(band.monthly_net * share)),
+            "taux_variable": str(band.variable_rate), "duree_mois": framework.duration_months,
+            "quotite_libelle": quotite_label(share), "tranche": band.label,
+            "a_confirmer": notes}
 
 
 def _ratio(value: Decimal) -> str:

@@ -29,6 +29,15 @@ DECISION_LABELS: Mapping[str, str] = {
     "laureat": "Lauréat", "liste_attente": "Liste d'attente", "refus": "Refus",
     "vivier": "Vivier"}
 
+# What a decision does to the dossier in DS: a state (accepté, refusé), or — for the
+# waiting list — nothing but a label, the dossier staying en instruction.
+DS_STATES: Mapping[str, str] = {"laureat": "accepte", "vivier": "accepte", "refus": "refuse"}
+
+
+def ds_state(decision: str) -> str | None:
+    """The DS state a decision puts its dossier in (None: the state does not change)."""
+    return DS_STATES.get(decision)
+
 
 def decision_code(value: str) -> str:
     """The decision a form gives, as a code or as its French label (« Liste d'attente »

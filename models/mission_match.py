@@ -10,10 +10,14 @@ conflict of interest (their employer is the mission's administration).
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+from models.evaluation_task import as_text
 
 POINTS = {"specialite": 40.0, "famille": 15.0, "experience": 10.0, "theme": 15.0,
           "administration": 10.0, "localisation": 10.0, "disponibilite": 10.0,
@@ -152,3 +156,22 @@ def search_vivier(mission: MissionSpec, candidates: Sequence[VivierCandidate], *
     ranked.sort(key=lambda m: (-m.score, m.dossier))
     return Search(tuple(ranked[:shortlist]), tuple(ranked[shortlist:]),
                   tuple(sorted(excluded, key=lambda m: m.dossier)), families)
+
+
+def vivier_profile(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What the vivier keeps of a candidate's dossier (its champs, as synced): specialty,
+    experience, wishes, availability and quotité — what a mission search reads, nothing
+    more. JSON-able."""
+    availability = fields.get("disponibilite")
+    profile = {
+        "specialite": fields.get("specialite"),
+        "annees_experience": fields.get("annees_experience"),
+        "experiences": fields.get("experiences") or [],
+        "voeux_thematiques": fields.get("voeux_thematiques") or [],
+        "voeux_localisations": fields.get("voeux_localisations") or [],
+        "voeux_administrations": fields.get("voeux_administrations"),
+        "disponibilite": as_text(availability) or None,
+        "disponibilite_iso": str(availability or "") or None,
+        "quotite": fields.get("quotite"), "employeur": fields.get("employeur"),
+    }
+    return json.loads(json.dumps(profile, default=str))

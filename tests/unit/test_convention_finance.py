@@ -12,6 +12,7 @@ from models.convention_finance import (
     EigSlot,
     PayBand,
     QuotiteError,
+    contract_terms,
     financial_annex,
 )
 from settings.config import load_config
@@ -112,3 +113,14 @@ def test_experience_years_pick_the_band(frameworks):
     framework = frameworks["partenariat"]
     assert framework.band_for_years(9).key == "moins-10-ans"
     assert framework.band_for_years(10).key == "plus-10-ans"
+
+
+def test_a_retained_candidates_contract_terms(frameworks):
+    terms = contract_terms("partenariat", frameworks["partenariat"], 12, "4/5")
+    assert (terms["tranche"], terms["net_mensuel"], terms["quotite_libelle"]) == (
+        frameworks["partenariat"].bands[-1].label, "4000.00", "4/5")
+    assert terms["type"] == "partenariat" and terms["duree_mois"] > 0
+    unknown = contract_terms("partenariat", frameworks["partenariat"], None, "temps plein")
+    assert unknown["tranche"] == frameworks["partenariat"].bands[-1].label
+    full_time_only = contract_terms("budgetaire", frameworks["budgetaire"], 2, "4/5")
+    assert any("quotité 4/5 non prévue" in note for note in full_time_only["a_confirmer"])

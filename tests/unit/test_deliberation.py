@@ -260,3 +260,11 @@ def test_apply_edits_refuses_dossiers_not_on_the_agenda() -> None:
         apply_edits(agenda(), {18: ("laureat", "Bravo.")})
     with pytest.raises(ValueError, match="dossier n° 99 : pas proposé"):
         apply_edits(agenda(), {99: ("refus", "Non.")})
+
+
+def test_a_decision_sets_the_dossiers_state_in_ds_or_only_labels_it() -> None:
+    from models.deliberation import ds_state
+
+    assert ds_state("laureat") == ds_state("vivier") == "accepte"
+    assert ds_state("refus") == "refuse"
+    assert ds_state("liste_attente") is None  # a label; the dossier stays en instruction

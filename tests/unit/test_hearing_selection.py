@@ -1,35 +1,25 @@
-"""Who is heard and how: the cut line of the scores (or the hearing's own), and the
-entretien's family by specialty."""
+"""Who is heard, and in which kind of hearing."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from models.hearing_selection import above_hearing_cut, hearing_kind
 
-import pytest
-
-from flows.hearing_booking import hearing_type, selected
-from settings.config import load_config
-from settings.environment import PROJECT_ROOT
+FAMILIES = {"développeur·se": "technique", "designer": "produit"}
 
 
-@pytest.fixture(scope="module")
-def rt():
-    return SimpleNamespace(config=load_config(PROJECT_ROOT / "config" / "eig.yaml"))
+def test_the_kind_of_hearing() -> None:
+    assert hearing_kind("projets", None, FAMILIES) == "soutenance"
+    assert hearing_kind("candidats", "développeur·se", FAMILIES) == "technique"
+    assert hearing_kind("candidats", "juriste", FAMILIES) == "produit"  # unknown: produit
+    assert hearing_kind("candidats", "designer", FAMILIES, for_mission=True) == "mission"
 
 
-def test_the_entretien_is_produit_or_technique_by_specialty(rt):
-    assert hearing_type(rt, "projets", {}) == "soutenance"
-    assert hearing_type(rt, "candidats", {"specialite": "développeur·se"}) == "technique"
-    assert hearing_type(rt, "candidats", {"specialite": "designer"}) == "produit"
-
-
-def test_the_scoring_cut_decides_unless_the_hearing_has_its_own(rt):
-    assert selected(rt, "projets", {"above_cut": True})
-    assert not selected(rt, "projets", {"above_cut": False, "rank": 1, "total": 44})
-    own = rt.config.hearings.tracks["projets"].model_copy(update={"cut_rank": 2})
-    config = rt.config.model_copy(update={"hearings": rt.config.hearings.model_copy(
-        update={"tracks": {"projets": own}})})
-    mine = SimpleNamespace(config=config)
-    assert selected(mine, "projets", {"rank": 2, "total": 30, "passes_thresholds": True})
-    assert not selected(mine, "projets", {"rank": 3, "total": 30, "passes_thresholds": True})
-    assert not selected(mine, "projets", {"rank": 1, "total": 30, "passes_thresholds": False})
+def test_the_hearing_cut() -> None:
+    ranked = {"rank": 5, "total": 31.5, "passes_thresholds": True, "above_cut": False}
+    assert above_hearing_cut(ranked, 5, None) and not above_hearing_cut(ranked, 4, None)
+    assert above_hearing_cut(ranked, None, 31.5) and not above_hearing_cut(ranked, None, 32)
+    assert not above_hearing_cut({**ranked, "passes_thresholds": False}, 10, None)
+    assert not above_hearing_cut({**ranked, "rank": None}, 10, None)
+    # neither set: the scoring's cut line decides
+    assert not above_hearing_cut(ranked, None, None)
+    assert above_hearing_cut({**ranked, "above_cut": True}, None, None)

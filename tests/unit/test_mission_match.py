@@ -71,3 +71,18 @@ def test_too_little_experience_costs_points():
 
 def test_fold_ignores_case_accents_and_punctuation():
     assert fold("Île-de-France") == fold("ile de  france")
+
+
+def test_the_vivier_keeps_what_a_search_reads_and_nothing_more() -> None:
+    from datetime import date
+
+    from models.mission_match import vivier_profile
+
+    fields = {"specialite": "développeur·se", "annees_experience": 6,
+              "voeux_thematiques": ["santé"], "disponibilite": date(2027, 3, 1),
+              "quotite": "4/5", "telephone": "06 12 34 56 78", "motivation": "…"}
+    profile = vivier_profile(fields)
+    assert profile["disponibilite"] == "1 mars 2027"
+    assert profile["disponibilite_iso"] == "2027-03-01"
+    assert profile["voeux_localisations"] == [] and profile["experiences"] == []
+    assert "telephone" not in profile and "motivation" not in profile
