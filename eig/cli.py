@@ -40,13 +40,11 @@ def sync(
     = False,
 ) -> None:
     """Synchronise les dossiers DS dans la base (flow sync-dossiers)."""
-    from flows.sync import SyncParameters, sync_dossiers
+    from flows.pipeline import sync as sync_and_follow
+    from flows.sync import SyncParameters
 
-    state = sync_dossiers(
-        SyncParameters(demarches=demarche or [], full=full, reconcile=reconcile),
-        return_state=True,
-    )
-    summary = state.result(raise_on_failure=False)
+    state, summary = sync_and_follow(
+        SyncParameters(demarches=demarche or [], full=full, reconcile=reconcile))
     if not isinstance(summary, dict):  # the flow crashed before summarising
         typer.echo(f"sync-dossiers: {state.message or summary}", err=True)
         raise typer.Exit(2)
@@ -358,11 +356,13 @@ def deliberate(
 
     from flows.deliberate import DeliberateParameters
     from flows.deliberate import deliberate as deliberate_flow
+    from flows.pipeline import after_committee
 
     # waiting in this terminal may outlast the flow's timeout (meant for deployed runs,
     # which are suspended while they wait)
     summary = without_timeout(deliberate_flow)(DeliberateParameters(
         track=track, session_date=Date.fromisoformat(session_date) if session_date else None))
+    summary.update(after_committee(summary))  # the lauréats' conventions, as a server would
     if summary.get("status") == "approved":
         then_deliver(summary, as_json)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str) if as_json

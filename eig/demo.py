@@ -54,7 +54,8 @@ def run_demo(echo: Echo, dossiers: int = 300, seed: int = 42) -> int:
 def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
     server_ready = _start_prefect_server()
     from eig.summaries import render_sync_summary
-    from flows.sync import SyncParameters, sync_dossiers
+    from flows.pipeline import sync as sync_and_follow
+    from flows.sync import SyncParameters
 
     database = PROJECT_ROOT / "var" / "demo.sqlite"
     _fresh_sqlite(database)
@@ -70,8 +71,7 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
     def run(title: str, **params: object) -> dict:
         nonlocal failures
         echo(f"\n== {title}")
-        state = sync_dossiers(SyncParameters(**params), return_state=True)
-        summary = state.result(raise_on_failure=False)
+        state, summary = sync_and_follow(SyncParameters(**params))
         echo(render_sync_summary(summary))
         failures += summary["status"] != "ok"
         return summary

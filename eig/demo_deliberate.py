@@ -73,12 +73,15 @@ class OpenCommittee:
 
 def open_committee(track: str, session_date: Any) -> OpenCommittee:
     """Start the committee's run: it prepares its proposals and relevé, then waits."""
-    from flows.deliberate import DeliberateParameters, deliberate
+    from flows.deliberate import DeliberateParameters
+    from flows.pipeline import committee as committee_and_conventions
 
     result: list[dict] = []
     context = contextvars.copy_context()
-    thread = threading.Thread(target=context.run, args=(lambda: result.append(deliberate(
-        DeliberateParameters(track=track, session_date=session_date))),), daemon=True)
+    thread = threading.Thread(target=context.run, args=(lambda: result.append(
+        committee_and_conventions(DeliberateParameters(track=track,
+                                                       session_date=session_date))),),
+        daemon=True)
     committee = OpenCommittee(track, datetime.now(UTC), thread, result)
     thread.start()
     return committee

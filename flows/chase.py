@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.store import outbox
 from flows.collect_forms import CollectReport, collect_forms, rendered_payload
+from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime, open_runtime
-from flows.sync import SyncParameters, sync_dossiers
 from flows.task_emails import programme
 from models.chasing import ChasePlan, OpenTask, StepAction, is_working_day, plan_chase
 from models.chasing import replacement_day as replacement_day_of
@@ -247,7 +247,7 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
                 f"# Relances du {today.isoformat()}\n\nJour non ouvré : aucune relance."))
             return {"today": today.isoformat(), "working_day": False}
         if params.sync_first:
-            sync_dossiers(SyncParameters(  # forms are collected just below, in this run
+            pull(rt, SyncParameters(  # forms are collected just below, in this run
                 demarches=[rt.config.demarches["evaluations"].number], assign_new=False,
                 collect_forms=False))
         collected = collect_evaluation_forms(rt)

@@ -8,7 +8,9 @@ content), then pause: the run's form lists the proposals, editable, and an appro
 switch. Nothing is published before approval. Once approved, the relevé is regenerated
 with the final decisions and sealed again, and the decisions, messages, labels and
 annotations are recorded in the outbox — keyed by dossier and session, so republishing
-never repeats one — and delivered.
+never repeats one — and delivered. An approved projects' committee with lauréats is
+announced (``flows.signals``): the conventions are drafted by the deployment it
+triggers, or by ``flows.pipeline`` in one process.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from flows.approval import answered, current_run_id, prefilled, run_alive, wait_
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
+from flows.signals import COMMITTEE_APPROVED, announce
 from flows.task_emails import programme
 from models.committee_sitting import Sitting, sitting_problem
 from models.decision_record import (
@@ -547,13 +550,13 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
         recorded = publish(rt, params.track, opened.session_id, day, final, final_seal,
                            paths, approval.approuve_par or None)
         handed = hand_over(rt, "deliberate")
-        drafts_due = params.track == rt.config.conventions.track and any(
-            p.decision == "laureat" for p in final.proposals)
-    conventions = None
+        laureats = sum(p.decision == "laureat" for p in final.proposals)
+        drafts_due = bool(recorded) and laureats > 0 \
+            and params.track == rt.config.conventions.track
     if drafts_due:  # the lauréats' conventions are drafted "dès la sélection"
-        from flows.conventions import draft_conventions
-
-        conventions = draft_conventions()
+        announce(COMMITTEE_APPROVED, f"eig.committee.{params.track}",
+                 {"track": params.track, "session_date": day.isoformat(),
+                  "laureats": laureats})
     create_table_artifact(
         key=f"deliberate-{params.track}-decisions",
         table=[{"dossier": p.number, "intitulé": p.title,
@@ -571,7 +574,7 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
                 p.decision == d for p in final.proposals) for d in DECISION_LABELS},
             "pending": len(final.pending), "draft_seal": opened.draft_seal, "seal": final_seal,
             "record": paths, "effects_recorded": recorded, "handed_over": handed,
-            "conventions": conventions}
+            "drafts_due": drafts_due}
 
 
 def publish(rt: Runtime, track: str, session_id: int, session_date: date, final: Agenda,

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 from connectors.documents import score_distributions_png
 from connectors.store import outbox
 from flows.collect_forms import CollectReport, collect_forms
+from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
-from flows.sync import SyncParameters, sync_dossiers
 from models.outbox import Kind, ds_key
 from models.score_publication import annotation_values, publication
 from models.scoring import (
@@ -183,7 +183,7 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "score-dossiers"):
         if params.sync_first:
-            sync_dossiers(SyncParameters(
+            pull(rt, SyncParameters(
                 demarches=[rt.config.demarches["evaluations"].number], assign_new=False,
                 collect_forms=False))
         collected = collect_evaluations(rt)

@@ -1,351 +1,29 @@
 """sync-dossiers: pull the dossiers of every configured démarche from DS into the store.
 
-The story of a run, per démarche: read where each stream stands, fetch one page of
-the three streams (dossiers, trash, tombstones) in one request, check the form has
-not drifted from the mapping, store the page and its cursors in one transaction,
-repeat while a stream has pages; then map quarantined dossiers again. A nightly
-reconciliation re-scans numbers, states and labels, which updatedSince cannot see.
+The pull itself is ``flows.ds_pull``. Then the run matches the evaluation forms that
+arrived to their tasks (a decline is replaced within the quarter hour), and announces
+what the next stages wait for (``flows.signals``): tracks with new dossiers (the
+assignment), submitted evaluations (the scoring). It runs neither: on a server their
+deployments are triggered by these events; in one process ``flows.pipeline`` runs them.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from functools import partial
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
-from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
-from connectors.ds import (
-    DSError,
-    DSInternalError,
-    DSQueryTimeoutError,
-    StreamPosition,
-    SyncPage,
-    fetch_dossier,
-    fetch_reconcile_page,
-    fetch_sync_page,
-)
-from connectors.store import repository as repo
+from flows.ds_pull import DemarcheReport, SyncParameters, pull
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
-from flows.sync_pages import (
-    Counts,
-    apply_labels_and_visibility,
-    apply_trash,
-    check_revision,
-    ingest_dossiers,
-    retry_quarantined,
-    save_positions,
-    stored_snapshots,
-)
-from models.champs import RevisionDriftError
-from models.reconciliation import plan_reconciliation
-from models.sync_cursor import STREAMS, StreamState, initial_states
-from models.tables import Assignment, EvaluatorRow, SyncRun
-from settings.config import DemarcheRole
+from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
+from models.tables import Assignment, EvaluatorRow
 
-# What a task retry may fix. The DS client already retries 5xx, network errors and 429
-# with backoff; retrying those again here would only delay the report of an outage
-# (the next scheduled run resumes from the saved cursors anyway).
-TRANSIENT = (DSInternalError, DSQueryTimeoutError, OperationalError)
-MAX_RECONCILE_FETCHES = 1000
-
-
-class SyncParameters(BaseModel):
-    """Run form of the sync-dossiers deployment."""
-
-    demarches: list[int] = Field(
-        default_factory=list,
-        title="Démarches",
-        description="Numéros DS des démarches à synchroniser ; vide : toutes celles de la "
-        "configuration.",
-    )
-    full: bool = Field(
-        default=False,
-        title="Synchronisation complète",
-        description="Relire toutes les pages depuis le début au lieu de reprendre au dernier "
-        "curseur.",
-    )
-    reconcile: bool = Field(
-        default=False,
-        title="Réconciliation",
-        description="Re-scanner les numéros, états et étiquettes de tous les dossiers "
-        "(les étiquettes ne modifient pas la date de mise à jour DS).",
-    )
-    assign_new: bool = Field(
-        default=True,
-        title="Affecter les nouveaux dossiers",
-        description="Quand la synchronisation apporte de nouveaux projets ou candidatures, "
-        "lancer assign-evaluators (si un vivier d'évaluateurs est importé).",
-    )
-    collect_forms: bool = Field(
-        default=True,
-        title="Prendre en compte les réponses des évaluateurs",
-        description="Quand la démarche d'évaluation apporte des formulaires, les rattacher "
-        "aux affectations (un déclin est aussitôt remplacé).",
-    )
-
-
-MODE_FR = {"full": "complète", "incremental": "incrémentale"}
-
-
-@dataclass
-class DemarcheReport:
-    role: str
-    number: int
-    counts: Counts = field(default_factory=Counts)
-    requests: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    problems: list[str] = field(default_factory=list)
-
-    def as_row(self) -> dict[str, Any]:
-        return {"démarche": f"{self.role} ({self.number})", **asdict(self.counts),
-                "requests": self.requests, "seconds": round(self.seconds, 2),
-                "error": self.error or ""}
-
-
-def _is_transient(task: Any, task_run: Any, state: State) -> bool:
-    try:
-        state.result()
-    except TRANSIENT:
-        return True
-    except Exception:
-        return False
-    return False
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    counts: Counts
-    open_streams: tuple[str, ...]
-    problems: list[str]
-
-
-@task(name="sync-pages", retries=3, retry_delay_seconds=[1, 5, 20],
-      retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
-def sync_pages(
-    rt: Runtime, role: DemarcheRole, open_streams: tuple[str, ...], with_revision: bool
-) -> PageOutcome:
-    """A batch of pages (``sync.pages_per_task``), each stored with its cursors atomically.
-
-    The cursors are read from the store when the task starts, so a retry resumes at the
-    page that failed; within the task, each stored page says where the next one starts.
-    """
-    demarche = rt.config.demarches[role]
-    with rt.sessions() as session:
-        positions = repo.load_stream_positions(session, demarche.number)
-    states = {s.stream: s for s in initial_states(positions, full=False)}
-    request: PageRequest | None = PageRequest(
-        demarche.number, with_revision, tuple(states[stream] for stream in open_streams)
-    )
-    counts, problems = Counts(), []
-    for _ in range(rt.config.sync.pages_per_task):
-        assert request is not None
-        request, page_problems = sync_one_page(rt, role, request, counts)
-        problems += page_problems
-        if request is None:
-            break
-    still_open = tuple(state.stream for state in request.streams) if request else ()
-    return PageOutcome(counts, still_open, problems)
-
-
-def sync_one_page(
-    rt: Runtime, role: DemarcheRole, request: PageRequest, counts: Counts
-) -> tuple[PageRequest | None, list[str]]:
-    """Fetch one page and store it with its cursors, atomically; returns the next request.
-
-    While this page is stored, the following ones are read ahead (flows/fetch_ahead.py).
-    """
-    demarche = rt.config.demarches[role]
-    channel = rt.channel(demarche.number)
-    fetch = partial(_fetch_page, rt)
-    page, read_ahead = channel.ahead.take(request, fetch)
-    following = next_request(request, page)
-    if following is not None and not read_ahead:
-        channel.ahead.start(following, fetch, next_request)
-    now = rt.clock()
-    problems: list[str] = []
-    counts.pages += 1
-    with rt.sessions.begin() as session:
-        if page.revision is not None:
-            check_revision(session, demarche, page.demarche, page.revision, now)
-        if page.dossiers is not None:
-            ingested = ingest_dossiers(session, demarche, page.dossiers.nodes, now)
-            counts.add(ingested.counts)
-            problems += ingested.problems
-        if page.pending_deleted is not None:
-            counts.hidden += apply_trash(session, demarche, page.pending_deleted.nodes)
-        if page.deleted is not None:
-            counts.deleted += repo.mark_deleted(session, demarche.number, page.deleted.nodes,
-                                                now)
-        save_positions(session, demarche.number, _advance(request, page), now)
-    return following, problems
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    """The next page of some streams of a démarche; equal requests ask for the same page."""
-
-    number: int
-    with_revision: bool
-    streams: tuple[StreamState, ...]  # the open streams, where each stands
-
-
-def _advance(request: PageRequest, page: SyncPage) -> list[StreamState]:
-    """Where the requested streams stand once ``page`` is stored."""
-    return [
-        state.after_page(part.end_cursor, part.has_next_page)
-        for state in request.streams
-        if (part := getattr(page, state.stream)) is not None
-    ]
-
-
-def next_request(request: PageRequest, page: SyncPage) -> PageRequest | None:
-    still_open = tuple(state for state in _advance(request, page) if state.open)
-    return PageRequest(request.number, False, still_open) if still_open else None
-
-
-def _fetch_page(rt: Runtime, request: PageRequest) -> SyncPage:
-    positions = {
-        stream: StreamPosition(include=False) for stream in STREAMS
-    } | {
-        state.stream: StreamPosition(include=True, since=state.anchor, after=state.cursor)
-        for state in request.streams
-    }
-    return fetch_sync_page(
-        rt.channel(request.number).ds, request.number,
-        page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
-        with_revision=request.with_revision, **positions,
-    )
-
-
-def reset_cursors(rt: Runtime, role: DemarcheRole) -> None:
-    """A full sync reads every stream again from the beginning."""
-    demarche = rt.config.demarches[role]
-    now = rt.clock()
-    with rt.sessions.begin() as session:
-        save_positions(session, demarche.number, initial_states({}, full=True), now)
-
-
-@task(name="retry-quarantine", cache_policy=NO_CACHE)
-def retry_quarantine(rt: Runtime, role: DemarcheRole, run_started: datetime) -> Counts:
-    """Map again the quarantined dossiers this run has not seen (the config may be fixed)."""
-    demarche = rt.config.demarches[role]
-    with rt.sessions.begin() as session:
-        return retry_quarantined(session, demarche, run_started, rt.clock()).counts
-
-
-@task(name="scan-page", retries=3, retry_delay_seconds=[1, 5, 20],
-      retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
-def scan_page(
-    rt: Runtime, role: DemarcheRole, cursors: dict[str, str | None], open_streams: tuple[str, ...]
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str | None], tuple[str, ...]]:
-    """One page of the reconciliation scan (ids, states, labels; trash; tombstones)."""
-    demarche = rt.config.demarches[role]
-    page = fetch_reconcile_page(
-        rt.channel(demarche.number).ds, demarche.number,
-        page_size=rt.config.sync.page_size, min_page_size=rt.config.sync.min_page_size,
-        **{s: StreamPosition(include=s in open_streams, since=None, after=cursors.get(s))
-           for s in STREAMS},
-    )
-    nodes: dict[str, list[dict[str, Any]]] = {}
-    still_open = []
-    cursors = dict(cursors)
-    for stream in STREAMS:
-        stream_page = getattr(page, stream)
-        if stream_page is None:
-            continue
-        nodes[stream] = stream_page.nodes
-        if stream_page.end_cursor is not None:
-            cursors[stream] = stream_page.end_cursor
-        if stream_page.has_next_page:
-            still_open.append(stream)
-    return nodes, cursors, tuple(still_open)
-
-
-@task(name="apply-reconciliation", cache_policy=NO_CACHE)
-def apply_reconciliation(
-    rt: Runtime, role: DemarcheRole, seen: dict[str, list[dict[str, Any]]]
-) -> Counts:
-    """Fix labels and visibility from the scan; fetch in full the dossiers the stream missed."""
-    demarche = rt.config.demarches[role]
-    logger = get_run_logger()
-    now = rt.clock()
-    trashed = {int(n["number"]) for n in seen["pending_deleted"]}
-    tombstoned = {int(n["number"]) for n in seen["deleted"]}
-    with rt.sessions.begin() as session:
-        plan = plan_reconciliation(stored_snapshots(session, demarche.number), seen["dossiers"],
-                                   trashed, tombstoned)
-        counts = apply_labels_and_visibility(session, demarche.number, plan, now)
-        counts.hidden += apply_trash(session, demarche, seen["pending_deleted"])
-        counts.deleted += repo.mark_deleted(session, demarche.number, seen["deleted"], now)
-    if len(plan.to_fetch) > MAX_RECONCILE_FETCHES:
-        logger.warning("%d dossiers of démarche %d differ from the store: run a full sync",
-                       len(plan.to_fetch), demarche.number)
-    for number in plan.to_fetch[:MAX_RECONCILE_FETCHES]:
-        raw = fetch_dossier(rt.channel(demarche.number).ds, number)
-        with rt.sessions.begin() as session:
-            counts.add(ingest_dossiers(session, demarche, [raw], rt.clock()).counts)
-    return counts
-
-
-def sync_demarche(rt: Runtime, role: DemarcheRole, full: bool) -> DemarcheReport:
-    demarche = rt.config.demarches[role]
-    started = rt.clock()
-    report = DemarcheReport(role, demarche.number)
-    if full:
-        reset_cursors(rt, role)
-    open_streams: tuple[str, ...] = STREAMS
-    first = True
-    while open_streams:
-        outcome = sync_pages(rt, role, open_streams, with_revision=first)
-        first = False
-        report.counts.add(outcome.counts)
-        report.problems += outcome.problems
-        open_streams = outcome.open_streams
-    with rt.sessions() as session:
-        waiting = repo.open_quarantine(session, demarche.number, seen_before=started)
-    if waiting:
-        report.counts.released += retry_quarantine(rt, role, started).released
-    return report
-
-
-def reconcile_demarche(rt: Runtime, role: DemarcheRole, report: DemarcheReport) -> None:
-    seen: dict[str, list[dict[str, Any]]] = {s: [] for s in STREAMS}
-    cursors: dict[str, str | None] = {}
-    open_streams: tuple[str, ...] = STREAMS
-    while open_streams:
-        nodes, cursors, open_streams = scan_page(rt, role, cursors, open_streams)
-        for stream, stream_nodes in nodes.items():
-            seen[stream].extend(stream_nodes)
-    report.counts.add(apply_reconciliation(rt, role, seen))
-
-
-@task(name="sync-demarche", cache_policy=NO_CACHE)
-def sync_one_demarche(rt: Runtime, role: DemarcheRole, params: SyncParameters) -> DemarcheReport:
-    """The whole sync of one démarche; its failure is reported, not raised."""
-    demarche = rt.config.demarches[role]
-    report = DemarcheReport(role, demarche.number)
-    started = time.perf_counter()
-    try:
-        report = sync_demarche(rt, role, params.full)
-        if params.reconcile:
-            reconcile_demarche(rt, role, report)
-    except (RevisionDriftError, DSError) as error:
-        report.error = str(error)
-    report.requests = rt.channel(demarche.number).ds.requests_sent
-    report.seconds = time.perf_counter() - started
-    return report
+__all__ = ["SyncParameters", "sync_dossiers"]
 
 
 @flow(name="sync-dossiers", timeout_seconds=1800,
@@ -354,37 +32,17 @@ def sync_one_demarche(rt: Runtime, role: DemarcheRole, params: SyncParameters) -
       task_runner=ThreadPoolTaskRunner(max_workers=3))
 def sync_dossiers(params: SyncParameters | None = None) -> State:
     params = params or SyncParameters()
-    logger = get_run_logger()
-    started = time.perf_counter()
     with open_runtime() as rt:
-        run = _start_run(rt, params)
-        # The démarches are independent: they are synced side by side (DS's rate limit
-        # is per token, and shared by all of them).
-        futures = [sync_one_demarche.submit(rt, role, params)
-                   for role in rt.config.demarche_roles(params.demarches)]
-        reports = [future.result() for future in futures]
-        for report in reports:
-            if report.error:
-                logger.error("démarche %s (%d): %s", report.role, report.number, report.error)
-            for problem in report.problems:
-                logger.warning("quarantined: %s", problem)
-        summary = _summary(params, reports, time.perf_counter() - started)
-        _finish_run(rt, run, summary)
+        summary, reports = pull(rt, params)
         tracks = _tracks_with_new_dossiers(rt, reports) if params.assign_new else []
         if params.collect_forms and _evaluations_arrived(rt, reports):
             summary["forms"] = _collect_answers(rt)
-    _publish_artifact(summary, reports)
-    # The stages a sync sets off are imported here: they import the sync themselves.
-    if tracks:  # new dossiers wait for their evaluators: assign them now
-        from flows.assign import AssignParameters, assign_evaluators
-
-        summary["assign"] = assign_evaluators(AssignParameters(tracks=tracks))
-    if summary.get("forms", {}).get("submitted"):  # new evaluations: the ranking moves
-        from flows.score import ScoreParameters, score_dossiers
-
-        scored = score_dossiers(ScoreParameters(sync_first=False))
-        summary["score"] = {t["track"]: {k: t[k] for k in ("ranked", "pending", "written_back")}
-                            for t in scored["tracks"]}
+    submitted = int(summary.get("forms", {}).get("submitted") or 0)
+    summary["arrivals"] = {"tracks": tracks, "evaluations": submitted}
+    for track in tracks:  # new dossiers wait for their evaluators
+        announce(DOSSIERS_ARRIVED, f"eig.track.{track}", {"track": track})
+    if submitted:  # new evaluations: the ranking moves
+        announce(EVALUATIONS_SUBMITTED, "eig.evaluations", {"submitted": submitted})
     failed = [r for r in reports if r.error]
     if failed:
         message = "; ".join(f"{r.role} ({r.number}): {r.error}" for r in failed)
@@ -426,52 +84,3 @@ def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> lis
         return []
     grown = {r.role for r in reports if r.counts.created and not r.error}
     return [name for name, track in rt.config.tracks.items() if track.demarche in grown]
-
-
-def _summary(params: SyncParameters, reports: list[DemarcheReport], seconds: float) -> dict:
-    return {
-        "mode": "full" if params.full else "incremental",
-        "reconcile": params.reconcile,
-        "seconds": round(seconds, 3),
-        "requests": sum(r.requests for r in reports),
-        "demarches": [
-            {"role": r.role, "number": r.number, **asdict(r.counts), "requests": r.requests,
-             "seconds": round(r.seconds, 3), "error": r.error, "quarantine": r.problems}
-            for r in reports
-        ],
-        "status": "failed" if any(r.error for r in reports) else "ok",
-    }
-
-
-def _start_run(rt: Runtime, params: SyncParameters) -> int:
-    kind = "reconcile" if params.reconcile else ("full" if params.full else "incremental")
-    with rt.sessions.begin() as session:
-        for role in rt.config.demarche_roles(params.demarches):
-            repo.ensure_demarche(session, rt.config.demarches[role].number, role)
-        run = SyncRun(kind=kind, started_at=rt.clock(), status="running", summary={})
-        session.add(run)
-        session.flush()
-        return run.id
-
-
-def _finish_run(rt: Runtime, run_id: int, summary: dict) -> None:
-    with rt.sessions.begin() as session:
-        run = session.get(SyncRun, run_id)
-        assert run is not None
-        run.finished_at = rt.clock()
-        run.status = summary["status"]
-        run.summary = summary
-        errors = [d["error"] for d in summary["demarches"] if d["error"]]
-        run.error = "\n".join(errors) or None
-
-
-def _publish_artifact(summary: dict, reports: list[DemarcheReport]) -> None:
-    create_table_artifact(
-        key="sync-dossiers",
-        table=[r.as_row() for r in reports],
-        description=(
-            f"Synchronisation {MODE_FR[summary['mode']]}"
-            f"{' + réconciliation' if summary['reconcile'] else ''} : "
-            f"{summary['requests']} requêtes DS en {summary['seconds']} s."
-        ),
-    )

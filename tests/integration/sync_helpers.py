@@ -7,15 +7,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from connectors.store.engine import make_sessionmaker
+from flows.pipeline import sync as sync_and_follow
 from flows.runtime import open_store
-from flows.sync import SyncParameters, sync_dossiers
+from flows.sync import SyncParameters
 from models.tables import Dossier, QuarantineEntry, SyncState
 
 
 def run_sync(**params: Any) -> tuple[str, dict]:
-    """Run sync-dossiers under the harness; returns (state type, summary)."""
-    state = sync_dossiers(SyncParameters(**params), return_state=True)
-    return state.type.value, state.result(raise_on_failure=False)
+    """Run sync-dossiers and its follow-ups under the harness (``flows.pipeline``); returns
+    (state type, summary)."""
+    state, summary = sync_and_follow(SyncParameters(**params))
+    return state.type.value, summary
 
 
 def by_role(summary: dict, role: str) -> dict:

@@ -26,6 +26,7 @@ from flows.deliberate import (
     full_attendance,
     pending_decisions,
 )
+from flows.pipeline import committee as committee_and_conventions
 from flows.runtime import use_clock
 from flows.score import ScoreParameters, score_dossiers
 from models.deliberation import DECISION_LABELS
@@ -87,11 +88,12 @@ def scored(sandbox, store, smtp_server, tmp_path, clock, monkeypatch):
 
 
 def run_in_thread(params: DeliberateParameters) -> tuple[threading.Thread, list]:
-    """The flow pauses until approved: run it aside (with the harness's settings)."""
+    """The flow pauses until approved: run it aside (with the harness's settings), with
+    its follow-up (``flows.pipeline``: the lauréats' conventions)."""
     result: list = []
     context = contextvars.copy_context()
     thread = threading.Thread(target=context.run, args=(
-        lambda: result.append(deliberate(params)),), daemon=True)
+        lambda: result.append(committee_and_conventions(params)),), daemon=True)
     thread.start()
     return thread, result
 

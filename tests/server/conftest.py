@@ -20,7 +20,7 @@ from tests.server.real_server import RealServer, free_port
 
 POSTGRES_URL = os.environ.get("EIG_TEST_POSTGRES_URL")
 DEPLOYED = ("deliberate-projets", "deliberate-candidats", "deliberate-mission", "deliver-ds",
-            "deliver-emails", "notify-team")
+            "deliver-emails", "notify-team", "draft-conventions")
 LATE_SECONDS = 20  # deliberate-candidats "longer than expected" after this
 REMINDER_SECONDS = 60  # a committee still waiting is reminded after this
 ZOMBIE_SECONDS = 60  # a silent run is marked Crashed after this (the least allowed: 2 beats)

@@ -3,7 +3,8 @@ holds it), it survives its worker's SIGKILL — and the zombie automation, thoug
 longer beats — while a run killed with that worker is found dead and reported; the team
 is told it waits, reminded, and the committee, approved as the UI's Resume form does,
 resumes on another worker, publishes its decisions once (through the deliverer the
-hand-over event starts), and a second run for the same date ends at once."""
+hand-over event starts) and sets off the lauréats' conventions (draft-conventions,
+triggered by the approval's event), and a second run for the same date ends at once."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from connectors.mail import Mailbox
 from connectors.store import leases
 from flows.deliberate import full_attendance, pending_decisions
-from models.tables import CommitteeSession
+from models.tables import CommitteeSession, Convention
 from tests.integration.chase_helpers import text_of
 from tests.server.committee_world import published, scored_projets
 from tests.server.conftest import HEARTBEAT, ZOMBIE_SECONDS
@@ -109,6 +110,18 @@ def test_a_suspended_committee_survives_its_worker_and_publishes_once(
             CommitteeSession.track == "projets")).one()
     assert committee.status == "approved" and committee.approved_by == "Camille Opératrice"
     assert any(r["state"]["type"] == "COMPLETED" for r in prefect_server.runs_of("deliver-ds"))
+
+    # The lauréats' conventions: drafted by draft-conventions, which the committee's
+    # approval set off (the event eig.committee.approved, flows.pipeline's chain on a server)
+    def drafted() -> set[int]:
+        with store.sessions() as session:
+            return set(session.scalars(select(Convention.dossier_number)))
+
+    wait_for("the conventions (draft-conventions, triggered by the approval)",
+             lambda: drafted() == {excellent, good}, timeout=240, every=1.0)
+    [triggered] = [r for r in prefect_server.runs_of("draft-conventions")
+                   if r["state"]["type"] != "SCHEDULED"]  # (not its cron's runs)
+    prefect_server.wait_state(triggered["id"], "COMPLETED", timeout=180)
 
     # A second run for the same date: the committee is approved, it ends at once
     after = published(sandbox)

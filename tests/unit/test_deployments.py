@@ -91,3 +91,22 @@ def test_a_run_does_not_pipe_its_output_through_its_worker():
     SystemExit on a broken pipe); unpiped, it outlives the worker and logs to the API."""
     pools = {d["work_pool"]["name"]: d["work_pool"] for d in deployments()}
     assert pools["eig"]["job_variables"]["stream_output"] is False
+
+
+def test_the_stages_follow_one_another_by_their_events():
+    """flows.pipeline's chain, on a server: each follower deployment is triggered by
+    the event its predecessor announces, and keeps a schedule for what an event missed."""
+    from flows import signals
+
+    by_name = {d["name"]: d for d in deployments()}
+    for name, event, resource in (
+            ("assign-evaluators", signals.DOSSIERS_ARRIVED, "eig.track.*"),
+            ("score-dossiers", signals.EVALUATIONS_SUBMITTED, "eig.evaluations"),
+            ("draft-conventions", signals.COMMITTEE_APPROVED, "eig.committee.*")):
+        [trigger] = by_name[name]["triggers"]
+        assert trigger["expect"] == [event], name
+        assert trigger["match"] == {"prefect.resource.id": resource}, name
+        assert by_name[name]["schedules"], name
+    # triggered by new evaluations, the scoring does not sync again
+    [trigger] = by_name["score-dossiers"]["triggers"]
+    assert trigger["parameters"] == {"params": {"sync_first": False}}

@@ -1,0 +1,62 @@
+"""How the stages follow one another, in one place.
+
+A stage never runs another: it announces what it leaves for the next ones
+(``flows.signals``). On a Prefect server the deployments of prefect.yaml are triggered
+by those events:
+
+    sync-dossiers ── eig.dossiers.arrived ──────→ assign-evaluators
+                  └─ eig.evaluations.submitted ─→ score-dossiers (without syncing first)
+    deliberate-projets ── eig.committee.approved → draft-conventions
+
+Run in one process — the CLI, the demo, the tests, with no worker to trigger — the same
+follow-ups are run here, from the stage's summary, right after the stage. Every
+follow-up is idempotent (leases, outbox keys), so a run that gets both (a CLI against a
+server with its triggers) repeats nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.states import State
+
+from flows.assign import AssignParameters, assign_evaluators
+from flows.conventions import draft_conventions
+from flows.deliberate import DeliberateParameters, deliberate
+from flows.score import ScoreParameters, score_dossiers
+from flows.sync import SyncParameters, sync_dossiers
+
+
+def sync(params: SyncParameters | None = None) -> tuple[State, Any]:
+    """sync-dossiers, then what its arrivals call for; returns (the sync's state, its
+    summary with ``assign`` and ``score`` when they ran)."""
+    state = sync_dossiers(params or SyncParameters(), return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, dict):
+        summary.update(after_sync(summary))
+    return state, summary
+
+
+def after_sync(summary: dict[str, Any]) -> dict[str, Any]:
+    """The assignment of the tracks with new dossiers, the scoring of new evaluations."""
+    arrivals = summary.get("arrivals") or {}
+    out: dict[str, Any] = {}
+    if arrivals.get("tracks"):
+        out["assign"] = assign_evaluators(AssignParameters(tracks=arrivals["tracks"]))
+    if arrivals.get("evaluations"):
+        scored = score_dossiers(ScoreParameters(sync_first=False))
+        out["score"] = {t["track"]: {k: t[k] for k in ("ranked", "pending", "written_back")}
+                        for t in scored["tracks"]}
+    return out
+
+
+def committee(params: DeliberateParameters | None = None) -> dict[str, Any]:
+    """deliberate, then — for an approved projects' committee with lauréats — their
+    conventions, drafted « dès la sélection »."""
+    summary = deliberate(params or DeliberateParameters())
+    summary.update(after_committee(summary))
+    return summary
+
+
+def after_committee(summary: dict[str, Any]) -> dict[str, Any]:
+    return {"conventions": draft_conventions()} if summary.get("drafts_due") else {}
