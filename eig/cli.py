@@ -63,11 +63,8 @@ def quarantine(
 ) -> None:
     """Liste les dossiers en quarantaine (non conformes au mapping) et les formulaires
     d'évaluation qui ne comptent pas, avec la raison."""
-    from sqlalchemy import select
-
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
-    from models.tables import Evaluation
     from settings.config import load_config
     from settings.environment import Settings
 
@@ -82,8 +79,7 @@ def quarantine(
                   "rule": "evaluation", "reason": e.problem,
                   "first_seen": e.recorded_at.isoformat(), "last_seen": e.updated_at.isoformat(),
                   "times_seen": len(e.history) + 1}
-                 for e in session.scalars(select(Evaluation).where(
-                     Evaluation.status == "invalid").order_by(Evaluation.form_number))]
+                 for e in repo.invalid_evaluations(session)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

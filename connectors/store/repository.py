@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models.champs import FieldProblem
 from models.sync_cursor import StreamState
-from models.tables import Demarche, Dossier, QuarantineEntry, SyncState
+from models.tables import Demarche, Dossier, Evaluation, QuarantineEntry, SyncState
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -215,4 +215,10 @@ def open_quarantine(
     if seen_before is not None:
         query = query.where(QuarantineEntry.last_seen_at < seen_before)
     return list(session.scalars(query.order_by(QuarantineEntry.dossier_number)))
+
+
+def invalid_evaluations(session: Session) -> list[Evaluation]:
+    """The evaluation forms that do not count (set aside with their reason), by number."""
+    return list(session.scalars(select(Evaluation).where(Evaluation.status == "invalid")
+                                .order_by(Evaluation.form_number)))
 
