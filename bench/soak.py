@@ -288,20 +288,23 @@ class Season:
             self.eig("hearings", "availability", str(path))
             return
         config = load_config(Path(self.env["EIG_CONFIG"]))
-        for track in ("projets", "candidats", *self.mission_tracks()):
-            criteria_of = "candidats" if track.startswith("mission-") else track
+        tracks = [("projets", 0), ("candidats", 0),
+                  *(("missions", m) for m in self.mission_ids())]
+        for track, mission in tracks:
+            criteria_of = "candidats" if track == "missions" else track
             criteria = [c.key for c in config.tracks[criteria_of].criteria]
-            path = self.work / f"notes-{track}.csv"
-            path.write_text(scores_csv(url, track, criteria), encoding="utf-8")
-            self.eig("hearings", "scores", str(path), "-t", track)
+            path = self.work / f"notes-{track}-{mission}.csv"
+            path.write_text(scores_csv(url, track, criteria, mission), encoding="utf-8")
+            self.eig("hearings", "scores", str(path), "-t", track,
+                     *(("--mission", str(mission)) if mission else ()))
 
-    def mission_tracks(self) -> list[str]:
+    def mission_ids(self) -> list[int]:
         from sqlalchemy import select
 
         from models.tables import Mission
 
         with self.store() as sessions, sessions() as session:
-            return [f"mission-{m}" for m in session.scalars(select(Mission.id))]
+            return list(session.scalars(select(Mission.id)))
 
     def mission_params(self) -> dict[str, Any] | None:
         from sqlalchemy import select
@@ -441,7 +444,7 @@ class Season:
             self.note("mission ouverte", seconds=round(p.settle(), 1))
             self.day(52)
             self.jury("scores")
-            missions = [int(t.split("-")[1]) for t in self.mission_tracks()]
+            missions = self.mission_ids()
             for mission in missions:
                 self.burst(("deliberate-mission", {"mission": mission}))
             self.wait_suspended("deliberate-mission", len(missions))

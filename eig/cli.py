@@ -522,12 +522,19 @@ def hearings_availability(
 def hearings_scores(
     file: Annotated[Path, typer.Argument(help="CSV : dossier;courriel;note_<critère>…;"
                                          "commentaire")],
-    track: Annotated[str, typer.Option("--track", "-t")] = "projets",
+    track: Annotated[str, typer.Option("--track", "-t", help="projets, candidats ou "
+                                       "missions")] = "projets",
+    mission: Annotated[int, typer.Option("--mission", "-m", help="La mission (parcours "
+                                         "missions).")] = 0,
 ) -> None:
     """Importe les notes du jury des auditions tenues (elles nourrissent le comité)."""
     from flows.hearings import import_jury_scores
 
-    report = import_jury_scores(file.read_text(encoding="utf-8"), track, file.name)
+    if (track == "missions") != bool(mission):
+        typer.echo(f"{file.name} : --mission N accompagne --track missions, et lui seul",
+                   err=True)
+        raise typer.Exit(2)
+    report = import_jury_scores(file.read_text(encoding="utf-8"), track, file.name, mission)
     typer.echo(f"{report['imported']} fiche(s) de notes pour {report['dossiers']} dossier(s)")
     for problem in report["problems"]:
         typer.echo(f"  {problem}")

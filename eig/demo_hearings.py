@@ -48,12 +48,14 @@ def availability_csv(url: str, today: datetime, days: int = 24) -> str:
     return out.getvalue()
 
 
-def scores_csv(url: str, track: str, criteria: list[str]) -> str:
-    """Every juror of every booked hearing of the track scores it (a fixed pattern)."""
+def scores_csv(url: str, track: str, criteria: list[str], mission: int = 0) -> str:
+    """Every juror of every booked hearing of the track (of ``mission`` for the track
+    « missions ») scores it (a fixed pattern)."""
     with store_sessions(url) as sessions, sessions() as session:
         booked = session.execute(select(HearingRequest.dossier_number, HearingSlot.jury).join(
             HearingSlot, HearingSlot.request_id == HearingRequest.id).where(
-            HearingRequest.track == track, HearingSlot.status == "scheduled")).all()
+            HearingRequest.track == track, HearingRequest.mission_id == mission,
+            HearingSlot.status == "scheduled")).all()
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(["dossier", "courriel", *(f"note_{c}" for c in criteria), "commentaire"])

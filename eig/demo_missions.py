@@ -101,8 +101,9 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
 
     clock.advance(timedelta(days=22))
     criteria = [c.key for c in config.tracks["candidats"].criteria]
-    track = f"mission-{summary['mission']}"
-    import_jury_scores(scores_csv(url, track, criteria), track, "demo-mission.csv")
+    mission = summary["mission"]
+    import_jury_scores(scores_csv(url, "missions", criteria, mission), "missions",
+                       "demo-mission.csv", mission)
     echo("\n== 29. Délibération de la mission, approuvée dans l'interface (comme le comité)")
     decision = _approve_mission(summary["mission"])
     decided = _count(url, "mission-decision")

@@ -23,7 +23,7 @@ from flows.hearing_emails import hearing_context
 from flows.runtime import Runtime
 from flows.task_emails import programme
 from models.evaluation_task import applicant_name
-from models.hearing_outcome import HEARING_LABELS, config_key, criteria_track, mission_of
+from models.hearing_outcome import HEARING_LABELS, MISSIONS, criteria_track
 from models.hearing_schedule import (
     BookingRequest,
     Interval,
@@ -59,7 +59,7 @@ def hearing_type(rt: Runtime, track: str, fields: dict[str, Any]) -> str:
     families = rt.config.tracks[track].specialty_families if track in rt.config.tracks \
         else {}
     return hearing_kind(track, fields.get("specialite"), families,
-                        for_mission=mission_of(track) is not None)
+                        for_mission=track == MISSIONS)
 
 
 def selected(rt: Runtime, track: str, scores: dict[str, Any]) -> bool:
@@ -121,7 +121,7 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
             outbox.record_effect(session, mail_key("hearing-cancel", slot.id, email),
                                  Kind.EMAIL, "hearing-cancel",
                                  {"slot": slot.id, "email": email, "role": role}, now)
-        config = rt.config.hearings.tracks[config_key(request.track)]
+        config = rt.config.hearings.tracks[request.track]
         earliest = max(day_start(now, config.notice_days),
                        datetime.combine(not_before, time(0), PARIS).astimezone(UTC)
                        if not_before else now)
@@ -195,9 +195,8 @@ def _people(session: Session, rt: Runtime, request: HearingRequest, slot: Hearin
     people = [(juror, "jury") for juror in slot.jury]
     if email:
         people.append((str(email).lower(), role))
-    mission = mission_of(request.track)
-    if mission is not None:  # the administration sits beside DINUM's jury
-        contact = session.get(Mission, mission)
+    if request.mission_id:  # the administration sits beside DINUM's jury
+        contact = session.get(Mission, request.mission_id)
         if contact is not None:
             people.append((contact.contact_email.lower(), "administration"))
     return people
@@ -208,8 +207,7 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
     """Place the track's waiting requests; record each booking with its invitations."""
     config = rt.config.hearings.tracks[track]
     now = rt.clock()
-    which = (HearingRequest.track.like("mission-%") if track == "missions"
-             else HearingRequest.track == track)
+    which = HearingRequest.track == track
     with rt.sessions.begin() as session:
         waiting = list(session.scalars(select(HearingRequest).where(
             which, HearingRequest.status == "pending")
@@ -275,21 +273,23 @@ def _record_invitations(session: Session, rt: Runtime, request: HearingRequest,
 # -- results -------------------------------------------------------------------------------
 
 
-def hearing_results(session: Session, rt: Runtime, track: str) -> dict[int, dict[str, Any]]:
-    """Per dossier heard (or to be heard): the jury's aggregate and the notes the committee
-    reads ("" while no score came back). Same aggregation as the evaluations."""
+def hearing_results(session: Session, rt: Runtime, track: str, mission: int = 0
+                    ) -> dict[int, dict[str, Any]]:
+    """Per dossier heard (or to be heard) — of ``mission`` for the track « missions » —:
+    the jury's aggregate and the notes the committee reads ("" while no score came back).
+    Same aggregation as the evaluations."""
     from dataclasses import replace
 
     from models.hearing_outcome import hearing_notes
     from models.scoring.aggregate import aggregate
     from models.scoring.rules import DossierInfo, EvaluationScores
 
-    if config_key(track) not in rt.config.hearings.tracks:
+    if track not in rt.config.hearings.tracks:
         return {}
     config = rt.config.tracks[criteria_track(track)]
-    jury_size = rt.config.hearings.tracks[config_key(track)].jury_size
+    jury_size = rt.config.hearings.tracks[track].jury_size
     requests = {r.id: r for r in session.scalars(select(HearingRequest).where(
-        HearingRequest.track == track))}
+        HearingRequest.track == track, HearingRequest.mission_id == mission))}
     if not requests:
         return {}
     scores = list(session.scalars(select(HearingScore).where(

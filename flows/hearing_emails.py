@@ -15,7 +15,7 @@ from connectors.mail import Address, Attachment, OutgoingEmail
 from flows.runtime import Runtime
 from flows.task_emails import programme
 from models.evaluation_task import applicant_name, dossier_brief
-from models.hearing_outcome import HEARING_LABELS, criteria_track, mission_of
+from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.outbox import Status, mail_key
 from models.paris_time import aware as _aware
 from models.tables import (
@@ -44,10 +44,9 @@ def hearing_context(session: Session, rt: Runtime, slot: HearingSlot, role: str
         HearingSlot.request_id == request.id, HearingSlot.status == "cancelled",
         HearingSlot.id < slot.id).order_by(HearingSlot.id.desc()).limit(1))
     start, end = _aware(slot.start), _aware(slot.end)
-    mission = mission_of(request.track)
     extra = {}
-    if mission is not None:  # an entretien de mission names its mission
-        extra["mission"] = mission_context(session.get(Mission, mission))
+    if request.mission_id:  # an entretien de mission names its mission
+        extra["mission"] = mission_context(session.get(Mission, request.mission_id))
     return {
         "hearing": {**extra,
             "kind_label": HEARING_LABELS[request.hearing_type],
@@ -73,7 +72,7 @@ def _person(session: Session, context: dict[str, Any], email: str, role: str
     if role == "porteur":
         return {"name": str(fields.get("porteur") or ""), "email": email}
     if role == "administration":
-        mission = session.get(Mission, mission_of(context["track"]))
+        mission = session.get(Mission, context["request"].mission_id)
         return {"name": mission.contact_name if mission else "", "email": email}
     return {"name": applicant_name(applicant), "email": email}
 

@@ -150,9 +150,11 @@ def import_availability(text: str) -> dict[str, Any]:
             "unknown": unknown, "problems": [str(p) for p in problems]}
 
 
-def import_jury_scores(text: str, track: str, source: str) -> dict[str, Any]:
-    """The jury's scores of held hearings: checked like evaluation forms, the last row of
-    a member for a dossier kept; bad rows reported with line, dossier, field and rule."""
+def import_jury_scores(text: str, track: str, source: str, mission: int = 0
+                       ) -> dict[str, Any]:
+    """The jury's scores of held hearings — of ``mission`` for the track « missions » —:
+    checked like evaluation forms, the last row of a member for a dossier kept; bad rows
+    reported with line, dossier, field and rule."""
     from models.hearing_outcome import check_against_juries, parse_jury_scores
 
     with open_runtime() as rt:
@@ -163,7 +165,8 @@ def import_jury_scores(text: str, track: str, source: str) -> dict[str, Any]:
         with rt.sessions.begin() as session:
             slots = session.execute(select(HearingRequest, HearingSlot).join(
                 HearingSlot, HearingSlot.request_id == HearingRequest.id).where(
-                HearingRequest.track == track, HearingSlot.status == "scheduled")).all()
+                HearingRequest.track == track, HearingRequest.mission_id == mission,
+                HearingSlot.status == "scheduled")).all()
             now = rt.clock()
             juries = {r.dossier_number: set(s.jury) for r, s in slots
                       if _aware(s.start) <= now}

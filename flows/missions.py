@@ -5,7 +5,8 @@ with the operator's approval, and follow the placement to the contract.
   ranks the vivier (``models.mission_match``: every point explained), proposes the first
   ``missions.interviews`` of the shortlist — each candidate is proposed to one mission at
   a time, by an atomic update of their vivier status — and books their entretiens with
-  DINUM and the administration (the hearings' solver, track ``mission-<id>``).
+  DINUM and the administration (the hearings' solver; the track « missions », each
+  request naming its mission).
 - ``deliberate-mission`` (operator-triggered): the jury's scores of the entretiens (same
   aggregation as everywhere) make a proposal; the run pauses for the operator's approval
   in the UI; then the retained candidate, the others and the administration are told,
@@ -44,6 +45,8 @@ from flows.hearing_emails import mission_context
 from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.convention_finance import contract_terms
+from models.hearing_outcome import MISSIONS
+from models.hearing_selection import hearing_kind
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
 from models.paris_time import PARIS
@@ -192,7 +195,8 @@ def propose(session: Session, rt: Runtime, row: Mission, found: Search, wanted: 
             _record_email(session, rt, mail_key("mission-proposal", placement.id),
                           member.email, member.name, rendered, now)
         session.add(HearingRequest(
-            track=f"mission-{row.id}", dossier_number=match.dossier, hearing_type="mission",
+            track=MISSIONS, mission_id=row.id, dossier_number=match.dossier,
+            hearing_type=hearing_kind(MISSIONS, None, {}, for_mission=True),
             status="pending", earliest=day_start(now, config.notice_days),
             latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
         proposed.append(match.dossier)
@@ -285,7 +289,7 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
     candidates with their entretien's result."""
     from flows.hearing_booking import hearing_results
 
-    results = hearing_results(session, rt, f"mission-{row.id}")
+    results = hearing_results(session, rt, MISSIONS, mission=row.id)
     rows = []
     for placement in session.scalars(select(Placement).where(
             Placement.mission_id == row.id, Placement.status == PlacementStatus.PROPOSE)
@@ -473,7 +477,7 @@ def missions_digest() -> dict[str, Any]:
                     Mission.status == MissionStatus.OUVERTE).order_by(Mission.start)):
                 found = search(session, rt, row)
                 interviews = sum(1 for _ in session.scalars(select(HearingRequest).where(
-                    HearingRequest.track == f"mission-{row.id}")))
+                    HearingRequest.track == MISSIONS, HearingRequest.mission_id == row.id)))
                 missions.append({**mission_context(row), "statut": row.status,
                                  "shortlist": _shortlist_json(found), "entretiens": interviews,
                                  "jours_ouverts": (today - row.created_at.astimezone(PARIS)

@@ -23,23 +23,15 @@ REQUIRED_COLUMNS = ("dossier", "courriel")
 HEARING_LABELS = {"soutenance": "Soutenance", "produit": "Entretien métier produit",
                   "technique": "Entretien métier technique", "mission": "Entretien de mission"}
 """What each hearing type is called in emails, agendas and the relevé."""
-MISSION_PREFIX = "mission-"
-"""The hearings of a mission are the track ``mission-<id>``: their jury and criteria are
-those of the candidates (the mission's entretien is judged on the candidate criteria)."""
-
-
-def mission_of(track: str) -> int | None:
-    return int(track.removeprefix(MISSION_PREFIX)) if track.startswith(MISSION_PREFIX) else None
+MISSIONS = "missions"
+"""The hearing track of the entretiens de mission; each request names its mission
+(``HearingRequest.mission_id``)."""
 
 
 def criteria_track(track: str) -> str:
-    """The track whose criteria score this hearing."""
-    return "candidats" if mission_of(track) is not None else track
-
-
-def config_key(track: str) -> str:
-    """The key of ``hearings.tracks`` that configures this hearing track."""
-    return "missions" if mission_of(track) is not None else track
+    """The track whose criteria score this hearing (a mission's entretien is judged on
+    the candidates' criteria)."""
+    return "candidats" if track == MISSIONS else track
 
 
 @dataclass(frozen=True)

@@ -448,15 +448,18 @@ class ConventionVersion(Base):
 
 
 class HearingRequest(Base):
-    """A dossier selected for a hearing (soutenance, entretien métier), with the window the
-    track's delay allows; its slots are booked, cancelled and rebooked under it."""
+    """A dossier selected for a hearing (soutenance, entretien métier, entretien de
+    mission), with the window the track's delay allows; its slots are booked, cancelled
+    and rebooked under it."""
 
     __tablename__ = "hearing_requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    track: Mapped[str] = mapped_column(String(32))
+    track: Mapped[str] = mapped_column(String(32))  # projets, candidats, missions
     dossier_number: Mapped[int] = mapped_column(BigInteger)
-    hearing_type: Mapped[str] = mapped_column(String(16))  # soutenance, produit, technique
+    # the mission of an entretien de mission (track « missions »); 0 for the other tracks
+    mission_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hearing_type: Mapped[str] = mapped_column(String(16))  # soutenance, produit, technique…
     status: Mapped[str] = mapped_column(String(16))  # pending, scheduled, held
     earliest: Mapped[datetime] = mapped_column(UTCDateTime)
     latest: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -465,7 +468,8 @@ class HearingRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("uq_hearing_requests_track_dossier", "track", "dossier_number", unique=True),
+        Index("uq_hearing_requests_track_dossier", "track", "dossier_number", "mission_id",
+              unique=True),
     )
 
 

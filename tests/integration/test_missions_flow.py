@@ -158,7 +158,8 @@ def test_the_decision_waits_for_approval_then_notifies_once(vivier, store, smtp_
     best, second = summary["proposed"]
     with store.sessions.begin() as session:  # the entretiens took place: the jury's scores
         for request in session.scalars(select(HearingRequest).where(
-                HearingRequest.track == f"mission-{summary['mission']}")):
+                HearingRequest.track == "missions",
+                HearingRequest.mission_id == summary["mission"])):
             value = 5 if request.dossier_number == best else 3
             session.add(HearingScore(request_id=request.id, juror=DINUM[0], source="test",
                                      imported_at=START, comment="Entretien.",
