@@ -18,6 +18,7 @@ from flows.replacement import task_due
 from flows.runtime import Runtime
 from flows.task_emails import PURPOSES, TaskEmails, programme, reminder_entry, task_context
 from models.chasing import OpenTask, replacement_day
+from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import dossier_brief
 from models.tables import Assignment, Dossier, EvaluationLink, EvaluatorRow
 from settings.config import ConfigError
@@ -51,7 +52,8 @@ def preview_context(rt: Runtime, template: str, dossier_number: int,
         if assignment is None:  # an example assignment, never stored
             assignment = Assignment(id=0, dossier_number=dossier_number, track=track,
                                     evaluator_email=evaluator_email or "evaluatrice@exemple.fr",
-                                    status="proposed", due_at=task_due(rt.config, track, now))
+                                    status=AssignmentStatus.PROPOSED,
+                                    due_at=task_due(rt.config, track, now))
         evaluator = session.get(EvaluatorRow, assignment.evaluator_email) or EvaluatorRow(
             email=assignment.evaluator_email, name="Camille Exemple")
         links = {link.purpose: link.url for link in session.scalars(

@@ -34,7 +34,7 @@ from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.chasing import ChasePlan, OpenTask, StepAction, is_working_day, plan_chase
 from models.chasing import replacement_day as replacement_day_of
-from models.evaluation_inputs import OPEN_STATUSES
+from models.evaluation_inputs import OPEN_STATUSES, AssignmentStatus
 from models.evaluation_task import dossier_brief
 from models.outbox import Kind, mail_key
 from models.tables import Assignment, ChaseStep, Dossier, EvaluationLink, EvaluatorRow
@@ -169,7 +169,7 @@ def replace_late(rt: Runtime, plan: ChasePlan) -> dict[str, list[dict[str, Any]]
             late = session.get(Assignment, action.task.assignment_id)
             assert late is not None
             previous_status = late.status
-            late.status, late.closed_at, late.updated_at = "replaced", now, now
+            late.status, late.closed_at, late.updated_at = AssignmentStatus.REPLACED, now, now
             late.status_reason = f"en retard de {action.days_late} jours"
             session.flush()
             replacement = replace_assignment(session, rt.config, late, now)

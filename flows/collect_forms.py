@@ -37,6 +37,7 @@ from models.evaluation_forms import (
     read_form,
     settle,
 )
+from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import dossier_brief
 from models.outbox import Kind, mail_key
 from models.tables import (
@@ -115,7 +116,7 @@ def _collect(rt: Runtime) -> CollectReport:
                 continue
             assignment.status, assignment.form_number = status, int(form.number)
             assignment.closed_at = assignment.updated_at = now
-            if status == "submitted":
+            if status == AssignmentStatus.SUBMITTED:
                 report.submitted += 1
                 continue
             report.declined += 1

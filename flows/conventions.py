@@ -39,6 +39,7 @@ from models.convention_draft import (
     convention_number,
 )
 from models.convention_finance import QUOTITES
+from models.deliberation import CommitteeStatus
 from models.outbox import Kind, ds_key, mail_key
 from models.tables import CommitteeSession, Convention, ConventionVersion, Dossier
 from settings.environment import PROJECT_ROOT
@@ -101,7 +102,7 @@ def selected_laureats(session: Session, rt: Runtime, dossier: int | None = None
     committee = rt.config.deliberation.committees.get(track, "comité de sélection")
     latest: dict[int, tuple[CommitteeSession, dict[str, Any]]] = {}
     for row in session.scalars(select(CommitteeSession).where(
-            CommitteeSession.track == track, CommitteeSession.status == "approved")
+            CommitteeSession.track == track, CommitteeSession.status == CommitteeStatus.APPROVED)
             .order_by(CommitteeSession.session_date)):
         for decision in row.decisions or []:
             latest[int(decision["dossier"])] = (row, decision)

@@ -56,6 +56,7 @@ from models.deliberation import (
     DECISION_LABELS,
     TRACK_DECISIONS,
     Agenda,
+    CommitteeStatus,
     DossierFacts,
     Proposal,
     agenda_from_json,
@@ -65,6 +66,7 @@ from models.deliberation import (
     ds_state,
     propose,
 )
+from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import applicant_name, dossier_brief
 from models.mission_match import vivier_profile
 from models.outbox import Kind, ds_key
@@ -222,7 +224,7 @@ def committee_evaluators(session: Session, track: str) -> list[dict[str, Any]]:
                 int(d) for d in ((row.details or {}).get("conflict_dossiers", [])
                                  if row else [])}),
             "recusals": []})
-        if assignment.status == "declined" and int(assignment.dossier_number) in \
+        if assignment.status == AssignmentStatus.DECLINED and int(assignment.dossier_number) in \
                 conflicts.get(assignment.evaluator_email, []):
             person["recusals"].append(int(assignment.dossier_number))
     return sorted(people.values(), key=lambda p: p["email"])
@@ -430,7 +432,7 @@ def open_committee(rt: Runtime, params: DeliberateParameters) -> Opened:
         with rt.sessions() as session:
             mine = session.scalar(select(CommitteeSession).where(
                 CommitteeSession.flow_run_id == run_id,
-                CommitteeSession.status == "awaiting_approval")) if run_id else None
+                CommitteeSession.status == CommitteeStatus.AWAITING_APPROVAL)) if run_id else None
             if mine is not None and mine.agenda:
                 agenda, facts = agenda_from_json(mine.agenda)
                 return Opened("resumed", mine.id, mine.session_date, agenda=agenda,
@@ -439,11 +441,11 @@ def open_committee(rt: Runtime, params: DeliberateParameters) -> Opened:
             session_date = params.session_date or rt.clock().astimezone(PARIS).date()
             row = session.scalar(select(CommitteeSession).where(
                 CommitteeSession.track == track, CommitteeSession.session_date == session_date))
-        if row is not None and row.status == "approved":
+        if row is not None and row.status == CommitteeStatus.APPROVED:
             return Opened("done", row.id, session_date, message=(
                 f"le comité {track} du {session_date:%d/%m/%Y} est déjà approuvé (par "
                 f"{row.approved_by or '—'}) et publié : rien à refaire"))
-        if (row is not None and row.status == "awaiting_approval" and row.flow_run_id
+        if (row is not None and row.status == CommitteeStatus.AWAITING_APPROVAL and row.flow_run_id
                 and row.flow_run_id != run_id and run_alive(row.flow_run_id)):
             return Opened("busy", row.id, session_date, message=(
                 f"le comité {track} du {session_date:%d/%m/%Y} attend déjà son approbation "
@@ -470,7 +472,8 @@ def _prepare(rt: Runtime, params: DeliberateParameters, session_date: date,
         values = {"flow_run_id": run_id, "proposals": [_proposal_json(p)
                                                        for p in agenda.proposals],
                   "agenda": agenda_to_json(agenda, facts), "draft_seal": draft_seal,
-                  "files": {"draft": paths}, "status": "awaiting_approval"}
+                  "files": {"draft": paths},
+                  "status": CommitteeStatus.AWAITING_APPROVAL}
         stmt = dialect_insert(session, CommitteeSession).values(
             track=track, session_date=session_date, created_at=rt.clock(), **values)
         session.execute(stmt.on_conflict_do_update(
@@ -531,11 +534,13 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
             except ValueError as exc:
                 refused = refused or str(exc)
         if approval is None or not approval.approuve or refused:
-            status = "expired" if approval is None else "not_approved"
+            status = (CommitteeStatus.EXPIRED if approval is None
+                      else CommitteeStatus.NOT_APPROVED)
             with rt.sessions.begin() as session:
                 session.execute(update(CommitteeSession).where(
                     CommitteeSession.id == opened.session_id,
-                    CommitteeSession.status == "awaiting_approval").values(status=status))
+                    CommitteeSession.status == CommitteeStatus.AWAITING_APPROVAL
+                ).values(status=status))
             logger.warning("comité %s du %s : %s, rien n'est publié", params.track, day,
                            refused or status)
             return {"track": params.track, "session_date": day.isoformat(),
@@ -584,8 +589,9 @@ def publish(rt: Runtime, track: str, session_id: int, session_date: date, final:
     with rt.sessions.begin() as session:
         taken = session.execute(update(CommitteeSession).where(
             CommitteeSession.id == session_id,
-            CommitteeSession.status == "awaiting_approval").values(
-            status="approved", seal=seal_, approved_by=approved_by, approved_at=rt.clock(),
+            CommitteeSession.status == CommitteeStatus.AWAITING_APPROVAL).values(
+            status=CommitteeStatus.APPROVED, seal=seal_, approved_by=approved_by,
+            approved_at=rt.clock(),
             decisions=[_proposal_json(p) for p in final.proposals])).rowcount
         if not taken:
             return 0

@@ -30,7 +30,7 @@ from models.hearing_schedule import (
     JuryMember,
     schedule_hearings,
 )
-from models.hearing_selection import above_hearing_cut, hearing_kind
+from models.hearing_selection import RequestStatus, SlotStatus, above_hearing_cut, hearing_kind
 from models.outbox import Kind, ds_key, mail_key
 from models.paris_time import PARIS
 from models.paris_time import aware as _aware
@@ -48,7 +48,7 @@ from models.tables import (
 )
 from settings.config import scoring_rules
 
-ACTIVE = ("scheduled",)
+ACTIVE = (SlotStatus.SCHEDULED,)
 
 
 # -- who is heard -------------------------------------------------------------------------
@@ -86,7 +86,8 @@ def request_new(session: Session, rt: Runtime, track: str, now: datetime) -> int
             continue
         session.add(HearingRequest(
             track=track, dossier_number=number,
-            hearing_type=hearing_type(rt, track, dossier.fields or {}), status="pending",
+            hearing_type=hearing_type(rt, track, dossier.fields or {}),
+            status=RequestStatus.PENDING,
             earliest=day_start(now, config.notice_days),
             latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
         created += 1
@@ -113,10 +114,10 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
         if request is None:
             raise LookupError(f"dossier {number} : aucune audition à reprogrammer")
         slot = session.scalar(select(HearingSlot).where(
-            HearingSlot.request_id == request.id, HearingSlot.status == "scheduled"))
+            HearingSlot.request_id == request.id, HearingSlot.status == SlotStatus.SCHEDULED))
         if slot is None:
             continue  # already waiting for a slot: nothing to cancel
-        slot.status, slot.cancel_reason, slot.cancelled_at = "cancelled", reason, now
+        slot.status, slot.cancel_reason, slot.cancelled_at = SlotStatus.CANCELLED, reason, now
         for email, role in _people(session, rt, request, slot):
             outbox.record_effect(session, mail_key("hearing-cancel", slot.id, email),
                                  Kind.EMAIL, "hearing-cancel",
@@ -126,7 +127,7 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
                        datetime.combine(not_before, time(0), PARIS).astimezone(UTC)
                        if not_before else now)
         span = timedelta(days=config.within_days - config.notice_days + 1)
-        request.status, request.earliest, request.reason = "pending", earliest, None
+        request.status, request.earliest, request.reason = RequestStatus.PENDING, earliest, None
         request.latest = max(_aware(request.latest), earliest + span)
         request.updated_at = now
         moved.append(number)
@@ -143,7 +144,8 @@ def jury_pool(session: Session, track: str, now: datetime) -> list[JuryMember]:
                                .order_by(JuryAvailability.start)):
         windows.setdefault(row.email, []).append(Interval(_aware(row.start), _aware(row.end)))
     busy: dict[str, list[Interval]] = {}
-    for slot in session.scalars(select(HearingSlot).where(HearingSlot.status == "scheduled")):
+    for slot in session.scalars(select(HearingSlot).where(
+            HearingSlot.status == SlotStatus.SCHEDULED)):
         for email in slot.jury:
             busy.setdefault(email, []).append(Interval(_aware(slot.start), _aware(slot.end)))
     members = []
@@ -210,7 +212,7 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
     which = HearingRequest.track == track
     with rt.sessions.begin() as session:
         waiting = list(session.scalars(select(HearingRequest).where(
-            which, HearingRequest.status == "pending")
+            which, HearingRequest.status == RequestStatus.PENDING)
             .order_by(HearingRequest.latest, HearingRequest.dossier_number)))
         if not waiting:
             return {"placed": [], "unplaced": []}
@@ -239,11 +241,11 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
             request = by_id[booking.key]
             slot = HearingSlot(request_id=request.id, start=booking.start,
                                end=booking.end, jury=list(booking.jury),
-                               location=rt.config.hearings.location, status="scheduled",
+                               location=rt.config.hearings.location, status=SlotStatus.SCHEDULED,
                                created_at=now)
             session.add(slot)
             session.flush()
-            request.status, request.reason, request.updated_at = "scheduled", None, now
+            request.status, request.reason, request.updated_at = RequestStatus.SCHEDULED, None, now
             _record_invitations(session, rt, request, slot, now)
             placed.append({"dossier": request.dossier_number, "start": booking.start,
                            "jury": list(booking.jury)})
@@ -300,7 +302,7 @@ def hearing_results(session: Session, rt: Runtime, track: str, mission: int = 0
     results = aggregate(evaluations, [DossierInfo(r.dossier_number, reduced_quorum=True)
                                       for r in requests.values()], rules)
     slots = {s.request_id: s for s in session.scalars(select(HearingSlot).where(
-        HearingSlot.request_id.in_(requests), HearingSlot.status == "scheduled"))}
+        HearingSlot.request_id.in_(requests), HearingSlot.status == SlotStatus.SCHEDULED))}
     out = {}
     max_total = sum(c.weight for c in config.criteria) * config.scale.max
     for request in requests.values():

@@ -16,6 +16,7 @@ from flows.runtime import Runtime
 from flows.task_emails import programme
 from models.evaluation_task import applicant_name, dossier_brief
 from models.hearing_outcome import HEARING_LABELS, criteria_track
+from models.hearing_selection import SlotStatus
 from models.outbox import Status, mail_key
 from models.paris_time import aware as _aware
 from models.tables import (
@@ -41,7 +42,7 @@ def hearing_context(session: Session, rt: Runtime, slot: HearingSlot, role: str
                           dossier.applicant or {})
     jury = [session.get(EvaluatorRow, email) for email in slot.jury]
     previous = session.scalar(select(HearingSlot).where(
-        HearingSlot.request_id == request.id, HearingSlot.status == "cancelled",
+        HearingSlot.request_id == request.id, HearingSlot.status == SlotStatus.CANCELLED,
         HearingSlot.id < slot.id).order_by(HearingSlot.id.desc()).limit(1))
     start, end = _aware(slot.start), _aware(slot.end)
     extra = {}
@@ -111,7 +112,7 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
         person = _person(session, context, email, role)
         applicant = _applicant_email(session, slot)
         if action == "hearing-invite":
-            if slot.status != "scheduled":
+            if slot.status != SlotStatus.SCHEDULED:
                 return None  # cancelled before it left: the new slot has its invitation
             track = rt.config.tracks[criteria_track(context["track"])]
             rendered = render_email("hearing_invitation", {
@@ -130,7 +131,8 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
                 return None  # they never got the invitation: nothing to take back
             replacement = session.scalar(select(HearingSlot).where(
                 HearingSlot.request_id == slot.request_id, HearingSlot.id > slot.id,
-                HearingSlot.status == "scheduled").order_by(HearingSlot.id.desc()).limit(1))
+                HearingSlot.status == SlotStatus.SCHEDULED
+            ).order_by(HearingSlot.id.desc()).limit(1))
             hearing = context["hearing"]
             rendered = render_email("hearing_cancellation", {
                 "person": person, "role": role,

@@ -33,6 +33,7 @@ from flows.hearing_booking import (
 )
 from flows.runtime import Runtime, open_runtime
 from models.hearing_outcome import HEARING_LABELS, criteria_track
+from models.hearing_selection import RequestStatus, SlotStatus
 from models.tables import (
     EvaluatorRow,
     HearingRequest,
@@ -99,7 +100,7 @@ def agenda_rows(rt: Runtime) -> list[dict[str, Any]]:
     with rt.sessions() as session:
         rows = session.execute(select(HearingSlot, HearingRequest).join(
             HearingRequest, HearingRequest.id == HearingSlot.request_id).where(
-            HearingSlot.status == "scheduled", HearingSlot.end > now)
+            HearingSlot.status == SlotStatus.SCHEDULED, HearingSlot.end > now)
             .order_by(HearingSlot.start)).all()
         names = {r.email: r.name for r in session.scalars(select(EvaluatorRow))}
     return [{"date": _aware(slot.start).astimezone(PARIS).strftime("%d/%m/%Y"),
@@ -166,7 +167,7 @@ def import_jury_scores(text: str, track: str, source: str, mission: int = 0
             slots = session.execute(select(HearingRequest, HearingSlot).join(
                 HearingSlot, HearingSlot.request_id == HearingRequest.id).where(
                 HearingRequest.track == track, HearingRequest.mission_id == mission,
-                HearingSlot.status == "scheduled")).all()
+                HearingSlot.status == SlotStatus.SCHEDULED)).all()
             now = rt.clock()
             juries = {r.dossier_number: set(s.jury) for r, s in slots
                       if _aware(s.start) <= now}
@@ -183,6 +184,6 @@ def import_jury_scores(text: str, track: str, source: str, mission: int = 0
                     session.add(existing)
                 existing.scores, existing.comment = dict(row.scores), row.comment
                 existing.source, existing.imported_at = source, now
-                request.status, request.updated_at = "held", now
+                request.status, request.updated_at = RequestStatus.HELD, now
     return {"imported": len(kept), "dossiers": len({r.dossier for r in kept}),
             "problems": [str(p) for p in problems]}

@@ -46,7 +46,7 @@ from flows.runtime import Runtime, open_runtime
 from flows.task_emails import programme
 from models.convention_finance import contract_terms
 from models.hearing_outcome import MISSIONS
-from models.hearing_selection import hearing_kind
+from models.hearing_selection import RequestStatus, hearing_kind
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
 from models.paris_time import PARIS
@@ -197,7 +197,7 @@ def propose(session: Session, rt: Runtime, row: Mission, found: Search, wanted: 
         session.add(HearingRequest(
             track=MISSIONS, mission_id=row.id, dossier_number=match.dossier,
             hearing_type=hearing_kind(MISSIONS, None, {}, for_mission=True),
-            status="pending", earliest=day_start(now, config.notice_days),
+            status=RequestStatus.PENDING, earliest=day_start(now, config.notice_days),
             latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
         proposed.append(match.dossier)
     return proposed

@@ -18,6 +18,7 @@ from connectors.store import outbox
 from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
 from models.assignment import replace
 from models.chasing import due_at
+from models.evaluation_inputs import AssignmentStatus
 from models.outbox import Kind, mail_key
 from models.tables import Alternates, Assignment
 from settings.config import EigConfig
@@ -38,8 +39,8 @@ def create_assignment(session: Session, *, dossier: int, evaluator: str, track: 
                       run_id: int | None = None, replaces: int | None = None) -> Assignment:
     """The assignment and its task email (rendered at send time: links, PDF, .ics)."""
     assignment = Assignment(dossier_number=dossier, evaluator_email=evaluator, track=track,
-                            status="proposed", reasons=reasons, run_id=run_id, created_at=now,
-                            updated_at=now, due_at=due, replaces_id=replaces)
+                            status=AssignmentStatus.PROPOSED, reasons=reasons, run_id=run_id,
+                            created_at=now, updated_at=now, due_at=due, replaces_id=replaces)
     session.add(assignment)
     session.flush()
     outbox.record_effect(session, mail_key("eval-request", assignment.id), Kind.EMAIL,

@@ -31,6 +31,7 @@ from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
+from models.evaluation_inputs import AssignmentStatus
 from models.outbox import Kind, ds_key
 from models.score_publication import annotation_values, publication
 from models.scoring import (
@@ -68,7 +69,8 @@ def track_inputs(session: Session, rt: Runtime, track: str
     assignments = list(session.scalars(select(Assignment).where(Assignment.track == track)))
     successors = {a.replaces_id for a in assignments if a.replaces_id is not None}
     reduced = {a.dossier_number for a in assignments
-               if (a.status in ("declined", "replaced") and a.id not in successors)
+               if (a.status in (AssignmentStatus.DECLINED, AssignmentStatus.REPLACED)
+                   and a.id not in successors)
                or (a.status_reason or "").startswith("remplacement impossible")}
     numbers = {a.dossier_number for a in assignments}
     dossiers = [DossierInfo(int(d.number), d.date_depot, int(d.number) in reduced)

@@ -22,7 +22,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
 from typing import Any, Literal
+
+
+class CommitteeStatus(StrEnum):
+    """A committee's session: its agenda waits for the operator, who approves it (then it
+    is published) or not; a paused wait can also expire."""
+
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    NOT_APPROVED = "not_approved"
+    EXPIRED = "expired"
+
 
 Decision = Literal["laureat", "liste_attente", "refus", "vivier"]
 DECISION_LABELS: Mapping[str, str] = {

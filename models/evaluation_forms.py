@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from models.evaluation_inputs import OPEN_STATUSES, AssignmentStatus
 from models.evaluation_token import token_assignment, verify_token
 
 FormKind = Literal["evaluation", "decline", "other"]
@@ -90,10 +91,10 @@ def next_status(current: str, kind: FormKind) -> str | None:
     A late evaluator who was replaced may still submit: the evaluation counts (the first
     valid ones up to k, decided by the scoring). A decline only closes an open task.
     """
-    if kind == "evaluation" and current != "submitted":
-        return "submitted"
-    if kind == "decline" and current in ("proposed", "accepted", "started"):
-        return "declined"
+    if kind == "evaluation" and current != AssignmentStatus.SUBMITTED:
+        return AssignmentStatus.SUBMITTED
+    if kind == "decline" and current in OPEN_STATUSES:
+        return AssignmentStatus.DECLINED
     return None
 
 

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from models.assignment import DossierSpec, EvaluatorSpec
 from models.assignment.eligibility import norm  # the roster's comparison key
 from models.roster import DateRange
 
-OPEN_STATUSES = ("proposed", "accepted", "started")  # count toward the evaluator's load
-COUNTED_STATUSES = (*OPEN_STATUSES, "submitted")  # count toward the dossier's k
+
+class AssignmentStatus(StrEnum):
+    """An evaluation task's life: proposed to the evaluator, accepted, started (a form in
+    progress), submitted; or declined, or replaced (late, given to the next)."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    STARTED = "started"
+    SUBMITTED = "submitted"
+    DECLINED = "declined"
+    REPLACED = "replaced"
+
+
+# count toward the evaluator's load
+OPEN_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED, AssignmentStatus.STARTED)
+COUNTED_STATUSES = (*OPEN_STATUSES, AssignmentStatus.SUBMITTED)  # count toward the dossier's k
 
 
 

@@ -9,7 +9,22 @@ proposed for a mission in an *entretien de mission*. The hearing cut is the trac
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
+
+
+class RequestStatus(StrEnum):
+    """A hearing request: waiting for a slot, booked, or held (the jury's scores in)."""
+
+    PENDING = "pending"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+
+
+class SlotStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
 
 SOUTENANCE = "soutenance"
 MISSION = "mission"
