@@ -105,7 +105,7 @@ def prepare_tasks(rt: Any, tasks: int, tmp: Path) -> list[Any]:
 def old_links(rt: Any, assignments: list[Any], sample: int) -> dict[str, Any]:
     """The two links per task through DS's prefill API, for a sample, extrapolated."""
     from connectors.ds import PrefillClient, prefill_base_url
-    from flows.task_emails import PURPOSES, TaskEmails
+    from flows.delivery.task_emails import PURPOSES, TaskEmails
 
     composer = TaskEmails(rt)
     base = rt.settings.ds_public_url or prefill_base_url(rt.settings.ds_api_url)
@@ -140,7 +140,7 @@ def old_links(rt: Any, assignments: list[Any], sample: int) -> dict[str, Any]:
 def new_links(rt: Any, assignments: list[Any]) -> dict[str, Any]:
     from sqlalchemy import delete
 
-    from flows.task_emails import PURPOSES, TaskEmails
+    from flows.delivery.task_emails import PURPOSES, TaskEmails
     from models.tables import EvaluationLink
 
     composer = TaskEmails(rt)
@@ -161,7 +161,7 @@ def new_links(rt: Any, assignments: list[Any]) -> dict[str, Any]:
 def compose(rt: Any, assignments: list[Any], sandbox: str, cached: bool) -> dict[str, Any]:
     from sqlalchemy import delete
 
-    import flows.task_emails as task_emails
+    import flows.delivery.task_emails as task_emails
     from models.outbox import mail_key
     from models.tables import EvaluationLink
 
@@ -211,7 +211,7 @@ def deliver_in_lanes(sandbox: str, tmp: Path) -> dict[str, Any]:
     from connectors.mail import running_smtp_server
     from connectors.store import outbox
     from ds_sandbox import PROJETS
-    from flows.delivery import LaneDeliverer
+    from flows.delivery.deliverer import LaneDeliverer
     from flows.runtime import open_runtime
     from models.outbox import Kind, Lane, ds_key
     from models.tables import Dossier
@@ -252,7 +252,7 @@ def deliver_in_lanes(sandbox: str, tmp: Path) -> dict[str, Any]:
 def check_links(sandbox: str, assignments: list[Any], rt: Any, count: int = 5) -> int:
     """Follow a few stored evaluate links as an evaluator would (the sandbox's start page,
     through its admin route): each must prefill the evaluated dossier and the token."""
-    from flows.task_emails import TaskEmails
+    from flows.delivery.task_emails import TaskEmails
 
     composer = TaskEmails(rt)
     fields = rt.config.demarches["evaluations"].fields

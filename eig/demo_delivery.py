@@ -62,7 +62,7 @@ def stop_second_deliverer() -> None:
 
 def _merged(mine: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """One summary for both deliverers (the second serves the email lane only)."""
-    from flows.delivery import DeliveryReport
+    from flows.delivery.deliverer import DeliveryReport
 
     merged = {**mine, **{k: mine.get(k, 0) + other.get(k, 0) for k in DeliveryReport.COUNTS}}
     merged["failures"] = [*mine.get("failures", []), *other.get("failures", [])]
@@ -124,7 +124,7 @@ def _serve(connection: Connection) -> None:
 
 def _drain_emails(offset: Any) -> dict[str, Any]:
     from eig.demo_clock import TravelClock
-    from flows.delivery import deliver_pending
+    from flows.delivery.deliverer import deliver_pending
     from flows.runtime import open_runtime
     from models.outbox import Lane
 

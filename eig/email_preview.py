@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from connectors.documents import RenderedEmail, email_template_names, render_email
+from flows.delivery.task_emails import PURPOSES, TaskEmails, programme, reminder_entry, task_context
 from flows.replacement import task_due
 from flows.runtime import Runtime
-from flows.task_emails import PURPOSES, TaskEmails, programme, reminder_entry, task_context
 from models.chasing import OpenTask, replacement_day
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import dossier_brief

@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.store import outbox
 from flows.collect_forms import CollectReport, collect_forms, rendered_payload
+from flows.delivery.task_emails import programme
 from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime, open_runtime
-from flows.task_emails import programme
 from models.chasing import ChasePlan, OpenTask, StepAction, is_working_day, plan_chase
 from models.chasing import replacement_day as replacement_day_of
 from models.evaluation_inputs import OPEN_STATUSES, AssignmentStatus

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
+from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.replacement import replace_assignment
 from flows.runtime import Runtime
-from flows.task_emails import programme
 from models.evaluation_forms import (
     SUBMITTED_STATES,
     AssignmentRef,

@@ -35,11 +35,11 @@ from connectors.documents.render_pool import render_one
 from connectors.store import outbox
 from connectors.store.repository import dialect_insert
 from flows.approval import answered, current_run_id, prefilled, run_alive, wait_for_approval
+from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
 from flows.signals import COMMITTEE_APPROVED, announce
-from flows.task_emails import programme
 from models.committee_sitting import Sitting, sitting_problem
 from models.decision_record import (
     CommitteeRecord,

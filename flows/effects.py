@@ -22,7 +22,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from flows.delivery import (
+from flows.delivery.deliverer import (
     LANE_LABELS,
     DeliveryReport,
     LaneDeliverer,

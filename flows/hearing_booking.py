@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import environment
 from connectors.store import outbox
-from flows.hearing_emails import hearing_context
+from flows.delivery.hearing_emails import hearing_context
+from flows.delivery.task_emails import programme
 from flows.runtime import Runtime
-from flows.task_emails import programme
 from models.evaluation_task import applicant_name
 from models.hearing_outcome import HEARING_LABELS, MISSIONS, criteria_track
 from models.hearing_schedule import (

@@ -38,12 +38,12 @@ from flows.approval import (
     run_alive,
     wait_for_approval,
 )
+from flows.delivery.hearing_emails import mission_context
+from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearing_booking import book, day_start
-from flows.hearing_emails import mission_context
 from flows.runtime import Runtime, open_runtime
-from flows.task_emails import programme
 from models.convention_finance import contract_terms
 from models.hearing_outcome import MISSIONS
 from models.hearing_selection import RequestStatus, hearing_kind

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
-from flows.delivery import deliver_keys
+from flows.delivery.deliverer import deliver_keys
+from flows.delivery.task_emails import programme
 from flows.runtime import Runtime, open_runtime
-from flows.task_emails import programme
 from models.outbox import Kind, mail_key
 from models.tables import CommitteeSession, Mission
 

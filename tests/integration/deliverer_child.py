@@ -21,7 +21,7 @@ from eig.prefect_env import apply_defaults
 
 apply_defaults()
 
-from flows.delivery import deliver_pending  # noqa: E402
+from flows.delivery.deliverer import deliver_pending  # noqa: E402
 from flows.runtime import open_runtime  # noqa: E402
 from models.outbox import Lane  # noqa: E402
 

@@ -147,7 +147,7 @@ def interrupt(store, key: str) -> None:
 
 def deliver_here(lane: str) -> dict:
     """A deliverer in this process (what the forked ones run)."""
-    from flows.delivery import deliver_pending
+    from flows.delivery.deliverer import deliver_pending
     from flows.runtime import open_runtime
 
     with open_runtime() as rt:

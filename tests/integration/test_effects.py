@@ -15,7 +15,7 @@ import pytest
 
 from connectors.store import outbox
 from ds_sandbox import PROJETS
-from flows.delivery import deliver_pending
+from flows.delivery.deliverer import deliver_pending
 from flows.effects import DeliverParameters, deliver_effects
 from flows.runtime import open_runtime
 from models.outbox import Kind, Status, ds_key, mail_key

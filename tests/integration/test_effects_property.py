@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from connectors.mail import running_smtp_server
 from connectors.store import outbox
 from ds_sandbox import DEFAULT_TOKEN, Sandbox, generate, running_sandbox
-from flows import effect_executors
-from flows.delivery import deliver_pending
+from flows.delivery import executors as effect_executors
+from flows.delivery.deliverer import deliver_pending
 from flows.runtime import open_runtime
 from models.outbox import Status
 from models.tables import Effect

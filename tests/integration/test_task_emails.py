@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ds_sandbox import EVALUATIONS
 from ds_sandbox.testing import FakeClock
+from flows.delivery.task_emails import TaskEmails
 from flows.replacement import create_assignment, task_due
 from flows.runtime import open_runtime, use_clock
-from flows.task_emails import TaskEmails
 from models.evaluation_token import verify_token
 from models.outbox import mail_key
 from models.tables import Assignment, Dossier, EvaluationLink

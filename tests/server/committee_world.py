@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from flows.assign import AssignParameters, assign_evaluators
-from flows.delivery import deliver_pending
+from flows.delivery.deliverer import deliver_pending
 from flows.runtime import open_runtime, use_clock
 from flows.score import ScoreParameters, score_dossiers
 from models.tables import Assignment, EvaluationLink, EvaluatorRow

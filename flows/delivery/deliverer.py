@@ -19,7 +19,7 @@ from typing import Any
 from connectors.mail import Mailbox, parse_smtp_url
 from connectors.store import outbox
 from connectors.store.budget import shared_budget
-from flows.effect_executors import Executors, LeaseLost, build_executors
+from flows.delivery.executors import Executors, LeaseLost, build_executors
 from flows.runtime import Runtime
 from models.outbox import Kind, Lane, Status, after_failure
 from models.tables import Effect

@@ -47,10 +47,10 @@ from connectors.mail import (
     SmtpSender,
     build_message,
 )
-from flows.convention_emails import ConventionPayloadError, convention_email
-from flows.hearing_emails import HearingPayloadError, hearing_email
+from flows.delivery.convention_emails import ConventionPayloadError, convention_email
+from flows.delivery.hearing_emails import HearingPayloadError, hearing_email
+from flows.delivery.task_emails import TaskEmails, TaskPayloadError, as_day
 from flows.runtime import Runtime
-from flows.task_emails import TaskEmails, TaskPayloadError, as_day
 from models.outbox import Kind
 from settings.config import ConfigError
 
@@ -219,9 +219,9 @@ class EmailExecutor:
     """Emails over SMTP; one connection for the run.
 
     ``send`` carries a rendered email; ``eval-task`` and ``eval-reminder`` are composed
-    now (see ``flows.task_emails``) and skipped when the task is no longer open;
-    ``convention`` attaches a stored draft (``flows.convention_emails``);
-    ``hearing-invite`` and ``hearing-cancel`` carry an .ics (``flows.hearing_emails``).
+    now (see ``flows.delivery.task_emails``) and skipped when the task is no longer open;
+    ``convention`` attaches a stored draft (``flows.delivery.convention_emails``);
+    ``hearing-invite`` and ``hearing-cancel`` carry an .ics (``flows.delivery.hearing_emails``).
     """
 
     def __init__(self, rt: Runtime) -> None:

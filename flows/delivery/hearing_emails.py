@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import hearing_calendar, render_email
 from connectors.mail import Address, Attachment, OutgoingEmail
+from flows.delivery.task_emails import programme
 from flows.runtime import Runtime
-from flows.task_emails import programme
 from models.evaluation_task import applicant_name, dossier_brief
 from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import SlotStatus

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from connectors.documents import render_email
 from connectors.mail import Address, Attachment, OutgoingEmail
+from flows.delivery.task_emails import programme
 from flows.runtime import Runtime
-from flows.task_emails import programme
 from models.convention_draft import content_from_json
 from models.tables import ConventionVersion
 
