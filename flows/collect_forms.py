@@ -31,6 +31,7 @@ from models.evaluation_forms import (
     AssignmentRef,
     CountedForm,
     FormReading,
+    FormStatus,
     ScoreCheck,
     check_scores,
     next_status,
@@ -146,7 +147,7 @@ def _keep(session: Session, stored: dict[int, EvaluationRow], form: Dossier,
     """Insert or update the form's row; a changed form keeps its previous version."""
     values = {
         "kind": reading.kind,
-        "status": "invalid" if problems else "valid",
+        "status": FormStatus.INVALID if problems else FormStatus.VALID,
         "scores": dict(check.scores) if check else {},
         "comment": check.comment if check else (form.fields or {}).get("commentaire"),
         "problem_field": problems[0][0] if problems else None,
@@ -158,7 +159,7 @@ def _keep(session: Session, stored: dict[int, EvaluationRow], form: Dossier,
         session.add(row)
         stored[int(form.number)] = row
     elif any(getattr(row, k) != v for k, v in values.items() if k != "status") or (
-            (row.status == "invalid") != bool(problems)):
+            (row.status == FormStatus.INVALID) != bool(problems)):
         row.history = [*row.history, {
             "kind": row.kind, "status": row.status, "scores": row.scores,
             "comment": row.comment, "problem": row.problem,
@@ -184,7 +185,8 @@ def _settle(session: Session, rt: Runtime) -> int:
     rows: dict[int, EvaluationRow] = {}
     for row in session.scalars(select(EvaluationRow).where(
             EvaluationRow.kind == "evaluation",
-            EvaluationRow.status.in_(("valid", "superseded", "extra")))):
+            EvaluationRow.status.in_((FormStatus.VALID, FormStatus.SUPERSEDED,
+                                      FormStatus.EXTRA)))):
         rows[row.id] = row
         counted.setdefault(int(row.dossier_number), []).append(CountedForm(
             row.id, int(row.assignment_id), row.submitted_at or row.recorded_at))
@@ -194,7 +196,7 @@ def _settle(session: Session, rt: Runtime) -> int:
         k = rt.config.tracks[track].evaluators_per_dossier
         for row_id, status in settle(forms, k).items():
             rows[row_id].status = status
-            extra += status == "extra"
+            extra += status == FormStatus.EXTRA
     return extra
 
 

@@ -66,6 +66,7 @@ from models.deliberation import (
     ds_state,
     propose,
 )
+from models.evaluation_forms import FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import applicant_name, dossier_brief
 from models.mission_match import vivier_profile
@@ -186,7 +187,7 @@ def gather_facts(session: Session, rt: Runtime, track: str) -> list[DossierFacts
     comments: dict[int, list[str]] = {}
     for number, comment in session.execute(
             select(EvaluationRow.dossier_number, EvaluationRow.comment).where(
-                EvaluationRow.track == track, EvaluationRow.status == "valid")):
+                EvaluationRow.track == track, EvaluationRow.status == FormStatus.VALID)):
         if comment:
             comments.setdefault(int(number), []).append(comment)
     from flows.hearing_booking import hearing_results

@@ -48,7 +48,7 @@ from flows.sync_pages import (
 )
 from models.champs import RevisionDriftError
 from models.reconciliation import plan_reconciliation
-from models.sync_cursor import STREAMS, StreamState, initial_states
+from models.sync_cursor import STREAMS, StreamState, SyncStatus, initial_states
 from models.tables import SyncRun
 from settings.config import DemarcheRole
 
@@ -381,7 +381,7 @@ def _summary(params: SyncParameters, reports: list[DemarcheReport], seconds: flo
              "seconds": round(r.seconds, 3), "error": r.error, "quarantine": r.problems}
             for r in reports
         ],
-        "status": "failed" if any(r.error for r in reports) else "ok",
+        "status": SyncStatus.FAILED if any(r.error for r in reports) else SyncStatus.OK,
     }
 
 
@@ -390,7 +390,7 @@ def _start_run(rt: Runtime, params: SyncParameters) -> int:
     with rt.sessions.begin() as session:
         for role in rt.config.demarche_roles(params.demarches):
             repo.ensure_demarche(session, rt.config.demarches[role].number, role)
-        run = SyncRun(kind=kind, started_at=rt.clock(), status="running", summary={})
+        run = SyncRun(kind=kind, started_at=rt.clock(), status=SyncStatus.RUNNING, summary={})
         session.add(run)
         session.flush()
         return run.id

@@ -31,6 +31,7 @@ from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
+from models.evaluation_forms import FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.outbox import Kind, ds_key
 from models.score_publication import annotation_values, publication
@@ -81,7 +82,7 @@ def track_inputs(session: Session, rt: Runtime, track: str
     evaluations = [EvaluationScores(int(e.dossier_number), e.evaluator_email or "",
                                     dict(e.scores), e.submitted_at or e.recorded_at)
                    for e in session.scalars(select(EvaluationRow).where(
-                       EvaluationRow.track == track, EvaluationRow.status == "valid",
+                       EvaluationRow.track == track, EvaluationRow.status == FormStatus.VALID,
                        EvaluationRow.kind == "evaluation").order_by(EvaluationRow.id))
                    if int(e.dossier_number) in known]
     return evaluations, dossiers

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from models.evaluation_inputs import OPEN_STATUSES, AssignmentStatus
@@ -150,6 +151,17 @@ class CountedForm:
     submitted_at: datetime
 
 
+class FormStatus(StrEnum):
+    """An evaluation form as stored: it counts (valid), is set aside with its reason
+    (invalid), was replaced by a later form of the same task (superseded), or came
+    beyond the dossier's first k (extra: kept, flagged)."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    SUPERSEDED = "superseded"
+    EXTRA = "extra"
+
+
 def settle(forms: Collection[CountedForm], k: int) -> dict[int, str]:
     """Which valid forms of one dossier count: for each assignment its latest form (the
     earlier ones are ``superseded``), then the first k of those by submission date
@@ -159,9 +171,9 @@ def settle(forms: Collection[CountedForm], k: int) -> dict[int, str]:
     for form in sorted(forms, key=lambda f: (f.submitted_at, f.id)):
         previous = latest.get(form.assignment_id)
         if previous is not None:
-            status[previous.id] = "superseded"
+            status[previous.id] = FormStatus.SUPERSEDED
         latest[form.assignment_id] = form
     ordered = sorted(latest.values(), key=lambda f: (f.submitted_at, f.id))
     for position, form in enumerate(ordered):
-        status[form.id] = "valid" if position < k else "extra"
+        status[form.id] = FormStatus.VALID if position < k else FormStatus.EXTRA
     return status

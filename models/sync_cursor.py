@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 
 STREAMS = ("dossiers", "pending_deleted", "deleted")
+
+
+class SyncStatus(StrEnum):
+    """A sync run (``sync_runs``): running, then ok or failed (a démarche failed)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # before any DS dossier: a full read
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.champs import FieldProblem
+from models.evaluation_forms import FormStatus
 from models.sync_cursor import StreamState
 from models.tables import Demarche, Dossier, Evaluation, QuarantineEntry, SyncState
 
@@ -219,6 +220,6 @@ def open_quarantine(
 
 def invalid_evaluations(session: Session) -> list[Evaluation]:
     """The evaluation forms that do not count (set aside with their reason), by number."""
-    return list(session.scalars(select(Evaluation).where(Evaluation.status == "invalid")
+    return list(session.scalars(select(Evaluation).where(Evaluation.status == FormStatus.INVALID)
                                 .order_by(Evaluation.form_number)))
 
