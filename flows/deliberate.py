@@ -38,6 +38,7 @@ from flows.approval import answered, current_run_id, prefilled, run_alive, wait_
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.handover import hand_over
+from flows.hearing_booking import hearing_results
 from flows.runtime import Runtime, open_runtime
 from flows.signals import COMMITTEE_APPROVED, announce
 from models.committee_sitting import Sitting, sitting_problem
@@ -190,8 +191,6 @@ def gather_facts(session: Session, rt: Runtime, track: str) -> list[DossierFacts
                 EvaluationRow.track == track, EvaluationRow.status == FormStatus.VALID)):
         if comment:
             comments.setdefault(int(number), []).append(comment)
-    from flows.hearing_booking import hearing_results
-
     heard = hearing_results(session, rt, track)
     facts = []
     for dossier in session.scalars(select(Dossier).where(

@@ -42,7 +42,7 @@ from flows.delivery.hearing_emails import mission_context
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.handover import hand_over
-from flows.hearing_booking import book, day_start
+from flows.hearing_booking import book, day_start, hearing_results
 from flows.runtime import Runtime, open_runtime
 from models.convention_finance import contract_terms
 from models.hearing_outcome import MISSIONS
@@ -287,8 +287,6 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
                      ) -> tuple[int | None, str, list[dict[str, Any]]]:
     """The best heard candidate passing the thresholds, a drafted motivation, and the
     candidates with their entretien's result."""
-    from flows.hearing_booking import hearing_results
-
     results = hearing_results(session, rt, MISSIONS, mission=row.id)
     rows = []
     for placement in session.scalars(select(Placement).where(
