@@ -59,6 +59,11 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
 
     database = PROJECT_ROOT / "var" / "demo.sqlite"
     _fresh_sqlite(database)
+    # the story's relevés, conventions and charts: its own folder, fresh, so that a
+    # relevé of an earlier story is never taken for a version of this one's
+    documents = PROJECT_ROOT / "var" / "demo"
+    shutil.rmtree(documents, ignore_errors=True)
+    os.environ["EIG_DOCUMENTS_DIR"] = str(documents)
     os.environ["EIG_CONFIG"] = str(_demo_config(Settings().config))
     config = load_config(Settings().config)
     projets = config.demarches["projets"]

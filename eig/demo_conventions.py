@@ -35,7 +35,7 @@ def conventions_story(echo: Echo) -> dict[str, bool]:
     for numero, kind, number, files in drafts[:3]:
         echo(f"  {numero} ({kind}, dossier {number}) : {files['docx']}")
     if len(drafts) > 3:
-        echo(f"  … et {len(drafts) - 3} autre(s) dans var/conventions/")
+        echo(f"  … et {len(drafts) - 3} autre(s) dans var/demo/conventions/")
     sent = _sent(url)
     echo(f"{len(drafts)} projet(s) de convention (Word + PDF) envoyé(s) à l'administration "
          f"et à l'équipe : {sent} courriel(s).")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
@@ -42,9 +43,6 @@ from models.convention_finance import QUOTITES
 from models.deliberation import CommitteeStatus
 from models.outbox import Kind, ds_key, mail_key
 from models.tables import CommitteeSession, Convention, ConventionVersion, Dossier
-from settings.environment import PROJECT_ROOT
-
-DRAFTS = PROJECT_ROOT / "var" / "conventions"
 
 
 class ConventionParameters(BaseModel):
@@ -207,7 +205,7 @@ def prepare_one(rt: Runtime, selected: Selected, overrides: Overrides,
 def store_one(rt: Runtime, draft: PendingDraft, pdf: bytes) -> DraftOutcome:
     """The new version, its files and its sending, in one transaction."""
     number = draft.selected.laureat.number
-    files = _write_files(draft.numero, draft.version, draft.docx, pdf)
+    files = _write_files(rt, draft.numero, draft.version, draft.docx, pdf)
     with rt.sessions.begin() as session:
         stored = ConventionVersion(dossier_number=number, version=draft.version,
                                    digest=draft.digest, content=content_to_json(draft.content),
@@ -219,8 +217,9 @@ def store_one(rt: Runtime, draft: PendingDraft, pdf: bytes) -> DraftOutcome:
     return DraftOutcome(number, draft.numero, draft.kind, draft.version, "new", files)
 
 
-def _write_files(numero: str, version: int, docx: bytes, pdf: bytes) -> dict[str, str]:
-    folder = DRAFTS / numero
+def _write_files(rt: Runtime, numero: str, version: int, docx: bytes, pdf: bytes
+                 ) -> dict[str, str]:
+    folder = Path(rt.settings.documents_dir) / "conventions" / numero
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"docx": folder / f"{numero}-v{version}.docx",
              "pdf": folder / f"{numero}-v{version}.pdf"}

@@ -84,9 +84,6 @@ from models.tables import (
     VivierMember,
 )
 from models.tables import Evaluation as EvaluationRow
-from settings.environment import PROJECT_ROOT
-
-RECORDS = PROJECT_ROOT / "var" / "releves"
 
 
 class DeliberateParameters(BaseModel):
@@ -268,14 +265,15 @@ def build_record(rt: Runtime, session: Session, track: str, session_date: date,
         generated_at=rt.clock(), sitting=sitting)
 
 
-def write_record(record: CommitteeRecord, kind: str) -> tuple[str, dict[str, str]]:
+def write_record(record: CommitteeRecord, kind: str, folder: Path
+                 ) -> tuple[str, dict[str, str]]:
     """The relevé as HTML, PDF, CSV and JSON under var/releves; returns (seal, paths).
     A relevé already written is never overwritten: another version gets ``-v2``, ``-v3``…
     each with its own seal, the SHA-256 of its own JSON file."""
     sealed = seal(record)
     content = record_content(record)
-    RECORDS.mkdir(parents=True, exist_ok=True)
-    stem = free_stem(RECORDS / f"releve-{record.track}-{record.session_date.isoformat()}-{kind}")
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = free_stem(folder / f"releve-{record.track}-{record.session_date.isoformat()}-{kind}")
     html = render_document("releve", {"record": content, "seal": sealed,
                                       "sealed_file": f"{stem.name}.json"})
     paths = {"html": f"{stem}.html", "pdf": f"{stem}.pdf", "csv": f"{stem}.csv",
@@ -293,6 +291,10 @@ def write_record(record: CommitteeRecord, kind: str) -> tuple[str, dict[str, str
     # exactly the sealed bytes: `sha256sum` of this file gives the seal
     Path(paths["json"]).write_bytes(canonical_json(record))
     return sealed, paths
+
+
+def records_dir(rt: Runtime) -> Path:
+    return Path(rt.settings.documents_dir) / "releves"
 
 
 def free_stem(stem: Path) -> Path:
@@ -468,7 +470,7 @@ def _prepare(rt: Runtime, params: DeliberateParameters, session_date: date,
                          scale_max=config.scale.max, quorum=config.evaluators_per_dossier)
         draft = build_record(rt, session, track, session_date, agenda, facts, approved=False,
                              approved_by=None, sitting=sitting_of(rt, track, None))
-        draft_seal, paths = write_record(draft, "projet")
+        draft_seal, paths = write_record(draft, "projet", records_dir(rt))
         values = {"flow_run_id": run_id, "proposals": [_proposal_json(p)
                                                        for p in agenda.proposals],
                   "agenda": agenda_to_json(agenda, facts), "draft_seal": draft_seal,
@@ -551,7 +553,7 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
                 rt, session, params.track, day, final, facts, approved=True,
                 approved_by=approval.approuve_par, sitting=sitting,
                 resolutions={d.dossier: d.resolution_alertes for d in approval.decisions})
-        final_seal, paths = write_record(record, "approuve")
+        final_seal, paths = write_record(record, "approuve", records_dir(rt))
         recorded = publish(rt, params.track, opened.session_id, day, final, final_seal,
                            paths, approval.approuve_par or None)
         handed = hand_over(rt, "deliberate")

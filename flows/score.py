@@ -44,9 +44,6 @@ from models.scoring import (
 from models.tables import Assignment, Dossier, DossierScore
 from models.tables import Evaluation as EvaluationRow
 from settings.config import scoring_rules
-from settings.environment import PROJECT_ROOT
-
-REPORTS = PROJECT_ROOT / "var" / "reports"
 
 
 class ScoreParameters(BaseModel):
@@ -193,7 +190,8 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
         tracks = params.tracks or list(rt.config.tracks)
         results = [score_one_track(rt, track, params.publish) for track in tracks]
         handed = hand_over(rt, "score-dossiers")
-        REPORTS.mkdir(parents=True, exist_ok=True)
+        reports = Path(rt.settings.documents_dir) / "reports"
+        reports.mkdir(parents=True, exist_ok=True)
         day = rt.clock().date().isoformat()
         plots = {r["track"]: distributions_png(rt, r["track"], r["evaluations"])
                  for r in results}
@@ -201,7 +199,7 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
     for result in results:
         track, scores = result["track"], result["scores"]
         rows = ranking_rows(track, scores)
-        path = REPORTS / f"scores-{track}-{day}.png"
+        path = reports / f"scores-{track}-{day}.png"
         path.write_bytes(plots[track])
         ranked = [d for d in scores.dossiers if d.rank is not None]
         create_table_artifact(

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         description="DS host root for the prefill API and dossier links; derived from "
         "ds_api_url when unset.",
     )
+    documents_dir: Path = Field(
+        default=PROJECT_ROOT / "var",
+        description="Where the documents are written: relevés (releves/), convention "
+        "drafts (conventions/), score charts (reports/).",
+    )
     maildir: Path = Field(
         default=PROJECT_ROOT / "var" / "maildir",
         description="Where the local SMTP server (demo, tests) keeps what it receives.",

@@ -85,11 +85,7 @@ def _postgres_url() -> Iterator[str]:
 def own_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Relevés, score charts and convention drafts go to the test's own directory (tests
     run in parallel: none writes to the checkout's var/)."""
-    from flows import conventions, deliberate, score
-
-    monkeypatch.setattr(deliberate, "RECORDS", tmp_path / "releves")
-    monkeypatch.setattr(score, "REPORTS", tmp_path / "reports")
-    monkeypatch.setattr(conventions, "DRAFTS", tmp_path / "conventions")
+    monkeypatch.setenv("EIG_DOCUMENTS_DIR", str(tmp_path / "documents"))
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from docx import Document
 from sqlalchemy import select
 
 from ds_sandbox import PROJETS
-from flows import conventions as conventions_flow
 from flows.conventions import ConventionParameters
 from flows.conventions import draft_conventions as draft_conventions_flow
 from models.tables import CommitteeSession, ConventionVersion, Dossier, Effect
@@ -40,7 +39,6 @@ def draft_conventions(params: ConventionParameters | None = None, **options):
 @pytest.fixture
 def laureats(sandbox, store, smtp_server, tmp_path, monkeypatch):
     """Three projets decided by an approved committee: two lauréats and a refusal."""
-    monkeypatch.setattr(conventions_flow, "DRAFTS", tmp_path / "conventions")
     run_sync(full=True, assign_new=False)
     first, second, refused = sorted(sandbox.state.numbers(PROJETS.number))[:3]
     with store.sessions.begin() as session:

@@ -17,7 +17,6 @@ from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select, update
 
 from ds_sandbox.testing import FakeClock
-from flows import conventions as conventions_flow
 from flows.assign import AssignParameters, assign_evaluators
 from flows.deliberate import (
     DeliberateParameters,
@@ -61,7 +60,6 @@ def sandbox(clock):
 def scored(sandbox, store, smtp_server, tmp_path, clock, monkeypatch):
     """Four projets: excellent, good, weak, and one with two evaluations of three."""
     monkeypatch.setenv("EIG_APPROVAL_POLL_SECONDS", "1")
-    monkeypatch.setattr(conventions_flow, "DRAFTS", tmp_path / "conventions")
     import_roster(store, tmp_path)
     with store.sessions.begin() as session:  # room for 4 × 3 evaluations among the five
         session.execute(update(EvaluatorRow).values(monthly_capacity=3))

@@ -258,7 +258,7 @@ def test_the_side_file_is_created_once_by_concurrent_processes(store_url, time_)
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    assert errors == [], [str(e) for e in errors]
     with made[0].engine.connect() as conn:
         assert conn.execute(text("SELECT used FROM rate_budgets")).scalar() == 4
     for process in made:

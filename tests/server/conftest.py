@@ -119,6 +119,7 @@ def world(prefect_server: RealServer, tmp_path: Path, monkeypatch: pytest.Monkey
         monkeypatch.setenv("EIG_CONFIG", str(server_config(tmp_path / "eig.yaml")))
         monkeypatch.setenv("EIG_SMTP_URL", smtp.url)
         monkeypatch.setenv("EIG_MAILDIR", str(maildir))
+        monkeypatch.setenv("EIG_DOCUMENTS_DIR", str(tmp_path / "documents"))
         monkeypatch.setenv("PREFECT_API_URL", prefect_server.api)
         store = Store(database)
         try:
