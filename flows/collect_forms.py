@@ -30,6 +30,7 @@ from models.evaluation_forms import (
     SUBMITTED_STATES,
     AssignmentRef,
     CountedForm,
+    FormKind,
     FormReading,
     FormStatus,
     ScoreCheck,
@@ -99,7 +100,7 @@ def _collect(rt: Runtime) -> CollectReport:
             assignment = (session.get(Assignment, reading.assignment_id)
                           if reading.valid and reading.assignment_id else None)
             check = _check(rt, assignment, fields) if (
-                assignment is not None and reading.kind == "evaluation") else None
+                assignment is not None and reading.kind == FormKind.EVALUATION) else None
             problems = ([(reading.field or "", reading.problem)] if reading.problem else []
                         ) + list(check.problems if check else ())
             row = _keep(session, stored, form, reading, assignment, check, problems, now)
@@ -184,7 +185,7 @@ def _settle(session: Session, rt: Runtime) -> int:
     counted: dict[int, list[CountedForm]] = {}
     rows: dict[int, EvaluationRow] = {}
     for row in session.scalars(select(EvaluationRow).where(
-            EvaluationRow.kind == "evaluation",
+            EvaluationRow.kind == FormKind.EVALUATION,
             EvaluationRow.status.in_((FormStatus.VALID, FormStatus.SUPERSEDED,
                                       FormStatus.EXTRA)))):
         rows[row.id] = row

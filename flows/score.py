@@ -31,7 +31,7 @@ from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.runtime import Runtime, open_runtime
-from models.evaluation_forms import FormStatus
+from models.evaluation_forms import FormKind, FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.outbox import Kind, ds_key
 from models.score_publication import annotation_values, publication
@@ -80,7 +80,7 @@ def track_inputs(session: Session, rt: Runtime, track: str
                                     dict(e.scores), e.submitted_at or e.recorded_at)
                    for e in session.scalars(select(EvaluationRow).where(
                        EvaluationRow.track == track, EvaluationRow.status == FormStatus.VALID,
-                       EvaluationRow.kind == "evaluation").order_by(EvaluationRow.id))
+                       EvaluationRow.kind == FormKind.EVALUATION).order_by(EvaluationRow.id))
                    if int(e.dossier_number) in known]
     return evaluations, dossiers
 

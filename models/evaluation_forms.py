@@ -12,12 +12,19 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from models.evaluation_inputs import OPEN_STATUSES, AssignmentStatus
 from models.evaluation_token import token_assignment, verify_token
 
-FormKind = Literal["evaluation", "decline", "other"]
+
+class FormKind(StrEnum):
+    """What an evaluation-démarche form is, by its « nature » champ."""
+
+    EVALUATION = "evaluation"
+    DECLINE = "decline"
+    OTHER = "other"
+
 SUBMITTED_STATES = ("en_construction", "en_instruction", "accepte")
 
 
@@ -52,8 +59,8 @@ def read_form(
     conflict_motifs: Collection[str],
 ) -> FormReading:
     nature = (fields.get("nature") or "").strip()
-    kind: FormKind = ("evaluation" if nature == nature_evaluation
-                      else "decline" if nature == nature_decline else "other")
+    kind = (FormKind.EVALUATION if nature == nature_evaluation
+            else FormKind.DECLINE if nature == nature_decline else FormKind.OTHER)
     motif = fields.get("motif_declin")
     token = fields.get("jeton")
     claimed = token_assignment(token)
@@ -83,7 +90,7 @@ def read_form(
     if kind == "other":
         return problem("nature", f"nature {nature!r} inattendue pour une évaluation", ref.id)
     return FormReading(form_number, kind, ref.id, motif=motif,
-                       conflict=kind == "decline" and motif in conflict_motifs)
+                       conflict=kind == FormKind.DECLINE and motif in conflict_motifs)
 
 
 def next_status(current: str, kind: FormKind) -> str | None:
@@ -92,9 +99,9 @@ def next_status(current: str, kind: FormKind) -> str | None:
     A late evaluator who was replaced may still submit: the evaluation counts (the first
     valid ones up to k, decided by the scoring). A decline only closes an open task.
     """
-    if kind == "evaluation" and current != AssignmentStatus.SUBMITTED:
+    if kind == FormKind.EVALUATION and current != AssignmentStatus.SUBMITTED:
         return AssignmentStatus.SUBMITTED
-    if kind == "decline" and current in OPEN_STATUSES:
+    if kind == FormKind.DECLINE and current in OPEN_STATUSES:
         return AssignmentStatus.DECLINED
     return None
 

@@ -26,20 +26,29 @@ class SlotStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-SOUTENANCE = "soutenance"
-MISSION = "mission"
-DEFAULT_FAMILY = "produit"
+class HearingKind(StrEnum):
+    """A soutenance (projects), an entretien métier of a family (candidates), an entretien
+    de mission."""
+
+    SOUTENANCE = "soutenance"
+    PRODUIT = "produit"
+    TECHNIQUE = "technique"
+    MISSION = "mission"
+
+
+SOUTENANCE, MISSION = HearingKind.SOUTENANCE, HearingKind.MISSION
+DEFAULT_FAMILY = HearingKind.PRODUIT
 
 
 def hearing_kind(track: str, specialty: str | None, families: Mapping[str, str], *,
-                 for_mission: bool = False) -> str:
+                 for_mission: bool = False) -> HearingKind:
     """``soutenance`` for a project, ``mission`` for a mission's entretien, else the
     entretien métier's family of the candidate's specialty (``produit`` when unknown)."""
     if track == "projets":
         return SOUTENANCE
     if for_mission:
         return MISSION
-    return families.get(str(specialty or ""), DEFAULT_FAMILY)
+    return HearingKind(families.get(str(specialty or ""), DEFAULT_FAMILY))
 
 
 def above_hearing_cut(scores: Mapping[str, Any], cut_rank: int | None,
