@@ -166,7 +166,9 @@ def _default_ladder() -> list[LadderStep]:
 class EvaluationConfig(_Strict):
     """The evaluation task: its links, its sender, and how we chase."""
 
-    programme_name: str = "Programme EIG"
+    programme_name: str = Field(
+        default="EIG", description="the short name, as « le programme {name} » and "
+        "« Programme {name} » read it in every email and message")
     contact: str = Field(default="eig@beta.gouv.fr", description="shown in every email")
     team: list[str] = Field(default_factory=lambda: ["equipe@eig.example"],
                             description="the programme team: escalations go there")

@@ -91,7 +91,7 @@ def _ics(rt: Runtime, session: Session, slot: HearingSlot, context: dict[str, An
         method=method, summary=title, description=hearing["dossier"]["title"],
         start=hearing["start"], end=hearing["end"], location=slot.location,
         organizer_email=rt.config.evaluation.contact,
-        organizer_name=rt.config.evaluation.programme_name, attendees=attendees,
+        organizer_name=f"Programme {rt.config.evaluation.programme_name}", attendees=attendees,
         now=rt.clock())
 
 

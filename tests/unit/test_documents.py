@@ -456,3 +456,18 @@ def test_an_unknown_name_greets_without_a_blank() -> None:
     escalation["late"][0]["evaluator"]["name"] = ""
     text = render_email("escalation", escalation).text
     assert "  Évaluateur·rice : elodie.muller@exemple.gouv.fr\n  Échéance" in text
+
+
+@pytest.mark.parametrize("name", sorted(samples.EMAILS))
+def test_the_configured_programme_name_is_never_said_twice(name: str) -> None:
+    """« le programme {name} »: the configured name is the short one (was « Programme
+    EIG », read « programme Programme EIG » in every email)."""
+    from settings.config import load_config
+    from settings.environment import PROJECT_ROOT
+
+    configured = load_config(PROJECT_ROOT / "config" / "eig.yaml").evaluation.programme_name
+    context = samples.EMAILS[name]()
+    context["programme"] = {**context.get("programme", {}), "name": configured}
+    email = render_email(name, context)
+    for part in (email.text, email.html):
+        assert "programme programme" not in part.casefold()

@@ -58,7 +58,7 @@ def test_without_a_ui_the_email_says_how_to_see_the_run():
                                   "state": "Failed", "message": "LookupError", "started": None,
                                   "minutes": None, "link": None},
         "expected_minutes": None, "approval_hours": 72, "waiting": None,
-        "programme": {"name": "Programme EIG", "contact": "eig@beta.gouv.fr"}})
+        "programme": {"name": "EIG", "contact": "eig@beta.gouv.fr"}})
     assert f"prefect flow-run inspect {RUN}" in rendered.text
     assert "/runs/flow-run/" not in rendered.text and "/runs/flow-run/" not in rendered.html
 
