@@ -273,7 +273,7 @@ def write_record(record: CommitteeRecord, kind: str, folder: Path
     sealed = seal(record)
     content = record_content(record)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = free_stem(folder / f"releve-{record.track}-{record.session_date.isoformat()}-{kind}")
+    stem = claim_stem(folder / f"releve-{record.track}-{record.session_date.isoformat()}-{kind}")
     html = render_document("releve", {"record": content, "seal": sealed,
                                       "sealed_file": f"{stem.name}.json"})
     paths = {"html": f"{stem}.html", "pdf": f"{stem}.pdf", "csv": f"{stem}.csv",
@@ -297,14 +297,17 @@ def records_dir(rt: Runtime) -> Path:
     return Path(rt.settings.documents_dir) / "releves"
 
 
-def free_stem(stem: Path) -> Path:
-    """``stem`` if none of its files exists, else the first free ``stem-vN``."""
+def claim_stem(stem: Path) -> Path:
+    """``stem``, or the first ``stem-vN`` whose JSON file did not exist, created empty
+    here (exclusively: two runs writing at once never share a version)."""
     candidate, version = stem, 1
-    while any(candidate.with_name(f"{candidate.name}{ext}").exists()
-              for ext in (".json", ".pdf", ".html", ".csv")):
-        version += 1
-        candidate = stem.with_name(f"{stem.name}-v{version}")
-    return candidate
+    while True:
+        try:
+            candidate.with_name(f"{candidate.name}.json").open("xb").close()
+            return candidate
+        except FileExistsError:
+            version += 1
+            candidate = stem.with_name(f"{stem.name}-v{version}")
 
 
 # -- approval ---------------------------------------------------------------------------

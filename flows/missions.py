@@ -46,7 +46,7 @@ from flows.hearing_booking import book, day_start, hearing_results
 from flows.runtime import Runtime, open_runtime
 from models.convention_finance import contract_terms
 from models.hearing_outcome import MISSIONS
-from models.hearing_selection import RequestStatus, hearing_kind
+from models.hearing_selection import HearingKind, RequestStatus
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
 from models.outbox import Kind, mail_key
 from models.paris_time import PARIS
@@ -196,7 +196,7 @@ def propose(session: Session, rt: Runtime, row: Mission, found: Search, wanted: 
                           member.email, member.name, rendered, now)
         session.add(HearingRequest(
             track=MISSIONS, mission_id=row.id, dossier_number=match.dossier,
-            hearing_type=hearing_kind(MISSIONS, None, {}, for_mission=True),
+            hearing_type=HearingKind.MISSION,
             status=RequestStatus.PENDING, earliest=day_start(now, config.notice_days),
             latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
         proposed.append(match.dossier)
@@ -306,7 +306,8 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
                              "critères du recrutement au-dessus des seuils)."), rows
 
 
-DECIDED = tuple(s for s in ACTIVE if s != PlacementStatus.PROPOSE) + (PlacementStatus.NON_RETENU,)
+DECIDED = (PlacementStatus.RETENU, PlacementStatus.NON_RETENU, PlacementStatus.ACCEPTE,
+           PlacementStatus.CONTRAT_SIGNE, PlacementStatus.DEMARRE)
 
 
 def open_deliberation(rt: Runtime, mission_id: int, run_id: str | None

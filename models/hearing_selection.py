@@ -36,7 +36,6 @@ class HearingKind(StrEnum):
     MISSION = "mission"
 
 
-SOUTENANCE, MISSION = HearingKind.SOUTENANCE, HearingKind.MISSION
 DEFAULT_FAMILY = HearingKind.PRODUIT
 
 
@@ -45,9 +44,9 @@ def hearing_kind(track: str, specialty: str | None, families: Mapping[str, str],
     """``soutenance`` for a project, ``mission`` for a mission's entretien, else the
     entretien métier's family of the candidate's specialty (``produit`` when unknown)."""
     if track == "projets":
-        return SOUTENANCE
+        return HearingKind.SOUTENANCE
     if for_mission:
-        return MISSION
+        return HearingKind.MISSION
     return HearingKind(families.get(str(specialty or ""), DEFAULT_FAMILY))
 
 
