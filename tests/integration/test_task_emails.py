@@ -80,6 +80,8 @@ def test_task_emails_link_to_ds_prefill_without_any_api_call(tasks, sandbox, san
         assert evaluate.ds_dossier_number is None and evaluate.ds_dossier_id is None
         assert evaluate.url.startswith(f"{sandbox_url}/commencer/evaluations?champ_")
         assert evaluate.url in email.text and decline.url in email.text
+        # the configured rule the form check applies (comment_required: true)
+        assert "dans le commentaire, obligatoire" in email.text
         assert rebuilt[assignment.id] == {"evaluate": evaluate.url, "decline": decline.url}
 
         read = sandbox.state.read_link(evaluate.url)  # as DS's start page reads it

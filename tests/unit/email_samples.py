@@ -53,6 +53,7 @@ def eval_request() -> dict[str, Any]:
              "description": "Un sponsoring fort, cohérent et facilitateur.", "weight": 2},
         ],
         "scale": {"min": 0, "max": 5},
+        "comment_required": True,
         "due": DUE,
         "links": {"evaluate": EVALUATE_URL, "decline": DECLINE_URL},
         "replacement": False,

@@ -137,6 +137,16 @@ def test_eval_request_for_a_replacement_says_so_and_a_rendered_pdf_does_not_bind
         assert "ne fait pas foi" in part
 
 
+@pytest.mark.parametrize("required", [True, False])
+def test_eval_request_says_whether_the_comment_is_required_as_the_form_check_does(
+        required: bool) -> None:
+    email = render_email("eval_request", samples.eval_request() | {"comment_required": required})
+    for part in (email.text, email.html):
+        assert ("motivez vos notes dans le commentaire, obligatoire" in part) is required
+        assert ("ajoutez un commentaire si vous le souhaitez" in part) is not required
+        assert "pas repris dans la réponse faite au déposant" in part
+
+
 def _reminder(*tasks: dict[str, Any]) -> dict[str, Any]:
     return samples.eval_reminder() | {"tasks": list(tasks)}
 
@@ -280,6 +290,7 @@ MISSING: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("eval_request", lambda c: c["dossier"].pop("essentials")),
     ("eval_request", lambda c: c["links"].pop("decline")),
     ("eval_request", lambda c: c.pop("replacement")),
+    ("eval_request", lambda c: c.pop("comment_required")),
     ("eval_reminder", lambda c: c["tasks"][0].pop("late")),
     ("escalation", lambda c: c.pop("late")),
     ("replacement_notice", lambda c: c.pop("links")),
