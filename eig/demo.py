@@ -30,6 +30,7 @@ from eig.demo_operations import operations_story
 from eig.demo_score import score_story
 from eig.prefect_env import without_idle_services
 from flows.runtime import use_clock
+from models.french import nombre_fr
 from settings.config import load_config
 from settings.environment import PROJECT_ROOT, Settings
 
@@ -256,7 +257,7 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
     delivery = deliver()
     second_share = delivery.get("second_deliverer")
     echo(f"Les livreurs, voie des courriels : {delivery['lanes']['email']['delivered']} "
-         f"tâches d'évaluation envoyées en {delivery['seconds']:.1f} s"
+         f"tâches d'évaluation envoyées en {nombre_fr(delivery['seconds'], 1)} s"
          + (f" par deux livreurs à la fois (un second processus en a envoyé {second_share}), "
             "chacune une seule fois" if second_share is not None else "")
          + " ; la voie DS ne les attend pas.")

@@ -26,6 +26,7 @@ from flows.handover import hand_over
 from flows.replacement import create_assignment, task_due
 from flows.runtime import Runtime, open_runtime
 from models.assignment import AssignmentResult, check_capacity, solve
+from models.french import nombre_fr
 from models.tables import Alternates, AssignmentRun
 
 
@@ -115,7 +116,7 @@ STATUS_FR = {
 
 def _solve_row(r: dict[str, Any]) -> dict[str, Any]:
     """One line of the calculation artifact, in French (écart in %, "—" when unknown)."""
-    gap = "—" if r["gap"] is None else f"{100 * r['gap']:.3f} %".replace(".", ",")
+    gap = "—" if r["gap"] is None else f"{nombre_fr(100 * r['gap'], 3)}\u00a0%"
     return {"parcours": r["track"], "dossiers": r["dossiers"], "affectés": r["assigned"],
             "solveur": r["solver"], "statut": STATUS_FR.get(r["status"], r["status"]),
             "objectif": r["objective"], "borne": "—" if r["bound"] is None else r["bound"],

@@ -25,13 +25,13 @@ from sqlalchemy import select
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearing_booking import (
-    PARIS,
     _aware,
     book,
     cancel_for_reschedule,
     request_new,
 )
 from flows.runtime import Runtime, open_runtime
+from models.french import date_fr, heure_fr
 from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
 from models.tables import (
@@ -103,8 +103,7 @@ def agenda_rows(rt: Runtime) -> list[dict[str, Any]]:
             HearingSlot.status == SlotStatus.SCHEDULED, HearingSlot.end > now)
             .order_by(HearingSlot.start)).all()
         names = {r.email: r.name for r in session.scalars(select(EvaluatorRow))}
-    return [{"date": _aware(slot.start).astimezone(PARIS).strftime("%d/%m/%Y"),
-             "heure": _aware(slot.start).astimezone(PARIS).strftime("%H:%M"),
+    return [{"date": date_fr(_aware(slot.start)), "heure": heure_fr(_aware(slot.start)),
              "parcours": request.track, "dossier": request.dossier_number,
              "audition": HEARING_LABELS[request.hearing_type],
              "jury": ", ".join(names.get(e, e) for e in slot.jury)}

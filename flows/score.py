@@ -41,6 +41,7 @@ from models.scoring import (
     TrackScores,
     score_track,
 )
+from models.scoring.ranking import HEADERS_FR, QUORUM_FR
 from models.tables import Assignment, Dossier, DossierScore
 from models.tables import Evaluation as EvaluationRow
 from settings.config import scoring_rules
@@ -230,7 +231,15 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
 
 
 def export_csv(summary: dict[str, Any], path: Path) -> int:
-    """The ranking of every track of a run, one CSV (UTF-8 with BOM for spreadsheets)."""
+    """The ranking of every track of a run, one CSV for a French spreadsheet: ";" between
+    cells, a decimal comma, UTF-8 with a BOM."""
     rows = [row for track in summary["tracks"] for row in track["ranking"]]
-    pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8-sig")
+    table = pd.DataFrame(rows)
+    if "quorum" in table:
+        table["quorum"] = table["quorum"].map(lambda q: QUORUM_FR.get(q, q))
+    for column in ("passes_thresholds", "above_cut"):
+        if column in table:
+            table[column] = table[column].map({True: "oui", False: "non"})
+    table.rename(columns=HEADERS_FR).to_csv(path, index=False, sep=";", decimal=",",
+                                            encoding="utf-8-sig")
     return len(rows)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
+from models.french import nombre_fr, pourcentage
+
 ConventionKind = Literal["budgetaire", "partenariat"]
 CENT = Decimal("0.01")
 
@@ -204,8 +206,8 @@ def contract_terms(kind: str, framework: Framework, years: int | None,
 
 
 def _ratio(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",")
+    return nombre_fr(value, 3).rstrip("0").rstrip(",")
 
 
 def _percent(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}".replace(".", ",") + "\u00a0%"
+    return pourcentage(value)

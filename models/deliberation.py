@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
+from models.french import nombre_fr
+
 
 class CommitteeStatus(StrEnum):
     """A committee's session: its agenda waits for the operator, who approves it (then it
@@ -377,9 +379,8 @@ def _excerpt(comments: Sequence[str]) -> str | None:
 # --- French wording -------------------------------------------------------------------
 
 def fr_number(value: float) -> str:
-    """38.5 → "38,5", 4.666 → "4,67", 45.0 → "45" (at most two decimals)."""
-    text = f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text.replace(".", ",")
+    """38.5 → "38,5", 4.666 → "4,67", 45.0 → "45" (the one French format)."""
+    return nombre_fr(float(value))
 
 
 def _ordinal(n: int, feminine: bool = False) -> str:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from models.evaluation_forms import check_scores
+from models.french import date_fr, nombre_fr, pluriel
 from models.scoring.aggregate import DossierAggregate
-from models.scoring.flags import fr_number
 
 REQUIRED_COLUMNS = ("dossier", "courriel")
 HEARING_LABELS = {"soutenance": "Soutenance", "produit": "Entretien métier produit",
@@ -128,9 +128,10 @@ def hearing_notes(kind_label: str, held_on: date | datetime, result: DossierAggr
     the jury's comments."""
     if result.total is None:
         return ""
-    day = held_on.date() if isinstance(held_on, datetime) else held_on
-    text = (f"{kind_label} du {day:%d/%m/%Y} : {fr_number(result.total)}/"
-            f"{fr_number(max_total)} ({result.n_evaluations} membre(s) du jury)")
+    day = held_on if not isinstance(held_on, datetime) or held_on.tzinfo else held_on.date()
+    members = pluriel(result.n_evaluations, "membre", "membres")
+    text = (f"{kind_label} du {date_fr(day)} : {nombre_fr(result.total)}/"
+            f"{nombre_fr(max_total)} ({result.n_evaluations} {members} du jury)")
     failing = [(labels or {}).get(key, key) for key, stats in result.criteria.items()
                if not stats.passes]
     if failing:

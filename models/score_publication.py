@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from models.french import nombre_fr
 from models.scoring import RankedDossier
 
 FAVORABLE, DISCUSS, UNFAVORABLE = ("Présélection favorable", "À discuter",
@@ -30,7 +31,8 @@ def publication(score: RankedDossier) -> Publication | None:
     if score.quorum == "k-1":
         alerts.append("Quorum réduit : remplacement impossible.")
     if score.calibrated_total is not None and score.calibrated_rank is not None:
-        alerts.append(f"Calibré : {score.calibrated_total:.2f} (rang {score.calibrated_rank}).")
+        alerts.append(f"Calibré : {nombre_fr(score.calibrated_total)} "
+                      f"(rang {score.calibrated_rank}).")
     values = {"note_totale": round(score.total, 2), "rang": score.rank,
               "nombre_evaluations": score.n_evaluations,
               "alertes": "\n".join(alerts) or "Aucune"}

@@ -20,6 +20,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import cast
 
+from models.french import nombre_fr
+
 DEFAULT_MAILDIR = Path("var") / "maildir"
 
 
@@ -204,4 +206,4 @@ def _attachments(msg: EmailMessage) -> list[AttachmentSummary]:
 
 
 def _size(size: int) -> str:
-    return f"{size} o" if size < 1024 else f"{size / 1024:.1f} Kio"
+    return f"{size} o" if size < 1024 else f"{nombre_fr(size / 1024, 1)} Kio"

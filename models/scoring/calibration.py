@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.french import nombre_fr
+
 
 @dataclass(frozen=True)
 class Observation:
@@ -102,7 +104,8 @@ def calibrate(observations: Sequence[Observation], strength: float = 1.0) -> Cal
     dof = float(n - np.trace(m_inv @ (x.T @ x)))
     if dof < MIN_DOF:
         return _uncalibrated(observations, f"calibration impossible : {n} évaluations pour "
-                             f"{d} dossiers et {e} évaluateurs laissent {dof:.1f} degré(s) de "
+                             f"{d} dossiers et {e} évaluateurs laissent "
+                             f"{nombre_fr(dof)} degré(s) de "
                              f"liberté pour estimer le bruit (au moins {MIN_DOF}) ; totaux "
                              f"bruts conservés")
     sigma2 = float(resid @ resid) / dof

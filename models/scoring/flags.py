@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from models.french import nombre_fr
 from models.scoring.rules import EPSILON, CriterionRule, EvaluationScores, ScoringRules
 
 SPREAD = "spread"
@@ -23,10 +24,8 @@ class Flag:
 
 
 def fr_number(value: float, signed: bool = False) -> str:
-    """3 → "3", 2.456 → "2,46", signed: 0.8 → "+0,80" (French decimal comma)."""
-    if float(value).is_integer() and not signed:
-        return str(int(value))
-    return (f"{value:+.2f}" if signed else f"{value:.2f}").replace(".", ",")
+    """3 → "3", 2.456 → "2,46", signed: 0.8 → "+0,8" (the one French format)."""
+    return nombre_fr(value, signe=signed)
 
 
 def criterion_flags(evaluations: Sequence[EvaluationScores], rules: ScoringRules

@@ -38,6 +38,16 @@ TABLE_COLUMNS = [
     "calibrated_stderr", "n", "quorum", "passes_thresholds", "above_cut", "tie_break", "flags",
     "flag_details", "notes",
 ]
+HEADERS_FR = {
+    "track": "parcours", "rank": "rang", "calibrated_rank": "rang calibré",
+    "number": "dossier", "total": "note totale", "median_total": "total des médianes",
+    "calibrated_total": "total calibré", "calibrated_stderr": "écart-type calibré",
+    "n": "évaluations", "quorum": "quorum", "passes_thresholds": "seuils atteints",
+    "above_cut": "au-dessus de la barre", "tie_break": "départage", "flags": "alertes",
+    "flag_details": "détail des alertes", "notes": "remarques",
+}
+"""The ranking table's columns as a French reader (spreadsheet) sees them."""
+QUORUM_FR = {"k": "atteint", "k-1": "réduit", "pending": "en attente"}
 DIGITS = 9  # totals equal to this many decimals are tied (float sums of weighted means)
 
 

@@ -221,10 +221,12 @@ def test_eig_score_exports_csv_and_eig_quarantine_lists_invalid_forms(world, san
     with use_clock(clock):
         result = CliRunner().invoke(app, ["score", "--csv", str(out), "--json"])
     assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith("\ufeffparcours;rang;".encode())  # French Excel
     with out.open(encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    assert {int(r["number"]) for r in rows} == {a.dossier_number for a in tasks(store)}
-    assert {r["quorum"] for r in rows} == {"pending"}  # two valid evaluations of three
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert {int(r["dossier"]) for r in rows} == {a.dossier_number for a in tasks(store)}
+    assert {r["quorum"] for r in rows} == {"en attente"}  # two valid evaluations of three
+    assert all("." not in r["note totale"] for r in rows)  # decimal comma
     listed = CliRunner().invoke(app, ["quarantine", "--json"])
     entries = json.loads(listed.output)
     [entry] = [e for e in entries if e["dossier"] == broken]

@@ -68,7 +68,7 @@ def test_hearing_notes_use_the_evaluations_aggregation():
                        [DossierInfo(42)], RULES)[42]
     notes = hearing_notes("Soutenance", date(2026, 12, 8), result, 10, ["Bien", " "],
                           labels=CRITERIA)
-    assert notes == ("Soutenance du 08/12/2026 : 6,50/10 (2 membre(s) du jury) ; sous le "
+    assert notes == ("Soutenance du mardi 8 décembre 2026 : 6,5/10 (2 membres du jury) ; sous le "
                      "seuil : Impact. Avis du jury : Bien")
 
 

@@ -54,7 +54,8 @@ def test_flags_can_combine() -> None:
 def test_french_numbers() -> None:
     assert fr_number(3.0) == "3"
     assert fr_number(2.456) == "2,46"
-    assert fr_number(-0.8, signed=True) == "-0,80"
+    assert fr_number(-0.8, signed=True) == "-0,8"
+    assert fr_number(0.8, signed=True) == "+0,8" and fr_number(-0.001, signed=True) == "0"
 
 
 # Two criteria of weight 1 (evaluation totals 0–10). "h" is 2 points harsher than everyone
