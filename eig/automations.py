@@ -20,6 +20,7 @@ from uuid import UUID
 
 import yaml
 
+from models.french import nombre_fr
 from settings.config import EigConfig
 from settings.environment import PROJECT_ROOT
 
@@ -35,7 +36,7 @@ class AutomationsError(ValueError):
 def values(config: EigConfig) -> dict[str, Any]:
     """The ``${…}`` values every automation may use."""
     ops, hours = config.operations, config.deliberation.approval_timeout_hours
-    return {"approval_hours": f"{hours:g}", "approval_seconds": round(hours * 3600),
+    return {"approval_hours": nombre_fr(hours), "approval_seconds": round(hours * 3600),
             "heartbeat_seconds": ops.heartbeat_seconds,
             "zombie_seconds": ops.zombie_after_seconds}
 
@@ -73,7 +74,7 @@ def load_specs(config: EigConfig, path: Path = AUTOMATIONS_FILE) -> list[dict[st
             raise AutomationsError(f"{where} : per_deployment ne connaît que "
                                    f"expected_minutes, pas {repeat!r}")
         for deployment, minutes in config.operations.expected_minutes.items():
-            known = base | {"deployment": deployment, "expected_minutes": f"{minutes:g}",
+            known = base | {"deployment": deployment, "expected_minutes": nombre_fr(minutes),
                             "expected_seconds": round(minutes * 60)}
             specs.append(_substitute(entry, known, where))
     names = [spec.get("name", "") for spec in specs]

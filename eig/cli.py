@@ -10,6 +10,7 @@ import typer
 
 from eig.prefect_env import apply_defaults
 from eig.summaries import render_sync_summary
+from models.french import nombre_fr
 
 apply_defaults()
 
@@ -583,7 +584,7 @@ def missions_match(
                f"programmé(s)")
     for rank, match in enumerate(summary["shortlist"], start=1):
         typer.echo(f"  {rank}. {match['name']} (dossier {match['dossier']}) : "
-                   f"{match['score']:g} — " + " ; ".join(match["raisons"][:3]))
+                   f"{nombre_fr(match['score'])} — " + " ; ".join(match["raisons"][:3]))
     for left in summary["excluded"]:
         typer.echo(f"  écarté·e : dossier {left['dossier']} — {left['reason']}")
 

@@ -19,6 +19,7 @@ from connectors.mail import Mailbox
 from connectors.store.engine import store_sessions
 from ds_sandbox import Sandbox
 from eig.demo_clock import TravelClock
+from models.french import date_fr
 from models.paris_time import PARIS
 from models.tables import Assignment, EvaluationLink
 
@@ -103,7 +104,7 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
         form = sandbox.state.start_from_link(links[(assignment.id, "evaluate")])
         sandbox.state.submit_prefilled(form.number, _scores(rng, assignment))
     echo(f"\nDans DS : {len(answered)} évaluations sont déposées avant l'échéance "
-         f"({due.astimezone(paris):%d/%m/%Y}).")
+         f"({date_fr(due)}).")
     clock.travel_to(at(-3))
     reminders = chase("11. J-3 : un rappel groupé par évaluateur encore attendu")
     clock.travel_to(at(1))

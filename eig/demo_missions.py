@@ -18,6 +18,7 @@ from eig.demo_clock import TravelClock
 from eig.demo_deliberate import _run_and_approve, paused_run_id
 from eig.demo_delivery import deliver, handed
 from eig.demo_hearings import availability_csv, scores_csv
+from models.french import nombre_fr
 from models.tables import Convention, Dossier, Effect, Placement, VivierMember
 
 Echo = Any
@@ -84,7 +85,7 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         contact_email=str(fields.get("email") or "contact@administration.example")))
     deliver()
     for rank, match in enumerate(summary["shortlist"][:3], start=1):
-        echo(f"  {rank}. {match['name']} : {match['score']:g} points — "
+        echo(f"  {rank}. {match['name']} : {nombre_fr(match['score'])} points — "
              + " ; ".join(match["raisons"][:3]))
     proposals = _count(url, "mission-proposal")
     echo(f"{len(summary['proposed'])} proposé·e(s) à un entretien de mission "

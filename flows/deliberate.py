@@ -70,7 +70,7 @@ from models.deliberation import (
 from models.evaluation_forms import FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import applicant_name, dossier_brief
-from models.french import nombre_tableur
+from models.french import date_fr, nombre_tableur
 from models.mission_match import vivier_profile
 from models.outbox import Kind, ds_key
 from models.paris_time import PARIS
@@ -385,7 +385,7 @@ def record_publication(session: Session, rt: Runtime, track: str, session_id: in
                 session, ds_key("annotations", number, f"decision-{day}"), Kind.DS,
                 "annotations", {"dossier": number, "values": [{
                     "annotation_id": annotation.id, "kind": "text",
-                    "value": f"Décision du {session_date:%d/%m/%Y} : {label}"}]}, now)
+                    "value": f"Décision du {date_fr(session_date)} : {label}"}]}, now)
         if proposal.decision == "vivier":
             _enter_vivier(session, dossier, session_id, now)
     return recorded
@@ -449,12 +449,12 @@ def open_committee(rt: Runtime, params: DeliberateParameters) -> Opened:
                 CommitteeSession.track == track, CommitteeSession.session_date == session_date))
         if row is not None and row.status == CommitteeStatus.APPROVED:
             return Opened("done", row.id, session_date, message=(
-                f"le comité {track} du {session_date:%d/%m/%Y} est déjà approuvé (par "
+                f"le comité {track} du {date_fr(session_date)} est déjà approuvé (par "
                 f"{row.approved_by or '—'}) et publié : rien à refaire"))
         if (row is not None and row.status == CommitteeStatus.AWAITING_APPROVAL and row.flow_run_id
                 and row.flow_run_id != run_id and run_alive(row.flow_run_id)):
             return Opened("busy", row.id, session_date, message=(
-                f"le comité {track} du {session_date:%d/%m/%Y} attend déjà son approbation "
+                f"le comité {track} du {date_fr(session_date)} attend déjà son approbation "
                 f"dans le run {row.flow_run_id} : approuvez-le là (ou annulez ce run pour "
                 "en relancer un)"))
         return _prepare(rt, params, session_date, run_id)
@@ -518,7 +518,7 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
             table=[{"dossier": p.number, "intitulé": p.title, "rang": p.rank, "note": p.total,
                     "proposition": DECISION_LABELS[p.decision], "motivation": p.motivation}
                    for p in agenda.proposals] or [{"dossier": "—"}],
-            description=f"Propositions du comité {params.track} du {day:%d/%m/%Y} ; "
+            description=f"Propositions du comité {params.track} du {date_fr(day)} ; "
             f"{len(agenda.pending)} dossier(s) en attente. Relevé provisoire : "
             f"{opened.draft.get('pdf', '—')}")
     approval = wait_for_approval(
@@ -577,7 +577,7 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
         f"{paths['pdf']} (SHA-256 {final_seal}).")
     create_markdown_artifact(
         key=f"deliberate-{params.track}-releve",
-        markdown=f"# Relevé de décision — {params.track}, {day:%d/%m/%Y}\n\n"
+        markdown=f"# Relevé de décision — {params.track}, {date_fr(day)}\n\n"
         f"- PDF : `{paths['pdf']}`\n- HTML : `{paths['html']}`\n- CSV : `{paths['csv']}`\n"
         f"- Empreinte SHA-256 : `{final_seal}`\n")
     return {"track": params.track, "session_date": day.isoformat(),

@@ -45,6 +45,7 @@ from flows.handover import hand_over
 from flows.hearing_booking import book, day_start, hearing_results
 from flows.runtime import Runtime, open_runtime
 from models.convention_finance import contract_terms
+from models.french import date_fr, nombre_fr
 from models.hearing_outcome import MISSIONS
 from models.hearing_selection import HearingKind, RequestStatus
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
@@ -249,10 +250,10 @@ def _shortlist_markdown(mission: dict[str, Any], found: Search, proposed: list[i
                         booked: dict[str, Any]) -> str:
     lines = [f"# Mission {mission['id']} — {mission['titre']} ({mission['administration']})",
              "", f"Profils : {', '.join(mission['profils'])} ; début le "
-             f"{mission['debut']:%d/%m/%Y} ; {mission['quotite']}.", "", "## Présélection", ""]
+             f"{date_fr(mission['debut'])} ; {mission['quotite']}.", "", "## Présélection", ""]
     for rank, match in enumerate(found.shortlist, start=1):
         mark = " — **entretien proposé**" if match.dossier in proposed else ""
-        lines.append(f"{rank}. {match.name} (dossier {match.dossier}) : {match.score:g} "
+        lines.append(f"{rank}. {match.name} (dossier {match.dossier}) : {nombre_fr(match.score)} "
                      f"points{mark}")
         lines += [f"   - {reason}" for reason in match.reasons]
     if found.excluded:
@@ -302,7 +303,7 @@ def mission_proposal(session: Session, rt: Runtime, row: Mission
     if not heard:
         return None, "Aucun entretien ne réunit les conditions pour retenir un·e candidat·e.", rows
     best = heard[0]
-    return best["dossier"], (f"Meilleur entretien de mission ({best['total']:g} points, "
+    return best["dossier"], (f"Meilleur entretien de mission ({nombre_fr(best['total'])} points, "
                              "critères du recrutement au-dessus des seuils)."), rows
 
 

@@ -28,6 +28,7 @@ from connectors.store import outbox
 from flows.delivery.deliverer import deliver_keys
 from flows.delivery.task_emails import programme
 from flows.runtime import Runtime, open_runtime
+from models.french import date_fr
 from models.outbox import Kind, mail_key
 from models.tables import CommitteeSession, Mission
 
@@ -124,7 +125,7 @@ def waiting_for(session: Session, run_id: str) -> dict[str, Any] | None:
         CommitteeSession.flow_run_id == run_id))
     if committee is not None:
         decisions = [p.get("decision") for p in committee.proposals or []]
-        day = f"{committee.session_date:%d/%m/%Y}"
+        day = f"{date_fr(committee.session_date)}"
         return {"label": f"Comité {committee.track} du {day}",
                 "phrase": f"le comité {committee.track} du {day}",
                 "proposals": len(decisions),

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from models.evaluation_task import as_text
+from models.french import date_fr, nombre_fr, pluriel
 
 POINTS = {"specialite": 40.0, "famille": 15.0, "experience": 10.0, "theme": 15.0,
           "administration": 10.0, "localisation": 10.0, "disponibilite": 10.0,
@@ -97,7 +98,7 @@ def score(mission: MissionSpec, candidate: VivierCandidate,
     def add(value: float, reason: str) -> None:
         nonlocal points
         points += value
-        reasons.append(f"{value:+g} : {reason}")
+        reasons.append(f"{nombre_fr(value, signe=True)} : {reason}")
 
     wanted = {fold(p) for p in mission.profiles}
     family = families.get(candidate.specialite)
@@ -133,7 +134,8 @@ def score(mission: MissionSpec, candidate: VivierCandidate,
     else:
         late = (candidate.available_from - mission.start).days
         add(round(POINTS["disponibilite"] * max(0.0, 1 - late / 90), 1),  # 0 at 3 months
-            f"disponible le {candidate.available_from:%d/%m/%Y}, {late} jour(s) après le début")
+            f"disponible le {date_fr(candidate.available_from)}, {late} "
+            f"{pluriel(late, 'jour', 'jours')} après le début")
     if candidate.quotite and fold(candidate.quotite) != fold(mission.quotite):
         add(-POINTS["quotite"], f"souhaite un {candidate.quotite}, la mission est à "
             f"{mission.quotite}")

@@ -107,7 +107,8 @@ class PrefillClient:
         origin = httpx.URL(self.base_url)
         if not origin.scheme or not origin.host:
             raise ValueError(f"the DS base URL needs a scheme and a host: {base_url!r}")
-        key = f"prefill:{origin.scheme}://{origin.netloc.decode()}/{window_seconds:g}s"
+        origin_key = f"{origin.scheme}://{origin.netloc.decode()}"
+        key = f"prefill:{origin_key}/{window_seconds:g}s"  # format machine
         self._limiter = limiter_for_key(key, requests_per_window, window_seconds)
         self._window = window_seconds
         self._max_attempts = max_attempts

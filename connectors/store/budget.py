@@ -54,6 +54,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.store.engine import make_engine
+from models.french import nombre_fr
 from models.tables import RateBudget
 
 Clock = Callable[[], float]
@@ -259,7 +260,8 @@ class StoreBudget:
         where = self.engine.url.render_as_string(hide_password=True)
         return BudgetUnavailableError(
             f"le budget de requêtes partagé {self.bucket[:24]}… ({self.limit} requêtes par "
-            f"fenêtre de {self.window_seconds:g} s, pour tous les processus) est inaccessible "
+            f"fenêtre de {nombre_fr(self.window_seconds)} s, pour tous les processus) est "
+            f"inaccessible "
             f"dans la base {where} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). "
             "Aucune requête n'a été envoyée, pour ne pas dépasser la limite : vérifiez que "
             "la base (EIG_DATABASE_URL) répond, puis relancez.")

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from statistics import median
 
 import pandas as pd
 
+from models.french import date_fr
 from models.scoring.rules import DossierInfo, EvaluationScores, ScoringRules, passes
 
 FULL, REDUCED, PENDING = "k", "k-1", "pending"
@@ -140,7 +142,7 @@ def _first_k(evaluations: Sequence[EvaluationScores], k: int
             counted[e.dossier].append(e)
         else:
             notes[e.dossier].append(
-                f"évaluation de {e.evaluator} (reçue le {e.submitted_at:%d/%m/%Y}) non comptée : "
+                f"évaluation de {e.evaluator} (reçue le {_day(e.submitted_at)}) non comptée : "
                 f"les {k} premières font le quorum")
     return counted, notes
 
@@ -169,3 +171,8 @@ def _evaluation_totals(frame: pd.DataFrame) -> dict[int, dict[str, float]]:
     for (number, evaluator), total in sums.items():
         out[int(number)][str(evaluator)] = float(total)
     return out
+
+
+def _day(at: datetime) -> str:
+    """The day in Paris; a naive instant is UTC (as the store keeps it)."""
+    return date_fr(at if at.tzinfo else at.replace(tzinfo=UTC))

@@ -58,7 +58,7 @@ def test_wishes_and_availability_order_otherwise_equal_candidates():
         candidate(4)], shortlist=4, families=FAMILIES)
     assert [m.dossier for m in found.shortlist] == [4, 3, 1, 2]
     late = next(m for m in found.shortlist if m.dossier == 1)
-    assert "+3.3 : disponible le 30/04/2027, 60 jour(s) après le début" in late.reasons
+    assert "+3,3 : disponible le vendredi 30 avril 2027, 60 jours après le début" in late.reasons
     assert any("souhaite un 4/5" in r for r in found.shortlist[1].reasons)
 
 

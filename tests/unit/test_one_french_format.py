@@ -20,8 +20,11 @@ HOME = Path("models/french.py")
 MACHINE = {
     # formats for machines, not people: the clock file's offset in seconds
     Path("connectors/clock_file.py"),
+    # the availability file the demo writes as a person would (an input format)
+    Path("eig/demo_hearings.py"),
 }
-FLOAT_SPEC = re.compile(r"\.[1-9]\d*[fFeEgG%]|[,_]")
+FLOAT_SPEC = re.compile(r"[eEfFgGn%]$|[,_]")  # a float's format, or a thousands separator
+WHOLE = re.compile(r"[<>^]?\d*\.0f")  # no decimals, no separator: the same in French
 NUMERIC_DATE = re.compile(r"%d/%m|%m/%d|%H:%M")
 
 
@@ -30,15 +33,21 @@ def _sources() -> list[Path]:
                   for p in (ROOT / package).rglob("*.py"))
 
 
-def _problems(path: Path) -> list[str]:
-    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+def _problems(path: Path, source: str | None = None) -> list[str]:
+    source = (ROOT / path).read_text(encoding="utf-8") if source is None else source
+    machine = {n for n, line in enumerate(source.splitlines(), 1) if "# format machine" in line}
+    tree = ast.parse(source)
     found = []
     for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in machine:
+            continue  # a key or file for machines, marked so on its line
         if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
             spec = "".join(v.value for v in node.format_spec.values
                            if isinstance(v, ast.Constant) and isinstance(v.value, str))
-            if FLOAT_SPEC.search(spec):
+            if FLOAT_SPEC.search(spec) and not WHOLE.fullmatch(spec):
                 found.append(f"{path}:{node.lineno}: format « :{spec} » (utiliser nombre_fr)")
+            if NUMERIC_DATE.search(spec):
+                found.append(f"{path}:{node.lineno}: date « :{spec} » (utiliser date_fr)")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             args = [a.value for a in node.args if isinstance(a, ast.Constant)]
             if node.func.attr == "replace" and args[:2] == [".", ","]:
@@ -58,16 +67,14 @@ def test_no_ad_hoc_number_or_date_format(path: Path) -> None:
     assert _problems(path) == []
 
 
-def test_the_rule_catches_what_it_forbids(tmp_path: Path) -> None:
+def test_the_rule_catches_what_it_forbids() -> None:
     """The scan itself fails on each forbidden form (a rule that cannot fail proves nothing)."""
-    sample = ROOT / "models" / "_format_probe.py"
-    sample.write_text('x = 41.666\na = f"{x:.2f}"\nb = f"{x:,}"\nc = str(x).replace(".", ",")\n'
-                      'd = "%.1f" % x\nimport datetime\ne = datetime.date.today()'
-                      '.strftime("%d/%m/%Y")\n', encoding="utf-8")
-    try:
-        assert len(_problems(sample.relative_to(ROOT))) == 5
-    finally:
-        sample.unlink()
+    probe = "\n".join([
+        "import datetime", "x = 41.666", "e = datetime.date.today()",
+        'a = f"{x:.2f}"', 'b = f"{x:+g}"', 'c = f"{x:,}"', 'd = str(x).replace(".", ",")',
+        'f = "%.1f" % x', 'g = e.strftime("%d/%m/%Y")', 'h = f"{e:%d/%m/%Y}"',
+        'k = f"{x:.0f} {x:>4} {x:d}"', 'm = f"{x:g}s"  # format machine'])
+    assert len(_problems(Path("probe.py"), probe)) == 7
 
 
 def test_the_one_format() -> None:
