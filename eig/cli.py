@@ -635,33 +635,44 @@ def missions_digest_command() -> None:
 @app.command("preview-email")
 def preview_email(
     template: Annotated[str, typer.Argument(
-        help="eval_request, eval_reminder, escalation, replacement_notice, decline_ack")],
-    dossier: Annotated[int, typer.Option("--dossier", "-d", help="Numéro DS du dossier.")],
-    evaluator: Annotated[str | None, typer.Option(
-        "--evaluator", "-e", help="Courriel de l'évaluateur (défaut : le premier affecté).")]
+        help="Le modèle : eval_request, eval_reminder, escalation, replacement_notice, "
+        "decline_ack, evaluation_fix (préparés à partir du dossier) ; hearing_invitation, "
+        "hearing_cancellation, convention_draft, mission_proposal, mission_decision, "
+        "mission_decision_admin, missions_digest, alert (le dernier mis dans la file).")],
+    dossier: Annotated[int | None, typer.Option(
+        "--dossier", "-d", help="Numéro DS du dossier (sauf missions_digest et alert).")]
     = None,
+    evaluator: Annotated[str | None, typer.Option(
+        "--evaluator", "-e", help="Courriel du destinataire (défaut : le premier affecté, "
+        "ou le dernier destinataire).")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Fichier où écrire le HTML (sinon : le texte dans le terminal).")]
     = None,
     html: Annotated[bool, typer.Option("--html", help="Le HTML dans le terminal.")] = False,
 ) -> None:
-    """Rend un modèle de courriel avec les données réelles d'un dossier (rien n'est envoyé)."""
+    """Montre un courriel tel que son destinataire le recevrait, avec les données réelles
+    de la base (rien n'est enregistré ni envoyé)."""
     from connectors.documents import TemplateNotFoundError
     from eig.email_preview import PreviewError, preview
     from flows.runtime import open_runtime
 
     try:
         with open_runtime() as rt:
-            rendered = preview(rt, template, dossier, evaluator)
+            shown = preview(rt, template, dossier, evaluator)
     except (PreviewError, TemplateNotFoundError) as error:
-        typer.echo(str(error), err=True)
+        typer.echo(f"eig preview-email : {error}", err=True)
         raise typer.Exit(1) from None
+    head = f"Objet : {shown.subject}"
+    if shown.to:
+        head += f"\nÀ : {', '.join(shown.to)}"
+    if shown.attachments:
+        head += f"\nPièces jointes : {', '.join(shown.attachments)}"
     if out is not None:
-        out.write_text(rendered.html, encoding="utf-8")
-        typer.echo(f"Objet : {rendered.subject}\nHTML écrit dans {out}")
+        out.write_text(shown.html, encoding="utf-8")
+        typer.echo(f"{head}\nHTML écrit dans {out}")
         return
-    typer.echo(f"Objet : {rendered.subject}\n")
-    typer.echo(rendered.html if html else rendered.text)
+    typer.echo(f"{head}\n")
+    typer.echo(shown.html if html else shown.text)
 
 
 @app.command("deliver-effects")
@@ -713,16 +724,35 @@ def render_delivery(summary: dict[str, Any]) -> str:
 
 @app.command()
 def mailbox(
-    show: Annotated[str | None, typer.Argument(help="Numéro ou clé d'un message.")] = None,
+    message: Annotated[str | None, typer.Argument(
+        help="Numéro (1, 2…) ou clé d'un message à afficher.", show_default=False)] = None,
+    show: Annotated[str | None, typer.Option(
+        "--show", "-s", metavar="N", help="Affiche le message n° N (ou de cette clé) : "
+        "en-têtes, texte, pièces jointes.")] = None,
+    maildir: Annotated[Path | None, typer.Option(
+        "--boite", "--maildir", help="La boîte à lire (défaut : EIG_MAILDIR, var/maildir, "
+        "où écrit aussi make demo).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Les courriels reçus par le serveur SMTP local (démo, tests)."""
+    """Les courriels reçus par le serveur SMTP local (démo, tests) : la liste, ou un
+    message."""
     from connectors.mail import Mailbox
     from settings.environment import Settings
 
-    box = Mailbox(Settings().maildir)
-    if show is not None:
-        typer.echo(box.show(int(show) if show.isdigit() else show))
+    box = Mailbox(maildir or Settings().maildir)
+    wanted = show or message
+    if show and message:
+        _mailbox_error(f"un seul message à la fois (« {message} » et --show {show})")
+    if wanted is not None:
+        if not wanted.isdigit() and ("/" in wanted or Path(wanted).exists()):
+            _mailbox_error(f"« {wanted} » n'est pas un numéro de message ; pour lire une "
+                           f"autre boîte : eig mailbox --boite {wanted}")
+        if not box.maildir.is_dir():
+            _mailbox_error(f"pas de boîte {box.maildir} : rien n'y a encore été reçu")
+        try:
+            typer.echo(box.show(int(wanted) if wanted.isdigit() else wanted))
+        except LookupError as error:
+            _mailbox_error(str(error))
         return
     summaries = box.list()
     if as_json:
@@ -732,9 +762,32 @@ def mailbox(
                               ensure_ascii=False, indent=2, default=str))
         return
     if not summaries:
-        typer.echo("Boîte vide.")
+        typer.echo(f"Boîte vide ({box.maildir}).")
+        return
     for m in summaries:
-        typer.echo(f"{m.index:>4}  {m.date}  {m.to}  {m.subject}")
+        typer.echo(f"{m.index:>4}  {_paris(m.date)}  {', '.join(m.to)}  {m.subject}")
+    typer.echo(f"{_count(len(summaries), 'message')} dans {box.maildir} ; "
+               "eig mailbox --show N pour en lire un.")
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    """``3 messages``: the count and its noun, agreeing (imported when needed: the
+    documents package is slow to load)."""
+    from connectors.documents.french import compte
+
+    return compte(n, singular, plural)
+
+
+def _mailbox_error(message: str) -> None:
+    typer.echo(f"eig mailbox : {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _paris(when: Any) -> str:
+    """A message's date, Paris time (``21/12/2026 09:00``)."""
+    from models.paris_time import PARIS
+
+    return f"{when.astimezone(PARIS):%d/%m/%Y %H:%M}" if when is not None else "—"
 
 
 @app.command()

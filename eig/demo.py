@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from connectors.mail import SmtpServerProcess, running_smtp_process
+from connectors.mail import Mailbox, SmtpServerProcess, running_smtp_process
 from connectors.store.engine import store_sessions
 from ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
 from eig.demo_chase import chase_story
@@ -116,8 +116,10 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
         echo(f"\nDans DS : le dossier {broken} est corrigé.")
         fifth = run("5. Le dossier corrigé sort de quarantaine")
 
-        maildir = PROJECT_ROOT / "var" / "demo-maildir"
-        shutil.rmtree(maildir, ignore_errors=True)
+        # the local SMTP server's box, where `eig mailbox` reads (EIG_MAILDIR, var/maildir):
+        # emptied, so that its numbers are the story's
+        maildir = Settings().maildir
+        Mailbox(maildir).clear()
         # one local SMTP server for the whole story, in its own process (the other core)
         with running_smtp_process(maildir) as smtp:
             os.environ.update({"EIG_SMTP_URL": smtp.url, "EIG_MAILDIR": str(maildir)})
