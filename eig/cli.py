@@ -10,6 +10,8 @@ import typer
 
 from eig.prefect_env import apply_defaults
 from eig.summaries import render_sync_summary
+from models.wording import compte as _count
+from models.wording import decimal as _decimal
 
 apply_defaults()
 
@@ -220,8 +222,8 @@ def effects(
                 typer.echo(f"aucun effet {retry!r} à réessayer" if retry else
                            f"aucun effet incertain {delivered!r}", err=True)
                 raise typer.Exit(1)
-            typer.echo(f"{count} effet(s) remis en file (eig deliver-effects les délivrera)"
-                       if retry else f"{delivered} marqué délivré")
+            typer.echo(f"{_count(count, 'effet remis', 'effets remis')} en file (eig "
+                       "deliver-effects les délivrera)" if retry else f"{delivered} marqué délivré")
             return
         statuses = ([Status.PENDING] if pending else []) + (
             [Status.FAILED, Status.DEAD, Status.UNCERTAIN] if failed else [])
@@ -281,20 +283,27 @@ def chase(
 def render_chase_summary(summary: dict[str, Any]) -> str:
     if not summary["working_day"]:
         return f"{summary['today']} : jour non ouvré, aucune relance (--force pour relancer)."
+    from models.evaluation_inputs import STATUS_LABELS
+
     forms = summary["forms"]
+    new = [r for r in forms["rejected"] if r.get("new", True)]
     lines = [
-        f"Relances du {summary['today']}",
-        f"  formulaires : {forms['submitted']} évaluation(s) et {forms['declined']} déclin(s) "
-        f"nouveaux, {len(forms['rejected'])} refusé(s), {forms['conflicts']} conflit(s) déclaré(s)",
-        f"  rappels : {summary['reminder_digests']} courriel(s) pour "
-        f"{summary['reminded_tasks']} tâche(s)",
+        summary["headline"],
+        f"  formulaires : {_count(forms['submitted'], 'évaluation')} et "
+        f"{_count(forms['declined'], 'déclin')} nouveaux, "
+        f"{_count(len(new), 'nouveau refusé', 'nouveaux refusés')} "
+        f"({len(forms['rejected'])} en tout, eig quarantine), "
+        f"{_count(forms['conflicts'], 'conflit déclaré', 'conflits déclarés')}",
+        f"  rappels : {_count(summary['reminder_digests'], 'courriel')} pour "
+        f"{_count(summary['reminded_tasks'], 'tâche')}",
         f"  retards signalés à l'équipe : {len(summary['escalated'])}",
         f"  remplacements : {len(summary['replaced'])}, sans remplaçant : "
         f"{len(summary['unreplaced'])}",
-        "  affectations : " + ", ".join(f"{k} {v}" for k, v in summary["assignments"].items()),
+        "  affectations : " + ", ".join(f"{STATUS_LABELS.get(k, k)} {v}"
+                                        for k, v in summary["assignments"].items()),
     ]
-    lines += [f"  refusé : formulaire n°{r['form']} ({r['field']}) : {r['reason']}"
-              for r in forms["rejected"]]
+    lines += [f"  refusé : formulaire n° {r['form']} ({r['field']}) : {r['reason']}"
+              for r in new]
     lines += [f"  en retard : {late['évaluateur']} sur le dossier {late['dossier']} "
               f"({late['jours de retard']} j)" for late in summary["late"]]
     return "\n".join(lines)
@@ -328,14 +337,16 @@ def score(
     typer.echo(f"Formulaires : {forms['seen']} lus, {forms['rejected']} ne comptent pas "
                f"(eig quarantine), {forms['extra']} au-delà des k premiers.")
     for t in summary["tracks"]:
-        typer.echo(f"{t['track']} : {t['ranked']} classés, {t['pending']} en attente du "
-                   f"quorum, {t['above_cut']} au-dessus de la barre, {t['flagged']} à "
+        typer.echo(f"{t['track']} : {_count(t['ranked'], 'dossier classé', 'dossiers classés')}"
+                   f", {t['pending']} en attente du quorum (évaluations pas encore toutes "
+                   f"rendues), {t['above_cut']} au-dessus de la barre, {t['flagged']} à "
                    f"discuter ; {t['written_back']} écrits dans DS ; graphique : {t['plot']}")
         for row in t["ranking"][:10]:
             if row["rank"] is None:
                 continue
-            typer.echo(f"  {row['rank']:>3}. dossier {row['number']} : {row['total']} "
-                       f"(calibré {row['calibrated_total']}) {row['flags'] or ''}".rstrip())
+            typer.echo(f"  {row['rank']:>3}. dossier {row['number']} : "
+                       f"{_decimal(row['total'])} (calibré {_decimal(row['calibrated_total'])})"
+                       f"{' — ' + row['flags'] if row['flags'] else ''}")
 
 
 @app.command()
@@ -362,8 +373,8 @@ def deliberate(
     if summary.get("status") == "approved":
         then_deliver(summary, as_json)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str) if as_json
-               else f"comité {summary['track']} du {summary['session_date']} : "
-               f"{summary['status']} ; relevé : {summary.get('record', {}).get('pdf', '—')}")
+               else f"{summary['headline']}\nRelevé : "
+               f"{summary.get('record', {}).get('pdf', '—')}")
 
 
 def without_timeout(flow_: Any) -> Any:
@@ -452,9 +463,7 @@ def conventions(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    typer.echo(f"{summary['laureats']} lauréat(s) : {len(summary['new'])} nouvelle(s) "
-               f"version(s), {summary['unchanged']} inchangée(s), "
-               f"{len(summary['problems'])} à corriger")
+    typer.echo(summary["headline"])
     for draft in summary["new"]:
         typer.echo(f"  {draft['numero']} v{draft['version']} (dossier {draft['dossier']}) : "
                    f"{draft['files']['docx']}")
@@ -491,9 +500,8 @@ def hearings(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    for track, placed in summary["placed"].items():
-        typer.echo(f"{track} : {summary['requested'][track]} nouvelle(s) demande(s), "
-                   f"{placed} programmée(s), {len(summary['unplaced'][track])} sans créneau")
+    typer.echo(summary["headline"])
+    for track in summary["placed"]:
         for miss in summary["unplaced"][track]:
             typer.echo(f"  dossier {miss['dossier']} : {miss['reason']}")
     for row in summary["agenda"]:
@@ -578,9 +586,7 @@ def missions_match(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    typer.echo(f"mission {summary['mission']} : {len(summary['shortlist'])} en présélection, "
-               f"{len(summary['proposed'])} proposé(s), {summary['booked']} entretien(s) "
-               f"programmé(s)")
+    typer.echo(summary["headline"])
     for rank, match in enumerate(summary["shortlist"], start=1):
         typer.echo(f"  {rank}. {match['name']} (dossier {match['dossier']}) : "
                    f"{match['score']:g} — " + " ; ".join(match["raisons"][:3]))
@@ -628,7 +634,7 @@ def missions_digest_command() -> None:
     from flows.missions import missions_digest
 
     summary = missions_digest()
-    typer.echo(f"semaine du {summary['week']} : {summary['missions']} mission(s) ouverte(s)")
+    typer.echo(summary["headline"])
     then_deliver(summary, False)
 
 
@@ -768,14 +774,6 @@ def mailbox(
         typer.echo(f"{m.index:>4}  {_paris(m.date)}  {', '.join(m.to)}  {m.subject}")
     typer.echo(f"{_count(len(summaries), 'message')} dans {box.maildir} ; "
                "eig mailbox --show N pour en lire un.")
-
-
-def _count(n: int, singular: str, plural: str | None = None) -> str:
-    """``3 messages``: the count and its noun, agreeing (imported when needed: the
-    documents package is slow to load)."""
-    from connectors.documents.french import compte
-
-    return compte(n, singular, plural)
 
 
 def _mailbox_error(message: str) -> None:

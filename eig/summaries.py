@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from models.wording import compte, decimal
+
 
 def render_sync_summary(summary: dict) -> str:
     head = (f"{'démarche':<22}{'créés':>7}{'màj':>7}{'autres':>8}{'masqués':>9}{'supprimés':>11}"
@@ -14,9 +16,10 @@ def render_sync_summary(summary: dict) -> str:
         lines.append(f"{name:<22}{d['created']:>7}{d['updated']:>7}{d['touched']:>8}"
                      f"{d['hidden']:>9}"
                      f"{d['deleted']:>11}{d['quarantined']:>10}{d['released']:>9}{d['labels_changed']:>7}"
-                     f"{d['requests']:>10}{d['seconds']:>8.2f}")
+                     f"{d['requests']:>10}{decimal(d['seconds']):>8}")
         if d["error"]:
             lines.append(f"  ERREUR : {d['error']}")
         lines.extend(f"  quarantaine : {p}" for p in d["quarantine"])
-    lines.append(f"Total : {summary['requests']} requêtes DS en {summary['seconds']:.2f} s")
+    lines.append(f"Total : {compte(summary['requests'], 'requête')} DS en "
+                 f"{decimal(summary['seconds'])} s")
     return "\n".join(lines)

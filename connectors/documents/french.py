@@ -64,17 +64,6 @@ def pluriel(n: int | float, singulier: str, pluriel: str) -> str:
     return singulier if abs(n) < 2 else pluriel
 
 
-def compte(n: int, singulier: str, pluriel_: str | None = None) -> str:
-    """A count and its noun, agreeing: ``0 lauréat``, ``1 lauréat``, ``20 lauréats``,
-    ``1 234 courriels``. The plural of a one-word noun is its singular + « s » (unchanged
-    after s, x, z); a longer phrase (``dossier classé``) gives its plural."""
-    if pluriel_ is None:
-        if " " in singulier.strip():
-            raise ValueError(f"compte : donnez le pluriel de « {singulier} »")
-        pluriel_ = singulier if singulier.endswith(("s", "x", "z")) else f"{singulier}s"
-    return f"{nombre_fr(n)} {pluriel(n, singulier, pluriel_)}"
-
-
 def euros(value: Real | Decimal) -> str:
     """``3 500,00 €``: two decimals, narrow no-break space for thousands."""
     return f"{nombre_fr(value, 2)}\u00a0€"

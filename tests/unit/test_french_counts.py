@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.documents.french import compte
+from models.wording import compte
 
 
 @pytest.mark.parametrize(("n", "noun", "plural", "expected"), [
