@@ -10,7 +10,8 @@ import typer
 
 from eig.prefect_env import apply_defaults
 from eig.summaries import render_sync_summary
-from models.french import nombre_fr
+from models.french import compte as _count
+from models.french import nombre_fr as _decimal
 
 apply_defaults()
 
@@ -221,8 +222,8 @@ def effects(
                 typer.echo(f"aucun effet {retry!r} à réessayer" if retry else
                            f"aucun effet incertain {delivered!r}", err=True)
                 raise typer.Exit(1)
-            typer.echo(f"{count} effet(s) remis en file (eig deliver-effects les délivrera)"
-                       if retry else f"{delivered} marqué délivré")
+            typer.echo(f"{_count(count, 'effet remis', 'effets remis')} en file (eig "
+                       "deliver-effects les délivrera)" if retry else f"{delivered} marqué délivré")
             return
         statuses = ([Status.PENDING] if pending else []) + (
             [Status.FAILED, Status.DEAD, Status.UNCERTAIN] if failed else [])
@@ -282,20 +283,27 @@ def chase(
 def render_chase_summary(summary: dict[str, Any]) -> str:
     if not summary["working_day"]:
         return f"{summary['today']} : jour non ouvré, aucune relance (--force pour relancer)."
+    from models.evaluation_inputs import STATUS_LABELS
+
     forms = summary["forms"]
+    new = [r for r in forms["rejected"] if r.get("new", True)]
     lines = [
-        f"Relances du {summary['today']}",
-        f"  formulaires : {forms['submitted']} évaluation(s) et {forms['declined']} déclin(s) "
-        f"nouveaux, {len(forms['rejected'])} refusé(s), {forms['conflicts']} conflit(s) déclaré(s)",
-        f"  rappels : {summary['reminder_digests']} courriel(s) pour "
-        f"{summary['reminded_tasks']} tâche(s)",
+        summary["headline"],
+        f"  formulaires : {_count(forms['submitted'], 'évaluation')} et "
+        f"{_count(forms['declined'], 'déclin')} nouveaux, "
+        f"{_count(len(new), 'nouveau refusé', 'nouveaux refusés')} "
+        f"({len(forms['rejected'])} en tout, eig quarantine), "
+        f"{_count(forms['conflicts'], 'conflit déclaré', 'conflits déclarés')}",
+        f"  rappels : {_count(summary['reminder_digests'], 'courriel')} pour "
+        f"{_count(summary['reminded_tasks'], 'tâche')}",
         f"  retards signalés à l'équipe : {len(summary['escalated'])}",
         f"  remplacements : {len(summary['replaced'])}, sans remplaçant : "
         f"{len(summary['unreplaced'])}",
-        "  affectations : " + ", ".join(f"{k} {v}" for k, v in summary["assignments"].items()),
+        "  affectations : " + ", ".join(f"{STATUS_LABELS.get(k, k)} {v}"
+                                        for k, v in summary["assignments"].items()),
     ]
-    lines += [f"  refusé : formulaire n°{r['form']} ({r['field']}) : {r['reason']}"
-              for r in forms["rejected"]]
+    lines += [f"  refusé : formulaire n° {r['form']} ({r['field']}) : {r['reason']}"
+              for r in new]
     lines += [f"  en retard : {late['évaluateur']} sur le dossier {late['dossier']} "
               f"({late['jours de retard']} j)" for late in summary["late"]]
     return "\n".join(lines)
@@ -329,14 +337,16 @@ def score(
     typer.echo(f"Formulaires : {forms['seen']} lus, {forms['rejected']} ne comptent pas "
                f"(eig quarantine), {forms['extra']} au-delà des k premiers.")
     for t in summary["tracks"]:
-        typer.echo(f"{t['track']} : {t['ranked']} classés, {t['pending']} en attente du "
-                   f"quorum, {t['above_cut']} au-dessus de la barre, {t['flagged']} à "
+        typer.echo(f"{t['track']} : {_count(t['ranked'], 'dossier classé', 'dossiers classés')}"
+                   f", {t['pending']} en attente du quorum (évaluations pas encore toutes "
+                   f"rendues), {t['above_cut']} au-dessus de la barre, {t['flagged']} à "
                    f"discuter ; {t['written_back']} écrits dans DS ; graphique : {t['plot']}")
         for row in t["ranking"][:10]:
             if row["rank"] is None:
                 continue
-            typer.echo(f"  {row['rank']:>3}. dossier {row['number']} : {row['total']} "
-                       f"(calibré {row['calibrated_total']}) {row['flags'] or ''}".rstrip())
+            typer.echo(f"  {row['rank']:>3}. dossier {row['number']} : "
+                       f"{_decimal(row['total'])} (calibré {_decimal(row['calibrated_total'])})"
+                       f"{' — ' + row['flags'] if row['flags'] else ''}")
 
 
 @app.command()
@@ -363,8 +373,8 @@ def deliberate(
     if summary.get("status") == "approved":
         then_deliver(summary, as_json)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str) if as_json
-               else f"comité {summary['track']} du {summary['session_date']} : "
-               f"{summary['status']} ; relevé : {summary.get('record', {}).get('pdf', '—')}")
+               else f"{summary['headline']}\nRelevé : "
+               f"{summary.get('record', {}).get('pdf', '—')}")
 
 
 def without_timeout(flow_: Any) -> Any:
@@ -453,9 +463,7 @@ def conventions(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    typer.echo(f"{summary['laureats']} lauréat(s) : {len(summary['new'])} nouvelle(s) "
-               f"version(s), {summary['unchanged']} inchangée(s), "
-               f"{len(summary['problems'])} à corriger")
+    typer.echo(summary["headline"])
     for draft in summary["new"]:
         typer.echo(f"  {draft['numero']} v{draft['version']} (dossier {draft['dossier']}) : "
                    f"{draft['files']['docx']}")
@@ -492,9 +500,8 @@ def hearings(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    for track, placed in summary["placed"].items():
-        typer.echo(f"{track} : {summary['requested'][track]} nouvelle(s) demande(s), "
-                   f"{placed} programmée(s), {len(summary['unplaced'][track])} sans créneau")
+    typer.echo(summary["headline"])
+    for track in summary["placed"]:
         for miss in summary["unplaced"][track]:
             typer.echo(f"  dossier {miss['dossier']} : {miss['reason']}")
     for row in summary["agenda"]:
@@ -579,12 +586,10 @@ def missions_match(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    typer.echo(f"mission {summary['mission']} : {len(summary['shortlist'])} en présélection, "
-               f"{len(summary['proposed'])} proposé(s), {summary['booked']} entretien(s) "
-               f"programmé(s)")
+    typer.echo(summary["headline"])
     for rank, match in enumerate(summary["shortlist"], start=1):
         typer.echo(f"  {rank}. {match['name']} (dossier {match['dossier']}) : "
-                   f"{nombre_fr(match['score'])} — " + " ; ".join(match["raisons"][:3]))
+                   f"{_decimal(match['score'])} — " + " ; ".join(match["raisons"][:3]))
     for left in summary["excluded"]:
         typer.echo(f"  écarté·e : dossier {left['dossier']} — {left['reason']}")
 
@@ -629,40 +634,51 @@ def missions_digest_command() -> None:
     from flows.missions import missions_digest
 
     summary = missions_digest()
-    typer.echo(f"semaine du {summary['week']} : {summary['missions']} mission(s) ouverte(s)")
+    typer.echo(summary["headline"])
     then_deliver(summary, False)
 
 
 @app.command("preview-email")
 def preview_email(
     template: Annotated[str, typer.Argument(
-        help="eval_request, eval_reminder, escalation, replacement_notice, decline_ack")],
-    dossier: Annotated[int, typer.Option("--dossier", "-d", help="Numéro DS du dossier.")],
-    evaluator: Annotated[str | None, typer.Option(
-        "--evaluator", "-e", help="Courriel de l'évaluateur (défaut : le premier affecté).")]
+        help="Le modèle : eval_request, eval_reminder, escalation, replacement_notice, "
+        "decline_ack, evaluation_fix (préparés à partir du dossier) ; hearing_invitation, "
+        "hearing_cancellation, convention_draft, mission_proposal, mission_decision, "
+        "mission_decision_admin, missions_digest, alert (le dernier mis dans la file).")],
+    dossier: Annotated[int | None, typer.Option(
+        "--dossier", "-d", help="Numéro DS du dossier (sauf missions_digest et alert).")]
     = None,
+    evaluator: Annotated[str | None, typer.Option(
+        "--evaluator", "-e", help="Courriel du destinataire (défaut : le premier affecté, "
+        "ou le dernier destinataire).")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Fichier où écrire le HTML (sinon : le texte dans le terminal).")]
     = None,
     html: Annotated[bool, typer.Option("--html", help="Le HTML dans le terminal.")] = False,
 ) -> None:
-    """Rend un modèle de courriel avec les données réelles d'un dossier (rien n'est envoyé)."""
+    """Montre un courriel tel que son destinataire le recevrait, avec les données réelles
+    de la base (rien n'est enregistré ni envoyé)."""
     from connectors.documents import TemplateNotFoundError
     from eig.email_preview import PreviewError, preview
     from flows.runtime import open_runtime
 
     try:
         with open_runtime() as rt:
-            rendered = preview(rt, template, dossier, evaluator)
+            shown = preview(rt, template, dossier, evaluator)
     except (PreviewError, TemplateNotFoundError) as error:
-        typer.echo(str(error), err=True)
+        typer.echo(f"eig preview-email : {error}", err=True)
         raise typer.Exit(1) from None
+    head = f"Objet : {shown.subject}"
+    if shown.to:
+        head += f"\nÀ : {', '.join(shown.to)}"
+    if shown.attachments:
+        head += f"\nPièces jointes : {', '.join(shown.attachments)}"
     if out is not None:
-        out.write_text(rendered.html, encoding="utf-8")
-        typer.echo(f"Objet : {rendered.subject}\nHTML écrit dans {out}")
+        out.write_text(shown.html, encoding="utf-8")
+        typer.echo(f"{head}\nHTML écrit dans {out}")
         return
-    typer.echo(f"Objet : {rendered.subject}\n")
-    typer.echo(rendered.html if html else rendered.text)
+    typer.echo(f"{head}\n")
+    typer.echo(shown.html if html else shown.text)
 
 
 @app.command("deliver-effects")
@@ -714,16 +730,35 @@ def render_delivery(summary: dict[str, Any]) -> str:
 
 @app.command()
 def mailbox(
-    show: Annotated[str | None, typer.Argument(help="Numéro ou clé d'un message.")] = None,
+    message: Annotated[str | None, typer.Argument(
+        help="Numéro (1, 2…) ou clé d'un message à afficher.", show_default=False)] = None,
+    show: Annotated[str | None, typer.Option(
+        "--show", "-s", metavar="N", help="Affiche le message n° N (ou de cette clé) : "
+        "en-têtes, texte, pièces jointes.")] = None,
+    maildir: Annotated[Path | None, typer.Option(
+        "--boite", "--maildir", help="La boîte à lire (défaut : EIG_MAILDIR, var/maildir, "
+        "où écrit aussi make demo).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Les courriels reçus par le serveur SMTP local (démo, tests)."""
+    """Les courriels reçus par le serveur SMTP local (démo, tests) : la liste, ou un
+    message."""
     from connectors.mail import Mailbox
     from settings.environment import Settings
 
-    box = Mailbox(Settings().maildir)
-    if show is not None:
-        typer.echo(box.show(int(show) if show.isdigit() else show))
+    box = Mailbox(maildir or Settings().maildir)
+    wanted = show or message
+    if show and message:
+        _mailbox_error(f"un seul message à la fois (« {message} » et --show {show})")
+    if wanted is not None:
+        if not wanted.isdigit() and ("/" in wanted or Path(wanted).exists()):
+            _mailbox_error(f"« {wanted} » n'est pas un numéro de message ; pour lire une "
+                           f"autre boîte : eig mailbox --boite {wanted}")
+        if not box.maildir.is_dir():
+            _mailbox_error(f"pas de boîte {box.maildir} : rien n'y a encore été reçu")
+        try:
+            typer.echo(box.show(int(wanted) if wanted.isdigit() else wanted))
+        except LookupError as error:
+            _mailbox_error(str(error))
         return
     summaries = box.list()
     if as_json:
@@ -733,9 +768,24 @@ def mailbox(
                               ensure_ascii=False, indent=2, default=str))
         return
     if not summaries:
-        typer.echo("Boîte vide.")
+        typer.echo(f"Boîte vide ({box.maildir}).")
+        return
     for m in summaries:
-        typer.echo(f"{m.index:>4}  {m.date}  {m.to}  {m.subject}")
+        typer.echo(f"{m.index:>4}  {_paris(m.date)}  {', '.join(m.to)}  {m.subject}")
+    typer.echo(f"{_count(len(summaries), 'message')} dans {box.maildir} ; "
+               "eig mailbox --show N pour en lire un.")
+
+
+def _mailbox_error(message: str) -> None:
+    typer.echo(f"eig mailbox : {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _paris(when: Any) -> str:
+    """A message's date, Paris time (``lundi 21 décembre 2026 à 9 h 00``)."""
+    from models.french import datetime_fr
+
+    return datetime_fr(when) if when is not None else "—"
 
 
 @app.command()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from connectors.mail import SmtpServerProcess, running_smtp_process
+from connectors.mail import Mailbox, SmtpServerProcess, running_smtp_process
 from connectors.store.engine import store_sessions
 from ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
 from eig.demo_chase import chase_story
@@ -30,7 +30,7 @@ from eig.demo_operations import operations_story
 from eig.demo_score import score_story
 from eig.prefect_env import without_idle_services
 from flows.runtime import use_clock
-from models.french import nombre_fr
+from models.french import compte, nombre_fr
 from settings.config import load_config
 from settings.environment import PROJECT_ROOT, Settings
 
@@ -117,8 +117,10 @@ def _run_demo(echo: Echo, dossiers: int, seed: int) -> int:
         echo(f"\nDans DS : le dossier {broken} est corrigé.")
         fifth = run("5. Le dossier corrigé sort de quarantaine")
 
-        maildir = PROJECT_ROOT / "var" / "demo-maildir"
-        shutil.rmtree(maildir, ignore_errors=True)
+        # the local SMTP server's box, where `eig mailbox` reads (EIG_MAILDIR, var/maildir):
+        # emptied, so that its numbers are the story's
+        maildir = Settings().maildir
+        Mailbox(maildir).clear()
         # one local SMTP server for the whole story, in its own process (the other core)
         with running_smtp_process(maildir) as smtp:
             os.environ.update({"EIG_SMTP_URL": smtp.url, "EIG_MAILDIR": str(maildir)})
@@ -210,15 +212,16 @@ def _effects_story(echo: Echo, sandbox: Sandbox, number: int,
               "par trois évaluateurs dans les trois semaines."}),
             (mail_key("demo", number), Kind.EMAIL, "send",
              {"to": [{"email": "evaluatrice@exemple.fr", "name": "Élodie Évaluatrice"}],
-              "subject": f"Dossier n°{number} à évaluer",
-              "text": f"Bonjour,\nle dossier n°{number} vous est confié.",
-              "html": f"<p>Bonjour,</p><p>le dossier n°{number} vous est confié.</p>"}),
+              "subject": f"Dossier n° {number} à évaluer",
+              "text": f"Bonjour,\nle dossier n° {number} vous est confié.",
+              "html": f"<p>Bonjour,</p><p>le dossier n° {number} vous est confié.</p>"}),
         ):
             outbox.record_effect(session, key, kind, action, payload, now)
     first = deliver_effects(DeliverParameters())
     second = deliver_effects(DeliverParameters())
-    echo(f"Premier passage : {first['delivered']} délivrés ; second passage : "
-         f"{second['delivered']} délivré(s) — rien n'est répété.")
+    echo(f"Premier passage : {compte(first['delivered'], 'effet délivré', 'effets délivrés')}"
+         f" ; second passage : {compte(second['delivered'], 'effet délivré', 'effets délivrés')}"
+         " — rien n'est répété.")
     for message in smtp.mailbox.list():
         echo(f"Courriel reçu : « {message.subject} » pour {', '.join(message.to)}")
     echo(f"DS : étiquettes du dossier {number} : "
@@ -246,18 +249,20 @@ def _assignment_story(echo: Echo) -> tuple[int, int]:
          "trois par dossier en attente")
     first = assign_evaluators(AssignParameters())
     for track in first["tracks"]:
-        echo(f"{track['track']} : {track['assigned']} affectations pour "
-             f"{track['dossiers']} dossiers ({track['solver']}, {track['seconds']} s)")
+        echo(f"{track['track']} : {compte(track['assigned'], 'affectation')} pour "
+             f"{compte(track['dossiers'], 'dossier')} (solveur {track['solver']}, "
+             f"{nombre_fr(track['seconds'], 3)} s)")
         for warning in track["capacity_warnings"]:
             echo(f"  capacité : {warning}")
     second = assign_evaluators(AssignParameters())
-    echo(f"Un second passage ajoute {sum(t['assigned'] for t in second['tracks'])} "
-         "affectation.")
+    echo(f"Un second passage ajoute "
+         f"{compte(sum(t['assigned'] for t in second['tracks']), 'affectation')}.")
     echo(f"La file (eig effects) : {_lanes_line()}")
     delivery = deliver()
     second_share = delivery.get("second_deliverer")
-    echo(f"Les livreurs, voie des courriels : {delivery['lanes']['email']['delivered']} "
-         f"tâches d'évaluation envoyées en {nombre_fr(delivery['seconds'], 1)} s"
+    sent = compte(delivery["lanes"]["email"]["delivered"], "tâche d'évaluation envoyée",
+                  "tâches d'évaluation envoyées")
+    echo(f"Les livreurs, voie des courriels : {sent} en {nombre_fr(delivery['seconds'], 1)} s"
          + (f" par deux livreurs à la fois (un second processus en a envoyé {second_share}), "
             "chacune une seule fois" if second_share is not None else "")
          + " ; la voie DS ne les attend pas.")
@@ -269,10 +274,12 @@ def _lanes_line() -> str:
     from datetime import UTC, datetime
 
     from connectors.store import outbox
+    from flows.delivery.deliverer import LANE_LABELS
 
     with store_sessions(os.environ["EIG_DATABASE_URL"]) as sessions, sessions() as session:
         lanes = outbox.backlog(session, datetime.now(UTC))
-    return " ; ".join(f"voie {b.lane} : {b.due} à délivrer" for b in lanes)
+    return " ; ".join(f"{LANE_LABELS.get(b.lane, b.lane)} : {b.due} à délivrer"
+                      for b in lanes)
 
 
 def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,

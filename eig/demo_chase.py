@@ -19,7 +19,7 @@ from connectors.mail import Mailbox
 from connectors.store.engine import store_sessions
 from ds_sandbox import Sandbox
 from eig.demo_clock import TravelClock
-from models.french import date_fr
+from models.french import compte, date_fr
 from models.paris_time import PARIS
 from models.tables import Assignment, EvaluationLink
 
@@ -51,6 +51,7 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     sample_link = links.get((assignments[0].id, "evaluate"), "")
     echo(f"  lien d'évaluation (prérempli par l'adresse, sans appel à l'API) : {sample_link}")
     posts_before = sandbox.prefill_stats.count()
+    generated = len(sandbox.state.numbers(_evaluations_number()))  # before any answer
     due = assignments[0].due_at
     paris = PARIS
 
@@ -58,15 +59,20 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
         day = due.astimezone(paris).date() + timedelta(days=days)
         return datetime(day.year, day.month, day.day, 9, tzinfo=paris).astimezone(UTC)
 
-    def chase(title: str) -> dict[str, Any]:
+    def chase(title: str, explain: str = "") -> dict[str, Any]:
         before = len(mailbox)
+        echo(f"\n== {title}")
+        if explain:
+            echo(explain)
         summary = chase_evaluators(ChaseParameters(force=True))
         deliver()
-        echo(f"\n== {title}")
         forms = summary["forms"]
-        echo(f"Formulaires : {forms['submitted']} évaluation(s), {forms['declined']} déclin(s),"
-             f" {len(forms['rejected'])} refusé(s) ; rappels : {summary['reminder_digests']} "
-             f"courriel(s) pour {summary['reminded_tasks']} tâche(s) ; retards signalés : "
+        refused = sum(r.get("new", True) for r in forms["rejected"])
+        echo(f"Formulaires : {compte(forms['submitted'], 'évaluation')}, "
+             f"{compte(forms['declined'], 'déclin')}, "
+             f"{compte(refused, 'nouveau refusé', 'nouveaux refusés')} ; rappels : "
+             f"{compte(summary['reminder_digests'], 'courriel')} pour "
+             f"{compte(summary['reminded_tasks'], 'tâche')} ; retards signalés : "
              f"{len(summary['escalated'])} ; remplacements : {len(summary['replaced'])}.")
         summary["new_emails"] = len(mailbox) - before
         echo(f"Courriels envoyés : {summary['new_emails']}.")
@@ -87,7 +93,13 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     echo(f"\nDans DS : {declining.evaluator_email} décline le dossier "
          f"{declining.dossier_number} (indisponible), {conflicted.evaluator_email} déclare un "
          f"conflit d'intérêts sur le dossier {conflicted.dossier_number}.")
-    declines = chase("10. J+2 : les déclins sont pris en compte, les suppléants sollicités")
+    declines = chase(
+        "10. J+2 : les déclins sont pris en compte, les suppléants sollicités",
+        f"La démarche d'évaluation contenait déjà {compte(generated, 'formulaire')} que le "
+        "bac à sable a générés au départ, comme des formulaires remplis sans passer par nos "
+        "liens : sans jeton valide, ils ne comptent pas. C'est voulu : le pipeline les met "
+        "de côté une fois, avec leur raison (l'avertissement ci-dessous, eig quarantine), et "
+        "ne les signale plus ensuite.")
     with store_sessions(database_url) as sessions, sessions() as session:
         substitutes = [(a, session.get(EvaluationLink, (a.id, "evaluate")))
                        for a in session.scalars(select(Assignment).where(
@@ -113,6 +125,8 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
     escalation = chase("13. J+4 : l'équipe du programme reçoit la liste des retards")
     clock.travel_to(at(7))
     replacement = chase("14. J+7 : chaque tâche en retard passe au suppléant suivant")
+    echo(f"  soit deux courriels par remplacement : l'avis au retardataire, la tâche au "
+         f"suppléant ({compte(len(replacement['replaced']), 'remplacement')}).")
     again = chase("15. Le même jour, une seconde relance n'envoie rien de plus")
     open_tasks = len(assignments) - 2 - len(answered)
     return {
@@ -130,6 +144,13 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
         "les retards de J+7 passent au suppléant": len(replacement["replaced"]) > 0,
         "relancer deux fois n'envoie rien de plus": again["new_emails"] == 0,
     }
+
+
+def _evaluations_number() -> int:
+    from settings.config import load_config
+    from settings.environment import Settings
+
+    return load_config(Settings().config).demarches["evaluations"].number
 
 
 @lru_cache(maxsize=4)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from connectors.store.engine import store_sessions
+from models.french import compte
 from models.tables import Convention, ConventionVersion, Effect
 
 Echo = Any
@@ -35,14 +36,15 @@ def conventions_story(echo: Echo) -> dict[str, bool]:
     for numero, kind, number, files in drafts[:3]:
         echo(f"  {numero} ({kind}, dossier {number}) : {files['docx']}")
     if len(drafts) > 3:
-        echo(f"  … et {len(drafts) - 3} autre(s) dans var/demo/conventions/")
+        echo(f"  … et {compte(len(drafts) - 3, 'autre')} dans var/demo/conventions/")
     sent = _sent(url)
-    echo(f"{len(drafts)} projet(s) de convention (Word + PDF) envoyé(s) à l'administration "
-         f"et à l'équipe : {sent} courriel(s).")
+    echo(f"{compte(len(drafts), 'projet de convention', 'projets de convention')} (Word + "
+         f"PDF) envoyés à l'administration et à l'équipe : {compte(sent, 'courriel')}.")
     again = draft_conventions()
     deliver()
-    echo(f"\n== 25. Relancer la rédaction sans changement : {len(again['new'])} nouvelle "
-         f"version, {_sent(url) - sent} courriel de plus")
+    echo(f"\n== 25. Relancer la rédaction sans changement : "
+         f"{compte(len(again['new']), 'nouvelle version', 'nouvelles versions')}, "
+         f"{compte(_sent(url) - sent, 'courriel')} de plus")
     changed: dict[str, Any] = {"new": []}
     if drafts:
         number = drafts[0][2]

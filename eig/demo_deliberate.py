@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from ds_sandbox import Sandbox
+from models.french import compte
 
 Echo = Any
 DECIDING = ("dossierAccepter", "dossierRefuser", "dossierEnvoyerMessage")
@@ -118,7 +119,7 @@ def _run_and_approve(track: str, session_date: Any, operator: str) -> tuple[dict
 
 def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bool]:
     from eig.demo_delivery import deliver
-    from flows.deliberate import DeliberateParameters, deliberate
+    from flows.deliberate import DeliberateParameters, counted_decisions, deliberate
 
     os.environ.setdefault("EIG_APPROVAL_POLL_SECONDS", "1")
     before = _published(sandbox)
@@ -126,17 +127,24 @@ def deliberation_story(echo: Echo, sandbox: Sandbox, today: Any) -> dict[str, bo
     OPENED["candidats"] = open_committee("candidats", today)
     summary, proposed = _run_and_approve("projets", today, "Camille Opératrice")
     decided = _published(sandbox) - before
-    counts = ", ".join(f"{v} {k.lower()}" for k, v in summary["decisions"].items() if v)
-    echo(f"{proposed} dossiers proposés ({counts}), {summary['pending']} en attente de "
-         "leurs évaluations. Rien n'est publié avant l'approbation ; approuvé par Camille "
-         "Opératrice, tous les membres présents (présence, présidence et signatures au relevé).")
+    echo(f"{compte(proposed, 'dossier proposé', 'dossiers proposés')} "
+         f"({counted_decisions(summary['decisions'])}). Rien n'est publié avant "
+         "l'approbation ; approuvé par Camille Opératrice, tous les membres présents "
+         "(présence, présidence et signatures au relevé).")
+    if summary["pending"]:
+        echo(f"{compte(summary['pending'], 'autre dossier attend', 'autres dossiers attendent')}"
+             " encore le quorum de trois évaluations : leurs tâches en retard sont passées aux "
+             "suppléants au chapitre 14, qui n'ont pas encore répondu. L'opérateur les "
+             "reprend quand les évaluations sont rendues : eig score, puis un prochain "
+             "comité (eig deliberate).")
     echo(f"Relevé de décision : {summary['record']['pdf']}")
     echo(f"  empreinte SHA-256 : {summary['seal']} (sha256sum {summary['record']['json']})")
-    echo(f"Publication dans DS : {decided} décisions et messages.")
+    echo(f"Publication dans DS : {compte(decided, 'écriture')} (pour chaque dossier décidé, "
+         "son nouvel état et un message au déposant).")
     again = deliberate(DeliberateParameters(track="projets", session_date=today))
     deliver()
-    echo(f"\n== 23. Relancer le même comité : {again['message']} ; "
-         f"{_published(sandbox) - before - decided} écriture(s) de plus dans DS")
+    echo(f"\n== 23. Relancer le même comité : rien à refaire, "
+         f"{compte(_published(sandbox) - before - decided, 'écriture')} de plus dans DS")
     return {
         "le comité publie ses décisions après approbation, une seule fois":
             summary["status"] == "approved" and decided > 0

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from connectors.store.engine import store_sessions
 from eig.demo_clock import TravelClock
+from models.french import compte
 from models.paris_time import PARIS
 from models.tables import Effect, EvaluatorRow, HearingRequest, HearingSlot
 
@@ -92,27 +93,31 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     url = os.environ["EIG_DATABASE_URL"]
     echo("\n== 18. Auditions : soutenances des projets, entretiens métier des candidats")
     availability = import_availability(availability_csv(url, clock()))
-    echo(f"Disponibilités du jury : {availability['windows']} créneaux pour "
-         f"{availability['members']} membres (eig hearings availability FICHIER).")
+    echo(f"Disponibilités du jury : {compte(availability['windows'], 'créneau', 'créneaux')}"
+         f" pour {compte(availability['members'], 'membre')} (eig hearings availability "
+         "FICHIER).")
     first = schedule_hearings_flow(HearingParameters())
     deliver()
     for track, placed in first["placed"].items():
         if track == "missions":
             continue  # a mission's entretiens come with the mission (chapter 28)
-        echo(f"{track} : {first['requested'][track]} au-dessus de la barre, {placed} "
-             f"programmé(s), {len(first['unplaced'][track])} sans créneau")
+        echo(f"{track} : {first['requested'][track]} au-dessus de la barre, "
+             f"{compte(placed, 'audition programmée', 'auditions programmées')}, "
+             f"{len(first['unplaced'][track])} sans créneau")
         for miss in first["unplaced"][track][:2]:
             echo(f"  dossier {miss['dossier']} : {miss['reason']}")
     for row in first["agenda"][:3]:
         echo(f"  {row['date']} {row['heure']}  {row['audition']} — dossier {row['dossier']} "
              f"— jury : {row['jury']}")
     invited = _sent(url, "hearing-invite")
-    echo(f"Invitations (courriel + .ics, message DS) : {invited}.")
+    echo(f"{compte(invited, 'invitation')}, une par personne convoquée (chaque juré, le "
+         "porteur ou le ou la candidat·e) : un courriel avec son .ics, et un message dans DS "
+         "au déposant.")
 
     again = schedule_hearings_flow(HearingParameters())
     deliver()
-    echo(f"\n== 19. Relancer la programmation : {_sent(url, 'hearing-invite') - invited} "
-         f"invitation de plus")
+    echo(f"\n== 19. Relancer la programmation : "
+         f"{compte(_sent(url, 'hearing-invite') - invited, 'invitation')} de plus")
     moved_ok = True
     if first["agenda"]:
         moved = first["agenda"][0]["dossier"]
@@ -122,8 +127,10 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         deliver()
         cancels = _sent(url, "hearing-cancel") - before[0]
         invites = _sent(url, "hearing-invite") - before[1]
-        echo(f"\n== 20. Le dossier {moved} demande un autre créneau : {cancels} annulation(s) "
-             f"(.ics CANCEL), {invites} nouvelle(s) invitation(s)")
+        echo(f"\n== 20. Le dossier {moved} demande un autre créneau : "
+             f"{compte(cancels, 'annulation')} (.ics CANCEL) et "
+             f"{compte(invites, 'nouvelle invitation', 'nouvelles invitations')}, une par "
+             "personne convoquée")
         moved_ok = cancels > 0 and cancels == invites
 
     clock.advance(timedelta(days=22))  # the hearings take place
@@ -133,7 +140,8 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         imported[track] = import_jury_scores(scores_csv(url, track, criteria), track,
                                              f"demo-{track}.csv")
     echo("\n== 21. Après les auditions, les notes du jury reviennent (eig hearings scores) : "
-         + ", ".join(f"{t} {r['dossiers']} dossier(s)" for t, r in imported.items()))
+         + ", ".join(f"{t} : {compte(r['dossiers'], 'dossier')}"
+                     for t, r in imported.items()))
     return {
         "les auditions sont programmées sans double réservation ; invitations une fois, "
         "reprogrammation = une annulation et une invitation":

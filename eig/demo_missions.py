@@ -18,7 +18,7 @@ from eig.demo_clock import TravelClock
 from eig.demo_deliberate import _run_and_approve, paused_run_id
 from eig.demo_delivery import deliver, handed
 from eig.demo_hearings import availability_csv, scores_csv
-from models.french import nombre_fr
+from models.french import compte, nombre_fr
 from models.tables import Convention, Dossier, Effect, Placement, VivierMember
 
 Echo = Any
@@ -70,8 +70,9 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         laureat = session.scalar(select(Convention.dossier_number).order_by(
             Convention.numero).limit(1))
         fields = session.scalar(select(Dossier.fields).where(Dossier.number == laureat)) or {}
-    echo(f"{committee['decisions'].get('Vivier', 0)} candidature(s) au vivier ({vivier} "
-         "au total).")
+    echo(f"{compte(committee['decisions'].get('Vivier', 0), 'candidature')} au vivier, "
+         f"{compte(committee['decisions'].get('Refus', 0), 'refus')} ; le vivier compte "
+         f"{compte(vivier, 'personne')}.")
 
     import_availability(availability_csv(url, clock()))
     echo("\n== 28. Une administration lauréate ouvre une mission ; recherche dans le vivier")
@@ -88,17 +89,19 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         echo(f"  {rank}. {match['name']} : {nombre_fr(match['score'])} points — "
              + " ; ".join(match["raisons"][:3]))
     proposals = _count(url, "mission-proposal")
-    echo(f"{len(summary['proposed'])} proposé·e(s) à un entretien de mission "
-         f"({summary['booked']} programmé(s) avec la DINUM et l'administration) ; "
-         f"{proposals} courriel(s) de proposition.")
+    booked = compte(summary["booked"], "entretien programmé", "entretiens programmés")
+    echo(f"{compte(len(summary['proposed']), 'personne proposée', 'personnes proposées')} "
+         f"à un entretien de mission ({booked} avec la DINUM et l'administration) ; "
+         f"{compte(proposals, 'courriel')} de proposition.")
     again = match_mission(MissionParameters(mission=summary["mission"]))
     from flows.missions import missions_digest
 
     digest, digest_again = missions_digest(), missions_digest()
     deliver()
-    echo(f"Point hebdomadaire des missions à l'équipe : {digest['missions']} mission(s) "
-         f"ouverte(s), {handed(digest)} envoi(s) ; relancé la même semaine : "
-         f"{handed(digest_again)}.")
+    echo(f"Point hebdomadaire des missions à l'équipe : "
+         f"{compte(digest['missions'], 'mission ouverte', 'missions ouvertes')}, "
+         f"{compte(handed(digest), 'envoi')} ; relancé la même semaine : "
+         f"{compte(handed(digest_again), 'envoi')}.")
 
     clock.advance(timedelta(days=22))
     criteria = [c.key for c in config.tracks["candidats"].criteria]
@@ -108,7 +111,8 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     echo("\n== 29. Délibération de la mission, approuvée dans l'interface (comme le comité)")
     decision = _approve_mission(summary["mission"])
     decided = _count(url, "mission-decision")
-    echo(f"Retenu·e : dossier {decision.get('retenu')} ; {decided} candidat·e(s) prévenu·e(s), "
+    echo(f"Retenu·e : {decision.get('retenu_nom') or '—'} (dossier {decision.get('retenu')}) ; "
+         f"{compte(decided, 'candidat·e prévenu·e', 'candidat·es prévenu·es')}, "
          "l'administration aussi ; les autres retournent au vivier.")
     engaged = False
     with store_sessions(url) as sessions, sessions() as session:

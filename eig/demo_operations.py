@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from connectors.mail import Mailbox
 from connectors.store.engine import store_sessions
+from models.french import compte
 from models.tables import CommitteeSession
 
 Echo = Any
@@ -46,12 +47,19 @@ def operations_story(echo: Echo) -> dict[str, bool]:
     alerts = mailbox.list(start=before, effect_prefix="mail:alert:")
     for message in alerts:
         echo(f"« {message.subject} » pour {', '.join(message.to)}")
-    echo(f"Run {state.name} : {state.message}")
-    echo(f"L'automation se déclenche deux fois : {len(alerts)} courriel "
-         f"(clé {first['key']}).")
+    echo(f"Le run a échoué : {_reason(state)}")
+    echo(f"L'automation se déclenche deux fois : {compte(len(alerts), 'courriel')} à "
+         f"l'équipe (clé {first['key']}).")
     return {"un run en échec prévient l'équipe, une fois":
             state.is_failed() and len(alerts) == 1 and first["delivered"] == 1
             and again["delivered"] == 0}
+
+
+def _reason(state: Any) -> str:
+    """The failed run's reason, without Prefect's English wrapping (« Flow run
+    encountered an exception: LookupError: … »)."""
+    message = str(state.message or "")
+    return message.rsplit("Error: ", 1)[-1] if "Error: " in message else message
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.french import nombre_fr
+from models.french import compte, nombre_fr
 
 
 def render_sync_summary(summary: dict) -> str:
@@ -16,10 +16,10 @@ def render_sync_summary(summary: dict) -> str:
         lines.append(f"{name:<22}{d['created']:>7}{d['updated']:>7}{d['touched']:>8}"
                      f"{d['hidden']:>9}"
                      f"{d['deleted']:>11}{d['quarantined']:>10}{d['released']:>9}{d['labels_changed']:>7}"
-                     f"{d['requests']:>10}{nombre_fr(d['seconds'], 2):>8}")
+                     f"{d['requests']:>10}{nombre_fr(d['seconds']):>8}")
         if d["error"]:
             lines.append(f"  ERREUR : {d['error']}")
         lines.extend(f"  quarantaine : {p}" for p in d["quarantine"])
-    lines.append(f"Total : {summary['requests']} requêtes DS "
-                 f"en {nombre_fr(summary['seconds'], 2)} s")
+    lines.append(f"Total : {compte(summary['requests'], 'requête')} DS en "
+                 f"{nombre_fr(summary['seconds'])} s")
     return "\n".join(lines)

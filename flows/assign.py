@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
@@ -24,9 +23,10 @@ from connectors.store.repository import dialect_insert
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.replacement import create_assignment, task_due
+from flows.reporting import conclude, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.assignment import AssignmentResult, check_capacity, solve
-from models.french import nombre_fr
+from models.french import compte, nombre_fr
 from models.tables import Alternates, AssignmentRun
 
 
@@ -117,10 +117,10 @@ STATUS_FR = {
 def _solve_row(r: dict[str, Any]) -> dict[str, Any]:
     """One line of the calculation artifact, in French (écart in %, "—" when unknown)."""
     gap = "—" if r["gap"] is None else f"{nombre_fr(100 * r['gap'], 3)}\u00a0%"
-    return {"parcours": r["track"], "dossiers": r["dossiers"], "affectés": r["assigned"],
-            "solveur": r["solver"], "statut": STATUS_FR.get(r["status"], r["status"]),
-            "objectif": r["objective"], "borne": "—" if r["bound"] is None else r["bound"],
-            "écart": gap, "secondes": r["seconds"]}
+    return {"Parcours": r["track"], "Dossiers": r["dossiers"], "Affectations": r["assigned"],
+            "Solveur": r["solver"], "Statut": STATUS_FR.get(r["status"], r["status"]),
+            "Objectif": r["objective"], "Borne": "—" if r["bound"] is None else r["bound"],
+            "Écart": gap, "Secondes": nombre_fr(r["seconds"], 3)}
 
 
 def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> list[dict]:
@@ -142,25 +142,27 @@ def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
     for result in results:
         for warning in result["capacity_warnings"]:
             logger.warning("%s: %s", result["track"], warning)
-    create_table_artifact(
-        key="assign-evaluators-calcul",
-        table=[_solve_row(r) for r in results] or [{"parcours": "—"}],
-        description="Qualité de chaque calcul : objectif (affinités moins coût de charge), "
-        "borne supérieure prouvée et écart relatif entre les deux.",
-    )
-    create_table_artifact(
-        key="assign-evaluators-dossiers",
-        table=[{"parcours": r["track"], "dossier": a["dossier"], "évaluateur": a["evaluator"],
-                "pourquoi": "; ".join(f"{k} : {v}" for k, v in a["reasons"].items())}
-               for r in results for a in r["assignments"]] or [{"parcours": "—"}],
-        description="Affectations de ce run, avec leurs raisons.",
-    )
-    create_table_artifact(
-        key="assign-evaluators-charge",
-        table=[{"parcours": r["track"], **load} for r in results for load in r["loads"]]
-        or [{"parcours": "—"}],
-        description="Charge de chaque évaluateur après ce run, et capacité restante.",
-    )
-    return {"tracks": [{k: v for k, v in r.items() if k not in ("assignments", "loads")}
-                       | {"assigned": r["assigned"]} for r in results],
-            "handed_over": handed}
+    headline = "Affectation : " + (" ; ".join(
+        f"{r['track']} : {compte(r['assigned'], 'affectation')} pour "
+        f"{compte(r['dossiers'], 'dossier')}"
+        + (f", {compte(len(r['unassigned']), 'dossier non affecté', 'dossiers non affectés')}"
+           if r["unassigned"] else "") for r in results) or "aucun parcours") + "."
+    publish_table(
+        "assign-evaluators-calcul", [_solve_row(r) for r in results],
+        headline + " Qualité de chaque calcul : objectif (affinités moins coût de charge), "
+        "borne supérieure prouvée et écart relatif entre les deux.")
+    publish_table(
+        "assign-evaluators-dossiers",
+        [{"Parcours": r["track"], "Dossier": a["dossier"], "Évaluateur": a["evaluator"],
+          "Pourquoi": "; ".join(f"{k} : {v}" for k, v in a["reasons"].items())}
+         for r in results for a in r["assignments"]],
+        "Affectations de ce run, avec leurs raisons.", empty="Aucune affectation")
+    publish_table(
+        "assign-evaluators-charge",
+        [{"Parcours": r["track"], "Évaluateur": load["evaluator"], "Charge": load["load"],
+          "Capacité restante": load["capacity_left"]} for r in results for load in r["loads"]],
+        "Charge de chaque évaluateur après ce run, et capacité restante.",
+        empty="Aucun évaluateur")
+    return conclude({"tracks": [{k: v for k, v in r.items() if k not in ("assignments", "loads")}
+                                | {"assigned": r["assigned"]} for r in results],
+                     "handed_over": handed}, headline)

@@ -17,25 +17,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
+from connectors.documents.french import date_fr
 from connectors.store import outbox
-from flows.collect_forms import CollectReport, collect_forms, rendered_payload
+from flows.collect_forms import CollectReport, collect_forms, rejected_line, rendered_payload
 from flows.delivery.task_emails import programme
 from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.replacement import replace_assignment
+from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.chasing import ChasePlan, OpenTask, StepAction, is_working_day, plan_chase
 from models.chasing import replacement_day as replacement_day_of
-from models.evaluation_inputs import OPEN_STATUSES, AssignmentStatus
+from models.evaluation_inputs import OPEN_STATUSES, STATUS_LABELS, AssignmentStatus
 from models.evaluation_task import dossier_brief
+from models.french import compte
 from models.outbox import Kind, mail_key
 from models.tables import Assignment, ChaseStep, Dossier, EvaluationLink, EvaluatorRow
 
@@ -242,10 +244,9 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
         tz = _tz(rt)
         today = rt.clock().astimezone(tz).date()
         if not params.force and not is_working_day(today, rt.config.evaluation.holidays_country):
-            logger.info("%s n'est pas un jour ouvré : pas de relance", today.isoformat())
-            create_markdown_artifact(key="chase-evaluators", markdown=(
-                f"# Relances du {today.isoformat()}\n\nJour non ouvré : aucune relance."))
-            return {"today": today.isoformat(), "working_day": False}
+            headline = f"Relances du {date_fr(today)} : jour non ouvré, aucune relance."
+            publish_markdown("chase-evaluators", f"# {headline}\n")
+            return conclude({"today": today.isoformat(), "working_day": False}, headline)
         if params.sync_first:
             pull(rt, SyncParameters(  # forms are collected just below, in this run
                 demarches=[rt.config.demarches["evaluations"].number], assign_new=False,
@@ -259,11 +260,8 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
         handed = hand_over(rt, "chase-evaluators")
         with rt.sessions() as session:
             overview = assignment_overview(session, tz, today)
-    if collected.rejected:
-        logger.warning("%d formulaire(s) d'évaluation ne comptent pas, dont %s",
-                       len(collected.rejected), " ; ".join(
-                           f"n°{r['form']} ({r['field']}) : {r['reason']}"
-                           for r in collected.rejected[:3]))
+    if (line := rejected_line(collected.rejected)) is not None:
+        logger.warning("%s", line)
     for item in [*collected.unreplaced, *replaced["unreplaced"]]:
         logger.warning("dossier %s : pas de remplaçant pour %s", item["dossier"], item["from"])
     summary = {
@@ -279,14 +277,27 @@ def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
         "assignments": overview["by_status"], "late": overview["late"],
         "handed_over": handed,
     }
-    create_table_artifact(
-        key="chase-evaluators-statuts",
-        table=[{"statut": k, "affectations": v} for k, v in overview["by_status"].items()]
-        or [{"statut": "—", "affectations": 0}],
-        description=(f"Affectations par statut le {today.isoformat()} ; {digests} rappel(s) "
-                     f"groupé(s), {len(escalated)} retard(s) signalé(s), "
-                     f"{len(summary['replaced'])} remplacement(s)."))
-    create_table_artifact(
-        key="chase-evaluators-retards", table=overview["late"] or [{"évaluateur": "—"}],
-        description="Évaluations en retard (échéance dépassée, ni soumises ni déclinées).")
-    return summary
+    forms = summary["forms"]
+    refused = sum(r["new"] for r in collected.rejected)
+    headline = (
+        f"Relances du {date_fr(today)} : "
+        f"{compte(forms['submitted'], 'évaluation reçue', 'évaluations reçues')}, "
+        f"{compte(forms['declined'], 'déclin')}, "
+        f"{compte(refused, 'formulaire refusé', 'formulaires refusés')} ; "
+        f"{compte(digests, 'rappel groupé', 'rappels groupés')} pour "
+        f"{compte(summary['reminded_tasks'], 'tâche')}, "
+        f"{compte(len(escalated), 'retard signalé', 'retards signalés')} à l'équipe, "
+        f"{compte(len(summary['replaced']), 'remplacement')}.")
+    publish_table(
+        "chase-evaluators-statuts",
+        [{"Statut": STATUS_LABELS.get(k, k), "Affectations": v}
+         for k, v in overview["by_status"].items()], headline, empty="Aucune affectation")
+    publish_table(
+        "chase-evaluators-retards", labelled(overview["late"], LATE_LABELS),
+        "Évaluations en retard (échéance dépassée, ni rendues ni déclinées).",
+        empty="Aucun retard")
+    return conclude(summary, headline)
+
+
+LATE_LABELS = {"évaluateur": "Évaluateur", "dossier": "Dossier", "parcours": "Parcours",
+               "échéance": "Échéance", "jours de retard": "Jours de retard"}

@@ -41,6 +41,7 @@ from models.evaluation_forms import (
 )
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import dossier_brief
+from models.french import compte
 from models.outbox import Kind, mail_key
 from models.tables import (
     Assignment,
@@ -103,10 +104,16 @@ def _collect(rt: Runtime) -> CollectReport:
                 assignment is not None and reading.kind == FormKind.EVALUATION) else None
             problems = ([(reading.field or "", reading.problem)] if reading.problem else []
                         ) + list(check.problems if check else ())
+            before = stored.get(int(form.number))
+            reason = "; ".join(p for _, p in problems)
+            # a form already set aside for the same reason is not news: each run reports
+            # every form that does not count, and says which ones it saw first
+            seen = before is not None and before.status == FormStatus.INVALID \
+                and before.problem == reason
             row = _keep(session, stored, form, reading, assignment, check, problems, now)
             if problems:
                 report.rejected.append({"form": form.number, "field": problems[0][0],
-                                        "reason": "; ".join(p for _, p in problems),
+                                        "reason": reason, "new": not seen,
                                         "assignment": reading.assignment_id})
                 report.fix_requests += _ask_for_fix(session, rt, row, fields, problems)
                 continue
@@ -134,6 +141,23 @@ def _collect(rt: Runtime) -> CollectReport:
             session.flush()
         report.extra = _settle(session, rt)
     return report
+
+
+def rejected_line(rejected: list[dict[str, Any]]) -> str | None:
+    """One line for the forms newly set aside, grouped by reason (None when none is new):
+    a form is told once, not at every run."""
+    new = [r for r in rejected if r.get("new", True)]
+    if not new:
+        return None
+    by_reason: dict[str, list[int]] = {}
+    for r in new:
+        by_reason.setdefault(r["reason"], []).append(int(r["form"]))
+    reasons = " ; ".join(
+        f"{reason} ({compte(len(forms), 'formulaire')} : n° "
+        f"{', '.join(map(str, forms[:5]))}{'…' if len(forms) > 5 else ''})"
+        for reason, forms in by_reason.items())
+    return (f"{compte(len(new), 'nouveau formulaire', 'nouveaux formulaires')} d'évaluation "
+            f"ne {'compte' if len(new) < 2 else 'comptent'} pas (eig quarantine) : {reasons}")
 
 
 def _check(rt: Runtime, assignment: Assignment, fields: dict[str, Any]) -> ScoreCheck:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -28,6 +27,7 @@ from connectors.documents import convention_pdfs, render_docx
 from connectors.store import outbox
 from flows.guard import stage_lease
 from flows.handover import hand_over
+from flows.reporting import conclude, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.convention_draft import (
     ConventionInputError,
@@ -41,6 +41,7 @@ from models.convention_draft import (
 )
 from models.convention_finance import QUOTITES
 from models.deliberation import CommitteeStatus
+from models.french import compte
 from models.outbox import Kind, ds_key, mail_key
 from models.tables import CommitteeSession, Convention, ConventionVersion, Dossier
 
@@ -285,23 +286,27 @@ def draft_conventions(params: ConventionParameters | None = None) -> dict[str, A
         for start in range(0, len(selected), BATCH):
             outcomes += draft_batch(rt, selected[start:start + BATCH], overrides)
         handed = hand_over(rt, "draft-conventions")
-    create_table_artifact(
-        key="draft-conventions",
-        table=[{"dossier": o.dossier, "numéro": o.numero or "—", "type": o.kind or "—",
-                "version": o.version or "—", "statut": STATUS_LABELS[o.status],
-                "word": o.files.get("docx", "—"), "pdf": o.files.get("pdf", "—"),
-                "problème": o.problem or ""} for o in outcomes] or [{"dossier": "—"}],
-        description=f"{sum(o.status == 'new' for o in outcomes)} nouvelle(s) version(s), "
-        f"{sum(o.status == 'unchanged' for o in outcomes)} inchangée(s), "
-        f"{sum(o.status == 'problem' for o in outcomes)} à corriger ; "
-        f"{handed.get('email', 0)} courriel(s) confié(s) à la livraison.")
-    return {"laureats": len(selected),
-            "new": [{"dossier": o.dossier, "numero": o.numero, "version": o.version,
-                     "files": o.files} for o in outcomes if o.status == "new"],
-            "unchanged": sum(o.status == "unchanged" for o in outcomes),
-            "problems": [{"dossier": o.dossier, "problem": o.problem}
-                         for o in outcomes if o.status == "problem"],
-            "handed_over": handed}
+    new = sum(o.status == "new" for o in outcomes)
+    headline = (f"Conventions : {compte(len(selected), 'lauréat')}, "
+                f"{compte(new, 'nouvelle version', 'nouvelles versions')}, "
+                f"{compte(sum(o.status == 'unchanged' for o in outcomes), 'inchangée')}, "
+                f"{sum(o.status == 'problem' for o in outcomes)} à corriger ; "
+                f"{compte(handed.get('email', 0), 'courriel confié', 'courriels confiés')} à la "
+                "livraison.")
+    publish_table(
+        "draft-conventions",
+        [{"Dossier": o.dossier, "Numéro": o.numero or "—", "Type": o.kind or "—",
+          "Version": o.version or "—", "Statut": STATUS_LABELS[o.status],
+          "Word": o.files.get("docx", "—"), "PDF": o.files.get("pdf", "—"),
+          "Problème": o.problem or ""} for o in outcomes], headline,
+        empty="Aucun lauréat")
+    return conclude({"laureats": len(selected),
+                     "new": [{"dossier": o.dossier, "numero": o.numero, "version": o.version,
+                              "files": o.files} for o in outcomes if o.status == "new"],
+                     "unchanged": sum(o.status == "unchanged" for o in outcomes),
+                     "problems": [{"dossier": o.dossier, "problem": o.problem}
+                                  for o in outcomes if o.status == "problem"],
+                     "handed_over": handed}, headline)
 
 
 BATCH = 50

@@ -22,8 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.input import RunInput
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -39,6 +38,7 @@ from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearing_booking import hearing_results
+from flows.reporting import conclude, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
 from flows.signals import COMMITTEE_APPROVED, announce
 from models.committee_sitting import Sitting, sitting_problem
@@ -70,7 +70,7 @@ from models.deliberation import (
 from models.evaluation_forms import FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import applicant_name, dossier_brief
-from models.french import date_fr, nombre_tableur
+from models.french import compte, date_fr, nombre_tableur
 from models.mission_match import vivier_profile
 from models.outbox import Kind, ds_key
 from models.paris_time import PARIS
@@ -500,27 +500,26 @@ def _proposal_json(p: Proposal) -> dict[str, Any]:
       "l'approbation d'un opérateur, puis publie les décisions dans DS.")
 def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
     params = params or DeliberateParameters()
-    logger = get_run_logger()
     with open_runtime() as rt:
         deliberation = rt.config.deliberation
         opened = open_committee(rt, params)
     day = opened.session_date
     if opened.outcome in ("busy", "done"):
-        logger.warning("%s", opened.message)
-        return {"track": params.track, "session_date": day.isoformat(),
-                "status": "already_waiting" if opened.outcome == "busy" else "already_approved",
-                "message": opened.message}
+        return conclude({"track": params.track, "session_date": day.isoformat(),
+                         "status": "already_waiting" if opened.outcome == "busy"
+                         else "already_approved", "message": opened.message},
+                        opened.message, warning=True)
     agenda, facts = opened.agenda, opened.facts
     assert agenda is not None
     if opened.outcome == "new":
-        create_table_artifact(
-            key=f"deliberate-{params.track}-propositions",
-            table=[{"dossier": p.number, "intitulé": p.title, "rang": p.rank, "note": p.total,
-                    "proposition": DECISION_LABELS[p.decision], "motivation": p.motivation}
-                   for p in agenda.proposals] or [{"dossier": "—"}],
-            description=f"Propositions du comité {params.track} du {date_fr(day)} ; "
-            f"{len(agenda.pending)} dossier(s) en attente. Relevé provisoire : "
-            f"{opened.draft.get('pdf', '—')}")
+        publish_table(
+            f"deliberate-{params.track}-propositions",
+            [{"Dossier": p.number, "Intitulé": p.title, "Rang": p.rank, "Note": p.total,
+              "Proposition": DECISION_LABELS[p.decision], "Motivation": p.motivation}
+             for p in agenda.proposals],
+            f"Propositions du comité {params.track} du {date_fr(day)} ; "
+            f"{compte(len(agenda.pending), 'dossier')} en attente du quorum d'évaluations. "
+            f"Relevé provisoire : {opened.draft.get('pdf', '—')}", empty="Aucune proposition")
     approval = wait_for_approval(
         approval_form(rt, agenda, opened.draft, opened.draft_seal),
         f"approbation-{opened.session_id}",
@@ -547,11 +546,12 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
                     CommitteeSession.id == opened.session_id,
                     CommitteeSession.status == CommitteeStatus.AWAITING_APPROVAL
                 ).values(status=status))
-            logger.warning("comité %s du %s : %s, rien n'est publié", params.track, day,
-                           refused or status)
-            return {"track": params.track, "session_date": day.isoformat(),
-                    "status": status, "published": 0, "draft_seal": opened.draft_seal,
-                    "message": refused or ""}
+            return conclude({"track": params.track, "session_date": day.isoformat(),
+                             "status": status, "published": 0,
+                             "draft_seal": opened.draft_seal, "message": refused or ""},
+                            f"Comité {params.track} du {date_fr(day)} : "
+                            f"{refused or STATUS_SAID.get(status, status)}, rien n'est publié.",
+                            warning=True)
         with rt.sessions.begin() as session:
             record = build_record(
                 rt, session, params.track, day, final, facts, approved=True,
@@ -568,24 +568,41 @@ def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
         announce(COMMITTEE_APPROVED, f"eig.committee.{params.track}",
                  {"track": params.track, "session_date": day.isoformat(),
                   "laureats": laureats})
-    create_table_artifact(
-        key=f"deliberate-{params.track}-decisions",
-        table=[{"dossier": p.number, "intitulé": p.title,
-                "décision": DECISION_LABELS[p.decision], "motivation": p.motivation}
-               for p in final.proposals] or [{"dossier": "—"}],
-        description=f"Décisions approuvées par {approval.approuve_par or '—'} ; relevé "
-        f"{paths['pdf']} (SHA-256 {final_seal}).")
-    create_markdown_artifact(
-        key=f"deliberate-{params.track}-releve",
-        markdown=f"# Relevé de décision — {params.track}, {date_fr(day)}\n\n"
+    decided = {DECISION_LABELS[d]: sum(p.decision == d for p in final.proposals)
+               for d in DECISION_LABELS}
+    headline = (f"Comité {params.track} du {date_fr(day)} approuvé par "
+                f"{approval.approuve_par or '—'} : {counted_decisions(decided)}, "
+                f"{compte(len(final.pending), 'dossier')} en attente du quorum "
+                f"d'évaluations ; {compte(recorded, 'envoi')} (DS, courriels) confiés à la "
+                "livraison.")
+    publish_table(
+        f"deliberate-{params.track}-decisions",
+        [{"Dossier": p.number, "Intitulé": p.title, "Décision": DECISION_LABELS[p.decision],
+          "Motivation": p.motivation} for p in final.proposals],
+        f"{headline} Relevé {paths['pdf']} (SHA-256 {final_seal}).", empty="Aucune décision")
+    publish_markdown(
+        f"deliberate-{params.track}-releve",
+        f"# Relevé de décision — {params.track}, {date_fr(day)}\n\n"
         f"- PDF : `{paths['pdf']}`\n- HTML : `{paths['html']}`\n- CSV : `{paths['csv']}`\n"
         f"- Empreinte SHA-256 : `{final_seal}`\n")
-    return {"track": params.track, "session_date": day.isoformat(),
-            "status": "approved", "decisions": {DECISION_LABELS[d]: sum(
-                p.decision == d for p in final.proposals) for d in DECISION_LABELS},
+    return conclude({"track": params.track, "session_date": day.isoformat(),
+            "status": "approved", "decisions": decided,
             "pending": len(final.pending), "draft_seal": opened.draft_seal, "seal": final_seal,
             "record": paths, "effects_recorded": recorded, "handed_over": handed,
-            "drafts_due": drafts_due}
+            "drafts_due": drafts_due}, headline)
+
+
+DECISION_NOUNS = {"Lauréat": ("lauréat", "lauréats"),
+                  "Liste d'attente": ("en liste d'attente", "en liste d'attente"),
+                  "Refus": ("refus", "refus"), "Vivier": ("au vivier", "au vivier")}
+STATUS_SAID = {CommitteeStatus.EXPIRED: "pas de réponse dans le délai",
+               CommitteeStatus.NOT_APPROVED: "non approuvé"}
+
+
+def counted_decisions(counts: dict[str, int]) -> str:
+    """``19 lauréats, 17 refus`` from the decisions counted by label."""
+    return ", ".join(compte(n, *DECISION_NOUNS[label]) for label, n in counts.items()
+                     if n) or "aucune décision"
 
 
 def publish(rt: Runtime, track: str, session_id: int, session_date: date, final: Agenda,

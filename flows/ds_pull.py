@@ -18,7 +18,6 @@ from functools import partial
 from typing import Any
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
 from pydantic import BaseModel, Field
@@ -35,6 +34,7 @@ from connectors.ds import (
     fetch_sync_page,
 )
 from connectors.store import repository as repo
+from flows.reporting import publish_table
 from flows.runtime import Runtime
 from flows.sync_pages import (
     Counts,
@@ -47,6 +47,7 @@ from flows.sync_pages import (
     stored_snapshots,
 )
 from models.champs import RevisionDriftError
+from models.french import compte, nombre_fr
 from models.reconciliation import plan_reconciliation
 from models.sync_cursor import STREAMS, StreamState, SyncStatus, initial_states
 from models.tables import SyncRun
@@ -108,9 +109,34 @@ class DemarcheReport:
     problems: list[str] = field(default_factory=list)
 
     def as_row(self) -> dict[str, Any]:
-        return {"démarche": f"{self.role} ({self.number})", **asdict(self.counts),
-                "requests": self.requests, "seconds": round(self.seconds, 2),
-                "error": self.error or ""}
+        """The démarche's line of the run's artifact (French labels)."""
+        counts = asdict(self.counts)
+        return {"Démarche": f"{self.role} ({self.number})",
+                **{label: counts[key] for key, label in COUNT_LABELS.items()},
+                "Requêtes DS": self.requests,
+                "Durée (s)": nombre_fr(self.seconds), "Erreur": self.error or ""}
+
+
+COUNT_LABELS = {"created": "Créés", "updated": "Réponses modifiées",
+                "touched": "Autres changements", "hidden": "À la corbeille",
+                "deleted": "Supprimés", "quarantined": "En quarantaine",
+                "released": "Sortis de quarantaine", "labels_changed": "Étiquettes changées"}
+
+
+def sync_headline(summary: dict[str, Any]) -> str:
+    """One French line for the run: what changed, and at what cost."""
+    totals = {key: sum(d[key] for d in summary["demarches"]) for key in COUNT_LABELS}
+    changes = [f"{compte(totals['created'], 'dossier créé', 'dossiers créés')}",
+               f"{totals['updated']} modifié{'s' if totals['updated'] > 1 else ''} par le "
+               "déposant"]
+    changes += [f"{totals[key]} {label.lower()}" for key, label in COUNT_LABELS.items()
+                if key not in ("created", "updated") and totals[key]]
+    failed = [f"{d['role']} en erreur" for d in summary["demarches"] if d["error"]]
+    return (f"Synchronisation {MODE_FR[summary['mode']]}"
+            f"{' + réconciliation' if summary['reconcile'] else ''} : {', '.join(changes)}"
+            f"{' ; ' + ', '.join(failed) if failed else ''} ; "
+            f"{compte(summary['requests'], 'requête')} DS en "
+            f"{nombre_fr(summary['seconds'])} s.")
 
 
 def _is_transient(task: Any, task_run: Any, state: State) -> bool:
@@ -363,7 +389,7 @@ def pull(rt: Runtime, params: SyncParameters) -> tuple[dict[str, Any], list[Dema
         if report.error:
             logger.error("démarche %s (%d): %s", report.role, report.number, report.error)
         for problem in report.problems:
-            logger.warning("quarantined: %s", problem)
+            logger.warning("mis en quarantaine : %s", problem)
     summary = _summary(params, reports, time.perf_counter() - started)
     _finish_run(rt, run, summary)
     _publish_artifact(summary, reports)
@@ -408,12 +434,5 @@ def _finish_run(rt: Runtime, run_id: int, summary: dict) -> None:
 
 
 def _publish_artifact(summary: dict, reports: list[DemarcheReport]) -> None:
-    create_table_artifact(
-        key="sync-dossiers",
-        table=[r.as_row() for r in reports],
-        description=(
-            f"Synchronisation {MODE_FR[summary['mode']]}"
-            f"{' + réconciliation' if summary['reconcile'] else ''} : "
-            f"{summary['requests']} requêtes DS en {summary['seconds']} s."
-        ),
-    )
+    publish_table("sync-dossiers", [r.as_row() for r in reports], sync_headline(summary),
+                  empty="Aucune démarche")

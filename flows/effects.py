@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
@@ -29,7 +28,9 @@ from flows.delivery.deliverer import (
     backlog_markdown,
     backlog_rows,
 )
+from flows.reporting import conclude, publish_markdown
 from flows.runtime import Runtime, open_runtime
+from models.french import compte
 from models.outbox import Kind, Lane
 
 
@@ -81,12 +82,15 @@ def deliver_effects(params: DeliverParameters | None = None) -> dict[str, Any]:
     summary = {**total.counts(), "pending": pending, "failures": total.failures,
                "lanes": {lane: r.counts() for lane, r in reports.items()},
                "backlog": rows, "seconds": round(time.perf_counter() - started, 3)}
-    create_markdown_artifact(
-        key="deliver-effects",
-        markdown=(f"# Livraison des effets — {', '.join(LANE_LABELS[str(x)] for x in lanes)}"
-                  f"\n\n{total.delivered} délivrés, {total.skipped} déjà en place, "
-                  f"{total.verified} vérifiés, {total.failed} en échec, {total.dead} "
-                  f"abandonnés, {total.uncertain} incertains, {total.retrying} à réessayer ; "
-                  f"{pending} en attente.\n\n{backlog_markdown(rows, reports)}\n"),
+    said = [compte(total.delivered, "effet délivré", "effets délivrés")] + [
+        f"{n} {label}" for n, label in (
+            (total.skipped, "déjà en place"), (total.verified, "vérifiés"),
+            (total.retrying, "à réessayer"), (total.failed, "en échec"),
+            (total.dead, "abandonnés"), (total.uncertain, "incertains")) if n]
+    headline = (f"Livraison ({', '.join(LANE_LABELS[str(x)] for x in lanes)}) : "
+                f"{', '.join(said)} ; {pending} en attente.")
+    publish_markdown(
+        "deliver-effects", f"# {headline}\n\n{backlog_markdown(rows, reports)}\n",
         description="Effets délivrés par voie, file d'attente et plus ancien effet dû.")
-    return summary
+    return conclude(summary, headline, warning=bool(total.failed or total.dead
+                                                    or total.uncertain))

@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -30,8 +29,9 @@ from flows.hearing_booking import (
     cancel_for_reschedule,
     request_new,
 )
+from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
-from models.french import date_fr, heure_fr
+from models.french import compte, date_fr, heure_fr
 from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
 from models.tables import (
@@ -84,14 +84,24 @@ def schedule_hearings_flow(params: HearingParameters | None = None) -> dict[str,
         for miss in outcome["unplaced"]:
             logger.warning("%s, dossier %s : pas de créneau — %s", track, miss["dossier"],
                            miss["reason"])
-    create_table_artifact(key="schedule-hearings-agenda", table=agenda or [{"date": "—"}],
-                          description="Auditions programmées à venir (heure de Paris).")
-    create_markdown_artifact(key="schedule-hearings-report", markdown=_report(
-        requested, booked, moved, sum(handed.values())))
-    return {"requested": requested, "rescheduled": moved,
-            "placed": {t: len(o["placed"]) for t, o in booked.items()},
-            "unplaced": {t: o["unplaced"] for t, o in booked.items()},
-            "handed_over": handed, "agenda": agenda}
+    headline = "Auditions : " + " ; ".join(
+        f"{track} : {compte(requested.get(track, 0), 'nouvelle demande', 'nouvelles demandes')}"
+        f", {compte(len(o['placed']), 'programmée', 'programmées')}, "
+        f"{len(o['unplaced'])} sans créneau" for track, o in booked.items()) + (
+        f" ; {compte(len(moved), 'reprogrammée', 'reprogrammées')}" if moved else "") + "."
+    publish_table("schedule-hearings-agenda", labelled(agenda, AGENDA_LABELS),
+                  "Auditions programmées à venir (heure de Paris).",
+                  empty="Aucune audition à venir")
+    publish_markdown("schedule-hearings-report", _report(
+        headline, booked, moved, sum(handed.values())))
+    return conclude({"requested": requested, "rescheduled": moved,
+                     "placed": {t: len(o["placed"]) for t, o in booked.items()},
+                     "unplaced": {t: o["unplaced"] for t, o in booked.items()},
+                     "handed_over": handed, "agenda": agenda}, headline)
+
+
+AGENDA_LABELS = {"date": "Date", "heure": "Heure", "parcours": "Parcours",
+                 "dossier": "Dossier", "audition": "Audition", "jury": "Jury"}
 
 
 def agenda_rows(rt: Runtime) -> list[dict[str, Any]]:
@@ -110,15 +120,10 @@ def agenda_rows(rt: Runtime) -> list[dict[str, Any]]:
             for slot, request in rows]
 
 
-def _report(requested: dict[str, int], booked: dict[str, dict], moved: list[int],
-            handed: int) -> str:
-    lines = ["# Auditions", ""]
-    for track, outcome in booked.items():
-        lines.append(f"- **{track}** : {requested.get(track, 0)} nouvelle(s) demande(s), "
-                     f"{len(outcome['placed'])} programmée(s), "
-                     f"{len(outcome['unplaced'])} sans créneau")
+def _report(headline: str, booked: dict[str, dict], moved: list[int], handed: int) -> str:
+    lines = [f"# {headline}", ""]
     if moved:
-        lines.append(f"- reprogrammé(s) : {', '.join(map(str, moved))}")
+        lines.append(f"- dossiers reprogrammés : {', '.join(map(str, moved))}")
     lines.append(f"- envois confiés à la livraison : {handed}")
     misses = [(t, m) for t, o in booked.items() for m in o["unplaced"]]
     if misses:

@@ -22,8 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect import flow
 from prefect.input import RunInput
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, update
@@ -43,9 +42,10 @@ from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.hearing_booking import book, day_start, hearing_results
+from flows.reporting import conclude, publish_markdown
 from flows.runtime import Runtime, open_runtime
 from models.convention_finance import contract_terms
-from models.french import date_fr, nombre_fr
+from models.french import compte, date_fr, nombre_fr
 from models.hearing_outcome import MISSIONS
 from models.hearing_selection import HearingKind, RequestStatus
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
@@ -238,17 +238,22 @@ def match_mission(params: MissionParameters | None = None) -> dict[str, Any]:
             mission = mission_context(row)
         booked = book(rt, "missions")
         handed = hand_over(rt, "match-mission")
-    create_markdown_artifact(key=f"match-mission-{mission['id']}",
-                             markdown=_shortlist_markdown(mission, found, proposed, booked))
-    return {"mission": mission["id"], "shortlist": _shortlist_json(found),
-            "excluded": [{"dossier": m.dossier, "reason": m.excluded} for m in found.excluded],
-            "proposed": proposed, "booked": len(booked["placed"]),
-            "unplaced": booked["unplaced"], "handed_over": handed}
+    headline = (f"Mission {mission['id']} — {mission['titre']} : "
+                f"{compte(len(found.shortlist), 'présélectionné·e', 'présélectionné·es')}, "
+                f"{compte(len(proposed), 'proposé·e', 'proposé·es')} à un entretien, "
+                f"{compte(len(booked['placed']), 'entretien programmé', 'entretiens programmés')}.")
+    publish_markdown(f"match-mission-{mission['id']}",
+                     _shortlist_markdown(headline, mission, found, proposed, booked))
+    return conclude({"mission": mission["id"], "shortlist": _shortlist_json(found),
+                     "excluded": [{"dossier": m.dossier, "reason": m.excluded}
+                                  for m in found.excluded],
+                     "proposed": proposed, "booked": len(booked["placed"]),
+                     "unplaced": booked["unplaced"], "handed_over": handed}, headline)
 
 
-def _shortlist_markdown(mission: dict[str, Any], found: Search, proposed: list[int],
-                        booked: dict[str, Any]) -> str:
-    lines = [f"# Mission {mission['id']} — {mission['titre']} ({mission['administration']})",
+def _shortlist_markdown(headline: str, mission: dict[str, Any], found: Search,
+                        proposed: list[int], booked: dict[str, Any]) -> str:
+    lines = [f"# {headline}", "", f"Administration : {mission['administration']}.",
              "", f"Profils : {', '.join(mission['profils'])} ; début le "
              f"{date_fr(mission['debut'])} ; {mission['quotite']}.", "", "## Présélection", ""]
     for rank, match in enumerate(found.shortlist, start=1):
@@ -342,16 +347,14 @@ def open_deliberation(rt: Runtime, mission_id: int, run_id: str | None
       "attend l'approbation d'un opérateur, puis prévient le ou la candidat·e retenu·e, les "
       "autres (qui retournent au vivier) et l'administration.")
 def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
-    logger = get_run_logger()
     run_id = current_run_id()
     with open_runtime() as rt:
         outcome, why, (chosen, motivation, rows) = open_deliberation(rt, params.mission,
                                                                      run_id)
     if outcome in ("busy", "done"):
-        logger.warning("%s", why)
-        return {"mission": params.mission, "notified": 0,
-                "status": "already_waiting" if outcome == "busy" else "already_decided",
-                "message": why}
+        return conclude({"mission": params.mission, "notified": 0,
+                         "status": "already_waiting" if outcome == "busy"
+                         else "already_decided", "message": why}, why, warning=True)
     heard = [f"{r['name']} (dossier {r['dossier']}) : {r['notes'] or 'entretien non noté'}"
              for r in rows]
     form = prefilled(
@@ -362,22 +365,32 @@ def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
     answer = wait_for_approval(form, f"mission-{params.mission}",
                                params.approval_timeout_hours, "end")
     if answer is None or not answer.approuve:
-        logger.warning("mission %s : pas d'approbation, rien n'est envoyé", params.mission)
-        return {"mission": params.mission, "status": "not_approved", "notified": 0}
+        return conclude({"mission": params.mission, "status": "not_approved", "notified": 0},
+                        f"Mission {params.mission} : pas d'approbation, rien n'est envoyé.",
+                        warning=True)
     with open_runtime() as rt:
         with stage_lease(rt, f"mission:{params.mission}"), rt.sessions.begin() as session:
             row = session.get(Mission, params.mission)
             if row.flow_run_id != run_id:  # another run took the deliberation over
                 why = (f"mission {params.mission} : la délibération a été reprise par le "
                        f"run {row.flow_run_id} ; cette approbation n'est pas appliquée")
-                logger.warning("%s", why)
-                return {"mission": params.mission, "status": "superseded", "notified": 0,
-                        "message": why}
+                return conclude({"mission": params.mission, "status": "superseded",
+                                 "notified": 0, "message": why}, why, warning=True)
             notified = record_decision(session, rt, row, answer.retenu,
                                        answer.motivation or motivation)
+            member = session.get(VivierMember, answer.retenu) if answer.retenu else None
+            name = member.name if member is not None else None
         handed = hand_over(rt, "deliberate-mission")
-    return {"mission": params.mission, "status": "approved", "retenu": answer.retenu,
-            "notified": notified, "handed_over": handed}
+    headline = (f"Mission {params.mission} : "
+                + (f"{name} (dossier {answer.retenu}) retenu·e" if answer.retenu
+                   else "personne n'est retenu·e")
+                + f", approuvé par {answer.approuve_par or '—'} ; "
+                f"{compte(notified, 'courriel')} de décision.")
+    publish_markdown(f"deliberate-mission-{params.mission}", f"# {headline}\n\n" + "\n".join(
+        f"- entendu·e : {line}" for line in heard) + "\n")
+    return conclude({"mission": params.mission, "status": "approved", "retenu": answer.retenu,
+                     "retenu_nom": name, "notified": notified, "handed_over": handed},
+                    headline)
 
 
 def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | None,
@@ -489,9 +502,13 @@ def missions_digest() -> dict[str, Any]:
                                                        email), Kind.EMAIL, "send",
                                      _payload(email, "", rendered), now)
         handed = hand_over(rt, "missions-digest")
-    create_markdown_artifact(key="missions-digest", markdown="# Missions ouvertes\n\n" + (
+    headline = (f"Point des missions, semaine du {date_fr(monday)} : "
+                f"{compte(len(missions), 'mission ouverte', 'missions ouvertes')}, "
+                f"{compte(sum(handed.values()), 'envoi')} à l'équipe.")
+    publish_markdown("missions-digest", f"# {headline}\n\n" + (
         "\n".join(f"- mission {m['id']} — {m['titre']} ({m['administration']}) : "
-                  f"{len(m['shortlist'])} en présélection, {m['entretiens']} entretien(s)"
-                  for m in missions) or "Aucune mission ouverte.") + "\n")
-    return {"week": monday.isoformat(), "missions": len(missions),
-            "handed_over": handed}
+                  f"{len(m['shortlist'])} en présélection, "
+                  f"{compte(m['entretiens'], 'entretien')}" for m in missions)
+        or "Aucune mission ouverte.") + "\n")
+    return conclude({"week": monday.isoformat(), "missions": len(missions),
+                     "handed_over": handed}, headline)

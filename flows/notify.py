@@ -18,7 +18,6 @@ from typing import Any, Literal
 from uuid import UUID
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from connectors.documents import render_email
 from connectors.store import outbox
 from flows.delivery.deliverer import deliver_keys
 from flows.delivery.task_emails import programme
+from flows.reporting import conclude, publish_markdown
 from flows.runtime import Runtime, open_runtime
 from models.french import date_fr
 from models.outbox import Kind, mail_key
@@ -183,11 +183,8 @@ def notify_team(params: NotifyParameters) -> dict[str, Any]:
     summary: dict[str, Any] = {"flow_run": run_id, "kind": params.kind, "key": key,
                                "state": run.state_name, "recorded": False, "delivered": 0}
     if (why := moot(params.kind, run)) is not None:
-        logger.info("%s pour %s : rien à envoyer, %s", KIND_LABELS[params.kind], run.name,
-                    why)
         summary["moot"] = why
-        _artifact(run, params.kind, f"Rien à envoyer : {why}.")
-        return summary
+        return conclude(summary, _artifact(run, params.kind, f"rien à envoyer, {why}."))
     with open_runtime() as rt:
         with rt.sessions() as session:
             waiting = waiting_for(session, run_id)
@@ -203,12 +200,12 @@ def notify_team(params: NotifyParameters) -> dict[str, Any]:
         logger.info("%s : déjà signalé (%s), pas de second courriel", run.name, key)
     for failure in report.failures:
         logger.error("alerte %s : %s (%s)", key, failure["status"], failure["error"])
-    _artifact(run, params.kind, (
-        f"Courriel « {payload['subject']} » à {', '.join(rt.config.evaluation.team)} : "
-        + ("envoyé." if report.delivered else "déjà signalé par un run précédent."
+    headline = _artifact(run, params.kind, (
+        f"courriel « {payload['subject']} » à {', '.join(rt.config.evaluation.team)} "
+        + ("envoyé." if report.delivered else "déjà envoyé par un run précédent."
            if not summary["recorded"] else "pas encore envoyé : l'envoi sera réessayé "
            "(voir eig effects).")))
-    return summary
+    return conclude(summary, headline)
 
 
 def _linked(run: RunFacts) -> str:
@@ -216,11 +213,12 @@ def _linked(run: RunFacts) -> str:
     return f"[{run.name}]({link})" if link else f"{run.name} (`{run.id}`)"
 
 
-def _artifact(run: RunFacts, kind: AlertKind, outcome: str) -> None:
-    create_markdown_artifact(
-        key="notify-team",
-        markdown=(f"# Alerte — {KIND_LABELS[kind]}\n\n"
-                  f"- Run : {_linked(run)} "
-                  f"({run.deployment or run.flow}), état {run.state_name}\n"
-                  f"- {outcome}\n"),
+def _artifact(run: RunFacts, kind: AlertKind, outcome: str) -> str:
+    """The run's artifact; returns its headline."""
+    headline = f"Alerte « {KIND_LABELS[kind]} » pour le run {run.name} : {outcome}"
+    publish_markdown(
+        "notify-team",
+        f"# {headline}\n\n- Run : {_linked(run)} ({run.deployment or run.flow}), état "
+        f"{run.state_name}\n",
         description=f"Alerte « {KIND_LABELS[kind]} » pour le run {run.name}.")
+    return headline

@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -26,13 +25,15 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import score_distributions_png
 from connectors.store import outbox
-from flows.collect_forms import CollectReport, collect_forms
+from flows.collect_forms import CollectReport, collect_forms, rejected_line
 from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
+from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.evaluation_forms import FormKind, FormStatus
 from models.evaluation_inputs import AssignmentStatus
+from models.french import compte, nombre_fr
 from models.outbox import Kind, ds_key
 from models.score_publication import annotation_values, publication
 from models.scoring import (
@@ -196,22 +197,25 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
         day = rt.clock().date().isoformat()
         plots = {r["track"]: distributions_png(rt, r["track"], r["evaluations"])
                  for r in results}
-    summary_tracks = []
+    summary_tracks, lines = [], []
     for result in results:
         track, scores = result["track"], result["scores"]
         rows = ranking_rows(track, scores)
         path = reports / f"scores-{track}-{day}.png"
         path.write_bytes(plots[track])
         ranked = [d for d in scores.dossiers if d.rank is not None]
-        create_table_artifact(
-            key=f"score-dossiers-{track}", table=rows or [{"track": track}],
-            description=f"Classement {track} : {len(ranked)} dossiers classés, "
-            f"{sum(d.above_cut for d in ranked)} au-dessus de la barre, "
-            f"{sum(bool(d.flags) for d in ranked)} à discuter. {scores.calibration_note or ''}")
+        line = (f"{track} : {compte(len(ranked), 'dossier classé', 'dossiers classés')}, "
+                f"{len(scores.dossiers) - len(ranked)} en attente du quorum d'évaluations, "
+                f"{sum(d.above_cut for d in ranked)} au-dessus de la barre, "
+                f"{sum(bool(d.flags) for d in ranked)} à discuter")
+        lines.append(line)
+        publish_table(f"score-dossiers-{track}", [_shown_row(row) for row in rows],
+                      f"Classement {line}. {scores.calibration_note or ''}".strip(),
+                      empty="Aucun dossier")
         encoded = base64.b64encode(plots[track]).decode()
-        create_markdown_artifact(
-            key=f"score-distributions-{track}",
-            markdown=f"# Distribution des notes — {track}\n\n"
+        publish_markdown(
+            f"score-distributions-{track}",
+            f"# Distribution des notes — {track}\n\n"
             f"![distribution](data:image/png;base64,{encoded})\n\nFichier : `{path}`")
         summary_tracks.append({
             "track": track, "dossiers": len(scores.dossiers), "ranked": len(ranked),
@@ -220,14 +224,39 @@ def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
             "flagged": sum(bool(d.flags) for d in ranked),
             "written_back": result["published"], "plot": str(path),
             "calibration_note": scores.calibration_note, "ranking": rows})
-    if collected.rejected:
-        logger.warning("%d formulaire(s) d'évaluation ne comptent pas (eig quarantine)",
-                       len(collected.rejected))
-    return {"forms": {"seen": collected.forms, "submitted": collected.submitted,
-                      "rejected": len(collected.rejected), "fix_requests":
-                      collected.fix_requests, "extra": collected.extra},
-            "tracks": summary_tracks,
-            "handed_over": handed}
+    if (line := rejected_line(collected.rejected)) is not None:
+        logger.warning("%s", line)
+    headline = (f"Notes : {compte(collected.forms, 'formulaire lu', 'formulaires lus')}, "
+                f"{compte(len(collected.rejected), 'écarté', 'écartés')} ; "
+                + " ; ".join(lines) + " ; "
+                f"{compte(sum(t['written_back'] for t in summary_tracks), 'dossier')} à "
+                "mettre à jour dans DS.")
+    return conclude({"forms": {"seen": collected.forms, "submitted": collected.submitted,
+                               "rejected": len(collected.rejected), "fix_requests":
+                               collected.fix_requests, "extra": collected.extra},
+                     "tracks": summary_tracks,
+                     "handed_over": handed}, headline)
+
+
+RANKING_LABELS = {
+    "track": "Parcours", "rank": "Rang", "calibrated_rank": "Rang calibré",
+    "number": "Dossier", "total": "Total", "median_total": "Total médian",
+    "calibrated_total": "Total calibré", "calibrated_stderr": "Incertitude (calibré)",
+    "n": "Évaluations", "quorum": "Quorum atteint", "passes_thresholds": "Seuils atteints",
+    "above_cut": "Au-dessus de la barre", "tie_break": "Départage", "flags": "Alertes",
+    "flag_details": "Détail des alertes", "notes": "Remarques"}
+
+
+def _shown_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A ranking row for people: French labels, « oui »/« non », decimal commas."""
+    def shown(value: Any) -> Any:
+        if isinstance(value, bool):
+            return "oui" if value else "non"
+        if isinstance(value, float):
+            return nombre_fr(value)
+        return "—" if value is None else value
+    return {label: shown(value) for label, value in
+            labelled([row], RANKING_LABELS)[0].items()}
 
 
 def export_csv(summary: dict[str, Any], path: Path) -> int:

@@ -17,8 +17,9 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import select
 
-from flows.ds_pull import DemarcheReport, SyncParameters, pull
+from flows.ds_pull import DemarcheReport, SyncParameters, pull, sync_headline
 from flows.handover import hand_over
+from flows.reporting import conclude
 from flows.runtime import Runtime, open_runtime
 from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
 from models.tables import Assignment, EvaluatorRow
@@ -43,12 +44,13 @@ def sync_dossiers(params: SyncParameters | None = None) -> State:
         announce(DOSSIERS_ARRIVED, f"eig.track.{track}", {"track": track})
     if submitted:  # new evaluations: the ranking moves
         announce(EVALUATIONS_SUBMITTED, "eig.evaluations", {"submitted": submitted})
+    conclude(summary, sync_headline(summary))
     failed = [r for r in reports if r.error]
     if failed:
         message = "; ".join(f"{r.role} ({r.number}): {r.error}" for r in failed)
-        return Failed(message=f"sync failed for {len(failed)} démarche(s): {message}",
-                      data=summary)
-    return Completed(message="sync done", data=summary)
+        return Failed(message=f"synchronisation en échec pour {len(failed)} démarche(s) : "
+                      f"{message}", data=summary)
+    return Completed(message=summary["headline"], data=summary)
 
 
 def _evaluations_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:

@@ -54,7 +54,12 @@ class FieldProblem:
     detail: str
 
     def describe(self) -> str:
-        return f"field '{self.field}' (champ {self.champ_id}): {self.rule}: {self.detail}"
+        """For the operator (`eig quarantine`, the run's log), in French."""
+        rule = RULES_SAID.get(self.rule, self.rule)
+        return f"champ « {self.field} » ({self.champ_id}) : {rule}, {self.detail}"
+
+
+RULES_SAID = {"required": "obligatoire", "type": "type inattendu", "value": "valeur refusée"}
 
 
 class DossierMappingError(ValueError):
@@ -65,7 +70,7 @@ class DossierMappingError(ValueError):
         self.dossier_number = dossier_number
         self.problems = problems
         lines = "; ".join(p.describe() for p in problems)
-        super().__init__(f"dossier {dossier_number} (démarche {demarche_number}): {lines}")
+        super().__init__(f"dossier {dossier_number} (démarche {demarche_number}) : {lines}")
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ def map_fields(
         champ = by_id.get(spec.id)
         if champ is None:
             if spec.required:
-                problems.append(FieldProblem(name, spec.id, "required", "champ missing"))
+                problems.append(FieldProblem(name, spec.id, "required", "absent du dossier"))
             values[name] = None
             continue
         try:
@@ -162,7 +167,7 @@ def map_fields(
             problems.append(FieldProblem(bad.field, bad.champ_id or spec.id, bad.rule, bad.detail))
             continue
         if spec.required and value in (None, "", []):
-            problems.append(FieldProblem(name, spec.id, "required", "no value"))
+            problems.append(FieldProblem(name, spec.id, "required", "sans réponse"))
         values[name] = value
     if problems:
         raise DossierMappingError(demarche_number, dossier_number, problems)

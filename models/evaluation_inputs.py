@@ -24,6 +24,12 @@ class AssignmentStatus(StrEnum):
     REPLACED = "replaced"
 
 
+STATUS_LABELS = {AssignmentStatus.PROPOSED: "proposée", AssignmentStatus.ACCEPTED: "acceptée",
+                 AssignmentStatus.STARTED: "commencée", AssignmentStatus.SUBMITTED: "rendue",
+                 AssignmentStatus.DECLINED: "déclinée", AssignmentStatus.REPLACED: "remplacée"}
+"""What the operator reads of a task's status (CLI, artifacts)."""
+
+
 # count toward the evaluator's load
 OPEN_STATUSES = (AssignmentStatus.PROPOSED, AssignmentStatus.ACCEPTED, AssignmentStatus.STARTED)
 COUNTED_STATUSES = (*OPEN_STATUSES, AssignmentStatus.SUBMITTED)  # count toward the dossier's k

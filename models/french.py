@@ -78,6 +78,22 @@ def nombre_tableur(value: float | Decimal) -> str:
     return nombre_fr(value, 4).replace(NARROW_NBSP, "").rstrip("0").rstrip(",")
 
 
+def entier(n: int) -> str:
+    """``1 234``: a narrow no-break space between thousands."""
+    return f"{n:,}".replace(",", NARROW_NBSP)
+
+
+def compte(n: int, singulier: str, pluriel: str | None = None) -> str:
+    """A count and its noun, agreeing: ``0 lauréat``, ``1 lauréat``, ``20 lauréats``,
+    ``1 234 courriels`` (singular below 2). The plural of a one-word noun is its singular
+    + « s » (unchanged after s, x, z); a longer phrase (``dossier classé``) gives its own."""
+    if pluriel is None:
+        if " " in singulier.strip():
+            raise ValueError(f"compte : donnez le pluriel de « {singulier} »")
+        pluriel = singulier if singulier.endswith(("s", "x", "z")) else f"{singulier}s"
+    return f"{entier(n)} {singulier if abs(n) < 2 else pluriel}"
+
+
 def pluriel(n: int | float, singulier: str, pluriel: str) -> str:
     """The word agreeing with ``n``: singular below 2 (``0 jour``, ``1 jour``, ``2 jours``)."""
     return singulier if abs(n) < 2 else pluriel

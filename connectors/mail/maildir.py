@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import cast
 
-from models.french import nombre_fr
+from models.french import datetime_fr, nombre_fr
 
 DEFAULT_MAILDIR = Path("var") / "maildir"
 
@@ -114,7 +114,8 @@ class Mailbox:
         """The whole message for a person: decoded headers, the text body (the HTML one
         when there is no text), then the attachments."""
         msg = self.message(key_or_index)
-        lines = [f"{name} : {msg[header]}" for name, header in _SHOWN_HEADERS if msg[header]]
+        lines = [f"{name} : {_paris(msg[header]) if header == 'Date' else msg[header]}"
+                 for name, header in _SHOWN_HEADERS if msg[header]]
         body = msg.get_body(preferencelist=("plain", "html"))
         lines.append("")
         lines.append(body.get_content().rstrip("\n") if body is not None else "(pas de texte)")
@@ -203,6 +204,15 @@ def _attachments(msg: EmailMessage) -> list[AttachmentSummary]:
                                                         part.get_content_type()),
                                        size=len(payload) if isinstance(payload, bytes) else 0))
     return found
+
+
+def _paris(header: object) -> str:
+    """A Date header, Paris time (``samedi 5 décembre 2026 à 3 h 34``); as written when
+    unreadable."""
+    try:
+        return f"{datetime_fr(parsedate_to_datetime(str(header)))} (heure de Paris)"
+    except (TypeError, ValueError):
+        return str(header)
 
 
 def _size(size: int) -> str:

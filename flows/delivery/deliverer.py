@@ -245,8 +245,8 @@ def backlog_rows(rt: Runtime) -> list[dict[str, Any]]:
 
 
 def backlog_markdown(rows: list[dict[str, Any]], reports: dict[str, DeliveryReport]) -> str:
-    lines = ["| voie | délivrés | déjà en place | vérifiés | à réessayer | en échec | "
-             "abandonnés | incertains | dus | en cours | plus tard | plus ancien dû |",
+    lines = ["| Voie | Délivrés | Déjà en place | Vérifiés | À réessayer | En échec | "
+             "Abandonnés | Incertains | Dus | En cours | Plus tard | Plus ancien dû |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         report = reports.get(row["lane"], DeliveryReport())
@@ -259,7 +259,7 @@ def backlog_markdown(rows: list[dict[str, Any]], reports: dict[str, DeliveryRepo
             f"{row['later']} | {oldest} |")
     failures = [f for r in reports.values() for f in r.failures]
     if failures:
-        lines += ["", "**Effets à examiner**", "", "| effet | statut | raison |", "|---|---|---|"]
+        lines += ["", "**Effets à examiner**", "", "| Effet | Statut | Raison |", "|---|---|---|"]
         lines += [f"| `{f['key']}` | {f['status']} | {f['error'].replace('|', '/')} |"
                   for f in failures]
     return "\n".join(lines)

@@ -238,6 +238,21 @@ class EmailExecutor:
                 attempt: Attempt = NO_RECORD) -> dict[str, Any]:
         """Compose the email now, then send it; ``attempt.begin()`` once the server has
         accepted the envelope, right before the content (the point of no return)."""
+        email = self.compose(action, payload, key)
+        if email is None:
+            return SKIPPED
+        message = build_message(email)
+        if self._sender is None:
+            settings = self.rt.settings
+            self._sender = SmtpSender(settings.smtp_url.get_secret_value(),
+                                      timeout=settings.smtp_timeout)
+            self._sender.__enter__()
+        self._sender.send(message, before_content=attempt.begin)
+        return {"message_id": message["Message-ID"]}
+
+    def compose(self, action: str, payload: dict[str, Any], key: str) -> OutgoingEmail | None:
+        """The email an effect stands for, as it would leave now (None: nothing to send
+        any more); also what `eig preview-email` shows of a recorded email."""
         if action == "send":
             email: OutgoingEmail | None = self._rendered(payload, key)
         elif action == "eval-task":
@@ -252,16 +267,7 @@ class EmailExecutor:
                                      key)
         else:
             raise EffectPayloadError(f"unknown email action {action!r}")
-        if email is None:
-            return SKIPPED
-        message = build_message(email)
-        if self._sender is None:
-            settings = self.rt.settings
-            self._sender = SmtpSender(settings.smtp_url.get_secret_value(),
-                                      timeout=settings.smtp_timeout)
-            self._sender.__enter__()
-        self._sender.send(message, before_content=attempt.begin)
-        return {"message_id": message["Message-ID"]}
+        return email
 
     @property
     def tasks(self) -> TaskEmails:

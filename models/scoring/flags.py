@@ -14,6 +14,9 @@ from models.scoring.rules import EPSILON, CriterionRule, EvaluationScores, Scori
 SPREAD = "spread"
 SPLIT_THRESHOLD = "split_threshold"
 CALIBRATION_CROSSES_CUT = "calibration_crosses_cut"
+FLAG_LABELS = {SPREAD: "écart entre évaluateurs", SPLIT_THRESHOLD: "avis partagés sur le seuil",
+               CALIBRATION_CROSSES_CUT: "barre franchie une fois calibré"}
+"""What a ranking's reader sees of each flag (CLI, artifact, CSV)."""
 
 
 @dataclass(frozen=True)

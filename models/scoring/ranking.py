@@ -16,7 +16,13 @@ import pandas as pd
 
 from models.scoring.aggregate import CriterionStats, DossierAggregate, aggregate
 from models.scoring.calibration import Calibration, EvaluatorOffset, Observation, calibrate
-from models.scoring.flags import CutPosition, Flag, criterion_flags, cut_crossing_flag
+from models.scoring.flags import (
+    FLAG_LABELS,
+    CutPosition,
+    Flag,
+    criterion_flags,
+    cut_crossing_flag,
+)
 from models.scoring.rules import (
     CRITERION_PREFIX,
     DossierInfo,
@@ -141,7 +147,8 @@ class TrackScores:
             "calibrated_total": d.calibrated_total, "calibrated_stderr": d.calibrated_stderr,
             "n": d.n_evaluations, "quorum": d.quorum, "passes_thresholds": d.passes_thresholds,
             "above_cut": d.above_cut, "tie_break": d.tie_break,
-            "flags": ", ".join(f.kind if f.criterion is None else f"{f.kind}({f.criterion})"
+            "flags": ", ".join(FLAG_LABELS[f.kind] if f.criterion is None
+                               else f"{FLAG_LABELS[f.kind]} ({f.criterion.replace('_', ' ')})"
                                for f in d.flags),
             "flag_details": " | ".join(f.detail for f in d.flags),
             "notes": " | ".join(d.notes),

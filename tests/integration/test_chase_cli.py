@@ -89,6 +89,113 @@ def test_preview_email_renders_real_data_without_side_effects(assigned, store, t
         assert session.query(Effect).count() == effects  # nothing recorded, nothing sent
 
 
+def test_every_listed_template_can_be_previewed(assigned, store, clock):
+    """`eig preview-email` lists every email template, and previews each of them: the
+    evaluation emails from the dossier, the others from what a stage recorded."""
+    from connectors.documents import email_template_names
+    from eig.email_preview import previewable
+
+    assert previewable() == email_template_names()
+    with store.sessions() as session:
+        assignment = session.scalars(select(Assignment).order_by(Assignment.id)).first()
+    number, juror = assignment.dossier_number, assignment.evaluator_email
+    record_every_kind_of_email(store, number, juror, clock.current)
+    runner = CliRunner()
+    for template in previewable():
+        shown = runner.invoke(app, ["preview-email", template, "--dossier", str(number)])
+        assert shown.exit_code == 0, (template, shown.output)
+        assert shown.output.startswith("Objet : ") and "\nÀ : " in shown.output, template
+    hearing = runner.invoke(app, ["preview-email", "hearing_invitation", "-d", str(number),
+                                  "-e", juror])
+    assert hearing.exit_code == 0 and juror in hearing.output
+    assert ".ics" in hearing.output  # the invitation's calendar file is listed
+    unknown = runner.invoke(app, ["preview-email", "hearing_invitation", "-d", "999999"])
+    assert unknown.exit_code == 1 and "eig hearings" in unknown.output
+    listed = runner.invoke(app, ["preview-email", "nope"])
+    assert listed.exit_code == 1 and all(t in listed.output for t in previewable())
+
+
+def record_every_kind_of_email(store, number: int, juror: str, now) -> None:
+    """What the stages record for dossier ``number``: a hearing moved (its invitations and
+    the cancellation), a convention drafted, a mission decided, a digest, an alert."""
+    from datetime import timedelta
+
+    from connectors.documents import render_email
+    from connectors.store import outbox
+    from models.convention_draft import content_to_json
+    from models.outbox import Kind, mail_key
+    from models.tables import (
+        Convention,
+        ConventionVersion,
+        HearingRequest,
+        HearingSlot,
+        Mission,
+        Placement,
+    )
+    from tests.unit import email_samples
+    from tests.unit.convention_samples import convention_context
+
+    def sent(template: str, context: dict) -> dict:
+        rendered = render_email(template, context)
+        return {"to": [{"email": juror, "name": "Juré"}], "subject": rendered.subject,
+                "text": rendered.text, "html": rendered.html}
+
+    with store.sessions.begin() as session:
+        request = HearingRequest(track="projets", dossier_number=number,
+                                 hearing_type="soutenance", status="scheduled",
+                                 earliest=now, latest=now + timedelta(days=30),
+                                 requested_at=now, updated_at=now)
+        session.add(request)
+        session.flush()
+        slots = [HearingSlot(request_id=request.id, start=now + timedelta(days=d),
+                             end=now + timedelta(days=d, minutes=45), jury=[juror],
+                             location="DINUM, salle Lovelace", status=status,
+                             cancel_reason="indisponibilité du porteur" if d == 8 else None,
+                             created_at=now) for d, status in ((8, "cancelled"),
+                                                               (9, "scheduled"))]
+        session.add_all(slots)
+        mission = Mission(titre="Données de l'eau", administration="Direction de l'eau",
+                          projet="Mieux partager l'eau", projet_dossier=None,
+                          profiles=["développeur·se"], quotite="temps plein",
+                          start=email_samples.MISSION_START, contact_name="Chloé Martin",
+                          contact_email="contact@eau.gouv.fr", status="pourvue",
+                          created_at=now, updated_at=now)
+        session.add(mission)
+        session.flush()
+        placement = Placement(mission_id=mission.id, dossier_number=number, status="retenu",
+                              score=60, created_at=now, updated_at=now)
+        session.add(placement)
+        session.add(Convention(dossier_number=number, numero="EIG-CONV-2027-0001",
+                               kind="budgetaire", created_at=now, updated_at=now))
+        session.flush()
+        session.add(ConventionVersion(dossier_number=number, version=1, digest="0" * 64,
+                                      content=content_to_json(convention_context()),
+                                      docx=b"PK docx", pdf=b"%PDF-1.7", created_at=now))
+        for key, action, payload in [
+            *((mail_key("hearing-invite", slot.id, juror), "hearing-invite",
+               {"slot": slot.id, "email": juror, "role": "jury"}) for slot in slots),
+            (mail_key("hearing-cancel", slots[0].id, juror), "hearing-cancel",
+             {"slot": slots[0].id, "email": juror, "role": "jury"}),
+            (mail_key("convention", number, "v1"), "convention",
+             {"dossier": number, "version": 1}),
+            (mail_key("mission-proposal", placement.id), "send",
+             sent("mission_proposal", email_samples.mission_proposal())),
+            (mail_key("mission-decision", placement.id), "send",
+             sent("mission_decision", email_samples.mission_decision())),
+            (mail_key("mission-decision-admin", mission.id), "send",
+             sent("mission_decision_admin", email_samples.mission_decision_admin())),
+            (mail_key("missions-digest", "2026-12-07", juror), "send",
+             sent("missions_digest", email_samples.missions_digest())),
+            (mail_key("alert", "run-1", "failed"), "send",
+             sent("alert", email_samples.alert("failed"))),
+        ]:
+            outbox.record_effect(session, key, Kind.EMAIL, action, payload, now)
+        session.flush()
+        invited = session.scalar(select(Effect).where(
+            Effect.key == mail_key("hearing-invite", slots[0].id, juror)))
+        invited.status = "delivered"  # a cancellation goes to those the invitation reached
+
+
 def test_eig_chase_reports_and_rejects_forged_forms(assigned, sandbox, store, clock):
     with store.sessions() as session:
         assignment = session.scalars(select(Assignment).order_by(Assignment.id)).first()

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from ds_sandbox import CANDIDATS, PROJETS
+from flows.reporting import is_label
 from settings.config import load_config
 from settings.environment import PROJECT_ROOT
 from tests.integration.sync_helpers import by_role, run_sync
@@ -181,14 +182,20 @@ def test_the_run_publishes_a_summary_artifact(sandbox, store):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    run_sync(full=True)
+    _, summary = run_sync(full=True)
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["sync-dossiers"]))
         )
     latest = max(artifacts, key=lambda a: a.created)
     assert latest.type == "table"
-    assert "projets (101)" in str(latest.data) and "requests" in str(latest.data)
+    table = json.loads(latest.data) if isinstance(latest.data, str) else latest.data
+    assert table[0]["Démarche"] == "projets (101)" and "Requêtes DS" in table[0]
+    assert all(is_label(header) for row in table for header in row)  # French, for people
+    # the run's last log line, its artifact's headline and its summary say the same
+    assert summary["headline"] == latest.description
+    assert summary["headline"].startswith("Synchronisation complète : ")
+    assert "dossiers créés" in summary["headline"] and "_" not in summary["headline"]
 
 
 @pytest.mark.parametrize("demarche", [[102]])

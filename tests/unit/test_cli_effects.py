@@ -37,7 +37,7 @@ def test_list_and_retry_failed_effects(tmp_path, monkeypatch):
     assert "plus ancien dû" in failed.output and "(ds:accept:2)" in failed.output
 
     retried = runner.invoke(app, ["effects", "--retry", "all"])
-    assert retried.exit_code == 0 and "1 effet(s)" in retried.output
+    assert retried.exit_code == 0 and "1 effet remis en file" in retried.output
     with sessions() as session:
         assert {e.status for e in outbox.list_effects(session)} == {str(Status.PENDING)}
     assert runner.invoke(app, ["effects", "--retry", "ds:nope:9"]).exit_code == 1

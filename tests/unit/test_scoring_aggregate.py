@@ -100,8 +100,8 @@ def test_only_the_first_k_evaluations_count() -> None:
     d = aggregate(evaluations, [DossierInfo(1)], RULES)[1]
     assert [e.evaluator for e in d.evaluations] == ["e1", "e2", "e3"]
     assert d.total == 16.0
-    assert d.notes == ("évaluation de late (reçue le lundi 5 janvier 2026) non comptée : les 3 premières "
-                       "font le quorum",)
+    assert d.notes == ("évaluation de late (reçue le lundi 5 janvier 2026) non comptée : "
+                       "les 3 premières font le quorum",)
 
 
 @pytest.mark.parametrize(("evaluations", "message"), [
