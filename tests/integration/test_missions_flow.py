@@ -17,6 +17,11 @@ from sqlalchemy import select
 
 from ds_sandbox import CANDIDATS
 from ds_sandbox.testing import FakeClock
+from flows.hearing_booking import (
+    DoubleBookingError,
+    booked_attendance,
+    check_no_double_booking,
+)
 from flows.hearings import import_availability
 from flows.missions import (
     MissionDeliberationParameters,
@@ -27,7 +32,16 @@ from flows.missions import (
 )
 from flows.missions import match_mission as match_mission_run
 from flows.runtime import open_runtime, use_clock
-from models.tables import Effect, HearingRequest, HearingScore, Mission, Placement, VivierMember
+from models.hearing_schedule import double_bookings
+from models.tables import (
+    Effect,
+    HearingRequest,
+    HearingScore,
+    HearingSlot,
+    Mission,
+    Placement,
+    VivierMember,
+)
 from tests.integration.chase_helpers import START, Inbox, of_kind, paused_run
 from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
@@ -118,6 +132,19 @@ def test_the_vivier_is_ranked_and_the_first_are_interviewed_once(vivier, store, 
     invites = of_kind(messages, "hearing-invite")
     assert len(invites) == 2 * 3  # DINUM, the candidate, the administration
     assert sum(ADMIN in str(m["To"]) for m in invites) == 2
+    with store.sessions() as session:  # the contact sits both entretiens: one at a time
+        booked = booked_attendance(session)
+        assert double_bookings(booked) == []
+        first, second = sorted((h for h in booked if ADMIN in h.people),
+                               key=lambda h: h.start)
+        assert first.end <= second.start
+    with store.sessions() as session:  # the store's invariant refuses a clash
+        slot = session.scalars(select(HearingSlot).order_by(HearingSlot.start)).all()[-1]
+        slot.start, slot.end = first.start, first.end
+        session.flush()
+        with pytest.raises(DoubleBookingError, match=f"{ADMIN} est convoqué·e"):
+            check_no_double_booking(session, [h.key for h in booked_attendance(session)])
+        session.rollback()
     with use_clock(clock):
         again = match_mission(MissionParameters(mission=summary["mission"]))
     assert again["proposed"] == [] and inbox.new() == []
