@@ -134,13 +134,17 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
                 HearingSlot.status == SlotStatus.SCHEDULED
             ).order_by(HearingSlot.id.desc()).limit(1))
             hearing = context["hearing"]
+            # Told of the new slot as it is for them: invited to it, or released.
+            invited_again = replacement is not None and session.scalar(select(Effect.key).where(
+                Effect.key == mail_key("hearing-invite", replacement.id, email))) is not None
             rendered = render_email("hearing_cancellation", {
                 "person": person, "role": role,
                 "hearing": {k: hearing[k] for k in ("kind_label", "dossier", "start", "end",
                                                     "mission") if k in hearing},
                 "reason": slot.cancel_reason,
                 "replacement": {"start": _aware(replacement.start),
-                                "end": _aware(replacement.end)} if replacement else None,
+                                "end": _aware(replacement.end),
+                                "invited": invited_again} if replacement else None,
                 "programme": programme(rt)})
             ics = _ics(rt, session, slot, context, "CANCEL", applicant)
             method = "CANCEL"

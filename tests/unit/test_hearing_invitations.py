@@ -314,8 +314,21 @@ def test_a_plain_cancellation_promises_nothing(role: str) -> None:
     assert email.subject.startswith("EIG — Créneau annulé : ")
     assert email.subject.endswith(f"n° {context['hearing']['dossier']['number']} du {START_FR}")
     for part in (email.text, email.html):
-        assert START_FR in part and "Si un nouveau créneau est fixé" in part
+        assert START_FR in part and "nouveau créneau sera fixé" in part or (
+            role == "jury" and "Si un nouveau créneau est fixé et que vous faites partie de "
+            "son jury" in part)
         assert "Motif" not in part and NEW_START_FR not in part
+
+
+def test_a_juror_not_on_the_new_slots_jury_is_released_not_invited() -> None:
+    context = samples.hearing_cancellation("jury")
+    context["replacement"]["invited"] = False
+    email = render_email("hearing_cancellation", context)
+    assert email.subject.startswith("EIG — Créneau annulé : ")
+    assert email.subject.endswith("vous êtes libéré·e du jury")
+    for part in (email.text, email.html):
+        assert "invitation" not in part.replace("L'invitation jointe", "")
+        assert "libéré·e de cette audition" in part and NEW_START_FR in part
 
 
 # --- The DS message to the applicant -------------------------------------------------
