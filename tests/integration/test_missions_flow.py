@@ -256,3 +256,47 @@ def test_the_weekly_digest_lists_open_missions_once_a_week(vivier, store, smtp_s
     clock.current = START + timedelta(days=7)  # next week: a new digest
     with use_clock(clock):
         assert missions_digest()["handed_over"] == {"email": 1}
+
+
+def test_each_candidate_reads_only_their_own_outcome(vivier, store, smtp_server, clock):
+    """The drafted motivation names the winner's points: it goes to the winner and the
+    administration; the other candidate reads their own entretien's outcome."""
+    from flows.missions import mission_proposal
+    from tests.integration.chase_helpers import recipients, text_of
+
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        summary = match_mission(mission())
+    best, second = summary["proposed"]
+    with store.sessions.begin() as session:
+        for request in session.scalars(select(HearingRequest).where(
+                HearingRequest.mission_id == summary["mission"])):
+            value = 5 if request.dossier_number == best else 4
+            session.add(HearingScore(request_id=request.id, juror=DINUM[0], source="test",
+                                     imported_at=START, comment="Entretien.",
+                                     scores={c: value for c in (
+                                         "coherence_profil", "experience_entrepreneuriale",
+                                         "capacite_adaptation", "capacite_communication",
+                                         "interet_thematique")}))
+    inbox.new()
+    with use_clock(clock), open_runtime() as rt, rt.sessions.begin() as session:
+        row = session.get(Mission, summary["mission"])
+        chosen, motivation, _ = mission_proposal(session, rt, row)
+        assert chosen == best and "points" in motivation
+        record_decision(session, rt, row, chosen, motivation)
+    with use_clock(clock):
+        deliver_all()
+    messages = inbox.new()
+    texts = {recipients([m])[0]: text_of(m) for m in of_kind(messages, "mission-decision")}
+    [admin] = [text_of(m) for m in of_kind(messages, "mission-decision-admin")]
+    assert f"Motivation du jury : {motivation}" in texts[f"c{best}@exemple.fr"]
+    assert motivation in admin
+    other = texts[f"c{second}@exemple.fr"]
+    assert motivation not in other and "points" not in other and "Meilleur" not in other
+    assert ("Votre entretien de mission a atteint le seuil de chacun des critères du "
+            "recrutement. La DINUM et l'administration ont retenu une autre candidature."
+            ) in other
+    with store.sessions() as session:
+        placement = session.scalar(select(Placement).where(
+            Placement.dossier_number == second))
+        assert "Meilleur" not in placement.motivation

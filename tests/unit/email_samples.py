@@ -275,7 +275,10 @@ def mission_decision(retenu: bool = True) -> dict[str, Any]:
         "mission": mission(),
         "retenu": retenu,
         "motivation": "Un parcours solide en recherche utilisateur.\nUne vraie curiosité "
-                      "pour le sujet & l'équipe.",
+                      "pour le sujet & l'équipe." if retenu else
+                      "Votre entretien de mission a atteint le seuil de chacun des critères "
+                      "du recrutement. La DINUM et l'administration ont retenu une autre "
+                      "candidature.",
         "contrat": {
             "cadre": "cadre adaptable",
             "type_libelle": "Convention de partenariat",

@@ -106,6 +106,8 @@ def test_a_candidate_not_retained_is_thanked_and_stays_in_the_vivier() -> None:
         assert "votre candidature n'est pas retenue pour cette mission" in part
         assert "vous restez dans le vivier" in part and "d'autres missions" in part
         assert "Félicitations" not in part and "€" not in part and "contrat" not in part
+        assert "Votre entretien de mission a atteint le seuil" in part
+        assert "Motivation du jury" not in part
 
 
 def test_a_retained_candidate_without_figures_yet_and_without_variable_part() -> None:
@@ -324,7 +326,8 @@ def test_a_plain_cancellation_of_an_entretien_de_mission() -> None:
     email = render_email("hearing_cancellation", context)
     assert email.subject == (f"EIG — Créneau annulé : entretien de mission de la candidature "
                              f"n° 57 du {START_FR}")
-    assert "Si un nouveau créneau est fixé" in email.text
+    assert "Dès qu'un nouveau créneau sera fixé, vous recevrez une nouvelle invitation" \
+        in email.text
 
 
 def message(context: dict[str, Any]) -> str:
@@ -372,3 +375,19 @@ def test_the_ds_message_of_an_entretien_de_mission_needs_its_mission(role: str) 
     del context["hearing"]["mission"]
     with pytest.raises(jinja2.UndefinedError):
         message(context)
+
+
+# --- Each candidate reads their own outcome ------------------------------------------------
+
+@pytest.mark.parametrize(("total", "passes", "someone", "expected"), [
+    (21.0, True, True, ("a atteint le seuil de chacun", "retenu une autre candidature")),
+    (12.0, False, True, ("n'a pas atteint le seuil d'au moins un", "une autre candidature")),
+    (None, False, False, ("n'a pas été noté", "Aucune candidature n'est retenue")),
+])
+def test_a_candidate_not_retained_reads_only_their_own_outcome(
+        total: float | None, passes: bool, someone: bool, expected: tuple[str, str]) -> None:
+    from models.placement import not_retained_motivation
+
+    text = not_retained_motivation(total, passes, someone)
+    assert all(phrase in text for phrase in expected)
+    assert "points" not in text and "Meilleur" not in text
