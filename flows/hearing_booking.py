@@ -8,6 +8,7 @@ entretiens de mission; the committees read the results. None of them imports ano
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -285,7 +286,7 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
             request = by_id[booking.key]
             slot = HearingSlot(request_id=request.id, start=booking.start,
                                end=booking.end, jury=list(booking.jury),
-                               location=rt.config.hearings.location, status=SlotStatus.SCHEDULED,
+                               location=hearing_place(rt), status=SlotStatus.SCHEDULED,
                                created_at=now)
             session.add(slot)
             session.flush()
@@ -304,6 +305,15 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
     return {"placed": placed, "unplaced": unplaced, "solver": result.solver}
 
 
+def hearing_place(rt: Runtime) -> str:
+    """Where a new hearing is held: its own video room when the configuration names the
+    service (the link is in every invitation), else the configured place."""
+    config = rt.config.hearings
+    if config.visio_url:
+        return config.visio_url.format(room=f"eig-audition-{secrets.token_hex(8)}")
+    return config.location
+
+
 def _record_invitations(session: Session, rt: Runtime, request: HearingRequest,
                         slot: HearingSlot, now: datetime) -> None:
     for email, role in slot_people(session, request, slot):
@@ -313,7 +323,8 @@ def _record_invitations(session: Session, rt: Runtime, request: HearingRequest,
     context = hearing_context(session, rt, slot, role="applicant")
     body = environment().get_template("messages/hearing.txt.j2").render(
         hearing=context["hearing"], role=context["applicant_role"], programme=programme(rt),
-        cancelled_slot=context["cancelled_slot"]).strip()
+        cancelled_slot=context["cancelled_slot"],
+        emailed=bool(_applicant(session, request)[0])).strip()
     outbox.record_effect(session, ds_key("message", request.dossier_number,
                                          f"hearing-{slot.id}"), Kind.DS, "message",
                          {"dossier": request.dossier_number, "body": body}, now)

@@ -214,6 +214,7 @@ def hearing_invitation(role: str = "jury", kind: str | None = None) -> dict[str,
     """``kind``: "projet", "candidature" or "mission" (by default, the role's usual)."""
     kind = _hearing_kind(role, kind)
     scores = role in ("jury", "administration")
+    number = hearing(kind)["dossier"]["number"]
     criteria = [
         {"label": "Cohérence du profil",
          "description": "Formation, parcours et compétences cohérents avec la spécialité."},
@@ -229,8 +230,11 @@ def hearing_invitation(role: str = "jury", kind: str | None = None) -> dict[str,
         "person": hearing_person(role),
         "role": role,
         "hearing": hearing(kind),
-        "links": {"scores": SCORES_URL if scores else None},
+        "links": {"scores": None},  # the jury's DS form is to come: the grid is attached
         "criteria": criteria if scores else [],
+        "scale": {"min": 0, "max": 5},
+        "attachments": {"pdf": f"dossier-{number}.pdf" if scores else None,
+                        "grid": f"grille-notation-{number}.csv" if role == "jury" else None},
         "programme": programme(),
     }
 
@@ -256,6 +260,7 @@ def hearing_message(role: str = "porteur", kind: str | None = None) -> dict[str,
         "role": role,
         "programme": programme(),
         "cancelled_slot": None,
+        "emailed": True,  # the applicant has an email address: the invitation goes there too
     }
 
 

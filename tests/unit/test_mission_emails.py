@@ -275,10 +275,10 @@ def test_the_mission_invitation_says_when_where_who_and_which_mission(role: str)
 def test_each_role_is_told_its_part() -> None:
     emails = {role: render_email("hearing_invitation", invitation(role))
               for role in MISSION_ROLES}
-    for part, html in parts(emails["jury"]):
+    for part, _ in parts(emails["jury"]):
         assert "Merci de siéger au jury de l'entretien de mission du" in part
         assert "aux côtés de l'administration qui accueille la mission" in part
-        assert html(samples.SCORES_URL) in part and "Cohérence du profil" in part
+        assert "grille de notation jointe" in part and "Cohérence du profil" in part
         assert "Préparez une courte présentation de la mission" not in part
     for role in ("administration", "porteur"):
         for part, _ in parts(emails[role]):
@@ -286,7 +286,8 @@ def test_each_role_is_told_its_part() -> None:
             assert f"de votre administration ({ADMINISTRATION})" in part
             assert "Préparez une courte présentation de la mission" in part
             assert "Relisez le dossier n° 57" in part and "Juste après l'entretien" in part
-            assert "vous restez dans le vivier" not in part
+            assert "faites part de votre appréciation au jury de la DINUM" in part
+            assert "vous restez dans le vivier" not in part and "grille" not in part
     assert "4. Juste après l'entretien de mission" in emails["administration"].text
     for part, _ in parts(emails["candidat"]):
         assert "Vous faites partie du vivier du programme EIG" in part
@@ -295,11 +296,12 @@ def test_each_role_is_told_its_part() -> None:
         assert "jeton" not in part and "Relisez le dossier" not in part
 
 
-def test_the_administration_without_a_scores_link_is_told_the_grid_will_follow() -> None:
-    context = invitation("administration") | {"links": {"scores": None}, "criteria": []}
+def test_the_administration_receives_the_dossier_and_does_not_score() -> None:
+    context = invitation("administration") | {"criteria": []}
     email = render_email("hearing_invitation", context)
     for part in (email.text, email.html):
-        assert "vous enverra la grille de notation" in part
+        assert "Relisez le dossier n° 57, joint à ce message en PDF (dossier-57.pdf)" in part
+        assert "grille" not in part and "vous enverra" not in part
         assert "prefill_token" not in part and "sur les critères du programme" in part
 
 
