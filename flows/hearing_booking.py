@@ -49,6 +49,7 @@ from models.tables import (
     HearingSlot,
     JuryAvailability,
     Mission,
+    VivierMember,
 )
 from settings.config import scoring_rules
 
@@ -183,7 +184,12 @@ def conflicts(session: Session, number: int, fields: dict[str, Any],
 
 
 def _applicant(session: Session, request: HearingRequest) -> tuple[str | None, str, str]:
-    """(email, name, role) of whoever presents: the porteur, or the candidate."""
+    """(email, name, role) of whoever presents: the porteur, or the candidate — for an
+    entretien de mission, at the vivier's address, where their proposal went."""
+    if request.track == MISSIONS:
+        member = session.get(VivierMember, request.dossier_number)
+        if member is not None and member.email:
+            return member.email, member.name, "candidat"
     dossier = session.scalar(select(Dossier).where(Dossier.number == request.dossier_number))
     fields, applicant = (dossier.fields or {}), (dossier.applicant or {})
     if request.track == "projets":

@@ -38,6 +38,7 @@ from tests.integration.chase_helpers import (
     text_of,
 )
 from tests.integration.delivery_helpers import deliver_all
+from tests.integration.promises import assert_promises_kept
 from tests.integration.sync_helpers import run_sync
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -142,6 +143,11 @@ def test_hearings_are_booked_without_conflict_and_announced_once(
 
     sent = of_kind(inbox.new(), "hearing-invite")
     assert len(sent) == 3 * 4  # three jury members and the porteur, per hearing
+    kept = assert_promises_kept(sent, store)  # the dossier, the grid, the .ics are attached
+    assert {("hearing_invitation", "joint à ce message en PDF"),
+            ("hearing_invitation", "grille de notation jointe"),
+            ("hearing_invitation", "L'invitation jointe (fichier .ics)"),
+            ("messages/hearing", "vous est également envoyée par courriel")} <= kept
     invite = next(m for m in sent if effect_key(m).startswith(f"mail:hearing-invite:"
                                                               f"{booked[0].id}:"))
     cal = calendar_of(invite)
@@ -189,6 +195,8 @@ def test_a_reschedule_sends_one_cancel_and_one_new_invitation(heard, sandbox, st
             assert ("nouvelle invitation" in part) == (person in invited), person
             assert ("libéré·e de cette audition" in part) == (person not in invited), person
     assert released in recipients(cancels)
+    assert ("hearing_cancellation", "Vous allez recevoir, dans un message séparé, une "
+            "nouvelle invitation") in assert_promises_kept(messages, store)
     cancel = calendar_of(cancels[0])
     assert str(cancel["METHOD"]) == "CANCEL"
     assert str(cancel.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"

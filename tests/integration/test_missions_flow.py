@@ -44,6 +44,7 @@ from models.tables import (
 )
 from tests.integration.chase_helpers import START, Inbox, of_kind, paused_run
 from tests.integration.delivery_helpers import deliver_all
+from tests.integration.promises import assert_promises_kept
 from tests.integration.sync_helpers import run_sync
 
 pytestmark = pytest.mark.sandbox_data(dossiers=16, seed=11)
@@ -131,6 +132,12 @@ def test_the_vivier_is_ranked_and_the_first_are_interviewed_once(vivier, store, 
     assert len(of_kind(messages, "mission-proposal")) == 2
     invites = of_kind(messages, "hearing-invite")
     assert len(invites) == 2 * 3  # DINUM, the candidate, the administration
+    kept = assert_promises_kept(messages, store)
+    assert ("mission_proposal", "Vous allez recevoir, dans un message séparé, une invitation "
+            "à un entretien") in kept
+    admin_invite = next(m for m in invites if ADMIN in str(m["To"]))
+    assert [p.get_filename().split("-")[0] for p in admin_invite.iter_attachments()] == [
+        "audition", "dossier"]  # the dossier to reread, no scoring grid
     assert sum(ADMIN in str(m["To"]) for m in invites) == 2
     with store.sessions() as session:  # the contact sits both entretiens: one at a time
         booked = booked_attendance(session)
@@ -289,6 +296,8 @@ def test_each_candidate_reads_only_their_own_outcome(vivier, store, smtp_server,
     messages = inbox.new()
     texts = {recipients([m])[0]: text_of(m) for m in of_kind(messages, "mission-decision")}
     [admin] = [text_of(m) for m in of_kind(messages, "mission-decision-admin")]
+    assert ("mission_decision_admin", "Nous adressons à") in assert_promises_kept(
+        messages, store)
     assert f"Motivation du jury : {motivation}" in texts[f"c{best}@exemple.fr"]
     assert motivation in admin
     other = texts[f"c{second}@exemple.fr"]
