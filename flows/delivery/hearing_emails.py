@@ -133,7 +133,7 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
             if role == "jury":  # the grid the team imports (`eig hearings scores`)
                 grid = scores_grid(number, email, [c.key for c in track.criteria])
                 extra.append(Attachment(f"grille-notation-{number}.csv",
-                                        grid.encode("utf-8"), "text/csv"))
+                                        grid.encode("utf-8"), "text/csv; charset=utf-8"))
             named = {a.content_type.split(";")[0]: a.filename for a in extra}
             rendered = render_email("hearing_invitation", {
                 "person": person, "role": role, "hearing": context["hearing"],
