@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 from connectors.store.engine import store_sessions
 from eig.demo_clock import TravelClock
 from models.french import compte
-from models.paris_time import PARIS
+from models.hearing_schedule import Attendance, double_bookings
+from models.paris_time import PARIS, aware
 from models.tables import Effect, EvaluatorRow, HearingRequest, HearingSlot
 
 Echo = Any
@@ -69,16 +71,20 @@ def scores_csv(url: str, track: str, criteria: list[str], mission: int = 0) -> s
 
 
 def no_double_booking(url: str) -> bool:
-    """No jury member sits two overlapping hearings."""
+    """No one invited — jury member, candidate, porteur, administration contact — to two
+    overlapping hearings, by e-mail, over every track: who was invited is read from the
+    invitations recorded for the slots still scheduled."""
     with store_sessions(url) as sessions, sessions() as session:
-        slots = list(session.scalars(select(HearingSlot).where(
-            HearingSlot.status == "scheduled")))
-    seats: dict[str, list[tuple[datetime, datetime]]] = {}
-    for slot in slots:
-        for juror in slot.jury:
-            seats.setdefault(juror, []).append((slot.start, slot.end))
-    return all(a[1] <= b[0] for times in seats.values()
-               for a, b in zip(sorted(times), sorted(times)[1:], strict=False))
+        slots = {s.id: s for s in session.scalars(select(HearingSlot).where(
+            HearingSlot.status == "scheduled"))}
+        invited: dict[int, set[str]] = defaultdict(set)
+        for payload in session.scalars(select(Effect.payload).where(
+                Effect.key.like("mail:hearing-invite:%"))):
+            invited[int(payload["slot"])].add(str(payload["email"]))
+    return not double_bookings(
+        Attendance(str(number), aware(slot.start), aware(slot.end),
+                   frozenset(invited[number] | set(slot.jury)))
+        for number, slot in slots.items())
 
 
 def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, bool]:
@@ -143,7 +149,8 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
          + ", ".join(f"{t} : {compte(r['dossiers'], 'dossier')}"
                      for t, r in imported.items()))
     return {
-        "les auditions sont programmées sans double réservation ; invitations une fois, "
+        "les auditions sont programmées sans double réservation (personne, jury ou "
+        "candidat·e, convoqué·e deux fois à la même heure) ; invitations une fois, "
         "reprogrammation = une annulation et une invitation":
             sum(first["placed"].values()) > 0 and handed(again) == 0 and moved_ok
             and no_double_booking(url),

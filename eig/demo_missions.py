@@ -17,7 +17,7 @@ from connectors.store.engine import store_sessions
 from eig.demo_clock import TravelClock
 from eig.demo_deliberate import _run_and_approve, paused_run_id
 from eig.demo_delivery import deliver, handed
-from eig.demo_hearings import availability_csv, scores_csv
+from eig.demo_hearings import availability_csv, no_double_booking, scores_csv
 from models.french import compte, nombre_fr
 from models.tables import Convention, Dossier, Effect, Placement, VivierMember
 
@@ -124,9 +124,10 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         engaged = result["vivier"] == "engage"
         echo(f"\n== 30. Contrat signé (placement {placement}) : la personne quitte le vivier.")
     return {
-        "une mission trouve ses candidat·es dans le vivier, l'approbation précède les "
-        "messages, envoyés une fois ; le contrat signé sort la personne du vivier":
-            bool(summary["proposed"]) and again["proposed"] == []
+        "une mission trouve ses candidat·es dans le vivier ; ses entretiens, avec la "
+        "DINUM et l'administration, sans double réservation de personne ; l'approbation "
+        "précède les messages, envoyés une fois ; le contrat signé sort la personne du vivier":
+            bool(summary["proposed"]) and again["proposed"] == [] and no_double_booking(url)
             and handed(digest) > 0 and handed(digest_again) == 0
             and decision["status"] == "approved" and decided == len(summary["proposed"])
             and engaged,

@@ -8,6 +8,7 @@ entretiens de mission; the committees read the results. None of them imports ano
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -25,9 +26,12 @@ from flows.runtime import Runtime
 from models.evaluation_task import applicant_name
 from models.hearing_outcome import HEARING_LABELS, MISSIONS, criteria_track
 from models.hearing_schedule import (
+    Attendance,
     BookingRequest,
     Interval,
     JuryMember,
+    double_bookings,
+    identity,
     schedule_hearings,
 )
 from models.hearing_selection import RequestStatus, SlotStatus, above_hearing_cut, hearing_kind
@@ -45,6 +49,7 @@ from models.tables import (
     HearingSlot,
     JuryAvailability,
     Mission,
+    VivierMember,
 )
 from settings.config import scoring_rules
 
@@ -118,7 +123,7 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
         if slot is None:
             continue  # already waiting for a slot: nothing to cancel
         slot.status, slot.cancel_reason, slot.cancelled_at = SlotStatus.CANCELLED, reason, now
-        for email, role in _people(session, rt, request, slot):
+        for email, role in slot_people(session, request, slot):
             outbox.record_effect(session, mail_key("hearing-cancel", slot.id, email),
                                  Kind.EMAIL, "hearing-cancel",
                                  {"slot": slot.id, "email": email, "role": role}, now)
@@ -137,24 +142,21 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
 # -- the jury -------------------------------------------------------------------------------
 
 
-def jury_pool(session: Session, track: str, now: datetime) -> list[JuryMember]:
-    """The roster's active members of the track with windows ahead, and what they sit."""
+def jury_pool(session: Session, track: str, now: datetime,
+              busy: dict[str, list[Interval]]) -> list[JuryMember]:
+    """The roster's active members of the track with windows ahead, and what they already
+    attend (``busy``, by identity: any hearing of any track, in any role)."""
     windows: dict[str, list[Interval]] = {}
     for row in session.scalars(select(JuryAvailability).where(JuryAvailability.end > now)
                                .order_by(JuryAvailability.start)):
         windows.setdefault(row.email, []).append(Interval(_aware(row.start), _aware(row.end)))
-    busy: dict[str, list[Interval]] = {}
-    for slot in session.scalars(select(HearingSlot).where(
-            HearingSlot.status == SlotStatus.SCHEDULED)):
-        for email in slot.jury:
-            busy.setdefault(email, []).append(Interval(_aware(slot.start), _aware(slot.end)))
     members = []
     for row in session.scalars(select(EvaluatorRow).where(EvaluatorRow.active.is_(True))
                                .order_by(EvaluatorRow.email)):
         if track in (row.tracks or []) and row.email in windows:
             members.append(JuryMember(row.email, row.name, frozenset(row.profiles or ()),
                                       tuple(windows[row.email]),
-                                      tuple(busy.get(row.email, ()))))
+                                      tuple(busy.get(identity(row.email), ()))))
     return members
 
 
@@ -182,7 +184,12 @@ def conflicts(session: Session, number: int, fields: dict[str, Any],
 
 
 def _applicant(session: Session, request: HearingRequest) -> tuple[str | None, str, str]:
-    """(email, name, role) of whoever presents: the porteur, or the candidate."""
+    """(email, name, role) of whoever presents: the porteur, or the candidate — for an
+    entretien de mission, at the vivier's address, where their proposal went."""
+    if request.track == MISSIONS:
+        member = session.get(VivierMember, request.dossier_number)
+        if member is not None and member.email:
+            return member.email, member.name, "candidat"
     dossier = session.scalar(select(Dossier).where(Dossier.number == request.dossier_number))
     fields, applicant = (dossier.fields or {}), (dossier.applicant or {})
     if request.track == "projets":
@@ -191,17 +198,53 @@ def _applicant(session: Session, request: HearingRequest) -> tuple[str | None, s
             "candidat")
 
 
-def _people(session: Session, rt: Runtime, request: HearingRequest, slot: HearingSlot
-            ) -> list[tuple[str, str]]:
+def attendees(session: Session, request: HearingRequest) -> list[tuple[str, str]]:
+    """(email, role) of the people a hearing gathers besides its jury: the applicant, and
+    for an entretien de mission the administration's contact, who sits beside DINUM."""
     email, _, role = _applicant(session, request)
-    people = [(juror, "jury") for juror in slot.jury]
+    people = []
     if email:
-        people.append((str(email).lower(), role))
-    if request.mission_id:  # the administration sits beside DINUM's jury
+        people.append((str(email).strip().lower(), role))
+    if request.mission_id:
         contact = session.get(Mission, request.mission_id)
         if contact is not None:
-            people.append((contact.contact_email.lower(), "administration"))
+            people.append((contact.contact_email.strip().lower(), "administration"))
     return people
+
+
+def slot_people(session: Session, request: HearingRequest, slot: HearingSlot
+                ) -> list[tuple[str, str]]:
+    """Everyone invited to a slot, (email, role): its jury and its attendees."""
+    return [(juror, "jury") for juror in slot.jury] + attendees(session, request)
+
+
+def booked_attendance(session: Session) -> list[Attendance]:
+    """Every scheduled hearing of every track, with everyone it gathers."""
+    rows = session.execute(select(HearingSlot, HearingRequest).join(
+        HearingRequest, HearingRequest.id == HearingSlot.request_id).where(
+        HearingSlot.status == SlotStatus.SCHEDULED).order_by(HearingSlot.id)).all()
+    return [Attendance(_hearing_key(slot, request), _aware(slot.start), _aware(slot.end),
+                       frozenset(email for email, _ in slot_people(session, request, slot)))
+            for slot, request in rows]
+
+
+def _hearing_key(slot: HearingSlot, request: HearingRequest) -> str:
+    return f"audition {slot.id} (dossier {request.dossier_number})"
+
+
+class DoubleBookingError(RuntimeError):
+    """A booking would put someone in two hearings at once: nothing is recorded."""
+
+
+def check_no_double_booking(session: Session, new: Iterable[str] = ()) -> None:
+    """The store's invariant: no one invited to two scheduled hearings at the same time.
+    ``new``: the attendance keys just booked; a clash among older bookings alone (made
+    before this rule) does not stop a run, one with a new booking does."""
+    fresh = set(new)
+    clashes = [c for c in double_bookings(booked_attendance(session))
+               if not fresh or {c.first, c.second} & fresh]
+    if clashes:
+        raise DoubleBookingError(" ; ".join(map(str, clashes)))
 
 
 @task(name="book-hearings", cache_policy=NO_CACHE)
@@ -216,11 +259,17 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
             .order_by(HearingRequest.latest, HearingRequest.dossier_number)))
         if not waiting:
             return {"placed": [], "unplaced": []}
-        members = jury_pool(session, config.jury_track or track, now)
+        busy: dict[str, list[Interval]] = {}
+        for hearing in booked_attendance(session):
+            for person in hearing.people:
+                busy.setdefault(identity(person), []).append(
+                    Interval(hearing.start, hearing.end))
+        members = jury_pool(session, config.jury_track or track, now, busy)
         requests = []
         for request in waiting:
             dossier = session.scalar(select(Dossier).where(
                 Dossier.number == request.dossier_number))
+            people = frozenset(identity(email) for email, _ in attendees(session, request))
             requests.append(BookingRequest(
                 key=str(request.id), dossier=request.dossier_number,
                 hearing_type=request.hearing_type,
@@ -229,24 +278,27 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
                 required_profiles=frozenset(config.required_profiles.get(
                     request.hearing_type, ())),
                 excluded=conflicts(session, request.dossier_number, dossier.fields or {},
-                                   members)))
+                                   members),
+                attendees=people,
+                applicant_busy=tuple(i for p in sorted(people) for i in busy.get(p, ()))))
         members = [JuryMember(m.email, m.name, m.profiles, m.availability, m.busy,
                               config.max_per_day) for m in members]
         result = schedule_hearings(requests, members,
                                    step=timedelta(minutes=rt.config.hearings.step_minutes),
                                    time_limit_s=rt.config.hearings.solver_time_limit_seconds)
         by_id = {str(r.id): r for r in waiting}
-        placed = []
+        placed, fresh = [], []
         for booking in result.bookings:
             request = by_id[booking.key]
             slot = HearingSlot(request_id=request.id, start=booking.start,
                                end=booking.end, jury=list(booking.jury),
-                               location=rt.config.hearings.location, status=SlotStatus.SCHEDULED,
+                               location=hearing_place(rt), status=SlotStatus.SCHEDULED,
                                created_at=now)
             session.add(slot)
             session.flush()
             request.status, request.reason, request.updated_at = RequestStatus.SCHEDULED, None, now
             _record_invitations(session, rt, request, slot, now)
+            fresh.append(_hearing_key(slot, request))
             placed.append({"dossier": request.dossier_number, "start": booking.start,
                            "jury": list(booking.jury)})
         unplaced = []
@@ -254,19 +306,31 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
             request = by_id[miss.key]
             request.reason, request.updated_at = miss.reason, now
             unplaced.append({"dossier": request.dossier_number, "reason": miss.reason})
+        if fresh:
+            check_no_double_booking(session, fresh)
     return {"placed": placed, "unplaced": unplaced, "solver": result.solver}
+
+
+def hearing_place(rt: Runtime) -> str:
+    """Where a new hearing is held: its own video room when the configuration names the
+    service (the link is in every invitation), else the configured place."""
+    config = rt.config.hearings
+    if config.visio_url:
+        return config.visio_url.format(room=f"eig-audition-{secrets.token_hex(8)}")
+    return config.location
 
 
 def _record_invitations(session: Session, rt: Runtime, request: HearingRequest,
                         slot: HearingSlot, now: datetime) -> None:
-    for email, role in _people(session, rt, request, slot):
+    for email, role in slot_people(session, request, slot):
         outbox.record_effect(session, mail_key("hearing-invite", slot.id, email), Kind.EMAIL,
                              "hearing-invite", {"slot": slot.id, "email": email,
                                                 "role": role}, now)
     context = hearing_context(session, rt, slot, role="applicant")
     body = environment().get_template("messages/hearing.txt.j2").render(
         hearing=context["hearing"], role=context["applicant_role"], programme=programme(rt),
-        cancelled_slot=context["cancelled_slot"]).strip()
+        cancelled_slot=context["cancelled_slot"],
+        emailed=bool(_applicant(session, request)[0])).strip()
     outbox.record_effect(session, ds_key("message", request.dossier_number,
                                          f"hearing-{slot.id}"), Kind.DS, "message",
                          {"dossier": request.dossier_number, "body": body}, now)

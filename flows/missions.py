@@ -57,6 +57,7 @@ from models.placement import (
     PlacementStatus,
     VivierStatus,
     move_placement,
+    not_retained_motivation,
 )
 from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember
 
@@ -89,7 +90,9 @@ class MissionDecision(RunInput):
     approuve: bool = Field(default=False, title="J'approuve cette décision et son envoi")
     approuve_par: str = Field(default="", title="Nom de la personne qui approuve")
     retenu: int | None = Field(default=None, title="Dossier retenu (vide : personne)")
-    motivation: str = Field(default="", title="Motivation (envoyée aux candidat·es)")
+    motivation: str = Field(default="", title="Motivation (envoyée à la personne retenue et à "
+                            "l'administration ; les autres lisent le résultat de leur seul "
+                            "entretien)")
 
 
 # -- the mission and the vivier -----------------------------------------------------------
@@ -396,14 +399,18 @@ def deliberate_mission(params: MissionDeliberationParameters) -> dict[str, Any]:
 def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | None,
                     motivation: str) -> int:
     """Statuses and emails of the decision, keyed by placement: recording it again adds
-    nothing. Those not retained return to the vivier."""
+    nothing. Those not retained return to the vivier. ``motivation`` is the retained
+    person's (and the administration's, who sat the entretiens); each other candidate
+    reads their own entretien's outcome only."""
     now = rt.clock()
     recorded = 0
     retained_name = None
-    for placement in session.scalars(select(Placement).where(
-            Placement.mission_id == row.id, Placement.status.in_((
-                PlacementStatus.PROPOSE, PlacementStatus.RETENU,
-                PlacementStatus.NON_RETENU)))):
+    results = hearing_results(session, rt, MISSIONS, mission=row.id)
+    placements = list(session.scalars(select(Placement).where(
+        Placement.mission_id == row.id, Placement.status.in_((
+            PlacementStatus.PROPOSE, PlacementStatus.RETENU, PlacementStatus.NON_RETENU)))))
+    someone = any(int(p.dossier_number) == chosen for p in placements)
+    for placement in placements:
         member = session.get(VivierMember, placement.dossier_number)
         retained = int(placement.dossier_number) == chosen
         if retained:
@@ -416,7 +423,10 @@ def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | N
             if member.status == VivierStatus.PROPOSE and member.mission_id == row.id:
                 member.status, member.mission_id = VivierStatus.DISPONIBLE, None
                 member.updated_at = now
-        placement.motivation, placement.updated_at = motivation, now
+        result = results.get(int(placement.dossier_number), {})
+        own = motivation if retained else not_retained_motivation(
+            result.get("total"), bool(result.get("passes")), someone)
+        placement.motivation, placement.updated_at = own, now
         contract = None
         if retained:
             figures = placement.framework
@@ -426,7 +436,7 @@ def record_decision(session: Session, rt: Runtime, row: Mission, chosen: int | N
             rendered = render_email("mission_decision", {
                 "person": {"name": member.name, "email": member.email},
                 "mission": mission_context(row), "retenu": retained,
-                "motivation": motivation, "contrat": contract, "programme": programme(rt)})
+                "motivation": own, "contrat": contract, "programme": programme(rt)})
             recorded += _record_email(session, rt, mail_key("mission-decision", placement.id),
                                       member.email, member.name, rendered, now)
     rendered = render_email("mission_decision_admin", {

@@ -34,6 +34,18 @@ def criteria_track(track: str) -> str:
     return "candidats" if track == MISSIONS else track
 
 
+def scores_grid(dossier: int, juror: str, criteria: Sequence[str]) -> str:
+    """The grid a jury member fills after a hearing and sends back (the CSV that
+    ``parse_jury_scores`` reads): the columns, and their own row with the dossier and
+    their e-mail already written; ``;`` and a BOM, so that a French spreadsheet opens it
+    in columns."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([*REQUIRED_COLUMNS, *(f"note_{key}" for key in criteria), "commentaire"])
+    writer.writerow([dossier, juror, *("" for _ in criteria), ""])
+    return "\ufeff" + out.getvalue()
+
+
 @dataclass(frozen=True)
 class JuryScores:
     line: int

@@ -13,6 +13,14 @@ their (merged) windows covering the whole hearing, no fixed ``busy`` overlap, an
 required profile when the request names some. A request with no option is diagnosed there and
 then, in French, most basic cause first.
 
+People. Everyone a hearing gathers is one identity (``identity``: the e-mail, trimmed and
+lower-cased): its jury, and its ``attendees`` — the applicant heard, the administration's
+contact who sits beside the jury. No identity is in two hearings at once, whatever their
+role in each: requests sharing an attendee never overlap, a jury member is never seated
+while attending another hearing, nor on the jury of a hearing they attend. Commitments
+already booked are ``busy`` (a jury member) or ``applicant_busy`` (the attendees).
+``double_bookings`` checks any set of booked hearings against the same rule.
+
 Model (time-indexed CP-SAT). ``x[r,o]``: request r starts at option o. ``y[r,o,j]``: member j
 sits it, only for members eligible at that option. ``sum_j y[r,o,j] = jury_size * x[r,o]``, at
 least one seat of a required profile, at most one option per request. A member sits at most
@@ -88,9 +96,11 @@ class BookingRequest:
     jury_size: int
     required_profiles: frozenset[str] = frozenset()
     excluded: frozenset[str] = frozenset()
-    applicant_busy: tuple[Interval, ...] = ()
+    applicant_busy: tuple[Interval, ...] = ()  # the attendees' other commitments
+    attendees: frozenset[str] = frozenset()  # people heard or hosting, besides the jury
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "attendees", frozenset(map(identity, self.attendees)))
         _require_aware(self.earliest, f"audition {self.key}, earliest")
         _require_aware(self.latest, f"audition {self.key}, latest")
         if self.duration <= timedelta(0):
@@ -111,6 +121,52 @@ class JuryMember:
     availability: tuple[Interval, ...]
     busy: tuple[Interval, ...] = ()
     max_per_day: int | None = None
+
+
+def identity(email: str) -> str:
+    """Who an e-mail address is, for the rule "nobody in two places at once"."""
+    return email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """A booked hearing and everyone it gathers (jury and attendees, any spelling)."""
+
+    key: str
+    start: datetime
+    end: datetime
+    people: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One person booked in two overlapping hearings."""
+
+    person: str
+    first: str  # hearing keys, the earlier first
+    second: str
+    start: datetime  # when the second begins
+
+    def __str__(self) -> str:
+        return (f"{self.person} est convoqué·e à deux auditions en même temps "
+                f"({self.first} et {self.second}, le {_moment_fr(_floor(self.start))})")
+
+
+def double_bookings(hearings: Iterable[Attendance]) -> list[Clash]:
+    """Every person in two overlapping hearings (half-open spans: back to back is fine)."""
+    spans: dict[str, list[Attendance]] = defaultdict(list)
+    for hearing in hearings:
+        for person in {identity(p) for p in hearing.people}:
+            spans[person].append(hearing)
+    clashes = []
+    for person in sorted(spans):
+        running: list[Attendance] = []
+        for hearing in sorted(spans[person], key=lambda h: (h.start, h.end, h.key)):
+            running = [h for h in running if h.end > hearing.start]
+            clashes += [Clash(person, h.key, hearing.key, hearing.start) for h in running
+                        if hearing.end > hearing.start and h.end > h.start]
+            running.append(hearing)
+    return clashes
 
 
 @dataclass(frozen=True)
@@ -216,7 +272,11 @@ def _profiles_fr(profiles: frozenset[str]) -> str:
 
 
 def _applicant_fr(hearing_type: str) -> str:
-    return "l'administration" if hearing_type == "soutenance" else "le candidat"
+    if hearing_type == "soutenance":
+        return "l'administration"
+    if hearing_type == "mission":
+        return "le candidat ou l'administration qui accueille la mission"
+    return "le candidat"
 
 
 # --- eligibility ------------------------------------------------------------------------------
@@ -228,6 +288,7 @@ class _Member:
     def __init__(self, index: int, member: JuryMember) -> None:
         self.index = index
         self.email = member.email
+        self.person = identity(member.email)
         self.profiles = member.profiles
         self.cap = member.max_per_day
         self.raw_windows = sorted(s for s in map(_span, member.availability) if s[1] > s[0])
@@ -318,7 +379,8 @@ def _scan(
         if len(free) < size:
             continue
         scan.team_with_profile |= has_profile
-        eligible = tuple(i for i in free if members[i].email not in request.excluded)
+        eligible = tuple(i for i in free if members[i].email not in request.excluded
+                         and members[i].person not in request.attendees)
         scan.best_eligible = max(scan.best_eligible, len(eligible))
         if len(eligible) < size:
             continue
@@ -383,6 +445,8 @@ def _lost_reason(request: BookingRequest) -> str:
 # --- solving ----------------------------------------------------------------------------------
 
 _Choice = tuple[int, tuple[int, ...]]  # start, sorted member indices
+# Hearings of one group never overlap: ("dossier", number) or ("person", identity).
+_Group = tuple[str, int | str]
 _Solution = dict[int, _Choice]  # request index -> choice
 
 
@@ -396,6 +460,7 @@ class _Problem:
     durations: list[int]
     waits: list[list[int]]  # minutes from `earliest` to each option's start
     profiled: list[frozenset[int]]  # members holding one of the required profiles
+    together: list[tuple[_Group, ...]]  # what a request's people share with other hearings
 
     @classmethod
     def build(
@@ -405,7 +470,14 @@ class _Problem:
                  for r, opts in zip(requests, options, strict=True)]
         profiled = [frozenset(m.index for m in members if m.profiles & r.required_profiles)
                     for r in requests]
-        return cls(requests, options, members, [_duration(r) for r in requests], waits, profiled)
+        groups = [(("dossier", r.dossier), *(("person", a) for a in sorted(r.attendees)))
+                  for r in requests]
+        # A group alone (one request, no seat) constrains nothing: left out of the model.
+        shared = Counter(g for gs in groups for g in gs)
+        shared.update(("person", m.person) for m in members)
+        together = [tuple(g for g in gs if shared[g] > 1) for gs in groups]
+        return cls(requests, options, members, [_duration(r) for r in requests], waits,
+                   profiled, together)
 
     def wait(self, solution: _Solution) -> int:
         return sum(self.waits[r][self.option_index(r, start)] for r, (start, _) in solution.items())
@@ -485,8 +557,8 @@ class _Board:
     def __init__(self, problem: _Problem) -> None:
         self.problem = problem
         self.solution: _Solution = {}
-        self.booked: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # member -> spans
-        self.by_dossier: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        # group -> spans; a member's seats are under their ("person", identity) group
+        self.booked: dict[_Group, list[tuple[int, int, int]]] = defaultdict(list)
         self.per_day: Counter[tuple[int, date]] = Counter()
         self.load: Counter[int] = Counter()
 
@@ -495,10 +567,11 @@ class _Board:
         span = (start, start + self.problem.durations[r], r)
         day = _paris_day(start)
         for j in team:
-            self.booked[j].append(span)
+            self.booked["person", self.problem.members[j].person].append(span)
             self.per_day[j, day] += 1
             self.load[j] += 1
-        self.by_dossier[self.problem.requests[r].dossier].append(span)
+        for group in self.problem.together[r]:
+            self.booked[group].append(span)
         self.solution[r] = choice
 
     def first_fit(self, r: int) -> _Choice | None:
@@ -508,12 +581,14 @@ class _Board:
         profiled = problem.profiled[r] if request.required_profiles else None
         for option in problem.options[r]:
             a, b = option.start, option.start + duration
-            if any(x < b and a < y for x, y, _ in self.by_dossier[request.dossier]):
+            if any(x < b and a < y for group in problem.together[r]
+                   for x, y, _ in self.booked[group]):
                 continue
             day = _paris_day(a)
             free = [
                 j for j in option.members
-                if not any(x < b and a < y for x, y, _ in self.booked[j])
+                if not any(x < b and a < y
+                           for x, y, _ in self.booked["person", problem.members[j].person])
                 and _has_room(problem.members[j].room(day), self.per_day[j, day])
             ]
             team = _pick_team(free, request.jury_size, profiled, self.load)
@@ -583,8 +658,9 @@ class _Model:
         self.y: dict[tuple[int, int, int], cp_model.IntVar] = {}
         sits: dict[int, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
         per_day: dict[tuple[int, date], list[cp_model.IntVar]] = defaultdict(list)
-        by_dossier: dict[int, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
-        dossiers = Counter(request.dossier for request in problem.requests)
+        # Everyone's spans by group: the seats of a member under ("person", identity),
+        # with the hearings they attend; a dossier's hearings under ("dossier", number).
+        together: dict[_Group, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
         for r, request in enumerate(problem.requests):
             for o in kept[r]:
                 option = problem.options[r][o]
@@ -595,16 +671,18 @@ class _Model:
                     seat = self.y[r, o, j] = model.new_bool_var(f"y_{r}_{o}_{j}")
                     seats.append(seat)
                     sits[j].append((option.start, end, seat))
+                    together["person", problem.members[j].person].append(
+                        (option.start, end, seat))
                     if problem.members[j].cap is not None:
                         per_day[j, _paris_day(option.start)].append(seat)
                 model.add(sum(seats) == request.jury_size * starts_here)
                 if request.required_profiles:
                     lead = [self.y[r, o, j] for j in option.members if j in problem.profiled[r]]
                     model.add(sum(lead) >= starts_here)
-                if dossiers[request.dossier] > 1:
-                    by_dossier[request.dossier].append((option.start, end, starts_here))
+                for group in problem.together[r]:
+                    together[group].append((option.start, end, starts_here))
             model.add_at_most_one(self.x[r, o] for o in kept[r])
-        for spans in [*sits.values(), *by_dossier.values()]:
+        for spans in together.values():
             _at_most_one_at_a_time(model, spans)
         for (j, day), seats in per_day.items():
             model.add(sum(seats) <= (problem.members[j].room(day) or 0))

@@ -36,6 +36,22 @@ class MissionStatus(StrEnum):
     FERMEE = "fermee"
 
 
+def not_retained_motivation(total: float | None, passes: bool, someone_retained: bool) -> str:
+    """What a candidate not retained for a mission reads of the decision: their own
+    entretien's outcome only — never the motivation written for the one retained."""
+    if total is None:
+        own = "Votre entretien de mission n'a pas été noté par le jury."
+    elif passes:
+        own = ("Votre entretien de mission a atteint le seuil de chacun des critères du "
+               "recrutement.")
+    else:
+        own = ("Votre entretien de mission n'a pas atteint le seuil d'au moins un des "
+               "critères du recrutement.")
+    if someone_retained:
+        return own + " La DINUM et l'administration ont retenu une autre candidature."
+    return own + " Aucune candidature n'est retenue pour cette mission à ce stade."
+
+
 # The steps an operator records (`eig missions placement`); the deliberation alone moves
 # a proposal to retenu / non_retenu.
 TRANSITIONS: dict[PlacementStatus, frozenset[PlacementStatus]] = {

@@ -344,7 +344,12 @@ class HearingTrackConfig(_Strict):
 
 
 class HearingsConfig(_Strict):
-    location: str = "Visioconférence (le lien vous est envoyé la veille)"
+    location: str = Field(default="Visioconférence", description="where hearings are held, "
+                          "as the invitations say it (when no visio_url)")
+    visio_url: str | None = Field(
+        default=None, pattern=r"^https://.*\{room\}", description="a hearing's video room: "
+        "{room} is replaced by a name drawn for the slot; the invitation (email, .ics, DS "
+        "message) then gives this link as the place")
     step_minutes: int = Field(default=15, ge=5, le=60)
     solver_time_limit_seconds: float = Field(default=10, gt=0)
     tracks: dict[str, HearingTrackConfig] = Field(default_factory=dict)

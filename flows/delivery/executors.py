@@ -261,7 +261,8 @@ class EmailExecutor:
             email = self.tasks.reminder(payload["evaluator"], payload["items"],
                                         as_day(payload["today"]), key)
         elif action in ("hearing-invite", "hearing-cancel"):
-            email = hearing_email(self.rt, action, payload, key)
+            email = hearing_email(self.rt, action, payload, key,
+                                  dossier_pdf=self.tasks.dossier_pdf)
         elif action == "convention":
             email = convention_email(self.rt, int(payload["dossier"]), int(payload["version"]),
                                      key)

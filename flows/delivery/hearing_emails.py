@@ -5,17 +5,19 @@ CANCEL, the slot's UID), so calendars add and remove the event themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.documents import hearing_calendar, render_email
+from connectors.ds import DossierPdf
 from connectors.mail import Address, Attachment, OutgoingEmail
 from flows.delivery.task_emails import programme
 from flows.runtime import Runtime
 from models.evaluation_task import applicant_name, dossier_brief
-from models.hearing_outcome import HEARING_LABELS, criteria_track
+from models.hearing_outcome import HEARING_LABELS, criteria_track, scores_grid
 from models.hearing_selection import SlotStatus
 from models.outbox import Status, mail_key
 from models.paris_time import aware as _aware
@@ -101,9 +103,18 @@ def _applicant_email(session: Session, slot: HearingSlot) -> str | None:
     return next((p["email"] for p in rows if p.get("role") != "jury"), None)
 
 
-def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
+READERS = ("jury", "administration")
+"""Who reads the dossier before the hearing (the administration of a mission sits beside
+DINUM's jury): their invitation carries its PDF."""
+
+
+def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
+                  dossier_pdf: Callable[[str, Dossier], DossierPdf] | None = None
                   ) -> OutgoingEmail | None:
+    """The invitation or the cancellation of one person; ``dossier_pdf(track, dossier)``
+    gives the PDF the jury and the administration receive with their invitation."""
     slot_id, email, role = int(payload["slot"]), str(payload["email"]), str(payload["role"])
+    extra: list[Attachment] = []
     with rt.sessions() as session:
         slot = session.get(HearingSlot, slot_id)
         if slot is None:
@@ -115,12 +126,23 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
             if slot.status != SlotStatus.SCHEDULED:
                 return None  # cancelled before it left: the new slot has its invitation
             track = rt.config.tracks[criteria_track(context["track"])]
+            number = context["hearing"]["dossier"]["number"]
+            if role in READERS and dossier_pdf is not None:
+                pdf = dossier_pdf(criteria_track(context["track"]), context["dossier"])
+                extra.append(Attachment(pdf.filename, pdf.content, "application/pdf"))
+            if role == "jury":  # the grid the team imports (`eig hearings scores`)
+                grid = scores_grid(number, email, [c.key for c in track.criteria])
+                extra.append(Attachment(f"grille-notation-{number}.csv",
+                                        grid.encode("utf-8"), "text/csv; charset=utf-8"))
+            named = {a.content_type.split(";")[0]: a.filename for a in extra}
             rendered = render_email("hearing_invitation", {
                 "person": person, "role": role, "hearing": context["hearing"],
                 "links": {"scores": None},
                 "criteria": [{"label": c.label, "description": c.description}
-                             for c in track.criteria] if role in ("jury", "administration")
-                else [],
+                             for c in track.criteria] if role in READERS else [],
+                "scale": {"min": track.scale.min, "max": track.scale.max},
+                "attachments": {"pdf": named.get("application/pdf"),
+                                "grid": named.get("text/csv")},
                 "programme": programme(rt)})
             ics = _ics(rt, session, slot, context, "REQUEST", applicant)
             method = "REQUEST"
@@ -134,13 +156,17 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
                 HearingSlot.status == SlotStatus.SCHEDULED
             ).order_by(HearingSlot.id.desc()).limit(1))
             hearing = context["hearing"]
+            # Told of the new slot as it is for them: invited to it, or released.
+            invited_again = replacement is not None and session.scalar(select(Effect.key).where(
+                Effect.key == mail_key("hearing-invite", replacement.id, email))) is not None
             rendered = render_email("hearing_cancellation", {
                 "person": person, "role": role,
                 "hearing": {k: hearing[k] for k in ("kind_label", "dossier", "start", "end",
                                                     "mission") if k in hearing},
                 "reason": slot.cancel_reason,
                 "replacement": {"start": _aware(replacement.start),
-                                "end": _aware(replacement.end)} if replacement else None,
+                                "end": _aware(replacement.end),
+                                "invited": invited_again} if replacement else None,
                 "programme": programme(rt)})
             ics = _ics(rt, session, slot, context, "CANCEL", applicant)
             method = "CANCEL"
@@ -149,7 +175,8 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str
         to=[Address(email, person["name"])], subject=rendered.subject, text=rendered.text,
         html=rendered.html, sender=Address(settings.mail_sender_email, settings.mail_sender_name),
         reply_to=Address(settings.mail_reply_to or rt.config.evaluation.contact),
-        attachments=[Attachment.calendar(f"audition-{slot_id}.ics", ics, method=method)],
+        attachments=[Attachment.calendar(f"audition-{slot_id}.ics", ics, method=method),
+                     *extra],
         message_id_key=key)
 
 

@@ -211,6 +211,10 @@ class TaskEmails:
 
     # -- the dossier's PDF ------------------------------------------------------------
 
+    def dossier_pdf(self, track: str, dossier: Dossier) -> DossierPdf:
+        """The dossier's PDF (DS's, or ours), as attached to a task email."""
+        return self._dossier_pdf(track, dossier)[0]
+
     def _dossier_pdf(self, track: str, dossier: Dossier) -> tuple[DossierPdf, str]:
         """The dossier's PDF and its source ("ds" or "rendered"), once per dossier and run:
         kept by dossier number and DS update date (a dossier changed since is fetched

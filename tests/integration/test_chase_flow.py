@@ -33,6 +33,7 @@ from tests.integration.chase_helpers import (
     text_of,
 )
 from tests.integration.delivery_helpers import deliver_all
+from tests.integration.promises import assert_promises_kept
 from tests.integration.sync_helpers import run_sync
 
 SECRET = SANDBOX_EVAL_SECRET.encode()
@@ -92,6 +93,7 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
     # -- the task emails: links, PDF, .ics, escaped HTML ------------------------------
     tasks = of_kind(inbox.new(), "eval-request")
     assert recipients(tasks) == sorted(a.evaluator_email for a in first.values())
+    assert ("eval_request", "joint à ce message en PDF") in assert_promises_kept(tasks, store)
     for message in tasks:
         assignment = first[int(str(message["X-EIG-Effect"]).rsplit(":", 1)[1])]
         files = attachments(message)
@@ -145,6 +147,8 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
         conflict = session.get(DeclaredConflict,
                                (declining.evaluator_email, declining.dossier_number))
     assert conflict is not None
+    assert ("decline_ack", "aucun dossier similaire ne vous sera proposé") in \
+        assert_promises_kept(messages, store)
     # The replacement answers at once: off the ladder.
     clock.current = START + days(3)
     state.submit_prefilled(state.start_from_link(
@@ -164,6 +168,8 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
     chase_on(clock, START + days(11))
     reminders = of_kind(inbox.new(), "reminder")
     assert recipients(reminders) == late_people  # one each, however many tasks
+    assert ("eval_reminder", "Le dossier en PDF est joint au premier message") in \
+        assert_promises_kept(reminders, store)
     for message in reminders:
         person = recipients([message])[0]
         theirs = [a for a in still_open if a.evaluator_email == person]
@@ -212,6 +218,7 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
         a.evaluator_email for a in still_open)
     assert len(of_kind(messages, "eval-request")) == len(still_open)
     assert replaced == set(late_people)
+    assert ("replacement_notice", "par le même lien") in assert_promises_kept(messages, store)
     after = assignments(store)
     assert {after[a.id].status for a in still_open} == {"replaced"}
     for number in {a.dossier_number for a in still_open}:

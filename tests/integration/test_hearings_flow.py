@@ -30,11 +30,15 @@ from tests.integration.chase_helpers import (
     START,
     Inbox,
     effect_key,
+    html_of,
     import_roster,
     of_kind,
+    recipients,
     small_sandbox,
+    text_of,
 )
 from tests.integration.delivery_helpers import deliver_all
+from tests.integration.promises import assert_promises_kept
 from tests.integration.sync_helpers import run_sync
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -139,6 +143,11 @@ def test_hearings_are_booked_without_conflict_and_announced_once(
 
     sent = of_kind(inbox.new(), "hearing-invite")
     assert len(sent) == 3 * 4  # three jury members and the porteur, per hearing
+    kept = assert_promises_kept(sent, store)  # the dossier, the grid, the .ics are attached
+    assert {("hearing_invitation", "joint à ce message en PDF"),
+            ("hearing_invitation", "grille de notation jointe"),
+            ("hearing_invitation", "L'invitation jointe (fichier .ics)"),
+            ("messages/hearing", "vous est également envoyée par courriel")} <= kept
     invite = next(m for m in sent if effect_key(m).startswith(f"mail:hearing-invite:"
                                                               f"{booked[0].id}:"))
     cal = calendar_of(invite)
@@ -161,6 +170,15 @@ def test_a_reschedule_sends_one_cancel_and_one_new_invitation(heard, sandbox, st
     with use_clock(clock):
         schedule_hearings_flow(HearingParameters())
         inbox.new()
+        with store.sessions() as session:
+            from models.tables import HearingRequest
+
+            request_of_a = session.scalar(select(HearingRequest.id).where(
+                HearingRequest.dossier_number == a))
+        [first] = [s for s in slots(store) if s.request_id == request_of_a]
+        with store.sessions.begin() as session:  # one juror may not sit the new slot
+            session.add(DeclaredConflict(evaluator_email=first.jury[0], dossier_number=a,
+                                         source="test", declared_at=START))
         moved = schedule_hearings_flow(HearingParameters(
             reschedule=[a], motif="porteur indisponible"))
         assert moved["rescheduled"] == [a]
@@ -168,7 +186,17 @@ def test_a_reschedule_sends_one_cancel_and_one_new_invitation(heard, sandbox, st
         schedule_hearings_flow(HearingParameters())
     cancels, invites = of_kind(messages, "hearing-cancel"), of_kind(messages, "hearing-invite")
     assert len(cancels) == 4 and len(invites) == 4
-    assert {m["To"] for m in cancels} == {m["To"] for m in invites} or len(invites) == 4
+    # Each person told of the new slot as it is for them: invited, or released.
+    invited, released = set(recipients(invites)), first.jury[0]
+    assert released not in invited
+    for message in cancels:
+        [person] = recipients([message])
+        for part in (text_of(message), html_of(message)):
+            assert ("nouvelle invitation" in part) == (person in invited), person
+            assert ("libéré·e de cette audition" in part) == (person not in invited), person
+    assert released in recipients(cancels)
+    assert ("hearing_cancellation", "Vous allez recevoir, dans un message séparé, une "
+            "nouvelle invitation") in assert_promises_kept(messages, store)
     cancel = calendar_of(cancels[0])
     assert str(cancel["METHOD"]) == "CANCEL"
     assert str(cancel.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"

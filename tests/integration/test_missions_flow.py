@@ -17,6 +17,11 @@ from sqlalchemy import select
 
 from ds_sandbox import CANDIDATS
 from ds_sandbox.testing import FakeClock
+from flows.hearing_booking import (
+    DoubleBookingError,
+    booked_attendance,
+    check_no_double_booking,
+)
 from flows.hearings import import_availability
 from flows.missions import (
     MissionDeliberationParameters,
@@ -27,9 +32,19 @@ from flows.missions import (
 )
 from flows.missions import match_mission as match_mission_run
 from flows.runtime import open_runtime, use_clock
-from models.tables import Effect, HearingRequest, HearingScore, Mission, Placement, VivierMember
+from models.hearing_schedule import double_bookings
+from models.tables import (
+    Effect,
+    HearingRequest,
+    HearingScore,
+    HearingSlot,
+    Mission,
+    Placement,
+    VivierMember,
+)
 from tests.integration.chase_helpers import START, Inbox, of_kind, paused_run
 from tests.integration.delivery_helpers import deliver_all
+from tests.integration.promises import assert_promises_kept
 from tests.integration.sync_helpers import run_sync
 
 pytestmark = pytest.mark.sandbox_data(dossiers=16, seed=11)
@@ -117,7 +132,26 @@ def test_the_vivier_is_ranked_and_the_first_are_interviewed_once(vivier, store, 
     assert len(of_kind(messages, "mission-proposal")) == 2
     invites = of_kind(messages, "hearing-invite")
     assert len(invites) == 2 * 3  # DINUM, the candidate, the administration
+    kept = assert_promises_kept(messages, store)
+    assert ("mission_proposal", "Vous allez recevoir, dans un message séparé, une invitation "
+            "à un entretien") in kept
+    admin_invite = next(m for m in invites if ADMIN in str(m["To"]))
+    assert [p.get_filename().split("-")[0] for p in admin_invite.iter_attachments()] == [
+        "audition", "dossier"]  # the dossier to reread, no scoring grid
     assert sum(ADMIN in str(m["To"]) for m in invites) == 2
+    with store.sessions() as session:  # the contact sits both entretiens: one at a time
+        booked = booked_attendance(session)
+        assert double_bookings(booked) == []
+        first, second = sorted((h for h in booked if ADMIN in h.people),
+                               key=lambda h: h.start)
+        assert first.end <= second.start
+    with store.sessions() as session:  # the store's invariant refuses a clash
+        slot = session.scalars(select(HearingSlot).order_by(HearingSlot.start)).all()[-1]
+        slot.start, slot.end = first.start, first.end
+        session.flush()
+        with pytest.raises(DoubleBookingError, match=f"{ADMIN} est convoqué·e"):
+            check_no_double_booking(session, [h.key for h in booked_attendance(session)])
+        session.rollback()
     with use_clock(clock):
         again = match_mission(MissionParameters(mission=summary["mission"]))
     assert again["proposed"] == [] and inbox.new() == []
@@ -229,3 +263,49 @@ def test_the_weekly_digest_lists_open_missions_once_a_week(vivier, store, smtp_s
     clock.current = START + timedelta(days=7)  # next week: a new digest
     with use_clock(clock):
         assert missions_digest()["handed_over"] == {"email": 1}
+
+
+def test_each_candidate_reads_only_their_own_outcome(vivier, store, smtp_server, clock):
+    """The drafted motivation names the winner's points: it goes to the winner and the
+    administration; the other candidate reads their own entretien's outcome."""
+    from flows.missions import mission_proposal
+    from tests.integration.chase_helpers import recipients, text_of
+
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        summary = match_mission(mission())
+    best, second = summary["proposed"]
+    with store.sessions.begin() as session:
+        for request in session.scalars(select(HearingRequest).where(
+                HearingRequest.mission_id == summary["mission"])):
+            value = 5 if request.dossier_number == best else 4
+            session.add(HearingScore(request_id=request.id, juror=DINUM[0], source="test",
+                                     imported_at=START, comment="Entretien.",
+                                     scores={c: value for c in (
+                                         "coherence_profil", "experience_entrepreneuriale",
+                                         "capacite_adaptation", "capacite_communication",
+                                         "interet_thematique")}))
+    inbox.new()
+    with use_clock(clock), open_runtime() as rt, rt.sessions.begin() as session:
+        row = session.get(Mission, summary["mission"])
+        chosen, motivation, _ = mission_proposal(session, rt, row)
+        assert chosen == best and "points" in motivation
+        record_decision(session, rt, row, chosen, motivation)
+    with use_clock(clock):
+        deliver_all()
+    messages = inbox.new()
+    texts = {recipients([m])[0]: text_of(m) for m in of_kind(messages, "mission-decision")}
+    [admin] = [text_of(m) for m in of_kind(messages, "mission-decision-admin")]
+    assert ("mission_decision_admin", "Nous adressons à") in assert_promises_kept(
+        messages, store)
+    assert f"Motivation du jury : {motivation}" in texts[f"c{best}@exemple.fr"]
+    assert motivation in admin
+    other = texts[f"c{second}@exemple.fr"]
+    assert motivation not in other and "points" not in other and "Meilleur" not in other
+    assert ("Votre entretien de mission a atteint le seuil de chacun des critères du "
+            "recrutement. La DINUM et l'administration ont retenu une autre candidature."
+            ) in other
+    with store.sessions() as session:
+        placement = session.scalar(select(Placement).where(
+            Placement.dossier_number == second))
+        assert "Meilleur" not in placement.motivation

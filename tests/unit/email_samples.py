@@ -215,6 +215,7 @@ def hearing_invitation(role: str = "jury", kind: str | None = None) -> dict[str,
     """``kind``: "projet", "candidature" or "mission" (by default, the role's usual)."""
     kind = _hearing_kind(role, kind)
     scores = role in ("jury", "administration")
+    number = hearing(kind)["dossier"]["number"]
     criteria = [
         {"label": "Cohérence du profil",
          "description": "Formation, parcours et compétences cohérents avec la spécialité."},
@@ -230,8 +231,11 @@ def hearing_invitation(role: str = "jury", kind: str | None = None) -> dict[str,
         "person": hearing_person(role),
         "role": role,
         "hearing": hearing(kind),
-        "links": {"scores": SCORES_URL if scores else None},
+        "links": {"scores": None},  # the jury's DS form is to come: the grid is attached
         "criteria": criteria if scores else [],
+        "scale": {"min": 0, "max": 5},
+        "attachments": {"pdf": f"dossier-{number}.pdf" if scores else None,
+                        "grid": f"grille-notation-{number}.csv" if role == "jury" else None},
         "programme": programme(),
     }
 
@@ -245,7 +249,7 @@ def hearing_cancellation(role: str = "jury", kind: str | None = None) -> dict[st
         "role": role,
         "hearing": {key: slot[key] for key in keys},
         "reason": "un membre du jury est indisponible",
-        "replacement": {"start": NEW_HEARING_START, "end": NEW_HEARING_END},
+        "replacement": {"start": NEW_HEARING_START, "end": NEW_HEARING_END, "invited": True},
         "programme": programme(),
     }
 
@@ -257,6 +261,7 @@ def hearing_message(role: str = "porteur", kind: str | None = None) -> dict[str,
         "role": role,
         "programme": programme(),
         "cancelled_slot": None,
+        "emailed": True,  # the applicant has an email address: the invitation goes there too
     }
 
 
@@ -276,7 +281,10 @@ def mission_decision(retenu: bool = True) -> dict[str, Any]:
         "mission": mission(),
         "retenu": retenu,
         "motivation": "Un parcours solide en recherche utilisateur.\nUne vraie curiosité "
-                      "pour le sujet & l'équipe.",
+                      "pour le sujet & l'équipe." if retenu else
+                      "Votre entretien de mission a atteint le seuil de chacun des critères "
+                      "du recrutement. La DINUM et l'administration ont retenu une autre "
+                      "candidature.",
         "contrat": {
             "cadre": "cadre adaptable",
             "type_libelle": "Convention de partenariat",

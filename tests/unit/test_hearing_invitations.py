@@ -181,23 +181,37 @@ def test_invitation_subjects() -> None:
         assert "Ce créneau remplace le précédent, qui est annulé" in part
 
 
-def test_the_jury_gets_the_criteria_and_the_scores_form() -> None:
+def test_the_jury_gets_the_criteria_the_dossier_and_the_grid_to_send_back() -> None:
     context = samples.hearing_invitation("jury")
     email = render_email("hearing_invitation", context)
-    for part, html in ((email.text, str), (email.html, escape)):
+    for part in (email.text, email.html):
         assert "Merci de siéger au jury de la soutenance" in part
-        assert html(samples.SCORES_URL) in part
-        assert "jeton" in part and "Juste après la soutenance" in part
+        assert "Relisez le dossier n° 42, joint à ce message en PDF (dossier-42.pdf)" in part
+        assert "Juste après la soutenance" in part and "de 0 à 5" in part
+        assert "grille de notation jointe (grille-notation-42.csv" in part
+        assert "renvoyez-la en réponse à ce message" in part
         for criterion in context["criteria"]:
             assert criterion["label"] in part and criterion["description"] in part
-        assert "10 minutes" not in part
+        assert "10 minutes" not in part and "jeton" not in part
+        assert "vous enverra" not in part and "formulaire de notation" not in part
 
 
-def test_the_jury_without_a_scores_link_is_told_the_grid_will_follow() -> None:
-    context = samples.hearing_invitation("jury") | {"links": {"scores": None}, "criteria": []}
+def test_the_jury_with_a_scores_form_gets_its_link() -> None:
+    context = samples.hearing_invitation("jury") | {"links": {"scores": samples.SCORES_URL}}
+    email = render_email("hearing_invitation", context)
+    for part, html in ((email.text, str), (email.html, escape)):
+        assert html(samples.SCORES_URL) in part and "jeton" in part
+        assert "formulaire de notation" in part and "grille de notation jointe" not in part
+
+
+def test_the_jury_without_grid_nor_dossier_promises_nothing() -> None:
+    context = samples.hearing_invitation("jury") | {
+        "criteria": [], "attachments": {"pdf": None, "grid": None}}
     email = render_email("hearing_invitation", context)
     for part in (email.text, email.html):
-        assert "vous enverra la grille de notation" in part
+        assert "envoyez-nous en réponse à ce message une note de 0 à 5" in part
+        assert "s'il vous manque, demandez-le-nous" in part
+        assert "joint" not in part.replace("L'invitation jointe", "")
         assert "prefill_token" not in part and "sur les critères du programme" in part
 
 
@@ -236,7 +250,8 @@ def test_summer_time_and_an_unknown_jury() -> None:
         "porteur", start=start, end=start + timedelta(minutes=45), jury=[]))
     for part in (email.text, email.html):
         assert "mardi 7 juillet 2026 à 10 h 00" in part and "fin prévue à 10 h 45" in part
-        assert "La composition du jury vous sera communiquée avant la soutenance" in part
+        assert "La composition du jury n'est pas encore arrêtée" in part
+        assert "vous sera communiquée" not in part
 
 
 def test_a_visio_link_is_a_link_in_html() -> None:
@@ -314,8 +329,21 @@ def test_a_plain_cancellation_promises_nothing(role: str) -> None:
     assert email.subject.startswith("EIG — Créneau annulé : ")
     assert email.subject.endswith(f"n° {context['hearing']['dossier']['number']} du {START_FR}")
     for part in (email.text, email.html):
-        assert START_FR in part and "Si un nouveau créneau est fixé" in part
+        assert START_FR in part and "nouveau créneau sera fixé" in part or (
+            role == "jury" and "Si un nouveau créneau est fixé et que vous faites partie de "
+            "son jury" in part)
         assert "Motif" not in part and NEW_START_FR not in part
+
+
+def test_a_juror_not_on_the_new_slots_jury_is_released_not_invited() -> None:
+    context = samples.hearing_cancellation("jury")
+    context["replacement"]["invited"] = False
+    email = render_email("hearing_cancellation", context)
+    assert email.subject.startswith("EIG — Créneau annulé : ")
+    assert email.subject.endswith("vous êtes libéré·e du jury")
+    for part in (email.text, email.html):
+        assert "invitation" not in part.replace("L'invitation jointe", "")
+        assert "libéré·e de cette audition" in part and NEW_START_FR in part
 
 
 # --- The DS message to the applicant -------------------------------------------------

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from models.hearing_outcome import check_against_juries, hearing_notes, parse_jury_scores
+from models.hearing_outcome import (
+    check_against_juries,
+    hearing_notes,
+    parse_jury_scores,
+    scores_grid,
+)
 from models.jury_availability import parse_windows
 from models.scoring.aggregate import aggregate
 from models.scoring.rules import (
@@ -83,3 +88,17 @@ def test_availability_windows_are_read_in_paris_time():
     assert [str(p) for p in problems] == [
         "ligne 3, champ fin : la fin précède le début",
         "ligne 4, champ debut : « demain » n'est pas une date et heure (AAAA-MM-JJ HH:MM)"]
+
+
+def test_the_grid_sent_with_the_invitation_comes_back_as_scores() -> None:
+    grid = scores_grid(42, "jury@x.fr", list(CRITERIA))
+    assert grid.startswith("\ufeffdossier;courriel;") and grid.endswith("\r\n")
+    rows, unfilled = parse_jury_scores(grid, CRITERIA, 0, 5, comment_required=True)
+    assert rows == [] and {p.field for p in unfilled} == {"note_clarte", "note_impact",
+                                                          "commentaire"}
+    header, row = grid.lstrip("\ufeff").splitlines()
+    assert row == "42;jury@x.fr;" + ";" * len(CRITERIA)
+    filled = header + "\n42;jury@x.fr;" + ";".join("4" for _ in CRITERIA) + ";Très clair.\n"
+    [scores], problems = parse_jury_scores(filled, CRITERIA, 0, 5, comment_required=True)
+    assert problems == [] and scores.dossier == 42 and scores.juror == "jury@x.fr"
+    assert dict(scores.scores) == dict.fromkeys(CRITERIA, 4)

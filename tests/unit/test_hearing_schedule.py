@@ -12,10 +12,12 @@ import pytest
 
 from models import hearing_schedule
 from models.hearing_schedule import (
+    Attendance,
     BookingRequest,
     Interval,
     JuryMember,
     Schedule,
+    double_bookings,
     schedule_hearings,
 )
 
@@ -97,6 +99,13 @@ def check(schedule: Schedule, requests: list[BookingRequest], jury: list[JuryMem
         if a.start < b.end and b.start < a.end:
             assert not set(a.jury) & set(b.jury), f"{a.key} and {b.key} share a member"
             assert by_key[a.key].dossier != by_key[b.key].dossier
+    # Everyone, jury and attendees, by identity: in one hearing at a time, never judging
+    # a hearing they attend.
+    assert double_bookings(Attendance(p.key, p.start, p.end,
+                                      frozenset(p.jury) | by_key[p.key].attendees)
+                           for p in schedule.bookings) == []
+    for p in schedule.bookings:
+        assert not {e.lower() for e in p.jury} & by_key[p.key].attendees
     new: Counter[tuple[str, date]] = Counter()
     for p in schedule.bookings:
         for email in p.jury:
@@ -332,6 +341,81 @@ def test_count_is_maximised_where_the_greedy_falls_short() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(hearing_schedule._Model, "solve", lambda *a, **k: (None, False, 0.0))
         assert len(schedule_hearings(requests, jury).bookings) == 1
+
+
+# --- nobody in two places at once ------------------------------------------------------------
+
+TUE_19_JAN = date(2027, 1, 19)
+
+
+def test_the_administration_contact_is_never_in_two_entretiens_at_once() -> None:
+    """The demo's case: two entretiens de mission of one mission, two DINUM members free
+    at 9:00, the administration's contact invited to both (spelled two ways)."""
+    jury = [member(f"dinum{i}@x.fr", [TUE_19_JAN], hours=(9, 12)) for i in range(2)]
+
+    def entretien(key: str, contact: str) -> BookingRequest:
+        return request(key, at(TUE_19_JAN, 9), at(TUE_19_JAN, 12), jury_size=1,
+                       hearing_type="mission", attendees=frozenset({
+                           f"candidat{key[-1]}@exemple.fr", contact}))
+
+    requests = [entretien("m:62", "contact@admin.gouv.fr"),
+                entretien("m:63", " Contact@Admin.gouv.fr")]
+    schedule = schedule_hearings(requests, jury)
+    check(schedule, requests, jury)
+    starts = sorted(p.start for p in schedule.bookings)
+    assert starts == [at(TUE_19_JAN, 9), at(TUE_19_JAN, 9, 45)]
+    # Without the contact, both would sit at 9:00 with one DINUM member each.
+    alone = [request(r.key, r.earliest, r.latest, jury_size=1, hearing_type="mission")
+             for r in requests]
+    assert {p.start for p in schedule_hearings(alone, jury).bookings} == {at(TUE_19_JAN, 9)}
+
+
+def test_shared_attendees_are_respected_by_the_greedy_fallback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hearing_schedule._Model, "solve", lambda *a, **k: (None, False, 0.0))
+    jury = [member(f"dinum{i}@x.fr", [TUE_19_JAN], hours=(9, 12)) for i in range(3)]
+    requests = [request(f"m:{n}", at(TUE_19_JAN, 9), at(TUE_19_JAN, 12), jury_size=1,
+                        attendees=frozenset({"contact@admin.gouv.fr"})) for n in (1, 2, 3)]
+    schedule = schedule_hearings(requests, jury)
+    check(schedule, requests, jury)
+    assert schedule.solver == "greedy" and len(schedule.bookings) == 3
+
+
+def test_a_member_attending_a_hearing_neither_judges_it_nor_sits_elsewhere_meanwhile() -> None:
+    # b@x.fr is the applicant of p:2: never on its jury, never seated during it.
+    jury = [member(f"{n}@x.fr", [THU_3], hours=(9, 11)) for n in "abcd"]
+    requests = [request("p:1", at(THU_3, 9), at(THU_3, 11), jury_size=2),
+                request("p:2", at(THU_3, 9), at(THU_3, 11), jury_size=2,
+                        attendees=frozenset({"B@x.fr"}))]
+    schedule = schedule_hearings(requests, jury)
+    check(schedule, requests, jury)
+    placed = {p.key: p for p in schedule.bookings}
+    assert "b@x.fr" not in placed["p:2"].jury
+    if "b@x.fr" in placed["p:1"].jury:
+        assert placed["p:1"].end <= placed["p:2"].start \
+            or placed["p:2"].end <= placed["p:1"].start
+
+
+def test_attendees_already_booked_elsewhere_are_busy() -> None:
+    jury = [member(f"{n}@x.fr", [THU_3], hours=(9, 12)) for n in "abc"]
+    r = request("p:1", at(THU_3, 9), at(THU_3, 12), attendees=frozenset({"porteur@a.fr"}),
+                applicant_busy=(span(THU_3, 9, 10),))
+    (placed,) = schedule_hearings([r], jury).bookings
+    assert placed.start == at(THU_3, 10)
+
+
+def test_double_bookings_names_each_person_once_per_overlap() -> None:
+    hearings = [
+        Attendance("audition 1", at(THU_3, 9), at(THU_3, 10), frozenset({"A@x.fr", "j@x.fr"})),
+        Attendance("audition 2", at(THU_3, 9, 30), at(THU_3, 10, 15),
+                   frozenset({"a@x.fr ", "k@x.fr"})),
+        Attendance("audition 3", at(THU_3, 10, 15), at(THU_3, 11),
+                   frozenset({"a@x.fr", "k@x.fr"})),  # back to back: fine
+    ]
+    [clash] = double_bookings(hearings)
+    assert (clash.person, clash.first, clash.second) == ("a@x.fr", "audition 1", "audition 2")
+    assert str(clash) == ("a@x.fr est convoqué·e à deux auditions en même temps (audition 1 "
+                          "et audition 2, le 3 décembre à 9 h 30)")
 
 
 # --- objective --------------------------------------------------------------------------------

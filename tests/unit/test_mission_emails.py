@@ -106,6 +106,8 @@ def test_a_candidate_not_retained_is_thanked_and_stays_in_the_vivier() -> None:
         assert "votre candidature n'est pas retenue pour cette mission" in part
         assert "vous restez dans le vivier" in part and "d'autres missions" in part
         assert "Félicitations" not in part and "€" not in part and "contrat" not in part
+        assert "Votre entretien de mission a atteint le seuil" in part
+        assert "Motivation du jury" not in part
 
 
 def test_a_retained_candidate_without_figures_yet_and_without_variable_part() -> None:
@@ -273,10 +275,10 @@ def test_the_mission_invitation_says_when_where_who_and_which_mission(role: str)
 def test_each_role_is_told_its_part() -> None:
     emails = {role: render_email("hearing_invitation", invitation(role))
               for role in MISSION_ROLES}
-    for part, html in parts(emails["jury"]):
+    for part, _ in parts(emails["jury"]):
         assert "Merci de siéger au jury de l'entretien de mission du" in part
         assert "aux côtés de l'administration qui accueille la mission" in part
-        assert html(samples.SCORES_URL) in part and "Cohérence du profil" in part
+        assert "grille de notation jointe" in part and "Cohérence du profil" in part
         assert "Préparez une courte présentation de la mission" not in part
     for role in ("administration", "porteur"):
         for part, _ in parts(emails[role]):
@@ -284,7 +286,8 @@ def test_each_role_is_told_its_part() -> None:
             assert f"de votre administration ({ADMINISTRATION})" in part
             assert "Préparez une courte présentation de la mission" in part
             assert "Relisez le dossier n° 57" in part and "Juste après l'entretien" in part
-            assert "vous restez dans le vivier" not in part
+            assert "faites part de votre appréciation au jury de la DINUM" in part
+            assert "vous restez dans le vivier" not in part and "grille" not in part
     assert "4. Juste après l'entretien de mission" in emails["administration"].text
     for part, _ in parts(emails["candidat"]):
         assert "Vous faites partie du vivier du programme EIG" in part
@@ -293,11 +296,12 @@ def test_each_role_is_told_its_part() -> None:
         assert "jeton" not in part and "Relisez le dossier" not in part
 
 
-def test_the_administration_without_a_scores_link_is_told_the_grid_will_follow() -> None:
-    context = invitation("administration") | {"links": {"scores": None}, "criteria": []}
+def test_the_administration_receives_the_dossier_and_does_not_score() -> None:
+    context = invitation("administration") | {"criteria": []}
     email = render_email("hearing_invitation", context)
     for part in (email.text, email.html):
-        assert "vous enverra la grille de notation" in part
+        assert "Relisez le dossier n° 57, joint à ce message en PDF (dossier-57.pdf)" in part
+        assert "grille" not in part and "vous enverra" not in part
         assert "prefill_token" not in part and "sur les critères du programme" in part
 
 
@@ -324,7 +328,8 @@ def test_a_plain_cancellation_of_an_entretien_de_mission() -> None:
     email = render_email("hearing_cancellation", context)
     assert email.subject == (f"EIG — Créneau annulé : entretien de mission de la candidature "
                              f"n° 57 du {START_FR}")
-    assert "Si un nouveau créneau est fixé" in email.text
+    assert "Dès qu'un nouveau créneau sera fixé, vous recevrez une nouvelle invitation" \
+        in email.text
 
 
 def message(context: dict[str, Any]) -> str:
@@ -372,3 +377,19 @@ def test_the_ds_message_of_an_entretien_de_mission_needs_its_mission(role: str) 
     del context["hearing"]["mission"]
     with pytest.raises(jinja2.UndefinedError):
         message(context)
+
+
+# --- Each candidate reads their own outcome ------------------------------------------------
+
+@pytest.mark.parametrize(("total", "passes", "someone", "expected"), [
+    (21.0, True, True, ("a atteint le seuil de chacun", "retenu une autre candidature")),
+    (12.0, False, True, ("n'a pas atteint le seuil d'au moins un", "une autre candidature")),
+    (None, False, False, ("n'a pas été noté", "Aucune candidature n'est retenue")),
+])
+def test_a_candidate_not_retained_reads_only_their_own_outcome(
+        total: float | None, passes: bool, someone: bool, expected: tuple[str, str]) -> None:
+    from models.placement import not_retained_motivation
+
+    text = not_retained_motivation(total, passes, someone)
+    assert all(phrase in text for phrase in expected)
+    assert "points" not in text and "Meilleur" not in text
