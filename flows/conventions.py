@@ -113,8 +113,8 @@ def selected_laureats(session: Session, rt: Runtime, dossier: int | None = None
     dossiers = {int(d.number): d for d in session.scalars(
         select(Dossier).where(Dossier.number.in_(chosen)))}
     return [Selected(Laureat(number, dossiers[number].fields or {}, row.session_date,
-                             committee, str(decision.get("motivation") or "")), row.id)
-            for number, (row, decision) in sorted(chosen.items()) if number in dossiers]
+                             committee), row.id)
+            for number, (row, _) in sorted(chosen.items()) if number in dossiers]
 
 
 def draft_settings(rt: Runtime) -> DraftSettings:
