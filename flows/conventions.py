@@ -21,8 +21,7 @@ from typing import Annotated, Any, Literal
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import MISSING, BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -71,9 +70,6 @@ class Quotite(StrEnum):
     QUATRE_CINQUIEMES = "4/5"
 
 
-NONE = SkipJsonSchema[None]
-"""An optional field of the run form: left empty, it keeps the default. Its schema has no
-``null`` branch, so the form shows an empty field, not a « None » to switch from."""
 DossierNumber = Annotated[int, Field(ge=1)]
 Months = Annotated[int, Field(gt=0, le=36)]
 EigCount = Annotated[int, Field(ge=1, le=2)]
@@ -103,11 +99,15 @@ FORM: dict[str, tuple[str, str]] = {
 
 
 def form(name: str) -> Any:
-    """The parameter's default (None) with its French title and help. Prefect titles a
-    parameter by its name and keeps only a Field's description and schema extras: the
-    title goes in the extras."""
+    """A run-form parameter: empty by default, with its French title and help.
+
+    The default is pydantic's ``MISSING``, which the schema leaves out: Prefect's form
+    then shows an empty field and sends nothing for it (a ``None`` default would either
+    offer a « None » type to switch from, or fill the field with a null its type refuses).
+    Prefect titles a parameter by its name and keeps only a Field's description and
+    schema extras: the title goes in the extras."""
     title, description = FORM[name]
-    return Field(default=None, description=description, json_schema_extra={"title": title})
+    return Field(default=MISSING, description=description, json_schema_extra={"title": title})
 
 
 FIELDS = {name: form(name) for name in FORM}
@@ -115,19 +115,19 @@ FIELDS = {name: form(name) for name in FORM}
 
 class ConventionParameters(BaseModel):
     """What an operator asks of draft-conventions: every lauréat, or one dossier with
-    overrides (the run form's fields, ``draft_conventions``'s parameters)."""
+    overrides (``draft_conventions``'s parameters, those given)."""
 
-    dossier: DossierNumber | NONE = FIELDS["dossier"]
-    type_convention: TypeConvention | NONE = FIELDS["type_convention"]
-    date_debut: date | NONE = FIELDS["date_debut"]
-    duree_mois: Months | NONE = FIELDS["duree_mois"]
-    nombre_eig: EigCount | NONE = FIELDS["nombre_eig"]
-    quotite: Quotite | NONE = FIELDS["quotite"]
-    quotite_eig_2: Quotite | NONE = FIELDS["quotite_eig_2"]
-    experience: str | NONE = FIELDS["experience"]
-    experience_eig_2: str | NONE = FIELDS["experience_eig_2"]
-    coach: str | NONE = FIELDS["coach"]
-    signataire: str | NONE = FIELDS["signataire"]
+    dossier: DossierNumber | None = None
+    type_convention: TypeConvention | None = None
+    date_debut: date | None = None
+    duree_mois: Months | None = None
+    nombre_eig: EigCount | None = None
+    quotite: Quotite | None = None
+    quotite_eig_2: Quotite | None = None
+    experience: str | None = None
+    experience_eig_2: str | None = None
+    coach: str | None = None
+    signataire: str | None = None
 
     def overrides(self) -> Overrides:
         return Overrides(
@@ -139,6 +139,12 @@ class ConventionParameters(BaseModel):
             bands=_per_eig(self.experience, self.experience_eig_2, None),
             coach=self.coach, nombre_eig=self.nombre_eig,
             signatory=self.signataire)
+
+
+def asked(**parameters: Any) -> ConventionParameters:
+    """The flow's parameters the operator gave (those left empty arrive as ``MISSING``)."""
+    return ConventionParameters(**{name: value for name, value in parameters.items()
+                                   if value is not MISSING})
 
 
 def _per_eig(first: Any, second: Any, default: Any) -> tuple[Any, ...] | None:
@@ -349,25 +355,21 @@ def draft_batch(rt: Runtime, batch: list[Selected], overrides: Overrides) -> lis
       "chaque projet lauréat, numérotée et versionnée, et l'envoie à l'administration et à "
       "l'équipe du programme.")
 def draft_conventions(
-    dossier: DossierNumber | NONE = FIELDS["dossier"],
-    type_convention: TypeConvention | NONE = FIELDS["type_convention"],
-    date_debut: date | NONE = FIELDS["date_debut"],
-    duree_mois: Months | NONE = FIELDS["duree_mois"],
-    nombre_eig: EigCount | NONE = FIELDS["nombre_eig"],
-    quotite: Quotite | NONE = FIELDS["quotite"],
-    quotite_eig_2: Quotite | NONE = FIELDS["quotite_eig_2"],
-    experience: str | NONE = FIELDS["experience"],
-    experience_eig_2: str | NONE = FIELDS["experience_eig_2"],
-    coach: str | NONE = FIELDS["coach"],
-    signataire: str | NONE = FIELDS["signataire"],
+    dossier: DossierNumber | MISSING = FIELDS["dossier"],
+    type_convention: TypeConvention | MISSING = FIELDS["type_convention"],
+    date_debut: date | MISSING = FIELDS["date_debut"],
+    duree_mois: Months | MISSING = FIELDS["duree_mois"],
+    nombre_eig: EigCount | MISSING = FIELDS["nombre_eig"],
+    quotite: Quotite | MISSING = FIELDS["quotite"],
+    quotite_eig_2: Quotite | MISSING = FIELDS["quotite_eig_2"],
+    experience: str | MISSING = FIELDS["experience"],
+    experience_eig_2: str | MISSING = FIELDS["experience_eig_2"],
+    coach: str | MISSING = FIELDS["coach"],
+    signataire: str | MISSING = FIELDS["signataire"],
 ) -> dict[str, Any]:
     """Every field empty (the schedule, the committee's event): each lauréat's draft, as
     it stands. A dossier, and what to change of its convention: that one draft."""
-    params = ConventionParameters(
-        dossier=dossier, type_convention=type_convention, date_debut=date_debut,
-        duree_mois=duree_mois, nombre_eig=nombre_eig, quotite=quotite,
-        quotite_eig_2=quotite_eig_2, experience=experience, experience_eig_2=experience_eig_2,
-        coach=coach, signataire=signataire)
+    params = asked(**locals())
     overrides = params.overrides()
     if params.dossier is None and overrides != Overrides():
         raise ValueError("les modifications (type, dates, quotité…) portent sur un dossier : "

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from prefect.utilities.callables import get_call_parameters
 from prefect.utilities.schema_tools import validate
 from prefect.utilities.schema_tools.validation import ValidationError as FormError
-from pydantic import ValidationError
+from pydantic import MISSING, ValidationError
 
-from flows.conventions import FORM, ConventionParameters, Quotite, TypeConvention
+from flows.conventions import FORM, ConventionParameters, Quotite, TypeConvention, asked
 from flows.conventions import draft_conventions as flow
 from models.convention_draft import Overrides
 from settings.environment import PROJECT_ROOT
@@ -43,9 +44,12 @@ def test_no_field_offers_none_and_none_is_required(schema):
     an empty field keeps the default (no « Property is type 'None' » to switch from)."""
     assert schema["required"] == []
     text = str(schema)
-    assert "'null'" not in text and "anyOf" not in text
+    assert "'null'" not in text and "anyOf" not in text and "None" not in text
     for prop in schema["properties"].values():
         assert resolved(schema, prop).get("type") in ("integer", "string")
+        # the form fills a field with its default and validates it: a null default is
+        # refused by the field's own type (« None is not of type 'string' »)
+        assert "default" not in prop
 
 
 def test_kind_and_quotite_are_choices(schema):
@@ -62,7 +66,7 @@ def test_the_form_refuses_what_is_not_a_choice(schema):
     assert validate({"type_convention": "Convention de partenariat (cadre adaptable)",
                      "quotite": "4/5", "dossier": 12}, schema, raise_on_error=True) == []
     for wrong in ({"type_convention": "libre"}, {"quotite": "mi-temps"},
-                  {"nombre_eig": 3}, {"dossier": None}):
+                  {"nombre_eig": 3}, {"duree_mois": 0}):
         with pytest.raises(FormError):
             validate(wrong, schema, raise_on_error=True)
     with pytest.raises(ValidationError):
@@ -75,6 +79,17 @@ def test_the_deployment_parameters_fit_the_form(schema):
     parameters = deployment.get("parameters", {})
     validate(parameters, schema, raise_on_error=True)
     assert set(parameters) <= set(schema["properties"])
+
+
+def test_fields_left_empty_keep_the_defaults():
+    """What Prefect passes for a field the form left empty (pydantic's MISSING) is no
+    override: a run with no parameters (the schedule, the event) changes nothing."""
+    empty = get_call_parameters(flow.fn, (), {}, apply_defaults=True)
+    assert set(empty) == set(FORM) and all(value is MISSING for value in empty.values())
+    assert asked(**empty) == ConventionParameters()
+    some = get_call_parameters(flow.fn, (), {"dossier": 3, "quotite": "4/5"},
+                               apply_defaults=True)
+    assert asked(**some) == ConventionParameters(dossier=3, quotite=Quotite.QUATRE_CINQUIEMES)
 
 
 def test_the_form_makes_the_overrides():
