@@ -196,8 +196,7 @@ FONCTIONS = ("cheffe de projet numérique", "chef du bureau des systèmes d'info
              "responsable du pôle métier", "administratrice des données")
 SPONSOR_FONCTIONS = ("directeur général", "directrice générale", "secrétaire générale",
                      "préfet de région", "directrice de cabinet", "chef de service")
-SIGNATORIES = ("directeur général", "directrice générale", "secrétaire générale",
-               "préfet de région")
+SIGNATORIES = ("directeur général", "directrice générale", "secrétaire générale")
 ROLES = ("expert métier", "développeur", "responsable des données", "cheffe de produit",
          "agent de terrain", "référente juridique", "coach agile")
 POSTES: dict[str, tuple[str, ...]] = {

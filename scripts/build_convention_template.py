@@ -247,7 +247,7 @@ def articles(doc) -> None:
     para(doc, "**Équipe projet :")
     table(doc, ["Nom", "Rôle", "Courriel"], "membre in equipe",
           ["{{ membre.nom }}", "{{ membre.role }}", "{{ membre.email }}"], size=9,
-          widths=[55, 50, 65])
+          widths=[45, 40, 85])
     tag(doc, ELSE)
     para(doc, "**Équipe projet : ", "à constituer par l'administration.")
     tag(doc, ENDIF)
