@@ -196,6 +196,7 @@ FONCTIONS = ("cheffe de projet numérique", "chef du bureau des systèmes d'info
              "responsable du pôle métier", "administratrice des données")
 SPONSOR_FONCTIONS = ("directeur général", "directrice générale", "secrétaire générale",
                      "préfet de région", "directrice de cabinet", "chef de service")
+SIGNATORIES = ("directeur général", "directrice générale", "secrétaire générale")
 ROLES = ("expert métier", "développeur", "responsable des données", "cheffe de produit",
          "agent de terrain", "référente juridique", "coach agile")
 POSTES: dict[str, tuple[str, ...]] = {
@@ -347,6 +348,9 @@ def projet(seed: int) -> Content:
         rows.append({"nom": member.full_name, "role": rng.choice(ROLES),
                      "email": member.email(domain)})
     values["equipe"] = rows
+    # a sponsor who heads the administration signs for it; else the applicant left it blank
+    function = values["sponsor"].rsplit(", ", 1)[1]
+    values["signataire"] = values["sponsor"] if function in SIGNATORIES else None
     demandeur = {"__typename": "PersonneMorale", "siret": pools().sirets[index],
                  "libelleNaf": naf, "naf": None, "siegeSocial": True}
     return Content(values, demandeur, porteur.email(domain))

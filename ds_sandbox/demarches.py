@@ -183,6 +183,8 @@ PROJETS = DemarcheSpec(
             _d(1102, "role", "Text", "Rôle", True),
             _d(1103, "email", "Email", "Courriel", True),
         )),
+        _d(1022, "signataire", "Text",
+           "Signataire de la convention pour l'administration (nom et qualité)"),
     ),
     annotations=_annotations(1200),
 )

@@ -438,7 +438,7 @@ def conventions(
     dossier: Annotated[int | None, typer.Option("--dossier", "-d", help="Un seul dossier "
                                                 "lauréat (requis pour les modifications).")]
     = None,
-    kind: Annotated[str | None, typer.Option("--type", help="budgetaire ou partenariat")]
+    kind: Annotated[str | None, typer.Option("--type", help="budgetaire ou partenariat.")]
     = None,
     start: Annotated[str | None, typer.Option("--debut", help="Date de début (AAAA-MM-JJ).")]
     = None,
@@ -449,16 +449,25 @@ def conventions(
         "--experience", help="Clé de tranche d'expérience, une fois ou une par EIG.")] = None,
     coach: Annotated[str | None, typer.Option("--coach")] = None,
     nombre_eig: Annotated[int | None, typer.Option("--nombre-eig")] = None,
+    signataire: Annotated[str | None, typer.Option(
+        "--signataire", help="Signataire pour l'administration (nom et qualité).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Rédige (ou met à jour) la convention de chaque projet lauréat et l'envoie (flow
     draft-conventions) ; sans changement, rien n'est refait ni renvoyé."""
-    from flows.conventions import ConventionParameters, draft_conventions
+    from flows.conventions import draft_conventions
 
-    summary = draft_conventions(ConventionParameters(
-        dossier=dossier, type=kind, date_debut=start, duree_mois=months,
-        quotite=quotite or None, experience=experience or None, coach=coach,
-        nombre_eig=nombre_eig))
+    quotites, bands = list(quotite or []), list(experience or [])
+    if len(quotites) > 2 or len(bands) > 2:
+        raise typer.BadParameter("--quotite et --experience : une fois, ou une par EIG (2 au "
+                                 "plus)")
+    summary = draft_conventions(
+        dossier=dossier, type_convention=kind, date_debut=start, duree_mois=months,
+        quotite=quotites[0] if quotites else None,
+        quotite_eig_2=quotites[1] if len(quotites) > 1 else None,
+        experience=bands[0] if bands else None,
+        experience_eig_2=bands[1] if len(bands) > 1 else None, coach=coach,
+        nombre_eig=nombre_eig, signataire=signataire)
     then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))

@@ -23,7 +23,7 @@ def _sent(url: str) -> int:
 
 def conventions_story(echo: Echo) -> dict[str, bool]:
     from eig.demo_delivery import deliver
-    from flows.conventions import ConventionParameters, draft_conventions
+    from flows.conventions import draft_conventions
 
     url = os.environ["EIG_DATABASE_URL"]
     echo("\n== 24. Conventions des projets lauréats, rédigées dès la sélection")
@@ -48,8 +48,7 @@ def conventions_story(echo: Echo) -> dict[str, bool]:
     changed: dict[str, Any] = {"new": []}
     if drafts:
         number = drafts[0][2]
-        changed = draft_conventions(ConventionParameters(
-            dossier=number, quotite=["4/5"], coach="Dana Coach"))
+        changed = draft_conventions(dossier=number, quotite="4/5", coach="Dana Coach")
         deliver()
         for draft in changed["new"]:
             echo(f"\n== 26. Un opérateur passe le dossier {number} à 4/5 : version "

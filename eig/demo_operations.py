@@ -24,7 +24,7 @@ Echo = Any
 
 
 def operations_story(echo: Echo) -> dict[str, bool]:
-    from flows.conventions import ConventionParameters, draft_conventions
+    from flows.conventions import draft_conventions
     from flows.notify import NotifyParameters, notify_team
 
     url = os.environ["EIG_DATABASE_URL"]
@@ -38,7 +38,7 @@ def operations_story(echo: Echo) -> dict[str, bool]:
          "échoue, l'équipe est prévenue")
     # The failure is the story's: its one-line reason is told below, not Prefect's traceback
     with _quiet("prefect.flow_runs"):
-        state = draft_conventions(ConventionParameters(dossier=refused), return_state=True)
+        state = draft_conventions(dossier=refused, return_state=True)
     run_id = str(state.state_details.flow_run_id)
     mailbox = Mailbox(os.environ["EIG_MAILDIR"])
     before = len(mailbox)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import MISSING, BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,38 +40,119 @@ from models.convention_draft import (
     convention_content,
     convention_number,
 )
-from models.convention_finance import QUOTITES
+from models.convention_finance import QUOTITES, ConventionKind
 from models.deliberation import CommitteeStatus
 from models.french import compte
 from models.outbox import Kind, ds_key, mail_key
 from models.tables import CommitteeSession, Convention, ConventionVersion, Dossier
 
 
-class ConventionParameters(BaseModel):
-    """Run form of draft-conventions: every lauréat, or one dossier with overrides."""
+class TypeConvention(StrEnum):
+    """The run form's choice of framework, worded as the operator reads it (the
+    configuration's keys, ``budgetaire`` and ``partenariat``, are accepted too)."""
 
-    dossier: int | None = Field(default=None, title="Dossier",
-                                description="Vide : tous les lauréats des comités approuvés.")
-    type: Literal["budgetaire", "partenariat"] | None = Field(
-        default=None, title="Type de convention",
-        description="Vide : selon le mois du comité (promotion annuelle : budgétaire).")
-    date_debut: date | None = Field(default=None, title="Date de début")
-    duree_mois: int | None = Field(default=None, gt=0, le=36, title="Durée (mois)")
-    quotite: list[Literal["temps plein", "4/5"]] | None = Field(
-        default=None, title="Quotité", description="Une valeur, ou une par EIG.")
-    experience: list[str] | None = Field(
-        default=None, title="Tranche d'expérience",
-        description="Clé de tranche (ex. moins-10-ans), une ou une par EIG ; vide : "
-        "inconnue, chiffrée sur la tranche haute.")
-    coach: str | None = Field(default=None, title="Coach")
-    nombre_eig: int | None = Field(default=None, ge=1, le=2, title="Nombre d'EIG")
+    BUDGETAIRE = "Convention budgétaire (cadre fixe)"
+    PARTENARIAT = "Convention de partenariat (cadre adaptable)"
+
+    @property
+    def kind(self) -> ConventionKind:
+        return "budgetaire" if self is TypeConvention.BUDGETAIRE else "partenariat"
+
+    @classmethod
+    def _missing_(cls, value: object) -> TypeConvention | None:
+        return {"budgetaire": cls.BUDGETAIRE, "partenariat": cls.PARTENARIAT}.get(
+            str(value))
+
+
+class Quotite(StrEnum):
+    """An EIG's working time (``models.convention_finance.QUOTITES``)."""
+
+    TEMPS_PLEIN = "temps plein"
+    QUATRE_CINQUIEMES = "4/5"
+
+
+DossierNumber = Annotated[int, Field(ge=1)]
+Months = Annotated[int, Field(gt=0, le=36)]
+EigCount = Annotated[int, Field(ge=1, le=2)]
+
+FORM: dict[str, tuple[str, str]] = {
+    "dossier": ("Dossier lauréat (numéro)", "Vide : tous les lauréats des comités approuvés. "
+                "Indiqué : ce seul dossier, avec les modifications ci-dessous."),
+    "type_convention": ("Type de convention", "Vide : selon le mois du comité (promotion "
+                        "annuelle : convention budgétaire)."),
+    "date_debut": ("Date de début", "Vide : début de la promotion, ou le 1er du mois deux "
+                   "mois après le comité."),
+    "duree_mois": ("Durée (mois)", "Vide : celle du cadre."),
+    "nombre_eig": ("Nombre d'EIG", "1 ou 2 ; vide : celui du dossier."),
+    "quotite": ("Quotité", "De chaque EIG (de l'EIG n° 1 si la suivante est indiquée) ; "
+                "vide : temps plein. La convention budgétaire est à temps plein uniquement."),
+    "quotite_eig_2": ("Quotité de l'EIG n° 2", "Si elle diffère de celle de l'EIG n° 1."),
+    "experience": ("Tranche d'expérience", "Clé de tranche du cadre (ex. moins-10-ans), de "
+                   "chaque EIG ou de l'EIG n° 1 ; vide : inconnue, chiffrée sur la tranche "
+                   "haute."),
+    "experience_eig_2": ("Tranche d'expérience de l'EIG n° 2", "Si elle diffère de celle "
+                         "de l'EIG n° 1."),
+    "coach": ("Coach", "Vide : celui de la configuration."),
+    "signataire": ("Signataire pour l'administration", "Nom et qualité de la personne "
+                   "habilitée à signer, si le dossier ne l'indique pas."),
+}
+"""The run form's French title and help of each parameter."""
+
+
+def form(name: str) -> Any:
+    """A run-form parameter: empty by default, with its French title and help.
+
+    The default is pydantic's ``MISSING``, which the schema leaves out: Prefect's form
+    then shows an empty field and sends nothing for it (a ``None`` default would either
+    offer a « None » type to switch from, or fill the field with a null its type refuses).
+    Prefect titles a parameter by its name and keeps only a Field's description and
+    schema extras: the title goes in the extras."""
+    title, description = FORM[name]
+    return Field(default=MISSING, description=description, json_schema_extra={"title": title})
+
+
+FIELDS = {name: form(name) for name in FORM}
+
+
+class ConventionParameters(BaseModel):
+    """What an operator asks of draft-conventions: every lauréat, or one dossier with
+    overrides (``draft_conventions``'s parameters, those given)."""
+
+    dossier: DossierNumber | None = None
+    type_convention: TypeConvention | None = None
+    date_debut: date | None = None
+    duree_mois: Months | None = None
+    nombre_eig: EigCount | None = None
+    quotite: Quotite | None = None
+    quotite_eig_2: Quotite | None = None
+    experience: str | None = None
+    experience_eig_2: str | None = None
+    coach: str | None = None
+    signataire: str | None = None
 
     def overrides(self) -> Overrides:
         return Overrides(
-            kind=self.type, start=self.date_debut, duration_months=self.duree_mois,
-            quotites=tuple(QUOTITES[q] for q in self.quotite) if self.quotite else None,
-            bands=tuple(self.experience) if self.experience else None, coach=self.coach,
-            nombre_eig=self.nombre_eig)
+            kind=self.type_convention.kind if self.type_convention else None,
+            start=self.date_debut, duration_months=self.duree_mois,
+            quotites=_per_eig(self.quotite and QUOTITES[self.quotite],
+                              self.quotite_eig_2 and QUOTITES[self.quotite_eig_2],
+                              QUOTITES[Quotite.TEMPS_PLEIN]),
+            bands=_per_eig(self.experience, self.experience_eig_2, None),
+            coach=self.coach, nombre_eig=self.nombre_eig,
+            signatory=self.signataire)
+
+
+def asked(**parameters: Any) -> ConventionParameters:
+    """The flow's parameters the operator gave (those left empty arrive as ``MISSING``)."""
+    return ConventionParameters(**{name: value for name, value in parameters.items()
+                                   if value is not MISSING})
+
+
+def _per_eig(first: Any, second: Any, default: Any) -> tuple[Any, ...] | None:
+    """One value for every EIG, or one each when the second differs; None: no change."""
+    if second is None:
+        return None if first is None else (first,)
+    return (default if first is None else first, second)
 
 
 @dataclass(frozen=True)
@@ -114,8 +196,8 @@ def selected_laureats(session: Session, rt: Runtime, dossier: int | None = None
     dossiers = {int(d.number): d for d in session.scalars(
         select(Dossier).where(Dossier.number.in_(chosen)))}
     return [Selected(Laureat(number, dossiers[number].fields or {}, row.session_date,
-                             committee, str(decision.get("motivation") or "")), row.id)
-            for number, (row, decision) in sorted(chosen.items()) if number in dossiers]
+                             committee), row.id)
+            for number, (row, _) in sorted(chosen.items()) if number in dossiers]
 
 
 def draft_settings(rt: Runtime) -> DraftSettings:
@@ -273,8 +355,22 @@ def draft_batch(rt: Runtime, batch: list[Selected], overrides: Overrides) -> lis
       description="Rédige la convention (Word + aperçu PDF) de "
       "chaque projet lauréat, numérotée et versionnée, et l'envoie à l'administration et à "
       "l'équipe du programme.")
-def draft_conventions(params: ConventionParameters | None = None) -> dict[str, Any]:
-    params = params or ConventionParameters()
+def draft_conventions(
+    dossier: DossierNumber | MISSING = FIELDS["dossier"],
+    type_convention: TypeConvention | MISSING = FIELDS["type_convention"],
+    date_debut: date | MISSING = FIELDS["date_debut"],
+    duree_mois: Months | MISSING = FIELDS["duree_mois"],
+    nombre_eig: EigCount | MISSING = FIELDS["nombre_eig"],
+    quotite: Quotite | MISSING = FIELDS["quotite"],
+    quotite_eig_2: Quotite | MISSING = FIELDS["quotite_eig_2"],
+    experience: str | MISSING = FIELDS["experience"],
+    experience_eig_2: str | MISSING = FIELDS["experience_eig_2"],
+    coach: str | MISSING = FIELDS["coach"],
+    signataire: str | MISSING = FIELDS["signataire"],
+) -> dict[str, Any]:
+    """Every field empty (the schedule, the committee's event): each lauréat's draft, as
+    it stands. A dossier, and what to change of its convention: that one draft."""
+    params = asked(**locals())
     overrides = params.overrides()
     if params.dossier is None and overrides != Overrides():
         raise ValueError("les modifications (type, dates, quotité…) portent sur un dossier : "

@@ -52,6 +52,7 @@ class Overrides:
     bands: tuple[str | None, ...] | None = None
     coach: str | None = None
     nombre_eig: int | None = None
+    signatory: str | None = None  # the administration's signatory, when the dossier lacks it
 
     def as_json(self) -> dict[str, Any]:
         return {key: value for key, value in {
@@ -59,7 +60,8 @@ class Overrides:
             "duration_months": self.duration_months,
             "quotites": [str(q) for q in self.quotites] if self.quotites else None,
             "bands": list(self.bands) if self.bands else None, "coach": self.coach,
-            "nombre_eig": self.nombre_eig}.items() if value is not None}
+            "nombre_eig": self.nombre_eig, "signatory": self.signatory}.items()
+            if value is not None}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Overrides:
@@ -71,7 +73,8 @@ class Overrides:
             quotites=tuple(Decimal(q) for q in data["quotites"]) if data.get("quotites")
             else None,
             bands=tuple(data["bands"]) if data.get("bands") else None,
-            coach=data.get("coach"), nombre_eig=data.get("nombre_eig"))
+            coach=data.get("coach"), nombre_eig=data.get("nombre_eig"),
+            signatory=data.get("signatory"))
 
     def merged(self, newer: Overrides) -> Overrides:
         """These overrides with ``newer``'s set values on top (the last word wins)."""
@@ -81,13 +84,14 @@ class Overrides:
 
 @dataclass(frozen=True)
 class Laureat:
-    """A lauréat project as the store knows it, with the committee that selected it."""
+    """A lauréat project as the store knows it, with the committee that selected it (the
+    committee's motivation and the evaluators' words stay out of the convention: it
+    describes the project in the applicant's own words)."""
 
     number: int
     fields: Mapping[str, Any]
     decided_on: date
     committee: str
-    motivation: str
 
 
 @dataclass(frozen=True)
@@ -183,13 +187,13 @@ def convention_content(laureat: Laureat, framework: Framework, overrides: Overri
                                           settings.start_delay_months)
     location = str(fields.get("localisation") or "")
     return {
-        "numero": numero,
+        "numero": numero, "dossier": number,
         "type": framework.kind, "type_libelle": framework.label, "cadre": framework.cadre,
         "dinum": dict(settings.dinum),
         "administration": {
             "nom": str(fields["administration"]), "ministere": str(fields.get("ministere") or ""),
             "porteur": str(fields["porteur"]), "email": str(fields.get("email") or ""),
-            "localisation": location},
+            "signataire": signatory(fields, overrides), "localisation": location},
         "employeur": framework.employer, "employeur_libelle": EMPLOYER_LABELS[framework.employer],
         "contrat": {"libelle": _contract_label(framework, months, slots)},
         "sponsor": str(fields.get("sponsor") or ""),
@@ -199,6 +203,7 @@ def convention_content(laureat: Laureat, framework: Framework, overrides: Overri
                    for row in fields.get("equipe") or [] if isinstance(row, Mapping)],
         "mission": {"intitule": str(fields["intitule"]), "theme": str(fields.get("theme") or ""),
                     "paragraphes": paragraphs(fields.get("description")),
+                    "objectif": " ".join(paragraphs(fields.get("probleme_actionnable"))),
                     "localisation": location},
         "eig": [{"rang": line.rank, "profil": line.profile, "quotite": line.quotite,
                  "quotite_libelle": quotite_label(line.quotite),
@@ -207,10 +212,16 @@ def convention_content(laureat: Laureat, framework: Framework, overrides: Overri
         "dates": {"debut": start, "fin": end_date(start, months), "duree_mois": months,
                   "renouvelable": framework.renewable,
                   "renouvellement": _renewal_text(framework, months)},
-        "decision": {"comite": laureat.committee, "date": laureat.decided_on,
-                     "motivation": laureat.motivation},
+        "decision": {"comite": laureat.committee, "date": laureat.decided_on},
         "annexe": annex_context(annex),
     }
+
+
+def signatory(fields: Mapping[str, Any], overrides: Overrides) -> str:
+    """Who signs for the administration: the operator's word, else the dossier's
+    ``signataire``; empty when unknown (the draft leaves a marked blank). Never the
+    porteur, who leads the project but does not commit the administration."""
+    return (overrides.signatory or str(fields.get("signataire") or "")).strip()
 
 
 def annex_context(annex: Annex) -> dict[str, Any]:

@@ -192,17 +192,26 @@ def contract_terms(kind: str, framework: Framework, years: int | None,
     """The figures of a retained candidate's contract (JSON-able, stored with the
     placement): the framework, the pay band of their years of experience (the highest
     band when unknown), the net monthly pay at the mission's ``quotite`` (a key of
-    ``QUOTITES``), and what the programme has not fixed yet (« à confirmer »)."""
+    ``QUOTITES``).
+
+    What the programme has not fixed yet is for the programme team, never for the
+    candidate: ``a_confirmer`` lists it (employer cost, co-financing, band boundary,
+    an unforeseen quotité); ``indicatif`` says only whether the candidate's own pay may
+    still change (their band or quotité is not settled), which is all they are told."""
     band = framework.band_for_years(years) if years is not None else framework.bands[-1]
     share = QUOTITES[quotite]
     notes = list(to_confirm(framework))
-    if share not in framework.quotites:
+    foreseen = share in framework.quotites
+    if not foreseen:
         notes.append(f"quotité {quotite} non prévue par la {framework.label}")
+    bounded = any(b.below_years is not None for b in framework.bands)
     return {"type": kind, "type_libelle": framework.label, "cadre": framework.cadre,
             "net_mensuel": str(cents(band.monthly_net * share)),
             "taux_variable": str(band.variable_rate), "duree_mois": framework.duration_months,
             "quotite_libelle": quotite_label(share), "tranche": band.label,
-            "a_confirmer": notes}
+            "a_confirmer": notes,
+            "indicatif": years is None or not foreseen
+            or (bounded and not framework.boundary_confirmed)}
 
 
 def _ratio(value: Decimal) -> str:

@@ -13,13 +13,13 @@ are required, whose hearing took place — are proposed; the others are listed i
 ``Agenda.pending`` with the reason, never decided.
 
 The motivation is drafted in French from the scores and the flags. It is sent to the
-applicant with a refusal (DS requires one), so it names no evaluator, quotes no comment
-of a refused dossier and stays factual; it is the operator's to edit before approval.
+applicant with the decision, so it is built from the committee's decision and the
+criteria scores only: it names no evaluator and quotes no evaluator's comment (those are
+internal, for the committee); it is the operator's to edit before approval.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
@@ -72,7 +72,6 @@ HEARINGS = {"projets": "la soutenance", "candidats": "l'entretien métier"}
 NOT_EVALUATED = "pas encore évalué"
 HEARING_MISSING = {"projets": "soutenance non tenue", "candidats": "entretien métier non tenu"}
 STRENGTHS = 2  # criteria cited as strengths in a favourable motivation
-EXCERPT_MAX = 200  # characters of an evaluator's comment cited in a favourable motivation
 CONCERNS = {  # flag kind → how the motivation names it (no evaluator, no score)
     "spread": "écart de notation entre évaluateurs",
     "split_threshold": "appréciations partagées au regard du seuil",
@@ -80,7 +79,6 @@ CONCERNS = {  # flag kind → how the motivation names it (no evaluator, no scor
                                "sévérités des évaluateurs",
 }
 NBSP = "\u00a0"  # inside « guillemets », so they never end a line alone
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ class DossierFacts:
     number: int
     title: str  # "Accélérer les plaintes (Préfecture du Nord)" / "Nathalie Grenier, designer"
     scores: Mapping[str, Any] | None  # the stored DossierScore JSON, None if never scored
-    comments: tuple[str, ...]  # the evaluators' comments (valid evaluations)
+    comments: tuple[str, ...]  # the evaluators' comments: for the committee, never quoted
     hearing: str | None = None  # soutenance / entretien notes, None until it took place
     hearing_due: bool = False  # selected for a hearing: not proposed until it took place
 
@@ -275,10 +273,9 @@ class _Style:
 
 def draft_motivation(f: DossierFacts, decision: str, style: _Style, *,
                      waiting_position: int = 0) -> str:
-    """Two to four French sentences: the total and rank, the reason of the decision
-    (criteria below their threshold by label, strengths), the flags put to the committee,
-    and — lauréat and vivier only — a sentence of an evaluator's comment (never one with
-    an e-mail address)."""
+    """Two or three French sentences: the total and rank, the reason of the decision
+    (criteria below their threshold by label, strengths) and the flags put to the
+    committee. No evaluator's words: ``f.comments`` are not read."""
     scores = f.scores or {}
     criteria: Mapping[str, Mapping[str, Any]] = scores.get("criteria") or {}
     pronoun = "Elle" if style.feminine else "Il"
@@ -301,10 +298,6 @@ def draft_motivation(f: DossierFacts, decision: str, style: _Style, *,
     if concerns:
         sentences.append(f"{_plural(len(flags), 'Point soumis', 'Points soumis')} à "
                          f"l'examen du comité de sélection : {' ; '.join(concerns)}.")
-    if decision in ("laureat", "vivier") and len(sentences) < 4:
-        excerpt = _excerpt(f.comments)
-        if excerpt:
-            sentences.append(f"Les évaluateurs relèvent notamment : «{NBSP}{excerpt}{NBSP}».")
     return " ".join(sentences)
 
 
@@ -361,19 +354,6 @@ def _concerns(flags: Sequence[Mapping[str, Any]], style: _Style) -> list[str]:
         on = f" sur {_join([style.label(k) for k in keys])}" if keys and kind != "other" else ""
         out.append(CONCERNS.get(kind, "point relevé par l'analyse des notes") + on)
     return out
-
-
-def _excerpt(comments: Sequence[str]) -> str | None:
-    """The first sentence of the comments that holds no e-mail address, shortened."""
-    for comment in comments:
-        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(comment.split())):
-            sentence = sentence.rstrip(".").strip()
-            if not sentence or _EMAIL.search(sentence) or "@" in sentence:
-                continue
-            if len(sentence) > EXCERPT_MAX:
-                sentence = sentence[:EXCERPT_MAX].rsplit(" ", 1)[0] + "…"
-            return sentence.replace("«", "“").replace("»", "”")
-    return None
 
 
 # --- French wording -------------------------------------------------------------------

@@ -15,11 +15,12 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 OUTPUT = Path(__file__).resolve().parents[1] / "templates" / "documents" / "convention.docx"
@@ -29,6 +30,9 @@ RED = RGBColor(0xCE, 0x05, 0x00)
 BUDGETAIRE = '{%p if type == "budgetaire" %}'
 ELSE, ENDIF = "{%p else %}", "{%p endif %}"
 SPLIT = "annexe.totaux.part_dinum is not none"
+TO_FILL = "[à compléter : nom et qualité du ou de la signataire habilité·e]"
+"""What stands for the administration's signatory the dossier does not name."""
+PORTRAIT_WIDTH, LANDSCAPE_WIDTH = 170, 257  # mm between the margins
 
 
 def styles(doc) -> None:
@@ -50,7 +54,8 @@ def styles(doc) -> None:
 
 
 def page(doc) -> None:
-    """A4 portrait, 20 mm margins, the draft's reference in the page header."""
+    """A4 portrait, 20 mm margins, the draft's reference in the page header (once per
+    page: the body does not repeat it)."""
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -99,19 +104,45 @@ def repeat_header(row) -> None:
     properties.append(OxmlElement("w:tblHeader"))
 
 
+def no_split(row) -> None:
+    """A row that never breaks across two pages."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def column_widths(grid, widths: list[float]) -> None:
+    """Fixed column widths (mm), for Word (each cell) and LibreOffice (the grid)."""
+    assert len(widths) == len(grid.columns), (len(widths), len(grid.columns))
+    grid.autofit = False
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    grid._tbl.tblPr.append(layout)
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Mm(width)
+    for row in grid.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Mm(width)
+
+
 def table(doc, header: list[str], loop: str, cells: list[str],
-          total: list[str] | None = None, size: float = 8.5):
-    """A bordered table: a header row, one row per item of ``loop`` (``x in list``), then
-    an optional totals row whose empty leading cells are merged under "Total"."""
+          total: list[str] | None = None, size: float = 8.5,
+          widths: list[float] | None = None):
+    """A bordered table: a header row (repeated on each page), one row per item of
+    ``loop`` (``x in list``), then an optional totals row whose empty leading cells are
+    merged under "Total". No row breaks across pages; ``widths`` in mm."""
     rows = [header, [f"{{%tr for {loop} %}}"], cells, ["{%tr endfor %}"]]
     grid = doc.add_table(rows=0, cols=len(header))
     grid.style, grid.alignment = doc.styles["Table Grid"], WD_TABLE_ALIGNMENT.CENTER
+    money = ["euros" in text for text in cells]
     for index, texts in enumerate(rows + ([total] if total else [])):
         row = grid.add_row()
         for column, text in enumerate(texts):
-            write(row.cells[column], text, bold=index in (0, 4), right="euros" in text)
+            write(row.cells[column], text, bold=index in (0, 4),
+                  right="euros" in text or (index == 0 and money[column]))
         if index == 0:
             repeat_header(row)
+        no_split(row)
+    if widths:
+        column_widths(grid, widths)
     if total:
         row = grid.rows[-1]
         blank = next(i for i, text in enumerate(total) if i and text)
@@ -122,8 +153,18 @@ def table(doc, header: list[str], loop: str, cells: list[str],
     for row in grid.rows:
         for run in (run for cell in row.cells for p in cell.paragraphs for run in p.runs):
             run.font.size = Pt(size)
-    doc.add_paragraph()
+    spacer(doc)
     return grid
+
+
+def spacer(doc) -> None:
+    """A small empty paragraph after a table (Word joins two tables that touch)."""
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.space_after = Pt(0)
+    mark, font_size = OxmlElement("w:rPr"), OxmlElement("w:sz")
+    font_size.set(qn("w:val"), "12")  # half-points: 6 pt
+    mark.append(font_size)
+    paragraph._p.get_or_add_pPr().append(mark)
 
 
 def parties(doc) -> None:
@@ -132,19 +173,39 @@ def parties(doc) -> None:
          "{{ dinum.representant }}, ci-après « la DINUM »,")
     para(doc, "d'une part,")
     para(doc, "et")
-    para(doc, "**{{ administration.nom }}", "{% if administration.ministere %} "
-         "({{ administration.ministere }}){% endif %}{% if administration.localisation %}, "
-         "{{ administration.localisation }}{% endif %}, représentée par "
-         "{{ administration.porteur }}, porteur du projet ({{ administration.email }}), "
-         "ci-après « l'administration »,")
+    administration = para(
+        doc, "**{{ administration.nom }}", "{% if administration.ministere %} "
+        "({{ administration.ministere }}){% endif %}{% if administration.localisation %}, "
+        "{{ administration.localisation }}{% endif %}, représentée par "
+        "{% if administration.signataire %}{{ administration.signataire }}{% else %}")
+    to_fill(administration)
+    administration.add_run("{% endif %}, ci-après « l'administration »,")
     para(doc, "d'autre part,")
     para(doc, "Vu la décision du {{ decision.date|date_fr }} ({{ decision.comite }}), "
          "qui retient le projet « {{ mission.intitule }} » au titre du programme "
          "Entrepreneur·es d'intérêt général (EIG) ;")
-    tag(doc, "{%p if decision.motivation %}")
-    para(doc, "**Motivation de la décision : ", "{{ decision.motivation }}")
-    tag(doc, ENDIF)
+    para(doc, "Vu le dossier n° {{ dossier }} déposé par l'administration, qui présente "
+         "ainsi son défi :")
+    tag(doc, "{%p for paragraphe in mission.paragraphes %}")
+    quote(doc, "{{ paragraphe }}")
+    tag(doc, "{%p endfor %}")
     para(doc, "il est convenu ce qui suit.")
+
+
+def to_fill(paragraph) -> None:
+    """The blank left for the administration's signatory, highlighted to be seen."""
+    run = paragraph.add_run(TO_FILL)
+    run.bold = True
+    highlight = OxmlElement("w:highlight")
+    highlight.set(qn("w:val"), "yellow")
+    run._r.get_or_add_rPr().append(highlight)
+
+
+def quote(doc, text: str) -> None:
+    """A paragraph of the applicant's own text, indented and in italics."""
+    paragraph = doc.add_paragraph()
+    paragraph.add_run(text).italic = True
+    paragraph.paragraph_format.left_indent = Mm(8)
 
 
 def articles(doc) -> None:
@@ -167,9 +228,11 @@ def articles(doc) -> None:
     tag(doc, "{%p if mission.theme %}")
     para(doc, "**Thème : ", "{{ mission.theme }}")
     tag(doc, ENDIF)
-    tag(doc, "{%p for paragraphe in mission.paragraphes %}")
-    para(doc, "{{ paragraphe }}")
-    tag(doc, "{%p endfor %}")
+    para(doc, "Le défi est celui que l'administration présente dans son dossier, cité au "
+         "préambule.")
+    tag(doc, "{%p if mission.objectif %}")
+    para(doc, "**Terrain d'expérimentation et objectif d'impact : ", "{{ mission.objectif }}")
+    tag(doc, ENDIF)
     tag(doc, "{%p if mission.localisation %}")
     para(doc, "**Localisation : ", "{{ mission.localisation }}")
     tag(doc, ENDIF)
@@ -177,15 +240,19 @@ def articles(doc) -> None:
     heading(doc, "Article 3 — L'équipe")
     para(doc, "**Sponsor : ", "{{ sponsor or \"à désigner par l'administration\" }}",
          " ; il ou elle soutient la mission, la facilite et en lève les obstacles.")
+    para(doc, "**Porteur du projet : ", "{{ administration.porteur }}"
+         "{% if administration.email %} ({{ administration.email }}){% endif %}")
     para(doc, "**Coach : ", "{{ coach }}")
     tag(doc, "{%p if equipe %}")
     para(doc, "**Équipe projet :")
     table(doc, ["Nom", "Rôle", "Courriel"], "membre in equipe",
-          ["{{ membre.nom }}", "{{ membre.role }}", "{{ membre.email }}"], size=9)
+          ["{{ membre.nom }}", "{{ membre.role }}", "{{ membre.email }}"], size=9,
+          widths=[45, 40, 85])
     tag(doc, ELSE)
     para(doc, "**Équipe projet : ", "à constituer par l'administration.")
     tag(doc, ENDIF)
-    para(doc, "**{{ eig|length|pluriel(\"EIG recherché·e\", \"EIG recherché·es\") }} :")
+    para(doc, "**{{ eig|length|pluriel(\"EIG recherché·e\", \"EIG recherché·es\") }} :"
+         ).paragraph_format.keep_with_next = True
     tag(doc, "{%p for e in eig %}")
     bullet(doc, "EIG n° {{ e.rang }} : {{ e.profil }} — {{ e.quotite_libelle }} — "
            "expérience : {{ e.experience_libelle }}")
@@ -261,22 +328,40 @@ def articles(doc) -> None:
 
 
 def signatures(doc) -> None:
+    """The signature block, kept on one page: its heading, the place and date, and a
+    table whose rows never split and each hold on to the next."""
     heading(doc, "Signatures")
-    para(doc, "Fait à Paris, le ……")
+    para(doc, "Fait à Paris, le ……").paragraph_format.keep_with_next = True
     grid = doc.add_table(rows=4, cols=2)
     grid.style = doc.styles["Signatures"]
-    for row, (left, right) in zip(grid.rows, (
-            ("**Pour la DINUM", "**Pour l'administration"),
-            ("{{ dinum.representant }}", "{{ administration.porteur }}"),
+    rows = (("**Pour la DINUM", "**Pour l'administration"),
+            ("{{ dinum.representant }}", "{% if administration.signataire %}"
+             "{{ administration.signataire }}{% else %}"),
             ("{{ dinum.nom }}", "{{ administration.nom }}"),
-            ("Signature :", "Signature :")), strict=True):
-        for cell, text in zip(row.cells, (left, right), strict=True):
+            ("Signature :", "Signature :"))
+    for index, (row, texts) in enumerate(zip(grid.rows, rows, strict=True)):
+        no_split(row)
+        for cell, text in zip(row.cells, texts, strict=True):
             write(cell, text.removeprefix("**"), bold=text.startswith("**"))
+            cell.paragraphs[0].paragraph_format.keep_with_next = index < len(rows) - 1
+    signatory = grid.rows[1].cells[1].paragraphs[0]
+    to_fill(signatory)
+    signatory.add_run("{% endif %}")
+    grid.rows[-1].height, grid.rows[-1].height_rule = Mm(30), WD_ROW_HEIGHT_RULE.AT_LEAST
+    column_widths(grid, [PORTRAIT_WIDTH / 2] * 2)
+
+
+def landscape(doc) -> None:
+    """A new section, on a new page, in A4 landscape (same header and footer)."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
 
 
 def annex(doc) -> None:
-    title = doc.add_paragraph("Annexe financière", style="Heading 1")
-    title.paragraph_format.page_break_before = True
+    """The financial annex, in landscape so its nine columns read whole."""
+    landscape(doc)
+    doc.add_paragraph("Annexe financière", style="Heading 1")
     para(doc, "Convention {{ numero }}, version {{ version }} — {{ type_libelle }} "
          "({{ cadre }}). Décision du {{ decision.date|date_fr }} ({{ decision.comite }}).")
 
@@ -285,7 +370,7 @@ def annex(doc) -> None:
           "b in annexe.grille",
           ["{{ b.tranche_libelle }}", "{{ b.net_mensuel|euros }}",
            "{% if b.taux_variable %}{{ b.taux_variable|pourcentage }} du net fixe"
-           "{% else %}aucune{% endif %}"], size=9)
+           "{% else %}aucune{% endif %}"], size=9, widths=[90, 70, 70])
 
     heading(doc, "Coût prévisionnel par EIG", 3)
     table(doc, ["EIG", "Tranche d'expérience", "Quotité", "Net mensuel", "Mois", "Net fixe",
@@ -301,7 +386,8 @@ def annex(doc) -> None:
            "{{ l.net_total|euros }}", "{{ l.cout_employeur|euros }}"],
           total=["Total", "", "", "", "", "{{ annexe.totaux.net_fixe|euros }}",
                  "{{ annexe.totaux.part_variable|euros }}", "{{ annexe.totaux.net_total|euros }}",
-                 "{{ annexe.totaux.cout_employeur|euros }}"])
+                 "{{ annexe.totaux.cout_employeur|euros }}"],
+          widths=[44, 40, 22, 32, 12, 27, 28, 26, 26])
     para(doc, "Coût employeur : rémunération nette totale × "
          "{{ annexe.taux_cout_employeur|nombre_fr }} (charges et cotisations comprises).")
     tag(doc, "{%p if annexe.hypothese %}")
@@ -316,18 +402,20 @@ def annex(doc) -> None:
            "{{ l.part_dinum|euros }}", "{{ l.part_administration|euros }}"],
           total=["Total", "{{ annexe.totaux.cout_employeur|euros }}",
                  "{{ annexe.totaux.part_dinum|euros }}",
-                 "{{ annexe.totaux.part_administration|euros }}"], size=9)
+                 "{{ annexe.totaux.part_administration|euros }}"], size=9,
+          widths=[85, 50, 50, 50])
     para(doc, "Part cofinancée par la DINUM : {{ annexe.taux_part_dinum|pourcentage }} du coût "
          "employeur.")
     tag(doc, ENDIF)
 
     tag(doc, "{%p if annexe.a_confirmer %}")
     heading(doc, "Points à confirmer", 3)
+    para(doc, "Les montants et taux suivants ne sont pas fixés par le programme : ce sont "
+         "des hypothèses de travail, à valider avant signature.").paragraph_format \
+        .keep_with_next = True
     tag(doc, "{%p for note in annexe.a_confirmer %}")
     bullet(doc, "**À confirmer : ", "{{ note }}")
     tag(doc, "{%p endfor %}")
-    para(doc, "Les montants et taux marqués « à confirmer » ne sont pas fixés par le "
-         "programme : ce sont des hypothèses de travail, à valider avant signature.")
     tag(doc, ENDIF)
 
 
@@ -336,7 +424,6 @@ def build(path: Path = OUTPUT) -> Path:
     doc = Document()
     styles(doc)
     page(doc)
-    para(doc, "PROJET DE CONVENTION — {{ numero }} — version {{ version }}", style="Projet")
     doc.add_paragraph("{{ type_libelle }}", style="Heading 1")
     para(doc, "relative à l'accueil d'entrepreneur·es d'intérêt général (EIG)")
     parties(doc)

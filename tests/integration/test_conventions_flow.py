@@ -17,7 +17,6 @@ from docx import Document
 from sqlalchemy import select
 
 from ds_sandbox import PROJETS
-from flows.conventions import ConventionParameters
 from flows.conventions import draft_conventions as draft_conventions_flow
 from models.tables import CommitteeSession, ConventionVersion, Dossier, Effect
 from tests.integration.chase_helpers import Inbox, effect_key, of_kind, text_of
@@ -29,9 +28,9 @@ SESSION = date(2026, 11, 5)  # not the promotion's month: convention de partenar
 HOSTILE = '<script>alert("x")</script> & Cie {{ numero }}\x0b'
 
 
-def draft_conventions(params: ConventionParameters | None = None, **options):
+def draft_conventions(**parameters):
     """A draft-conventions run, then the deliverer its hand-over triggers."""
-    result = draft_conventions_flow(params, **options)
+    result = draft_conventions_flow(**parameters)
     deliver_all()
     return result
 
@@ -122,9 +121,9 @@ def test_overrides_make_a_new_version_and_keep_the_old(laureats, store, smtp_ser
     mail = inbox(smtp_server)
     draft_conventions()
     mail.new()
-    params = ConventionParameters(dossier=second, quotite=["4/5"],
-                                  experience=["moins-10-ans"], coach="Dana Coach")
-    summary = draft_conventions(params)
+    params = {"dossier": second, "quotite": "4/5", "experience": "moins-10-ans",
+              "coach": "Dana Coach"}
+    summary = draft_conventions(**params)
     assert [(d["dossier"], d["version"]) for d in summary["new"]] == [(second, 2)]
     assert versions(store, second) == [1, 2]
     sent = of_kind(mail.new(), "convention")
@@ -133,7 +132,7 @@ def test_overrides_make_a_new_version_and_keep_the_old(laureats, store, smtp_ser
     assert "3\u202f400,00\u00a0€" in text and "Dana Coach" in text  # 4 250 € × 4/5
 
     # The overrides are kept: the nightly run (no parameters) does not undo them
-    assert draft_conventions(params)["new"] == []
+    assert draft_conventions(**params)["new"] == []
     assert draft_conventions()["new"] == [] and mail.new() == []
 
 
@@ -147,15 +146,15 @@ def test_bad_input_is_reported_and_the_others_go_on(laureats, store, smtp_server
     assert summary["problems"] == [{"dossier": first, "problem":
                                     f"dossier {first}, champ nombre_eig (1 ou 2) : nombre "
                                     "d'EIG souhaités 5 : 1 ou 2 attendu"}]
-    part_time = draft_conventions(ConventionParameters(dossier=second, type="budgetaire",
-                                                       quotite=["4/5"]))
+    part_time = draft_conventions(dossier=second, type_convention="budgetaire",
+                                  quotite="4/5")
     assert part_time["problems"][0]["problem"].startswith(f"dossier {second}, champ quotite")
     assert versions(store, second) == [1]
 
 
 def test_a_dossier_that_is_not_laureat_has_no_convention(laureats):
     _, _, refused = laureats
-    state = draft_conventions(ConventionParameters(dossier=refused), return_state=True)
+    state = draft_conventions(dossier=refused, return_state=True)
     assert state.is_failed()
     with pytest.raises(LookupError, match=f"dossier {refused} : pas lauréat"):
         state.result()
@@ -169,8 +168,8 @@ def test_the_draft_can_also_reach_the_dossier_in_ds_once(laureats, sandbox, stor
     path = tmp_path / "attach.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("EIG_CONFIG", str(path))
-    draft_conventions(ConventionParameters(dossier=first))
-    draft_conventions(ConventionParameters(dossier=first))
+    draft_conventions(dossier=first)
+    draft_conventions(dossier=first)
     assert sandbox.mutations.applied("dossierEnvoyerMessage", first) == 1
     message = sandbox.state.dossier(first).messages[-1]
     assert "EIG-CONV-2026-0001" in message.body and message.attachment

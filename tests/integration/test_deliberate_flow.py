@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import io
 import json
 import threading
 import time
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+import docx
 import pytest
 from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select, update
@@ -28,8 +30,17 @@ from flows.deliberate import (
 from flows.pipeline import committee as committee_and_conventions
 from flows.runtime import use_clock
 from flows.score import ScoreParameters, score_dossiers
+from models.convention_draft import paragraphs
 from models.deliberation import DECISION_LABELS
-from models.tables import Assignment, CommitteeSession, EvaluationLink, EvaluatorRow
+from models.tables import (
+    Assignment,
+    CommitteeSession,
+    ConventionVersion,
+    Dossier,
+    Effect,
+    EvaluationLink,
+    EvaluatorRow,
+)
 from tests.integration.chase_helpers import (
     START,
     days,
@@ -42,6 +53,7 @@ from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import run_sync
 
 SESSION = date(2026, 12, 1)
+EVALUATOR_SAYS = "Avis interne : sponsor peu disponible, à surveiller pour le dossier"
 PUBLISHING = ("dossierAccepter", "dossierRefuser", "dossierEnvoyerMessage",
               "dossierAjouterLabel", "dossierModifierAnnotations", "dossierPasserEnInstruction")
 
@@ -79,7 +91,8 @@ def scored(sandbox, store, smtp_server, tmp_path, clock, monkeypatch):
             team = teams[number] if number != numbers[3] else teams[number][:2]
             for a in team:
                 form = sandbox.state.start_from_link(links[a.id])
-                sandbox.state.submit_prefilled(form.number, scores("Avis motivé.", value))
+                sandbox.state.submit_prefilled(form.number, scores(
+                    f"{EVALUATOR_SAYS} {number}.", value))
         score_dossiers(ScoreParameters())
         deliver_all()
         yield numbers
@@ -145,6 +158,21 @@ def test_nothing_is_published_before_approval_then_each_decision_exactly_once(
     # the lauréat's convention is drafted and sent as soon as the decision is published
     assert [d["dossier"] for d in summary["conventions"]["new"]] == [excellent]
     assert summary["conventions"]["handed_over"] == {"email": 1}
+
+    # An evaluator's comment is internal: it reaches DS (motivation, message) and the
+    # convention (its preamble) nowhere; the convention cites the dossier's own text
+    with store.sessions() as session:
+        to_ds = [json.dumps(e.payload, ensure_ascii=False) for e in session.scalars(
+            select(Effect).where(Effect.kind == "ds"))]
+        drafts = list(session.scalars(select(ConventionVersion)))
+        description = session.scalar(select(Dossier).where(
+            Dossier.number == excellent)).fields["description"]
+    assert any('"motivation"' in payload for payload in to_ds)
+    assert not [payload for payload in to_ds if "sponsor peu disponible" in payload]
+    assert [d.dossier_number for d in drafts] == [excellent]
+    words = "\n".join(p.text for p in docx.Document(io.BytesIO(drafts[0].docx)).paragraphs)
+    assert "sponsor peu disponible" not in words and "Avis interne" not in words
+    assert "Motivation" not in words and paragraphs(description)[0] in words
 
     # The approved relevé: the edited decision, the pending dossier, a verifiable seal
     sealed = Path(summary["record"]["json"]).read_bytes()

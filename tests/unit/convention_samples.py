@@ -30,6 +30,7 @@ def _common() -> dict[str, Any]:
             "nom": "Direction générale des entreprises",
             "ministere": "Ministère de l'Économie, des Finances et de l'Industrie",
             "porteur": "Camille Durand", "email": "camille.durand@finances.gouv.fr",
+            "signataire": "Thomas Courbe, directeur général des entreprises",
             "localisation": "Paris"},
         "sponsor": "Jean-Luc Martin, chef du service de l'économie numérique",
         "coach": "à désigner par la DINUM",
@@ -45,16 +46,17 @@ def _common() -> dict[str, Any]:
                 "Détecter plus tôt les entreprises en difficulté grâce aux données publiques.",
                 "Les agents des commissaires aux restructurations testeront le service.",
             ],
+            "objectif": "Un service testé par trois commissariats d'ici six mois ; objectif : "
+                        "repérer deux fois plus tôt les entreprises en difficulté.",
             "localisation": "Paris"},
         "decision": {"comite": "Comité de sélection — Appel à projets",
-                     "date": date(2026, 12, 16),
-                     "motivation": "Problème avéré et sponsor fortement impliqué."},
+                     "date": date(2026, 12, 16)},
     }
 
 
 def _budgetaire() -> dict[str, Any]:
     return {
-        "numero": "EIG-CONV-2026-0001",
+        "numero": "EIG-CONV-2026-0001", "dossier": 77,
         "type": "budgetaire", "type_libelle": "Convention budgétaire", "cadre": "cadre fixe",
         "employeur": "administration",
         "employeur_libelle": "l'administration d'accueil, qui recrute et emploie les EIG ; "
@@ -96,7 +98,7 @@ def _budgetaire() -> dict[str, Any]:
 
 def _partenariat() -> dict[str, Any]:
     return {
-        "numero": "EIG-CONV-2026-0002",
+        "numero": "EIG-CONV-2026-0002", "dossier": 78,
         "type": "partenariat", "type_libelle": "Convention de partenariat",
         "cadre": "cadre adaptable", "employeur": "dinum",
         "employeur_libelle": "la DINUM, qui recrute et emploie les EIG ; l'administration "

@@ -292,8 +292,9 @@ def mission_decision(retenu: bool = True) -> dict[str, Any]:
             "taux_variable": Decimal("0.06"),
             "duree_mois": 12,
             "quotite_libelle": "4/5 (80 %)",
-            "a_confirmer": ["la tranche d'expérience (moins de 10 ans) reste à vérifier "
-                            "sur pièces"],
+            "a_confirmer": ["coût employeur estimé à 1,85 fois la rémunération nette "
+                            "(charges et cotisations)"],
+            "indicatif": True,
         } if retenu else None,
         "programme": programme(),
     }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +14,10 @@ from pathlib import Path
 import docx
 import jinja2
 import pytest
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import _Cell
 
 from connectors.documents import (
     TemplateNotFoundError,
@@ -56,7 +62,9 @@ def test_the_budgetaire_convention_names_parties_dates_and_figures(budgetaire):
     assert "relative à l'accueil d'entrepreneur·es d'intérêt général" in budgetaire
     assert "Direction interministérielle du numérique (DINUM)" in budgetaire
     assert "Direction générale des entreprises (Ministère de l'Économie" in budgetaire
-    assert "représentée par Camille Durand" in budgetaire
+    assert ("représentée par Thomas Courbe, directeur général des entreprises, ci-après "
+            "« l'administration »") in budgetaire
+    assert "Porteur du projet : Camille Durand (camille.durand@finances.gouv.fr)" in budgetaire
     assert ("La mission commence le mercredi 1er septembre 2027 et se termine le "
             "vendredi 30 juin 2028, soit une durée de 10 mois.") in budgetaire
     assert "Vu la décision du mercredi 16 décembre 2026 (Comité de sélection" in budgetaire
@@ -169,3 +177,124 @@ def test_the_template_is_what_the_script_builds(tmp_path):
             zipfile.ZipFile(ROOT / "templates" / "documents" / "convention.docx") as kept:
         assert {n: fresh.read(n) for n in fresh.namelist()} == {
             n: kept.read(n) for n in kept.namelist()}, "run scripts/build_convention_template.py"
+
+
+# -- signable: parties, preamble, layout (as LibreOffice and Word lay it out) -----------
+
+
+def body(data: bytes) -> str:
+    """The body's paragraphs only (no page header or footer, no table)."""
+    return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+
+
+def signature_table(document):
+    return next(t for t in document.tables if t.rows[0].cells[0].text == "Pour la DINUM")
+
+
+def test_the_administration_is_represented_by_its_signatory_never_the_porteur():
+    data = render_docx("convention", convention_context("budgetaire"))
+    parties = next(p for p in body(data).splitlines() if "ci-après « l'administration »" in p)
+    assert "Thomas Courbe, directeur général des entreprises" in parties
+    assert "Camille Durand" not in parties and "porteur" not in parties
+    signatures = signature_table(docx.Document(io.BytesIO(data)))
+    assert signatures.rows[1].cells[1].text == "Thomas Courbe, directeur général des entreprises"
+
+
+def test_an_unknown_signatory_is_a_marked_blank_to_fill():
+    context = convention_context("partenariat")
+    context["administration"]["signataire"] = ""
+    data = render_docx("convention", context)
+    document = docx.Document(io.BytesIO(data))
+    blank = "[à compléter : nom et qualité du ou de la signataire habilité·e]"
+    assert f"représentée par {blank}, ci-après « l'administration »" in body(data)
+    assert signature_table(document).rows[1].cells[1].text == blank
+    runs = [r for p in document.paragraphs for r in p.runs if r.text == blank]
+    assert runs and all(r.font.highlight_color is not None for r in runs)
+
+
+def test_the_preamble_cites_the_dossier_not_a_motivation_or_an_evaluator():
+    context = convention_context("budgetaire")
+    data = render_docx("convention", context)
+    text = body(data)
+    preamble = text[:text.index("il est convenu ce qui suit.")]
+    assert "Vu le dossier n° 77 déposé par l'administration, qui présente ainsi son défi" \
+        in preamble
+    for paragraph in context["mission"]["paragraphes"]:
+        assert paragraph in preamble
+    assert "Motivation" not in text and "évaluateur" not in text.lower()
+    # the template has no place for the committee's motivation: a stray one shows nowhere
+    context["decision"]["motivation"] = "Les évaluateurs relèvent notamment : « top »"
+    assert "relèvent" not in texts(render_docx("convention", context))
+
+
+def test_the_page_header_is_not_repeated_in_the_body():
+    data = render_docx("convention", convention_context("budgetaire"))
+    document = docx.Document(io.BytesIO(data))
+    assert [p.text for p in document.sections[0].header.paragraphs] == [
+        "PROJET DE CONVENTION — EIG-CONV-2026-0001 — version 1"]
+    assert "PROJET DE CONVENTION" not in body(data)
+    assert all(s.header.is_linked_to_previous for s in document.sections[1:])
+
+
+def test_the_signature_block_holds_together():
+    document = docx.Document(io.BytesIO(render_docx("convention",
+                                                    convention_context("budgetaire"))))
+    place = next(p for p in document.paragraphs if p.text.startswith("Fait à Paris"))
+    assert place.paragraph_format.keep_with_next
+    signatures = signature_table(document)
+    for index, row in enumerate(signatures.rows):
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+        last = index == len(signatures.rows) - 1
+        assert all(bool(c.paragraphs[0].paragraph_format.keep_with_next) is not last
+                   for c in row.cells)
+    assert signatures.rows[-1].height >= Mm(25)  # room to sign
+
+
+def test_the_annex_is_landscape_and_no_column_cuts_a_word():
+    """Every column of every table is wider than its longest word (at the table's font
+    size, Arial's widest lowercase ≈ 0.6 em), within the page's width."""
+    document = docx.Document(io.BytesIO(render_docx("convention",
+                                                    convention_context("budgetaire"))))
+    annex = document.sections[-1]
+    assert annex.orientation == WD_ORIENT.LANDSCAPE and annex.page_width > annex.page_height
+    usable = annex.page_width - annex.left_margin - annex.right_margin
+    padding = Mm(2.5)  # cell margins, left and right
+    for grid in document.tables:
+        widths = [int(col.get(qn("w:w"))) * 635 for col in grid._tbl.tblGrid.findall(
+            qn("w:gridCol"))]  # twips → EMU
+        assert sum(widths) <= usable
+        for tr in grid._tbl.tr_lst:
+            column = 0
+            for tc in tr.tc_lst:
+                span = sum(widths[column:column + tc.grid_span])
+                column += tc.grid_span
+                for run in (r for p in _Cell(tc, grid).paragraphs for r in p.runs):
+                    size = run.font.size or Pt(10)
+                    for word in run.text.split():
+                        assert len(word) * 0.6 * size + padding <= span, word
+    assert any(len(t.columns) == 9 for t in document.tables)  # the per-EIG costs
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                    reason="LibreOffice (soffice) and pdftotext needed")
+def test_libreoffice_lays_out_a_signable_draft(tmp_path):
+    """As LibreOffice prints it: the reference once per page, the signature block on one
+    page, the annex on its own pages, no word of a table cut in two."""
+    for kind in ("budgetaire", "partenariat"):
+        source = tmp_path / f"{kind}.docx"
+        source.write_bytes(render_docx("convention", convention_context(kind)))
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile",
+                        "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                        str(source)], check=True, capture_output=True, timeout=120)
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / f"{kind}.pdf"), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        pages = text.split("\f")[:-1]
+        for page in pages:
+            assert page.count("PROJET DE CONVENTION") == 1
+        signing = [page for page in pages if "Fait à Paris" in page]
+        assert len(signing) == 1 and signing[0].count("Signature :") == 2
+        assert "Pour la DINUM" in signing[0] and "Pour l'administration" in signing[0]
+        annex = pages[next(i for i, page in enumerate(pages) if "Annexe financière" in page):]
+        assert "Signature :" not in "".join(annex)
+        assert not re.search(r"d'expérien\s*$", "".join(annex), re.MULTILINE)
+        assert "d'expérience" in annex[0]

@@ -51,7 +51,7 @@ NO_OVERRIDES = Overrides()
 def content(config, kind="partenariat", overrides=NO_OVERRIDES, fields=FIELDS,
             decided=date(2026, 11, 5)):
     framework = config.frameworks[kind].framework(kind)
-    return convention_content(Laureat(42, fields, decided, "Comité de sélection", "Retenu."),
+    return convention_content(Laureat(42, fields, decided, "Comité de sélection"),
                               framework, overrides, settings(config), "EIG-CONV-2026-0001")
 
 
@@ -66,6 +66,30 @@ def test_parties_mission_and_eig_come_from_the_dossier(config):
     assert c["equipe"][0]["role"] == "experte métier"
     assert c["employeur"] == "dinum"
     assert c["decision"]["date"] == date(2026, 11, 5)
+
+
+def test_the_administration_signs_through_its_signatory_never_its_porteur(config):
+    assert content(config)["administration"]["signataire"] == ""  # unknown: a blank to fill
+    named = {**FIELDS, "signataire": "Claire Dubois, directrice de l'eau"}
+    assert content(config, fields=named)["administration"]["signataire"] == \
+        "Claire Dubois, directrice de l'eau"
+    told = Overrides(signatory="Marc Petit, secrétaire général")
+    assert content(config, overrides=told, fields=named)["administration"]["signataire"] == \
+        "Marc Petit, secrétaire général"
+    assert Overrides.from_json(told.as_json()) == told
+    for fields in (FIELDS, named):
+        assert "Alice Martin" not in content(config, fields=fields)["administration"][
+            "signataire"]
+
+
+def test_the_draft_describes_the_project_in_the_applicants_words_only(config):
+    """No committee motivation, no evaluator's comment: the dossier's text."""
+    fields = {**FIELDS, "probleme_actionnable": "Trois bassins testent.\n\nObjectif : -20 %."}
+    c = content(config, fields=fields)
+    assert c["dossier"] == 42
+    assert c["mission"]["objectif"] == "Trois bassins testent. Objectif : -20 %."
+    assert set(c["decision"]) == {"comite", "date"}
+    assert "motivation" not in str(content_to_json(c))
 
 
 def test_partenariat_dates_start_two_months_after_the_committee(config):

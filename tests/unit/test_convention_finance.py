@@ -4,6 +4,7 @@ co-finances 50 % of a convention budgétaire)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -124,3 +125,8 @@ def test_a_retained_candidates_contract_terms(frameworks):
     assert unknown["tranche"] == frameworks["partenariat"].bands[-1].label
     full_time_only = contract_terms("budgetaire", frameworks["budgetaire"], 2, "4/5")
     assert any("quotité 4/5 non prévue" in note for note in full_time_only["a_confirmer"])
+    # the candidate's own pay: indicative while their band or quotité is unsettled
+    assert unknown["indicatif"] and full_time_only["indicatif"]
+    settled = replace(frameworks["partenariat"], boundary_confirmed=True)
+    assert not contract_terms("partenariat", settled, 12, "4/5")["indicatif"]
+    assert contract_terms("partenariat", frameworks["partenariat"], 12, "4/5")["indicatif"]

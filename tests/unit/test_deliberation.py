@@ -185,14 +185,19 @@ def test_motivations_are_short_and_name_no_evaluator() -> None:
     assert any("alice.martin@beta.gouv.fr" in f for f in flagged.flags)  # ...name evaluators
 
 
-def test_refusals_quote_no_comment_and_laureats_may_cite_one_without_addresses() -> None:
-    a = agenda()
-    for p in a.proposals:
-        if p.decision != "laureat":
-            assert "équipe engagée" not in p.motivation and "Dossier solide" not in p.motivation
-    laureat = a.proposals[0].motivation
-    assert "points forts : «\u00a0Problème avéré\u00a0» (4,67 sur 5)" in laureat
-    assert "relèvent notamment : «\u00a0Le terrain reste à préciser\u00a0»." in laureat
+def test_no_motivation_quotes_an_evaluator() -> None:
+    """The motivation goes to the applicant: built from the committee's decision and the
+    criteria scores, never from an evaluator's words (their comments are internal)."""
+    words = [w for comment in COMMENTS for w in re.split(r"[.!?]\s+|\s+\(", comment)
+             if len(w.split()) >= 3]
+    for track in ("projets", "candidats"):
+        for p in agenda(track).proposals:
+            assert "relèvent" not in p.motivation and "«\u00a0Le terrain" not in p.motivation
+            for excerpt in words:
+                assert excerpt.strip(" .") not in p.motivation, (track, p.decision)
+    laureat = agenda().proposals[0]
+    assert laureat.decision == "laureat"
+    assert "points forts : «\u00a0Problème avéré\u00a0» (4,67 sur 5)" in laureat.motivation
 
 
 def test_flags_are_described_for_the_committee_without_their_evaluators() -> None:

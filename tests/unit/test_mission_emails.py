@@ -90,7 +90,9 @@ def test_a_retained_candidate_gets_congratulations_and_the_contract_figures() ->
         assert f"part variable de 6{NBSP}%" in part
         assert f"à partir du {DEBUT_FR}" in part and "pour 12 mois" in part
         assert "Convention de partenariat (cadre adaptable)" in part and "4/5 (80 %)" in part
-        assert "à confirmer" in part and context["contrat"]["a_confirmer"][0] in part
+        assert "Ce montant est indicatif : il sera confirmé dans votre proposition de " \
+            "contrat détaillée." in part
+        assert "à confirmer" not in part and "coût employeur" not in part
         assert "Un parcours solide en recherche utilisateur." in part
         assert "vous acceptez la mission" in part
         assert "n'est pas retenue" not in part and "reste dans le vivier" not in part
@@ -117,12 +119,12 @@ def test_a_retained_candidate_without_figures_yet_and_without_variable_part() ->
         assert "Nous préparons votre proposition de contrat" in part and DEBUT_FR in part
         assert "€" not in part and "Motivation" not in part
     context = samples.mission_decision()
-    context["contrat"] |= {"taux_variable": Decimal("0"), "a_confirmer": [],
+    context["contrat"] |= {"taux_variable": Decimal("0"), "indicatif": False,
                            "net_mensuel": Decimal("4000")}
     fixed = render_email("mission_decision", context)
     for part, _ in parts(fixed):
         assert f"4{NNBSP}000,00{NBSP}€ net par mois." in part
-        assert "part variable" not in part and "à confirmer" not in part
+        assert "part variable" not in part and "indicatif" not in part
 
 
 # --- The decision, to the administration ---------------------------------------------------
@@ -203,7 +205,7 @@ MISSING: list[tuple[str, tuple[Any, ...]]] = [
     ("mission_decision", ("person",)),
     ("mission_decision", ("mission", "debut")),
     ("mission_decision", ("contrat", "cadre")),
-    ("mission_decision", ("contrat", "a_confirmer")),
+    ("mission_decision", ("contrat", "indicatif")),
     ("mission_decision", ("contrat", "quotite_libelle")),
     ("mission_decision_admin", ("motivation",)),
     ("mission_decision_admin", ("retenu", "specialite")),
@@ -393,3 +395,37 @@ def test_a_candidate_not_retained_reads_only_their_own_outcome(
     text = not_retained_motivation(total, passes, someone)
     assert all(phrase in text for phrase in expected)
     assert "points" not in text and "Meilleur" not in text
+
+
+# --- Who reads the programme's unsettled figures (« à confirmer ») ----------------------------
+
+def test_unsettled_figures_go_to_the_administration_and_team_never_to_a_candidate() -> None:
+    """The employer cost, the co-financing share and the band boundary are the programme's
+    to settle with the administration: the convention draft (to the administration and the
+    team) lists them; a retained candidate only learns whether their pay may change."""
+    from models.convention_finance import contract_terms
+    from settings.config import load_config
+    from settings.environment import PROJECT_ROOT
+
+    conventions = load_config(PROJECT_ROOT / "config" / "eig.yaml").conventions
+    for kind, framework_config in conventions.frameworks.items():
+        framework = framework_config.framework(kind)
+        for years, quotite in ((None, "4/5"), (3, "temps plein"), (15, "temps plein")):
+            terms = contract_terms(kind, framework, years, quotite)
+            assert terms["a_confirmer"], "the sample config leaves figures to confirm"
+            context = samples.mission_decision() | {"contrat": {
+                **terms, "net_mensuel": Decimal(terms["net_mensuel"]),
+                "taux_variable": Decimal(terms["taux_variable"])}}
+            email = render_email("mission_decision", context)
+            for part in (email.subject, email.text, email.html):
+                for note in terms["a_confirmer"]:
+                    assert str(escape(note)) not in part and note not in part
+                for word in ("à confirmer", "coût employeur", "cofinanc", "charges"):
+                    assert word not in part.lower(), (kind, years, word)
+            assert ("indicatif" in email.text) is terms["indicatif"]
+    draft = samples.convention_draft()
+    email = render_email("convention_draft", draft)
+    for part in (email.text, email.html):
+        assert "à confirmer" in part
+        for note in draft["convention"]["annexe"]["a_confirmer"]:
+            assert str(escape(note)) in part
