@@ -152,7 +152,9 @@ def plan_chase(tasks: Iterable[OpenTask], ladder: Sequence[Step], today: date,
     return plan
 
 
-def replacement_day(task: OpenTask, ladder: Sequence[Step], tz: ZoneInfo) -> date | None:
-    """When the task is handed to someone else, if the ladder does that."""
+def replacement_day(task: OpenTask, ladder: Sequence[Step], tz: ZoneInfo,
+                    country: str | None = "FR") -> date | None:
+    """When the task is handed to someone else, if the ladder does that: the replace
+    step's day, or the first working day after it (the chase runs on working days only)."""
     steps = [s for s in ladder if s.action == "replace"]
-    return step_day(task.due, steps[0], tz) if steps else None
+    return next_working_day(step_day(task.due, steps[0], tz), country) if steps else None
