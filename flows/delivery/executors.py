@@ -254,7 +254,8 @@ class EmailExecutor:
             raise EffectPayloadError(f"unknown email action {action!r}")
         if email is None:
             return SKIPPED
-        message = build_message(email)
+        # The Date header is the pipeline's clock at sending: the story's date in the demo.
+        message = build_message(email, date=self.rt.clock())
         if self._sender is None:
             settings = self.rt.settings
             self._sender = SmtpSender(settings.smtp_url.get_secret_value(),
