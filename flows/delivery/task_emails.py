@@ -143,7 +143,7 @@ class TaskEmails:
             text=rendered.text, html=rendered.html,
             sender=self._sender(), reply_to=Address(self.rt.config.evaluation.contact),
             attachments=[Attachment(pdf.filename, pdf.content, "application/pdf"),
-                         Attachment(ics_name, ics, "text/calendar; method=PUBLISH")],
+                         Attachment.calendar(ics_name, ics, method="PUBLISH")],
             message_id_key=key)
 
     def reminder(self, evaluator_email: str, items: list[dict[str, Any]], today: date,

@@ -99,6 +99,12 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
         files = attachments(message)
         pdf = files[f"dossier-{assignment.dossier_number}.pdf"]
         assert pdf.startswith(b"%PDF")
+        [ics_part] = [p for p in message.iter_attachments()
+                      if p.get_filename() == f"evaluation-{assignment.dossier_number}.ics"]
+        # text/* without a charset is US-ASCII: « Évaluer » would read « Ã‰valuer »
+        assert ics_part.get_content_type() == "text/calendar"
+        assert (ics_part.get_param("method"), ics_part.get_content_charset()) == (
+            "PUBLISH", "utf-8")
         calendar = check_ics(files[f"evaluation-{assignment.dossier_number}.ics"])
         [event], [todo] = calendar.walk("VEVENT"), calendar.walk("VTODO")
         assert todo.decoded("DUE") == assignment.due_at
