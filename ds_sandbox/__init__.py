@@ -49,7 +49,7 @@ from ds_sandbox.faults import (
 from ds_sandbox.generator import generate, split
 from ds_sandbox.mutations import READ_ONLY_MESSAGE, MutationEntry, MutationLog
 from ds_sandbox.paging import MAX_PAGE_SIZE
-from ds_sandbox.pdf import URL_LIFETIME_SECONDS, render_pdf
+from ds_sandbox.pdf import URL_LIFETIME_SECONDS, dossier_pdf
 from ds_sandbox.prefill import prefill_url
 from ds_sandbox.runner import running_sandbox, serve
 from ds_sandbox.sandbox import DEFAULT_TOKEN, Reply, Sandbox, TokenAccess
@@ -98,10 +98,10 @@ __all__ = [
     "UnknownDossier",
     "create_app",
     "demarche_path",
+    "dossier_pdf",
     "generate",
     "md5_base64",
     "prefill_url",
-    "render_pdf",
     "running_sandbox",
     "serve",
     "split",

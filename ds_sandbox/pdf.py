@@ -4,8 +4,9 @@ As in DS (``Types::DossierType#pdf``), the URL is ``/api/v2/dossiers/pdf/<signed
 needs no token, and the File announces byteSizeBigInt "0" and an empty checksum (DS
 renders the PDF only when the URL is fetched); ``Sandbox.pdf_checksums`` announces the
 real size and MD5 instead. An expired or forged signed id gets 401 with no body, like
-DS's ``head :unauthorized``. The PDF is a small valid PDF 1.4 whose bytes depend only on
-the dossier's number, démarche title and deposit date.
+DS's ``head :unauthorized``. The PDF is the dossier as DS prints it (``dossier_pdf.py``),
+rendered once per version of the dossier and kept (``PDF_CACHE_ENTRIES``): the demo
+attaches it to every task email.
 """
 
 from __future__ import annotations
@@ -15,16 +16,58 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+import threading
+import weakref
+from collections import OrderedDict
 from typing import Any
 
+from ds_sandbox import dossier_pdf as printed
+from ds_sandbox.payloads import PayloadBuilder
 from ds_sandbox.state import SandboxState, UnknownDossier
-from ds_sandbox.timeutil import PARIS, format_us, from_us, to_us
+from ds_sandbox.timeutil import format_us, to_us
 from ds_sandbox.uploads import md5_base64
 
 PDF_PATH = "/api/v2/dossiers/pdf/"
 URL_LIFETIME_SECONDS = 3600
+PDF_CACHE_ENTRIES = 512
+"""Rendered PDFs kept per sandbox (a few kB each), by dossier, version and revision."""
 _KEY = secrets.token_bytes(32)  # per process, like a key rotation on restart
+
+
+class _Printed:
+    """The PDFs of one sandbox's dossiers, least recently used dropped first."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pdfs: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
+        self.renders = 0
+
+    def get(self, key: tuple[int, int, str]) -> bytes | None:
+        with self.lock:
+            pdf = self.pdfs.get(key)
+            if pdf is not None:
+                self.pdfs.move_to_end(key)
+            return pdf
+
+    def put(self, key: tuple[int, int, str], pdf: bytes) -> None:
+        with self.lock:
+            self.renders += 1
+            self.pdfs[key] = pdf
+            while len(self.pdfs) > PDF_CACHE_ENTRIES:
+                self.pdfs.popitem(last=False)
+
+
+_PRINTED: weakref.WeakKeyDictionary[SandboxState, _Printed] = weakref.WeakKeyDictionary()
+_PRINTED_LOCK = threading.Lock()
+
+
+def printed_pdfs(state: SandboxState) -> _Printed:
+    """The PDF cache of ``state`` (``renders``: how many were rendered)."""
+    with _PRINTED_LOCK:
+        cache = _PRINTED.get(state)
+        if cache is None:
+            cache = _PRINTED[state] = _Printed()
+        return cache
 
 
 def sign(number: int, expires: int) -> str:
@@ -47,16 +90,19 @@ def verify(signed: str, now: float) -> int | None:
 
 
 def dossier_pdf(state: SandboxState, number: int) -> bytes:
-    """The PDF of a visible dossier (``UnknownDossier`` otherwise)."""
+    """The PDF of a visible dossier (``UnknownDossier`` otherwise), as DS prints it;
+    rendered (outside the state's lock) once per version of the dossier."""
+    cache = printed_pdfs(state)
     with state.lock:
         record = state.dossier(number)
-        title = state.demarches[record.demarche].spec.title
-        deposited = from_us(record.date_depot).astimezone(PARIS)
-    return render_pdf([
-        f"Dossier n°{number} — {title}",
-        f"Déposé le {deposited:%d/%m/%Y à %H:%M}",
-        "Document du bac à sable DS (démonstration).",
-    ])
+        key = (number, record.version, state.demarches[record.demarche].active_revision.id)
+        pdf = cache.get(key)
+        if pdf is not None:
+            return pdf
+        payload = PayloadBuilder(state, cache_size=1).dossier(record)
+    pdf = printed.render(payload)
+    cache.put(key, pdf)
+    return pdf
 
 
 def pdf_file(state: SandboxState, number: int, base_url: str, *,
@@ -89,43 +135,6 @@ def serve(state: SandboxState, signed: str) -> tuple[int, bytes, int | None]:
         return 200, dossier_pdf(state, number), number
     except UnknownDossier:  # deleted or in the trash since: DS's locate_signed finds nothing
         return 401, b"", None
-
-
-def render_pdf(lines: Sequence[str]) -> bytes:
-    """A one-page PDF 1.4 showing ``lines`` in Helvetica (WinAnsi: French accents work)."""
-    text = b"".join(b"(" + _pdf_string(line) + b") Tj T*\n" for line in lines)
-    stream = b"BT\n/F1 14 Tf\n18 TL\n72 770 Td\n" + text + b"ET\n"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for index, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % index + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
-
-def _pdf_string(line: str) -> bytes:
-    escaped = bytearray()
-    for byte in line.encode("cp1252", errors="replace"):
-        if byte in b"\\()":
-            escaped += b"\\" + bytes([byte])
-        elif 32 <= byte < 127:
-            escaped.append(byte)
-        else:
-            escaped += b"\\%03o" % byte
-    return bytes(escaped)
 
 
 def _digest(payload: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from connectors.store.engine import store_sessions
 from eig.demo_clock import TravelClock
+from models.chasing import is_working_day
 from models.french import compte
 from models.hearing_schedule import Attendance, double_bookings
 from models.paris_time import PARIS, aware
@@ -31,8 +32,9 @@ def _sent(url: str, purpose: str) -> int:
 
 
 def availability_csv(url: str, today: datetime, days: int = 24) -> str:
-    """Mornings and afternoons of the working days ahead, for the first members of each
-    track (as the jury would fill a shared sheet)."""
+    """Mornings and afternoons of the working days ahead (no weekend, no French public
+    holiday), for the first members of each track (as the jury would fill a shared
+    sheet)."""
     with store_sessions(url) as sessions, sessions() as session:
         rows = list(session.scalars(select(EvaluatorRow).order_by(EvaluatorRow.email)))
     jury = {r.email for track in ("projets", "candidats")
@@ -43,7 +45,7 @@ def availability_csv(url: str, today: datetime, days: int = 24) -> str:
     start = today.astimezone(PARIS).date()
     for offset in range(1, days):
         day = start + timedelta(days=offset)
-        if day.weekday() >= 5:
+        if not is_working_day(day):  # nobody is offered a hearing on Christmas Day
             continue
         for email in sorted(jury):
             for begin, end in ((time(9), time(12, 30)), (time(14), time(18))):

@@ -206,7 +206,8 @@ def preview_context(rt: Runtime, template: str, dossier_number: int,
             "evaluator": person, "dossier": brief,
             "track_label": rt.config.tracks[track].label, "due": assignment.due_at,
             "days_late": max((today - due_day).days, 4), "reminders": 2,
-            "replacement_on": replacement_day(task, rt.config.evaluation.ladder, tz)
+            "replacement_on": replacement_day(task, rt.config.evaluation.ladder, tz,
+                                              rt.config.evaluation.holidays_country)
             or date.today()}]}
     if template == "replacement_notice":
         return {"evaluator": person, "dossier": brief, "due": assignment.due_at,

@@ -152,7 +152,8 @@ def _late_entry(session: Session, rt: Runtime, action: StepAction, reminders: in
         "dossier": _brief(session, task_.track, task_.dossier),
         "track_label": rt.config.tracks[task_.track].label,
         "due": task_.due, "days_late": action.days_late, "reminders": reminders,
-        "replacement_on": replacement_day_of(task_, rt.config.evaluation.ladder, _tz(rt)),
+        "replacement_on": replacement_day_of(task_, rt.config.evaluation.ladder, _tz(rt),
+                                             rt.config.evaluation.holidays_country),
     }
 
 

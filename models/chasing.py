@@ -43,9 +43,26 @@ def is_working_day(day: date, country: str | None = "FR") -> bool:
 
 
 def next_working_day(day: date, country: str | None = "FR") -> date:
+    """``day`` if it is a working day, else the first working day after it."""
     while not is_working_day(day, country):
         day += timedelta(days=1)
     return day
+
+
+def previous_working_day(day: date, country: str | None = "FR") -> date:
+    """The last working day strictly before ``day``."""
+    day -= timedelta(days=1)
+    while not is_working_day(day, country):
+        day -= timedelta(days=1)
+    return day
+
+
+def task_reminder_at(due: datetime, tz: ZoneInfo, country: str | None = "FR",
+                     at: time = time(9)) -> datetime:
+    """When a task's calendar reminder fires: ``at`` on the working day before its due
+    day (a Monday deadline is recalled on Friday, not on Sunday)."""
+    day = previous_working_day(due.astimezone(tz).date(), country)
+    return datetime.combine(day, at, tz)
 
 
 def due_at(start: datetime, days: int, tz: ZoneInfo, country: str | None = "FR") -> datetime:
@@ -135,7 +152,9 @@ def plan_chase(tasks: Iterable[OpenTask], ladder: Sequence[Step], today: date,
     return plan
 
 
-def replacement_day(task: OpenTask, ladder: Sequence[Step], tz: ZoneInfo) -> date | None:
-    """When the task is handed to someone else, if the ladder does that."""
+def replacement_day(task: OpenTask, ladder: Sequence[Step], tz: ZoneInfo,
+                    country: str | None = "FR") -> date | None:
+    """When the task is handed to someone else, if the ladder does that: the replace
+    step's day, or the first working day after it (the chase runs on working days only)."""
     steps = [s for s in ladder if s.action == "replace"]
-    return step_day(task.due, steps[0], tz) if steps else None
+    return next_working_day(step_day(task.due, steps[0], tz), country) if steps else None

@@ -2,7 +2,8 @@
 
     email = render_email("eval_request", context)        # RenderedEmail(subject, text, html)
     pdf = render_dossier_pdf({"dossier": ..., "generated_at": now})
-    ics = task_calendar(uid=..., summary=..., description=..., due=due, url=link, now=now)
+    uid = calendar_uid(effect_key, sender_domain)         # stable, unique per deployment
+    ics = task_calendar(uid=uid, summary=..., description=..., due=due, url=link, now=now)
     ics = hearing_calendar(uid=..., sequence=0, method="REQUEST", start=..., end=..., …)
     docx = render_docx("convention", context)           # editable Word document (bytes)
     pdf = convention_pdf(docx, title="Projet de convention …")   # its printable preview
@@ -20,7 +21,7 @@ from .docx import (
     render_docx,
 )
 from .french import date_fr, datetime_fr, euros, nombre_fr, pluriel, pourcentage
-from .ical import PRODID, hearing_calendar, task_calendar
+from .ical import PRODID, calendar_uid, hearing_calendar, task_calendar
 from .pdf import html_to_pdf, offline_fetcher, render_dossier_pdf
 from .templates import (
     TEMPLATES_DIR,
@@ -38,6 +39,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "RenderedEmail",
     "TemplateNotFoundError",
+    "calendar_uid",
     "convention_pdf",
     "convention_pdfs",
     "date_fr",

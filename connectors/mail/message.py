@@ -129,7 +129,8 @@ def message_id_for(key: str, domain: str) -> str:
 
 def build_message(email: OutgoingEmail, *, date: datetime | None = None) -> EmailMessage:
     """The MIME message: text (+ HTML as multipart/alternative) (+ attachments as
-    multipart/mixed). ``date`` defaults to now (UTC); pass it to get identical bytes."""
+    multipart/mixed). ``date`` is the Date header: pass the pipeline's clock (the
+    deliverer does; the demo's clock travels); it defaults to the machine's now, UTC."""
     if not email.to:
         raise InvalidMessageError(f"courriel {email.message_id_key!r} sans destinataire")
     if not email.message_id_key.strip():

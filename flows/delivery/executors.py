@@ -241,7 +241,8 @@ class EmailExecutor:
         email = self.compose(action, payload, key)
         if email is None:
             return SKIPPED
-        message = build_message(email)
+        # The Date header is the pipeline's clock at sending: the story's date in the demo.
+        message = build_message(email, date=self.rt.clock())
         if self._sender is None:
             settings = self.rt.settings
             self._sender = SmtpSender(settings.smtp_url.get_secret_value(),

@@ -1,7 +1,8 @@
 """Hearing invitations and cancellations, composed at send time from the booked slot:
 an invitation whose slot was cancelled before it left is not sent, and a cancellation
 is sent only to those whose invitation did leave. Each carries an .ics (REQUEST or
-CANCEL, the slot's UID), so calendars add and remove the event themselves."""
+CANCEL), so calendars add, move and remove the event themselves: one event per person
+and hearing (``calendar_identity``), whichever slot it is booked on."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectors.documents import hearing_calendar, render_email
+from connectors.documents import calendar_uid, hearing_calendar, render_email
 from connectors.ds import DossierPdf
 from connectors.mail import Address, Attachment, OutgoingEmail
-from flows.delivery.task_emails import programme
+from flows.delivery.task_emails import programme, sender_domain
 from flows.runtime import Runtime
 from models.evaluation_task import applicant_name, dossier_brief
 from models.hearing_outcome import HEARING_LABELS, criteria_track, scores_grid
@@ -80,17 +81,36 @@ def _person(session: Session, context: dict[str, Any], email: str, role: str
     return {"name": applicant_name(applicant), "email": email}
 
 
+def calendar_identity(session: Session, slot: HearingSlot, email: str, method: str,
+                      domain: str) -> tuple[str, int]:
+    """(UID, SEQUENCE) of a person's hearing event in a message about ``slot``.
+
+    The UID comes from the key of the first invitation recorded for this person and
+    hearing (request), so a moved hearing stays one event in their calendar. The k-th
+    slot of the request (0, 1, …) is requested with SEQUENCE 2k and cancelled with
+    2k + 1: the cancel of a slot outranks its request, and the next slot's request
+    outranks that cancel (the event comes back, moved)."""
+    slots = list(session.scalars(select(HearingSlot.id).where(
+        HearingSlot.request_id == slot.request_id).order_by(HearingSlot.id)))
+    keys = [mail_key("hearing-invite", s, email) for s in slots]
+    recorded = set(session.scalars(select(Effect.key).where(Effect.key.in_(keys))))
+    first = next((k for k in keys if k in recorded), mail_key("hearing-invite", slot.id, email))
+    rank = slots.index(slot.id)
+    return calendar_uid(first, domain), 2 * rank + (method == "CANCEL")
+
+
 def _ics(rt: Runtime, session: Session, slot: HearingSlot, context: dict[str, Any],
-         method: str, applicant: str | None) -> bytes:
+         method: str, applicant: str | None, email: str) -> bytes:
     hearing = context["hearing"]
     attendees = [(e, (session.get(EvaluatorRow, e).name if session.get(EvaluatorRow, e)
                       else "")) for e in slot.jury]
     if applicant:
         attendees.append((applicant, ""))
     title = f"{hearing['kind_label']} — dossier n° {hearing['dossier']['number']}"
+    uid, sequence = calendar_identity(session, slot, email, method, sender_domain(rt))
     return hearing_calendar(
-        uid=f"audition-{slot.id}@eig", sequence=0 if method == "REQUEST" else 1,
-        method=method, summary=title, description=hearing["dossier"]["title"],
+        uid=uid, sequence=sequence, method=method, summary=title,
+        description=hearing["dossier"]["title"],
         start=hearing["start"], end=hearing["end"], location=slot.location,
         organizer_email=rt.config.evaluation.contact,
         organizer_name=f"Programme {rt.config.evaluation.programme_name}", attendees=attendees,
@@ -144,7 +164,7 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
                 "attachments": {"pdf": named.get("application/pdf"),
                                 "grid": named.get("text/csv")},
                 "programme": programme(rt)})
-            ics = _ics(rt, session, slot, context, "REQUEST", applicant)
+            ics = _ics(rt, session, slot, context, "REQUEST", applicant, email)
             method = "REQUEST"
         else:
             invited = session.scalar(select(Effect.status).where(
@@ -168,7 +188,7 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
                                 "end": _aware(replacement.end),
                                 "invited": invited_again} if replacement else None,
                 "programme": programme(rt)})
-            ics = _ics(rt, session, slot, context, "CANCEL", applicant)
+            ics = _ics(rt, session, slot, context, "CANCEL", applicant, email)
             method = "CANCEL"
     settings = rt.settings
     return OutgoingEmail(

@@ -23,7 +23,12 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import select
 
-from connectors.documents import render_dossier_pdf, render_email, task_calendar
+from connectors.documents import (
+    calendar_uid,
+    render_dossier_pdf,
+    render_email,
+    task_calendar,
+)
 from connectors.ds import (
     DossierPdf,
     DSClient,
@@ -35,6 +40,7 @@ from connectors.ds import (
 from connectors.mail import Address, Attachment, OutgoingEmail
 from connectors.store.repository import dialect_insert
 from flows.runtime import Runtime
+from models.chasing import task_reminder_at
 from models.evaluation_inputs import OPEN_STATUSES
 from models.evaluation_task import dossier_brief, dossier_document, dossier_essentials
 from models.evaluation_token import make_token
@@ -123,11 +129,14 @@ class TaskEmails:
                                {"pdf": pdf.filename, "pdf_source": source, "ics": ics_name})
         brief = context["dossier"]
         ics = task_calendar(
-            uid=f"eig-evaluation-{assignment.id}@{self._domain()}",
+            uid=calendar_uid(key, self._domain(), "echeance"),
+            todo_uid=calendar_uid(key, self._domain(), "tache"),
             summary=f"Évaluer le dossier EIG n° {dossier.number} ({brief['kind']})",
             description=(f"{brief['title']}\n\nGrille d'évaluation : {links['evaluate']}\n"
                          f"Je ne peux pas évaluer ce dossier : {links['decline']}"),
             due=assignment.due_at, url=links["evaluate"], now=self.rt.clock(),
+            reminder=task_reminder_at(assignment.due_at, ZoneInfo(
+                self.rt.config.evaluation.timezone), self.rt.config.evaluation.holidays_country),
             organizer_email=self.rt.settings.mail_sender_email)
         rendered = render_email("eval_request", context)
         return OutgoingEmail(
@@ -135,7 +144,7 @@ class TaskEmails:
             text=rendered.text, html=rendered.html,
             sender=self._sender(), reply_to=Address(self.rt.config.evaluation.contact),
             attachments=[Attachment(pdf.filename, pdf.content, "application/pdf"),
-                         Attachment(ics_name, ics, "text/calendar; method=PUBLISH")],
+                         Attachment.calendar(ics_name, ics, method="PUBLISH")],
             message_id_key=key)
 
     def reminder(self, evaluator_email: str, items: list[dict[str, Any]], today: date,
@@ -279,7 +288,7 @@ class TaskEmails:
         return Address(self.rt.settings.mail_sender_email, self.rt.settings.mail_sender_name)
 
     def _domain(self) -> str:
-        return self.rt.settings.mail_sender_email.rpartition("@")[2] or "eig.example"
+        return sender_domain(self.rt)
 
     def close(self) -> None:
         self._pdfs.clear()
@@ -289,6 +298,12 @@ class TaskEmails:
         if self._downloads is not None:
             self._downloads.close()
             self._downloads = None
+
+
+def sender_domain(rt: Runtime) -> str:
+    """The domain of the configured From address: the calendar UIDs' (as the
+    Message-IDs')."""
+    return Address(rt.settings.mail_sender_email).domain
 
 
 def as_day(value: str | date | datetime) -> date:

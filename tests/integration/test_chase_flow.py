@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from icalendar import Calendar
 from sqlalchemy import select
 
 from ds_sandbox.testing import FakeClock
@@ -16,6 +15,7 @@ from flows.assign import AssignParameters, assign_evaluators
 from flows.chase import ChaseParameters, chase_evaluators
 from flows.runtime import use_clock
 from models.evaluation_token import verify_token
+from models.paris_time import PARIS
 from models.tables import Assignment, ChaseStep, DeclaredConflict, Effect, EvaluationLink
 from settings.environment import SANDBOX_EVAL_SECRET
 from tests.integration.chase_helpers import (
@@ -35,6 +35,7 @@ from tests.integration.chase_helpers import (
 from tests.integration.delivery_helpers import deliver_all
 from tests.integration.promises import assert_promises_kept
 from tests.integration.sync_helpers import run_sync
+from tests.unit.ical_rules import check_ics
 
 SECRET = SANDBOX_EVAL_SECRET.encode()
 EVALUATIONS = 103
@@ -92,6 +93,7 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
 
     # -- the task emails: links, PDF, .ics, escaped HTML ------------------------------
     tasks = of_kind(inbox.new(), "eval-request")
+    seen_uids: set[str] = set()
     assert recipients(tasks) == sorted(a.evaluator_email for a in first.values())
     assert ("eval_request", "joint à ce message en PDF") in assert_promises_kept(tasks, store)
     for message in tasks:
@@ -99,9 +101,21 @@ def test_a_month_of_evaluation_tasks(world, sandbox, sandbox_url, store, clock):
         files = attachments(message)
         pdf = files[f"dossier-{assignment.dossier_number}.pdf"]
         assert pdf.startswith(b"%PDF")
-        todo = Calendar.from_ical(files[f"evaluation-{assignment.dossier_number}.ics"]
-                                  ).walk("VTODO")[0]
+        [ics_part] = [p for p in message.iter_attachments()
+                      if p.get_filename() == f"evaluation-{assignment.dossier_number}.ics"]
+        # text/* without a charset is US-ASCII: « Évaluer » would read « Ã‰valuer »
+        assert ics_part.get_content_type() == "text/calendar"
+        assert (ics_part.get_param("method"), ics_part.get_content_charset()) == (
+            "PUBLISH", "utf-8")
+        calendar = check_ics(files[f"evaluation-{assignment.dossier_number}.ics"])
+        [event], [todo] = calendar.walk("VEVENT"), calendar.walk("VTODO")
         assert todo.decoded("DUE") == assignment.due_at
+        assert event.decoded("DTSTART") == assignment.due_at.astimezone(PARIS).date()
+        uids = {str(event["UID"]), str(todo["UID"])}
+        assert len(uids) == 2 and all(u.endswith("@" + str(message["From"]).rsplit(
+            "@", 1)[1].rstrip(">")) for u in uids)
+        assert not uids & seen_uids  # every task its own events
+        seen_uids |= uids
         evaluate, decline = (link(store, assignment.id, p) for p in ("evaluate", "decline"))
         assert evaluate in text_of(message) and decline in text_of(message)
         assert evaluate in links_in(html_of(message)) or evaluate.replace(

@@ -94,6 +94,16 @@ def test_emails_resume_after_an_smtp_outage_each_received_once(store, smtp_serve
     assert subjects[0] == "Dossier 0 à évaluer — échéance"
 
 
+def test_the_date_header_is_the_clock_of_the_deliverer(store, smtp_server):
+    """In the demo the clock travels: an email sent on the story's 14 December says so."""
+    record(store, email(mail_key("eval-request", 1), 1))
+    story = datetime(2026, 12, 14, 8, 30, 15, 123456, tzinfo=UTC)
+    with open_runtime(clock=lambda: story) as rt:
+        assert deliver_pending(rt).delivered == 1
+    [received] = smtp_server.mailbox.list()
+    assert received.date == story.replace(microsecond=0)
+
+
 def test_a_lost_ds_answer_is_not_applied_twice_and_reruns_change_nothing(sandbox, store):
     number = projet(sandbox)
     record(store, *ds_effects(number))

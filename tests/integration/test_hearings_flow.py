@@ -169,7 +169,7 @@ def test_a_reschedule_sends_one_cancel_and_one_new_invitation(heard, sandbox, st
     inbox = Inbox(smtp_server.mailbox)
     with use_clock(clock):
         schedule_hearings_flow(HearingParameters())
-        inbox.new()
+        first_invites = of_kind(inbox.new(), "hearing-invite")
         with store.sessions() as session:
             from models.tables import HearingRequest
 
@@ -206,6 +206,30 @@ def test_a_reschedule_sends_one_cancel_and_one_new_invitation(heard, sandbox, st
     assert len(old) == 1 and len(new) == 3
     assert sandbox.mutations.applied("dossierEnvoyerMessage", a) == 2
     assert inbox.new() == []  # the rerun repeats nothing
+    # One event per person and hearing: the cancel and the move's new invitation keep
+    # the UID of the person's first invitation, each with a higher SEQUENCE.
+    def event_of(message):
+        calendar = calendar_of(message)
+        [event] = calendar.walk("VEVENT")
+        return str(calendar["METHOD"]), str(event["UID"]), int(event["SEQUENCE"])
+
+    domain = str(first_invites[0]["From"]).rsplit("@", 1)[1].rstrip(">")
+    moved_first = [m for m in first_invites if effect_key(m).startswith(
+        f"mail:hearing-invite:{old[0].id}:")]
+    uid_of = {m["To"]: event_of(m)[1] for m in moved_first}
+    assert all(event_of(m)[0::2] == ("REQUEST", 0) for m in moved_first)
+    assert len(set(uid_of.values())) == 4  # one event per person
+    assert all(uid.endswith(f"@{domain}") for uid in uid_of.values())
+    assert {m["To"]: event_of(m) for m in cancels} == {
+        to: ("CANCEL", uid, 1) for to, uid in uid_of.items()}
+    for message in invites:
+        method, uid, sequence = event_of(message)
+        assert (method, sequence) == ("REQUEST", 2)
+        if message["To"] in uid_of:  # invited before: the same event, moved
+            assert uid == uid_of[message["To"]]
+        else:
+            assert uid not in uid_of.values() and uid.endswith(f"@{domain}")
+    assert any(m["To"] in uid_of for m in invites)  # at least the porteur stays
 
 
 def test_a_delay_that_cannot_be_met_is_reported(sandbox, store, smtp_server, tmp_path, clock):

@@ -14,8 +14,10 @@ from models.chasing import (
     is_working_day,
     next_working_day,
     plan_chase,
+    previous_working_day,
     replacement_day,
     steps_due,
+    task_reminder_at,
 )
 from settings.config import EvaluationConfig
 
@@ -95,6 +97,48 @@ def test_escalation_and_replacement_are_planned_on_their_days():
                       date(2026, 12, 21), PARIS)
     assert [a.step for a in plan.replacements] == ["remplacement"]
     assert replacement_day(task(), LADDER, PARIS) == date(2026, 12, 21)
+
+
+def _due(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 23, 59, tzinfo=PARIS).astimezone(UTC)
+
+
+@pytest.mark.parametrize("due, replaced", [
+    (date(2026, 12, 18), date(2026, 12, 28)),  # D+7 is Friday 25 December (Noël)
+    (date(2026, 4, 24), date(2026, 5, 4)),  # Friday 1 May, then the weekend
+    (date(2026, 5, 7), date(2026, 5, 15)),  # Thursday 14 May (Ascension)
+    (date(2026, 5, 18), date(2026, 5, 26)),  # Monday 25 May (lundi de Pentecôte)
+    (date(2026, 11, 4), date(2026, 11, 12)),  # Wednesday 11 November
+    (date(2026, 12, 24), date(2026, 12, 31)),  # a working day stays as it is
+])
+def test_the_replacement_announced_falls_on_a_working_day(due, replaced):
+    assert replacement_day(task(due=_due(due)), LADDER, PARIS) == replaced
+    assert is_working_day(replaced)
+    # the chase (which runs on working days only) takes the step that very day
+    take, _ = steps_due(task(due=_due(due), done={"rappel-avant", "rappel-retard",
+                                                  "escalade"}), LADDER, replaced, PARIS)
+    assert [s.name for s in take] == ["remplacement"]
+    # weekends only, if the configuration says so
+    assert replacement_day(task(due=_due(date(2026, 12, 18))), LADDER, PARIS,
+                           country=None) == date(2026, 12, 25)
+
+
+def test_a_due_date_over_new_year_skips_the_first_of_january():
+    landed = due_at(datetime(2026, 12, 18, 10, tzinfo=UTC), 14, PARIS)  # Friday 1 January
+    assert landed.astimezone(PARIS).date() == date(2027, 1, 4)
+
+
+@pytest.mark.parametrize("due, reminded", [
+    (date(2026, 12, 14), date(2026, 12, 11)),  # Monday → Friday, not Sunday
+    (date(2027, 1, 4), date(2026, 12, 31)),  # Monday 4 January → Thursday 31 December
+    (date(2026, 5, 15), date(2026, 5, 13)),  # Friday after Ascension → Wednesday
+    (date(2026, 5, 26), date(2026, 5, 22)),  # Tuesday after Pentecôte → Friday
+    (date(2026, 12, 16), date(2026, 12, 15)),  # Wednesday → Tuesday
+])
+def test_the_task_reminder_is_on_the_working_day_before_the_due_day(due, reminded):
+    assert previous_working_day(due) == reminded
+    at = task_reminder_at(_due(due), PARIS)
+    assert at == datetime(reminded.year, reminded.month, reminded.day, 9, tzinfo=PARIS)
 
 
 def test_a_ladder_must_be_in_order_with_unique_names():

@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from connectors.documents import PRODID, environment, hearing_calendar, render_email
 from tests.unit import email_samples as samples
+from tests.unit.ical_rules import check_ics
 
 UID = "hearing-42-1@eig.beta.gouv.fr"
 START_FR = "mardi 8 décembre 2026 à 10 h 00"
@@ -36,7 +37,7 @@ def ics(**changes: Any) -> bytes:
 
 
 def parse(data: bytes) -> tuple[Calendar, Component]:
-    calendar = Calendar.from_ical(data)
+    calendar = check_ics(data)  # RFC 5545 / 5546 rules, then the parsed calendar
     events = calendar.walk("VEVENT")
     assert len(events) == 1
     return calendar, events[0]

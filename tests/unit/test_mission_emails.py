@@ -90,8 +90,8 @@ def test_a_retained_candidate_gets_congratulations_and_the_contract_figures() ->
         assert f"part variable de 6{NBSP}%" in part
         assert f"à partir du {DEBUT_FR}" in part and "pour 12 mois" in part
         assert "Convention de partenariat (cadre adaptable)" in part and "4/5 (80 %)" in part
-        assert "Ce montant est indicatif : il sera confirmé dans votre proposition de " \
-            "contrat détaillée." in part
+        assert "Ce montant est indicatif : il est arrêté quand l'équipe du programme " \
+            "prépare votre contrat avec vous." in part
         assert "à confirmer" not in part and "coût employeur" not in part
         assert "Un parcours solide en recherche utilisateur." in part
         assert "vous acceptez la mission" in part

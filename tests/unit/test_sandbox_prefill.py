@@ -23,7 +23,6 @@ from ds_sandbox import (
     generate,
     md5_base64,
     prefill_url,
-    render_pdf,
     running_sandbox,
     typed_id,
 )
@@ -475,20 +474,3 @@ def test_signed_ids_expire_and_resist_tampering():
     payload, digest = signed.split("--")
     assert verify(sign(43, 1_000).split("--")[0] + "--" + digest, now=0) is None
     assert verify("garbage", now=0) is None
-
-
-def test_the_pdf_is_well_formed():
-    content = render_pdf(["Dossier n°7 — EIG (démo) \\ fin"])
-
-    assert content.startswith(b"%PDF-1.4\n") and content.endswith(b"%%EOF\n")
-    startxref = int(content.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
-    assert content[startxref:].startswith(b"xref\n0 6\n")
-    entries = content[startxref:].split(b"\n")[3:8]
-    for index, entry in enumerate(entries, start=1):
-        offset = int(entry[:10])
-        assert content[offset:].startswith(b"%d 0 obj\n" % index)
-    stream_start = content.index(b"stream\n") + len(b"stream\n")
-    length = int(re.search(rb"/Length (\d+)", content).group(1))  # type: ignore[union-attr]
-    assert content[stream_start + length:].startswith(b"endstream")
-    # WinAnsi octal escapes for °, — and é; PDF escapes for the parentheses and backslash
-    assert b"(Dossier n\\2607 \\227 EIG \\(d\\351mo\\) \\\\ fin) Tj" in content
