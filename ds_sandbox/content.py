@@ -139,9 +139,10 @@ CHALLENGES: dict[str, tuple[str, ...]] = {
                   "Faciliter l'accès des agents publics aux outils collaboratifs souverains"),
 }
 
-PUBLICS = ("les usagers", "les agents de terrain", "les collectivités", "les patients",
-           "les élèves et leurs familles", "les entreprises", "les exploitants",
-           "les demandeurs d'emploi", "les victimes", "les locataires")
+PUBLICS = ("usagers", "agents de terrain", "collectivités", "patients",
+           "familles d'élèves", "entreprises", "exploitants",
+           "demandeurs d'emploi", "victimes", "locataires")
+"""Bare plural nouns: the sentences give them their article (« les », « des », « 300 »)."""
 
 ANSWERS: dict[str, tuple[str, ...]] = {
     "politique_prioritaire": (
@@ -156,13 +157,13 @@ ANSWERS: dict[str, tuple[str, ...]] = {
     ),
     "probleme_majeur": (
         "Environ {n} personnes sont concernées chaque année.",
-        "Le problème se répète à chaque campagne et mobilise fortement {public}.",
+        "Le problème se répète à chaque campagne et mobilise fortement les {public}.",
         "Ses conséquences sont lourdes : délais allongés, renoncements et coûts évités perdus.",
     ),
     "probleme_actionnable": (
         "Un terrain d'expérimentation est prêt à {ville}, avec des agents volontaires.",
         "Objectif : réduire de {pct} % le délai moyen en douze mois.",
-        "Un panel de {public} a accepté de tester les premières versions.",
+        "Des {public} volontaires ont accepté de tester les premières versions.",
     ),
     "approche_produit": (
         "L'équipe a déjà conduit des itérations courtes avec des tests utilisateurs.",

@@ -345,8 +345,8 @@ def missions_digest() -> dict[str, Any]:
 def alert(kind: str = "awaiting") -> dict[str, Any]:
     """An alert to the team (flows/notify.py): a committee waiting for its approval."""
     run_id = "0b8f5a52-3c1e-4d7e-9a53-2f1d0c4b6e11"
-    waiting = {"label": "Comité projets du 01/12/2026",
-               "phrase": "le comité projets du 01/12/2026", "proposals": 3,
+    waiting = {"label": "Comité projets du mardi 1er décembre 2026",
+               "phrase": "le comité projets du mardi 1er décembre 2026", "proposals": 3,
                "by_decision": [{"label": "lauréats", "count": 2}, {"label": "refus", "count": 1}],
                "pending": 1} if kind in ("awaiting", "reminder") else None
     return {
