@@ -22,11 +22,9 @@ import pytest
 
 from connectors.documents import (
     environment,
-    hearing_calendar,
     render_document,
     render_docx,
     render_email,
-    task_calendar,
 )
 from models.evaluation_task import dossier_brief
 from tests.unit import email_samples as samples
