@@ -16,7 +16,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
 from connectors.store.repository import dialect_insert
@@ -32,6 +32,8 @@ from models.tables import Alternates, AssignmentRun
 
 class AssignParameters(BaseModel):
     """Run form of the assign-evaluators deployment."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     tracks: list[str] = Field(default_factory=list, title="Parcours",
                               description="projets, candidats ; vide : tous.")
@@ -132,7 +134,7 @@ def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> 
 @flow(name="assign-evaluators", timeout_seconds=1800,
       description="Affecte trois évaluateurs à chaque dossier en "
       "présélection (projets) ou en évaluation (candidats).")
-def assign_evaluators(params: AssignParameters | None = None) -> dict[str, Any]:
+def assign_evaluators(params: AssignParameters = AssignParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     params = params or AssignParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "assignments"):

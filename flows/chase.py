@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,8 @@ from models.tables import Assignment, ChaseStep, Dossier, EvaluationLink, Evalua
 
 class ChaseParameters(BaseModel):
     """Run form of the chase-evaluators deployment."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     sync_first: bool = Field(default=True, title="Synchroniser d'abord",
                              description="Relire la démarche d'évaluation avant de relancer, "
@@ -238,7 +240,7 @@ def assignment_overview(session: Session, tz: ZoneInfo, today: date) -> dict[str
 @flow(name="chase-evaluators", timeout_seconds=1800,
       description="Relance les évaluateurs (rappels groupés, alerte "
       "de l'équipe, remplacement à J+7) et prend en compte les déclins.")
-def chase_evaluators(params: ChaseParameters | None = None) -> dict[str, Any]:
+def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     params = params or ChaseParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "assignments"):

@@ -89,6 +89,8 @@ from models.tables import Evaluation as EvaluationRow
 
 class DeliberateParameters(BaseModel):
     """Run form of the deliberate deployments."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     track: Literal["projets", "candidats"] = Field(default="projets", title="Parcours")
     session_date: date | None = Field(default=None, title="Date du comité",
@@ -498,7 +500,7 @@ def _proposal_json(p: Proposal) -> dict[str, Any]:
 @flow(name="deliberate", timeout_seconds=3600,
       description="Prépare le comité (propositions, relevé de décision), attend "
       "l'approbation d'un opérateur, puis publie les décisions dans DS.")
-def deliberate(params: DeliberateParameters | None = None) -> dict[str, Any]:
+def deliberate(params: DeliberateParameters = DeliberateParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     params = params or DeliberateParameters()
     with open_runtime() as rt:
         deliberation = rt.config.deliberation

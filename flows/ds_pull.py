@@ -20,7 +20,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import State
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 
 from connectors.ds import (
@@ -62,6 +62,8 @@ MAX_RECONCILE_FETCHES = 1000
 
 class SyncParameters(BaseModel):
     """Run form of the sync-dossiers deployment."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     demarches: list[int] = Field(
         default_factory=list,

@@ -19,7 +19,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from flows.delivery.deliverer import (
     LANE_LABELS,
@@ -36,6 +36,8 @@ from models.outbox import Kind, Lane
 
 class DeliverParameters(BaseModel):
     """Run form of the deliver-effects deployments."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     lanes: list[Lane] = Field(default_factory=list, title="Voies",
                               description="ds (écritures DS), email (courriels) ; vide : "
@@ -61,7 +63,7 @@ def deliver_lane(rt: Runtime, lane: Lane, limit: int, deadline: float) -> Delive
 @flow(name="deliver-effects", timeout_seconds=1800,
       description="Délivre les effets en attente (écritures DS, courriels), chacun une seule "
       "fois, voie par voie.")
-def deliver_effects(params: DeliverParameters | None = None) -> dict[str, Any]:
+def deliver_effects(params: DeliverParameters = DeliverParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     params = params or DeliverParameters()
     logger = get_run_logger()
     started = time.perf_counter()

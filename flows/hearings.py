@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from flows.guard import stage_lease
@@ -45,6 +45,8 @@ from models.tables import (
 
 class HearingParameters(BaseModel):
     """Run form of schedule-hearings."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     tracks: list[Literal["projets", "candidats", "missions"]] = Field(
         default_factory=list, title="Parcours", description="Vide : tous ceux qui ont des "
@@ -64,7 +66,7 @@ class HearingParameters(BaseModel):
       description="Programme les soutenances et entretiens "
       "métier des dossiers au-dessus de la barre : jury sans conflit, délai du parcours, "
       "invitations (courriel + .ics, message DS) une seule fois ; reprogramme sur demande.")
-def schedule_hearings_flow(params: HearingParameters | None = None) -> dict[str, Any]:
+def schedule_hearings_flow(params: HearingParameters = HearingParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     params = params or HearingParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "schedule-hearings"):

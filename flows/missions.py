@@ -64,6 +64,8 @@ from models.tables import Convention, HearingRequest, Mission, Placement, Vivier
 
 class MissionParameters(BaseModel):
     """Run form of match-mission: an open mission to search again, or a new one."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     mission: int | None = Field(default=None, title="Mission existante (numéro)")
     titre: str | None = Field(default=None, title="Intitulé de la mission")
@@ -223,7 +225,7 @@ def _shortlist_json(found: Search) -> list[dict[str, Any]]:
       description="Cherche dans le vivier les candidat·es d'une "
       "mission (classement expliqué), propose les premiers et programme leurs entretiens "
       "de mission avec la DINUM et l'administration.")
-def match_mission(params: MissionParameters | None = None) -> dict[str, Any]:
+def match_mission(params: MissionParameters = MissionParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     params = params or MissionParameters()
     with open_runtime() as rt, stage_lease(rt, "schedule-hearings"):
         now = rt.clock()

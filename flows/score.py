@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,8 @@ from settings.config import scoring_rules
 
 class ScoreParameters(BaseModel):
     """Run form of the score-dossiers deployment."""
+    model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
+
 
     tracks: list[str] = Field(default_factory=list, title="Parcours",
                               description="projets, candidats ; vide : tous.")
@@ -180,7 +182,7 @@ def distributions_png(rt: Runtime, track: str, evaluations: list[EvaluationScore
 @flow(name="score-dossiers", timeout_seconds=1800,
       description="Agrège les évaluations (moyennes, seuils, quorum, "
       "calibration, alertes), classe les dossiers et écrit notes et étiquettes dans DS.")
-def score_dossiers(params: ScoreParameters | None = None) -> dict[str, Any]:
+def score_dossiers(params: ScoreParameters = ScoreParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     params = params or ScoreParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "score-dossiers"):

@@ -31,7 +31,7 @@ __all__ = ["SyncParameters", "sync_dossiers"]
       description="Synchronise les dossiers des démarches DS "
       "(projets, candidats, évaluations) dans la base du programme EIG.",
       task_runner=ThreadPoolTaskRunner(max_workers=3))
-def sync_dossiers(params: SyncParameters | None = None) -> State:
+def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: B008 (frozen model)
     params = params or SyncParameters()
     with open_runtime() as rt:
         summary, reports = pull(rt, params)

@@ -128,6 +128,18 @@ READERS = ("jury", "administration")
 DINUM's jury): their invitation carries its PDF."""
 
 
+def _reader_pdf(rt: Runtime, slot_id: int, role: str,
+                dossier_pdf: Callable[[str, Dossier], DossierPdf]) -> DossierPdf | None:
+    """The dossier's PDF for a reader of the invitation, fetched outside any store
+    transaction: the DS client's shared budget writes to the store (SQLite would lock)."""
+    with rt.sessions() as session:
+        slot = session.get(HearingSlot, slot_id)
+        if slot is None or slot.status != SlotStatus.SCHEDULED:
+            return None
+        context = hearing_context(session, rt, slot, role)
+    return dossier_pdf(criteria_track(context["track"]), context["dossier"])
+
+
 def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
                   dossier_pdf: Callable[[str, Dossier], DossierPdf] | None = None
                   ) -> OutgoingEmail | None:
@@ -135,6 +147,9 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
     gives the PDF the jury and the administration receive with their invitation."""
     slot_id, email, role = int(payload["slot"]), str(payload["email"]), str(payload["role"])
     extra: list[Attachment] = []
+    pdf = None
+    if action == "hearing-invite" and role in READERS and dossier_pdf is not None:
+        pdf = _reader_pdf(rt, slot_id, role, dossier_pdf)
     with rt.sessions() as session:
         slot = session.get(HearingSlot, slot_id)
         if slot is None:
@@ -147,8 +162,7 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
                 return None  # cancelled before it left: the new slot has its invitation
             track = rt.config.tracks[criteria_track(context["track"])]
             number = context["hearing"]["dossier"]["number"]
-            if role in READERS and dossier_pdf is not None:
-                pdf = dossier_pdf(criteria_track(context["track"]), context["dossier"])
+            if pdf is not None:
                 extra.append(Attachment(pdf.filename, pdf.content, "application/pdf"))
             if role == "jury":  # the grid the team imports (`eig hearings scores`)
                 grid = scores_grid(number, email, [c.key for c in track.criteria])

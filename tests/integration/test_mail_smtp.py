@@ -125,7 +125,7 @@ def test_mailbox_show_renders_for_a_person(server: LocalSmtpServer) -> None:
     assert "À : Évaluatrice n° 7 — Müller <evaluateur7@exemple.fr>" in text
     assert "Effet : mail:eval-request:7" in text
     assert ".ligne qui commence par un point" in text
-    assert "relevé.pdf (application/pdf, 1.2 Kio)" in text
+    assert "relevé.pdf (application/pdf, 1,2 Kio)" in text
     assert box.show(box.list()[0].key) == text == box.show("1")
     with pytest.raises(LookupError, match="n° 2"):
         box.show(2)
