@@ -491,19 +491,21 @@ def hearings(
                                                      help="projets ou candidats")] = None,
     reschedule: Annotated[list[int] | None, typer.Option(
         "--reschedule", "-r", help="Dossier dont l'audition est à reprogrammer.")] = None,
+    withdraw: Annotated[list[int] | None, typer.Option(
+        "--annuler", help="Dossier dont l'audition n'aura pas lieu (désistement).")] = None,
     motif: Annotated[str | None, typer.Option("--motif")] = None,
     not_before: Annotated[str | None, typer.Option("--pas-avant",
                                                    help="AAAA-MM-JJ")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Programme les auditions (flow schedule-hearings) et affiche l'agenda ; avec
-    --reschedule, annule et reprogramme."""
+    --reschedule, annule et reprogramme ; avec --annuler, annule sans autre créneau."""
     if ctx.invoked_subcommand is not None:
         return
     from flows.hearings import HearingParameters, schedule_hearings_flow
 
     summary = schedule_hearings_flow(HearingParameters(
-        tracks=tracks or [], reschedule=reschedule or [], motif=motif,
+        tracks=tracks or [], reschedule=reschedule or [], annuler=withdraw or [], motif=motif,
         pas_avant=not_before))
     then_deliver(summary, as_json)
     if as_json:

@@ -114,19 +114,9 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
     """Cancel the booked slot of each dossier, tell its people, and queue it again."""
     moved = []
     for number in numbers:
-        request = session.scalar(select(HearingRequest).where(
-            HearingRequest.dossier_number == number))
-        if request is None:
-            raise LookupError(f"dossier {number} : aucune audition à reprogrammer")
-        slot = session.scalar(select(HearingSlot).where(
-            HearingSlot.request_id == request.id, HearingSlot.status == SlotStatus.SCHEDULED))
-        if slot is None:
+        request = _request_of(session, number, "à reprogrammer")
+        if _cancel_slot(session, request, reason, now) is None:
             continue  # already waiting for a slot: nothing to cancel
-        slot.status, slot.cancel_reason, slot.cancelled_at = SlotStatus.CANCELLED, reason, now
-        for email, role in slot_people(session, request, slot):
-            outbox.record_effect(session, mail_key("hearing-cancel", slot.id, email),
-                                 Kind.EMAIL, "hearing-cancel",
-                                 {"slot": slot.id, "email": email, "role": role}, now)
         config = rt.config.hearings.tracks[request.track]
         earliest = max(day_start(now, config.notice_days),
                        datetime.combine(not_before, time(0), PARIS).astimezone(UTC)
@@ -137,6 +127,47 @@ def cancel_for_reschedule(session: Session, rt: Runtime, numbers: Iterable[int],
         request.updated_at = now
         moved.append(number)
     return moved
+
+
+def withdraw(session: Session, numbers: Iterable[int], reason: str | None,
+             now: datetime) -> list[int]:
+    """The applicant withdrew: cancel the booked slot (its people told, « n'aura pas
+    lieu »), and seek no other; a request still waiting for its slot is withdrawn too."""
+    withdrawn = []
+    for number in numbers:
+        request = _request_of(session, number, "à annuler")
+        if request.status == RequestStatus.WITHDRAWN:
+            continue  # a second run: done already
+        if request.status == RequestStatus.HELD:
+            raise ValueError(f"dossier {number} : l'audition a déjà eu lieu, rien à annuler")
+        request.status, request.reason, request.updated_at = (
+            RequestStatus.WITHDRAWN, reason or "désistement", now)
+        _cancel_slot(session, request, reason or "désistement", now)
+        withdrawn.append(number)
+    return withdrawn
+
+
+def _request_of(session: Session, number: int, what: str) -> HearingRequest:
+    request = session.scalar(select(HearingRequest).where(
+        HearingRequest.dossier_number == number).order_by(HearingRequest.id.desc()).limit(1))
+    if request is None:
+        raise LookupError(f"dossier {number} : aucune audition {what}")
+    return request
+
+
+def _cancel_slot(session: Session, request: HearingRequest, reason: str | None,
+                 now: datetime) -> HearingSlot | None:
+    """Cancel the request's booked slot and record its cancellation emails (None: none)."""
+    slot = session.scalar(select(HearingSlot).where(
+        HearingSlot.request_id == request.id, HearingSlot.status == SlotStatus.SCHEDULED))
+    if slot is None:
+        return None
+    slot.status, slot.cancel_reason, slot.cancelled_at = SlotStatus.CANCELLED, reason, now
+    for email, role in slot_people(session, request, slot):
+        outbox.record_effect(session, mail_key("hearing-cancel", slot.id, email),
+                             Kind.EMAIL, "hearing-cancel",
+                             {"slot": slot.id, "email": email, "role": role}, now)
+    return slot
 
 
 # -- the jury -------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from flows.hearing_booking import (
     book,
     cancel_for_reschedule,
     request_new,
+    withdraw,
 )
 from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
@@ -54,7 +55,11 @@ class HearingParameters(BaseModel):
     reschedule: list[int] = Field(default_factory=list, title="Dossiers à reprogrammer",
                                   description="Leur créneau est annulé (jury et candidat "
                                   "prévenus) et un autre est cherché.")
-    motif: str | None = Field(default=None, title="Motif de la reprogrammation")
+    annuler: list[int] = Field(default_factory=list, title="Auditions à annuler (désistement)",
+                               description="Dossiers dont l'audition n'aura pas lieu : son "
+                               "créneau est annulé (jury et candidat prévenus), aucun autre "
+                               "n'est cherché.")
+    motif: str | None = Field(default=None, title="Motif (reprogrammation ou annulation)")
     pas_avant: date | None = Field(default=None, title="Pas avant le",
                                    description="Reprogrammation : premier jour possible.")
 
@@ -76,6 +81,7 @@ def schedule_hearings_flow(params: HearingParameters = HearingParameters()) -> d
             raise ValueError(f"pas d'auditions configurées pour : {', '.join(unknown)}")
         now = rt.clock()
         with rt.sessions.begin() as session:
+            withdrawn = withdraw(session, params.annuler, params.motif, now)
             moved = cancel_for_reschedule(session, rt, params.reschedule, params.motif,
                                           params.pas_avant, now)
             requested = {track: request_new(session, rt, track, now) for track in tracks}
@@ -90,13 +96,14 @@ def schedule_hearings_flow(params: HearingParameters = HearingParameters()) -> d
         f"{track} : {compte(requested.get(track, 0), 'nouvelle demande', 'nouvelles demandes')}"
         f", {compte(len(o['placed']), 'programmée', 'programmées')}, "
         f"{len(o['unplaced'])} sans créneau" for track, o in booked.items()) + (
-        f" ; {compte(len(moved), 'reprogrammée', 'reprogrammées')}" if moved else "") + "."
+        f" ; {compte(len(moved), 'reprogrammée', 'reprogrammées')}" if moved else "") + (
+        f" ; {compte(len(withdrawn), 'annulée', 'annulées')}" if withdrawn else "") + "."
     publish_table("schedule-hearings-agenda", labelled(agenda, AGENDA_LABELS),
                   "Auditions programmées à venir (heure de Paris).",
                   empty="Aucune audition à venir")
     publish_markdown("schedule-hearings-report", _report(
         headline, booked, moved, sum(handed.values())))
-    return conclude({"requested": requested, "rescheduled": moved,
+    return conclude({"requested": requested, "rescheduled": moved, "withdrawn": withdrawn,
                      "placed": {t: len(o["placed"]) for t, o in booked.items()},
                      "unplaced": {t: o["unplaced"] for t, o in booked.items()},
                      "handed_over": handed, "agenda": agenda}, headline)

@@ -14,11 +14,13 @@ from typing import Any
 
 
 class RequestStatus(StrEnum):
-    """A hearing request: waiting for a slot, booked, or held (the jury's scores in)."""
+    """A hearing request: waiting for a slot, booked, held (the jury's scores in), or
+    withdrawn (the applicant withdrew: cancelled, no other slot is sought)."""
 
     PENDING = "pending"
     SCHEDULED = "scheduled"
     HELD = "held"
+    WITHDRAWN = "withdrawn"
 
 
 class SlotStatus(StrEnum):

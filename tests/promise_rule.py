@@ -18,7 +18,9 @@ PROMISE_LIKE = re.compile(
     r"vous recevrez|vous allez recevoir|recevrez|vous (?:sera|seront|est|sont) "
     r"(?:\w+ )?(?:envoyé|communiqué|transmis|proposé|adressé)e?s?|vous enverr|enverrons|"
     r"nous (?:vous )?(?:adressons|transmettrons|enverrons)|ci-joint|pièces? jointes?|"
-    r"\bjointe?s?\b|\blien\b|la veille|\brappel|\.ics\b|proposerons|vous contacter",
+    r"\bjointe?s?\b|\blien\b|la veille|\brappel|\.ics\b|proposerons|vous contacter|"
+    r"\bnous (?:vous |les |le |la |l')?\w+(?:erons|irons|drons|rrons|urons)\b",
+    # the future of « nous » (annulerons, reviendrons, enverrons), not its present (espérons)
     re.IGNORECASE)
 """Words that promise a link, a document, a future message or a reminder."""
 

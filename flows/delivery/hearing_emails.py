@@ -19,7 +19,7 @@ from flows.delivery.task_emails import programme, sender_domain
 from flows.runtime import Runtime
 from models.evaluation_task import applicant_name, dossier_brief
 from models.hearing_outcome import HEARING_LABELS, criteria_track, scores_grid
-from models.hearing_selection import SlotStatus
+from models.hearing_selection import RequestStatus, SlotStatus
 from models.outbox import Status, mail_key
 from models.paris_time import aware as _aware
 from models.tables import (
@@ -128,6 +128,12 @@ READERS = ("jury", "administration")
 DINUM's jury): their invitation carries its PDF."""
 
 
+def _withdrawn(session: Session, slot: HearingSlot) -> bool:
+    """The applicant withdrew: the hearing will not take place at all."""
+    request = session.get(HearingRequest, slot.request_id)
+    return request is not None and request.status == RequestStatus.WITHDRAWN
+
+
 def _reader_pdf(rt: Runtime, slot_id: int, role: str,
                 dossier_pdf: Callable[[str, Dossier], DossierPdf]) -> DossierPdf | None:
     """The dossier's PDF for a reader of the invitation, fetched outside any store
@@ -198,6 +204,7 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
                 "hearing": {k: hearing[k] for k in ("kind_label", "dossier", "start", "end",
                                                     "mission") if k in hearing},
                 "reason": slot.cancel_reason,
+                "withdrawn": _withdrawn(session, slot),
                 "replacement": {"start": _aware(replacement.start),
                                 "end": _aware(replacement.end),
                                 "invited": invited_again} if replacement else None,

@@ -232,6 +232,33 @@ def test_a_reschedule_sends_one_cancel_and_one_new_invitation(heard, sandbox, st
     assert any(m["To"] in uid_of for m in invites)  # at least the porteur stays
 
 
+def test_a_withdrawal_cancels_the_hearing_and_seeks_no_other_slot(heard, store, smtp_server,
+                                                                clock):
+    a, *_ = heard
+    inbox = Inbox(smtp_server.mailbox)
+    with use_clock(clock):
+        schedule_hearings_flow(HearingParameters())
+        invited = recipients(of_kind(inbox.new(), "hearing-invite"))
+        withdrawn = schedule_hearings_flow(HearingParameters(annuler=[a], motif="désistement"))
+        assert withdrawn["withdrawn"] == [a] and withdrawn["rescheduled"] == []
+        cancels = of_kind(inbox.new(), "hearing-cancel")
+        again = schedule_hearings_flow(HearingParameters(annuler=[a]))  # a second click
+    assert again["withdrawn"] == [] and inbox.new() == []
+    assert len(cancels) > 0 and set(recipients(cancels)) <= set(invited)
+    for message in cancels:
+        assert "Audition annulée" in message["Subject"]
+        assert "n'aura pas lieu : aucun autre créneau ne sera fixé" in text_of(message)
+        assert "nouvelle invitation" not in text_of(message)
+    with store.sessions() as session:
+        from models.tables import HearingRequest
+
+        request = session.scalar(select(HearingRequest).where(
+            HearingRequest.dossier_number == a))
+        assert request.status == "withdrawn"
+    assert not [s for s in slots(store) if s.request_id == request.id
+                and s.status == "scheduled"]
+
+
 def test_a_delay_that_cannot_be_met_is_reported(sandbox, store, smtp_server, tmp_path, clock):
     import_roster(store, tmp_path)
     with use_clock(clock):

@@ -32,6 +32,7 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
             yield base
             yield base | {"replacement": base["replacement"] | {"invited": False}}
             yield base | {"replacement": None, "reason": None}
+            yield base | {"replacement": None, "reason": "désistement", "withdrawn": True}
     elif name == "mission_decision":
         yield sample(True)
         yield sample(True) | {"contrat": None}

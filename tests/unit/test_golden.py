@@ -60,7 +60,9 @@ def _emails() -> dict[str, Render]:
             ("jury-libere", _released(samples.hearing_cancellation("jury"))),
             ("porteur", samples.hearing_cancellation("porteur")),
             ("candidat", samples.hearing_cancellation("candidat")),
-            ("administration", samples.hearing_cancellation("administration"))],
+            ("administration", samples.hearing_cancellation("administration")),
+            ("candidat-desistement", samples.hearing_cancellation("candidat", "mission") | {
+                "replacement": None, "reason": "désistement", "withdrawn": True})],
         "mission_decision": [("retenu", samples.mission_decision(True)),
                              ("non-retenu", samples.mission_decision(False))],
         "mission_decision_admin": [("retenu", samples.mission_decision_admin(True)),
