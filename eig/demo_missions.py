@@ -78,11 +78,12 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     echo("\n== 28. Une administration lauréate ouvre une mission ; recherche dans le vivier")
     profiles = (fields.get("profils") or ["développeur·se"])[:1]
     summary = match_mission(MissionParameters(
-        titre=f"Mission — {fields.get('intitule', 'projet lauréat')}",
+        titre=str(fields.get("intitule") or "projet lauréat"),
         administration=fields.get("administration", "Administration lauréate"),
         projet=fields.get("intitule", ""), projet_dossier=laureat, profils=profiles,
         debut=(clock() + timedelta(days=60)).date(), thematique=fields.get("theme", ""),
-        localisation=fields.get("localisation") or "", contact_nom=str(fields.get("porteur")),
+        localisation=fields.get("localisation") or "",
+        contact_nom=str(fields.get("porteur")).split(",")[0],  # « Nom, fonction »: the name
         contact_email=str(fields.get("email") or "contact@administration.example")))
     deliver()
     for rank, match in enumerate(summary["shortlist"][:3], start=1):

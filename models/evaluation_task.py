@@ -72,6 +72,12 @@ def applicant_name(applicant: Mapping[str, Any]) -> str:
     return name or applicant.get("raison_sociale") or applicant.get("email") or ""
 
 
+def porteur_name(porteur: str) -> str:
+    """The person's name in a « nom et fonction » champ (``Danielle Léger, cheffe de
+    projet``): what comes before the first comma, for a greeting or an address."""
+    return porteur.split(",", 1)[0].strip()
+
+
 def dossier_brief(track: str, number: int, fields: Mapping[str, Any],
                   applicant: Mapping[str, Any]) -> dict[str, Any]:
     """Number, kind and a one-line title: the challenge, or the candidate and specialty."""

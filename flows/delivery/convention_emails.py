@@ -10,6 +10,7 @@ from connectors.mail import Address, Attachment, OutgoingEmail
 from flows.delivery.task_emails import programme
 from flows.runtime import Runtime
 from models.convention_draft import content_from_json
+from models.evaluation_task import porteur_name
 from models.tables import ConventionVersion
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -31,12 +32,14 @@ def convention_email(rt: Runtime, dossier: int, version: int, key: str) -> Outgo
             return None  # superseded before it left: the newer version has its own email
         content = content_from_json(stored.content)
         docx, pdf = stored.docx, stored.pdf
+    admin = content["administration"]
+    name = porteur_name(str(admin.get("porteur") or ""))
     rendered = render_email("convention_draft", {"convention": content, "version": version,
+                                                 "greeting_name": name,
                                                  "programme": programme(rt)})
     recipients = []
-    admin = content["administration"]
     if admin.get("email"):
-        recipients.append(Address(admin["email"], admin.get("porteur", "")))
+        recipients.append(Address(admin["email"], name))
     if rt.config.conventions.send_to_team:
         recipients += [Address(email) for email in rt.config.evaluation.team]
     settings = rt.settings

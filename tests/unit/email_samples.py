@@ -130,7 +130,7 @@ def convention_draft() -> dict[str, Any]:
     from tests.unit.convention_samples import convention_context
 
     return {"convention": convention_context("budgetaire"), "version": 2,
-            "programme": programme()}
+            "greeting_name": "Camille Durand", "programme": programme()}
 
 
 HEARING_START = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # mardi 8 décembre 2026 à 10 h 00, Paris

@@ -482,3 +482,12 @@ def test_the_configured_programme_name_is_never_said_twice(name: str) -> None:
     email = render_email(name, context)
     for part in (email.text, email.html):
         assert "programme programme" not in part.casefold()
+
+
+def test_a_greeting_names_the_person_not_their_function() -> None:
+    from models.evaluation_task import porteur_name
+
+    assert porteur_name("Danielle Léger, cheffe de projet numérique") == "Danielle Léger"
+    assert porteur_name("Camille Durand") == "Camille Durand"
+    email = render_email("convention_draft", samples.convention_draft())
+    assert email.text.startswith("Bonjour Camille Durand,\n")
