@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from connectors.input_file import InputFileError, NoAliasLoader, read_input_text
+from models.quote import quoted
 from models.roster import (
     COLUMNS,
     Evaluator,
@@ -133,12 +135,16 @@ def read_csv_rows(text: str, *, source: str = "<csv>") -> list[Row]:
 
 def read_yaml_rows(text: str, *, source: str = "<yaml>") -> list[Row]:
     """Rows of a YAML roster: a list of mappings, each numbered by the line it starts on."""
-    loader = yaml.SafeLoader(text)
+    loader = NoAliasLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise RosterFileError(f"{source}, ligne {line} : YAML invalide — "
+                              f"{exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
-        raise RosterFileError(f"{source} : YAML invalide ({exc})") from exc
+        raise RosterFileError(f"{source} : YAML invalide ({quoted(str(exc), 200)})") from exc
     finally:
         loader.dispose()
     if data is None:
@@ -151,26 +157,16 @@ def read_yaml_rows(text: str, *, source: str = "<yaml>") -> list[Row]:
         line = item_node.start_mark.line + 1
         if not isinstance(item, dict):
             raise RosterFileError(f"{source}, ligne {line} : chaque évaluateur doit être un "
-                                  f"ensemble « clé: valeur », reçu {item!r}")
+                                  f"ensemble « clé: valeur », reçu {quoted(item)}")
         rows.append((line, {str(k): v for k, v in item.items()}))
     return rows
 
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise RosterFileError(f"fichier des évaluateurs introuvable : {path}") from exc
-    except OSError as exc:
-        raise RosterFileError(f"{path} : lecture impossible ({exc.strerror})") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise RosterFileError(
-            f"{path}, ligne {line} : le fichier n'est pas en UTF-8 ; réenregistrez-le en "
-            "« CSV UTF-8 » depuis le tableur"
-        ) from exc
+        return read_input_text(path, "fichier des évaluateurs")
+    except InputFileError as exc:
+        raise RosterFileError(str(exc)) from exc
 
 
 def _check_header(header: list[str], line: int, source: str) -> None:

@@ -108,6 +108,9 @@ def roster_import(
     parcours: Annotated[str, typer.Option(help="Parcours par défaut (séparés par |).")]
     = "projets|candidats",
     capacite: Annotated[int, typer.Option(help="Capacité mensuelle par défaut.")] = 3,
+    confirm_retire: Annotated[bool, typer.Option(
+        "--confirm-retire", help="Accepter de retirer du vivier plus que la part "
+        "configurée (roster.max_retire_share) des évaluateurs actifs.")] = False,
 ) -> None:
     """Importe le vivier d'évaluateurs : chaque ligne est validée, rien n'est importé à moitié."""
     from datetime import UTC, datetime
@@ -115,7 +118,7 @@ def roster_import(
     from connectors.ds import DSError
     from connectors.roster_file import RosterFileError, read_roster_rows
     from connectors.store.engine import store_sessions
-    from connectors.store.roster import replace_roster
+    from connectors.store.roster import RosterWipeError, replace_roster
     from models.roster import RosterValidationError, parse_roster
     from settings.config import load_config
     from settings.environment import Settings
@@ -133,8 +136,13 @@ def roster_import(
         typer.echo(f"{file}: {error}" if isinstance(error, RosterValidationError) else str(error),
                    err=True)
         raise typer.Exit(1) from None
-    with store_sessions(settings.database_url) as sessions, sessions.begin() as session:
-        counts = replace_roster(session, evaluators, datetime.now(UTC))
+    share = None if confirm_retire else config.roster.max_retire_share
+    try:
+        with store_sessions(settings.database_url) as sessions, sessions.begin() as session:
+            counts = replace_roster(session, evaluators, datetime.now(UTC), share)
+    except RosterWipeError as error:
+        typer.echo(f"{file} : {error}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"{len(evaluators)} évaluateurs importés : {counts['added']} nouveaux, "
                f"{counts['updated']} mis à jour, {counts['retired']} retirés du vivier.")
 
@@ -520,6 +528,17 @@ def hearings(
                    f"{row['dossier']:<6} jury : {row['jury']}")
 
 
+def _input_text(file: Path, what: str) -> str:
+    """The file's text, or one French line and exit code 2 (missing, too big, not UTF-8)."""
+    from connectors.input_file import InputFileError, read_input_text
+
+    try:
+        return read_input_text(file, what)
+    except InputFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+
+
 @hearings_app.command("availability")
 def hearings_availability(
     file: Annotated[Path, typer.Argument(help="CSV : courriel;debut;fin (heure de Paris)")],
@@ -527,7 +546,7 @@ def hearings_availability(
     """Importe les disponibilités du jury (remplace celles des membres listés)."""
     from flows.hearings import import_availability
 
-    report = import_availability(file.read_text(encoding="utf-8"))
+    report = import_availability(_input_text(file, "fichier des disponibilités"))
     typer.echo(f"{report['windows']} créneau(x) pour {report['members']} membre(s) du jury")
     for email in report["unknown"]:
         typer.echo(f"  inconnu du vivier des évaluateurs, ignoré : {email}")
@@ -553,7 +572,8 @@ def hearings_scores(
         typer.echo(f"{file.name} : --mission N accompagne --track missions, et lui seul",
                    err=True)
         raise typer.Exit(2)
-    report = import_jury_scores(file.read_text(encoding="utf-8"), track, file.name, mission)
+    report = import_jury_scores(_input_text(file, "fichier des notes du jury"), track,
+                                file.name, mission)
     typer.echo(f"{report['imported']} fiche(s) de notes pour {report['dossiers']} dossier(s)")
     for problem in report["problems"]:
         typer.echo(f"  {problem}")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from models.quote import quoted
+
 # Column → whether it is required. Order is the order of the sample files.
 COLUMNS: dict[str, bool] = {
     "courriel": True,
@@ -157,7 +159,7 @@ def parse_roster(
             if email in first_line_of:
                 row_errors.append(RosterError(
                     line, "courriel", "duplicate",
-                    f"adresse déjà utilisée ligne {first_line_of[email]} (reçu {email!r})",
+                    f"adresse déjà utilisée ligne {first_line_of[email]} (reçu {quoted(email)})",
                 ))
             else:
                 first_line_of[email] = line
@@ -332,8 +334,14 @@ def _is_empty(value: Any) -> bool:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise _Bad("text", f"doit être un texte (reçu {value!r})")
+        raise _Bad("text", f"doit être un texte (reçu {quoted(value)})")
+    if isinstance(value, str) and _CONTROL.search(value):
+        raise _Bad("text", f"contient un caractère de contrôle (reçu {quoted(value)})")
     return " ".join(str(value).split())
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+"""Control characters (tab and line breaks aside): no name or organisation holds one."""
 
 
 def _items(value: Any) -> list[Any]:
@@ -360,10 +368,10 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 def _email(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Bad("email", f"doit être une adresse électronique (reçu {value!r})")
+        raise _Bad("email", f"doit être une adresse électronique (reçu {quoted(value)})")
     email = value.strip().lower()
     if not _EMAIL.match(email):
-        raise _Bad("email", f"adresse électronique invalide (reçu {value!r})")
+        raise _Bad("email", f"adresse électronique invalide (reçu {quoted(value)})")
     return email
 
 
@@ -400,7 +408,7 @@ def _capacity(value: Any) -> int:
     except ValueError:
         capacity = -1
     if capacity < 0:
-        raise _Bad("integer", f"doit être un entier positif ou nul (reçu {value!r})")
+        raise _Bad("integer", f"doit être un entier positif ou nul (reçu {quoted(value)})")
     return capacity
 
 
@@ -412,7 +420,7 @@ def _dossier_numbers(value: Any) -> tuple[int, ...]:
         except ValueError:
             number = 0
         if number <= 0:
-            raise _Bad("integer", f"numéro de dossier invalide (reçu {item!r})")
+            raise _Bad("integer", f"numéro de dossier invalide (reçu {quoted(item)})")
         if number not in numbers:
             numbers.append(number)
     return tuple(numbers)
@@ -422,7 +430,7 @@ def _people(value: Any) -> tuple[str, ...]:
     people = _texts(value)
     for person in people:
         if "@" in person and not _EMAIL.match(person.lower()):
-            raise _Bad("email", f"adresse électronique invalide (reçu {person!r})")
+            raise _Bad("email", f"adresse électronique invalide (reçu {quoted(person)})")
     return people
 
 
@@ -445,9 +453,9 @@ def _ranges(value: Any) -> tuple[DateRange, ...]:
             end = _day(last.strip(), item) if sep else start
         else:
             raise _Bad("date", f"période invalide, attendu AAAA-MM-JJ..AAAA-MM-JJ "
-                               f"(reçu {item!r})")
+                               f"(reçu {quoted(item)})")
         if start > end:
-            raise _Bad("range", f"la période commence après sa fin (reçu {item!r})")
+            raise _Bad("range", f"la période commence après sa fin (reçu {quoted(item)})")
         ranges.append(DateRange(start, end))
     return tuple(sorted(set(ranges), key=lambda r: (r.start, r.end)))
 
@@ -462,4 +470,16 @@ def _day(value: Any, item: Any) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise _Bad("date", f"période invalide, attendu AAAA-MM-JJ..AAAA-MM-JJ (reçu {item!r})")
+    raise _Bad("date", f"période invalide, attendu AAAA-MM-JJ..AAAA-MM-JJ (reçu {quoted(item)})")
+
+
+def retire_problem(active: int, retiring: int, max_share: float) -> str | None:
+    """Why an import may not retire ``retiring`` of the ``active`` evaluators without the
+    operator's confirmation (None: it may)."""
+    if active == 0 or retiring / active <= max_share:
+        return None
+    return (f"{retiring} évaluateurs sur {active} ({round(100 * retiring / active)} %) "
+            f"seraient retirés du vivier, au-delà de {round(100 * max_share)} % : le fichier "
+            "est-il complet ? Relancez avec --confirm-retire si c'est voulu ; rien n'a été "
+            "importé")
+

@@ -146,6 +146,10 @@ class RosterConfig(_Strict):
     profiles: list[str] = Field(
         default_factory=lambda: ["produit", "technique", "design", "data", "juridique"],
         description="the evaluator profiles a roster may name")
+    max_retire_share: float = Field(
+        default=0.2, ge=0, le=1, description="an import that would retire more than this "
+        "share of the active roster stops and asks for --confirm-retire (a truncated or "
+        "header-only file would otherwise retire everyone)")
 
 
 class LadderStep(_Strict):

@@ -9,16 +9,28 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.store.repository import dialect_insert
-from models.roster import Evaluator, to_record
+from models.roster import Evaluator, retire_problem, to_record
 from models.tables import EvaluatorRow
 
 
-def replace_roster(session: Session, evaluators: Sequence[Evaluator], now: datetime
-                   ) -> dict[str, int]:
+class RosterWipeError(ValueError):
+    """The import would retire too large a share of the roster without confirmation."""
+
+
+def replace_roster(session: Session, evaluators: Sequence[Evaluator], now: datetime,
+                   max_retire_share: float | None = None) -> dict[str, int]:
     """Upsert every evaluator; those absent from the file become inactive (their past
-    assignments keep pointing at them). Returns how many were added, updated, retired."""
+    assignments keep pointing at them). Returns how many were added, updated, retired.
+    With ``max_retire_share``, retiring more than that share of the active roster raises
+    ``RosterWipeError`` before anything is written."""
     emails = [e.email for e in evaluators]
     known = set(session.scalars(select(EvaluatorRow.email)))
+    if max_retire_share is not None:
+        active = set(session.scalars(select(EvaluatorRow.email).where(
+            EvaluatorRow.active.is_(True))))
+        problem = retire_problem(len(active), len(active - set(emails)), max_retire_share)
+        if problem:
+            raise RosterWipeError(problem)
     for evaluator in evaluators:
         values = {
             "email": evaluator.email, "name": evaluator.name,
