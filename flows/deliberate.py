@@ -70,7 +70,7 @@ from models.deliberation import (
 from models.evaluation_forms import FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import applicant_name, dossier_brief
-from models.french import compte, date_fr, nombre_tableur
+from models.french import compte, date_fr, nombre_tableur, texte_tableur
 from models.mission_match import vivier_profile
 from models.outbox import Kind, ds_key
 from models.paris_time import PARIS
@@ -288,7 +288,8 @@ def write_record(record: CommitteeRecord, kind: str, folder: Path
     if rows:  # for French spreadsheets: ";" between cells, a decimal comma, a BOM
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=";")
         writer.writeheader()
-        writer.writerows({k: nombre_tableur(v) if isinstance(v, float) else v
+        writer.writerows({k: nombre_tableur(v) if isinstance(v, float)
+                          else texte_tableur(v) if isinstance(v, str) else v
                           for k, v in row.items()} for row in rows)
     Path(paths["csv"]).write_text(buffer.getvalue(), encoding="utf-8-sig")
     # exactly the sealed bytes: `sha256sum` of this file gives the seal

@@ -33,7 +33,7 @@ from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.evaluation_forms import FormKind, FormStatus
 from models.evaluation_inputs import AssignmentStatus
-from models.french import compte, nombre_fr
+from models.french import compte, nombre_fr, texte_tableur
 from models.outbox import Kind, ds_key
 from models.score_publication import annotation_values, publication
 from models.scoring import (
@@ -271,6 +271,9 @@ def export_csv(summary: dict[str, Any], path: Path) -> int:
     for column in ("passes_thresholds", "above_cut"):
         if column in table:
             table[column] = table[column].map({True: "oui", False: "non"})
+    for column in table.select_dtypes(include="object").columns:
+        table[column] = table[column].map(lambda v: texte_tableur(v) if isinstance(v, str)
+                                          else v)
     table.rename(columns=HEADERS_FR).to_csv(path, index=False, sep=";", decimal=",",
                                             encoding="utf-8-sig")
     return len(rows)

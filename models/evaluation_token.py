@@ -13,7 +13,9 @@ import hmac
 import re
 
 _VERSION = "eig-eval-v1"
-_FORMAT = re.compile(r"^(\d{1,12})\.([A-Za-z0-9_-]{24})$")
+_FORMAT = re.compile(r"([0-9]{1,12})\.([A-Za-z0-9_-]{24})", re.ASCII)
+r"""The whole token, nothing around it: ASCII digits only (« ٣ » is a digit to ``\d``), no
+space nor line break (what the link prefilled is what comes back)."""
 
 
 def _mac(secret: bytes, assignment_id: int, evaluator_email: str, dossier_number: int) -> str:
@@ -29,14 +31,14 @@ def make_token(secret: bytes, assignment_id: int, evaluator_email: str,
 
 def token_assignment(token: str | None) -> int | None:
     """The assignment a token claims to answer (unverified), or None if it is malformed."""
-    match = _FORMAT.match((token or "").strip())
+    match = _FORMAT.fullmatch(token or "")
     return int(match.group(1)) if match else None
 
 
 def verify_token(secret: bytes, token: str | None, assignment_id: int, evaluator_email: str,
                  dossier_number: int) -> bool:
     """Whether ``token`` was made for exactly this assignment, evaluator and dossier."""
-    match = _FORMAT.match((token or "").strip())
+    match = _FORMAT.fullmatch(token or "")
     if not match or int(match.group(1)) != assignment_id:
         return False
     expected = _mac(secret, assignment_id, evaluator_email, dossier_number)

@@ -66,6 +66,13 @@ def nombre_fr(value: Real | Decimal, decimales: int | None = None, signe: bool =
     return text.replace(",", NARROW_NBSP).replace(".", ",")
 
 
+def texte_tableur(value: str) -> str:
+    """A text for a spreadsheet cell (CSV): one that a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) is prefixed with « ' »,
+    so ``=HYPERLINK(…)`` from a dossier shows as text (OWASP CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def heure_fr(value: datetime) -> str:
     """``9 h 00``, in Europe/Paris."""
     local = to_paris(value)

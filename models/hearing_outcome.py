@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from models.evaluation_forms import check_scores
 from models.french import date_fr, nombre_fr, pluriel
+from models.jury_availability import record_line
 from models.scoring.aggregate import DossierAggregate
 
 REQUIRED_COLUMNS = ("dossier", "courriel")
@@ -67,15 +68,19 @@ class ImportProblem:
         return f"{where}, champ {self.field} : {self.rule}"
 
 
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
 def parse_jury_scores(text: str, criteria: Mapping[str, str], scale_min: int, scale_max: int,
                       comment_required: bool) -> tuple[list[JuryScores], list[ImportProblem]]:
     """Rows of jury scores and the problems of the others (``criteria``: key → label)."""
     text = text.lstrip("\ufeff")
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=";,")
+        dialect: type[csv.Dialect] = csv.Sniffer().sniff(text.split("\n", 1)[0],
+                                                         delimiters=";,")
     except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";"
+        dialect = _Semicolon  # never csv.excel itself: changing it changes every reader
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in (*REQUIRED_COLUMNS, *(f"note_{k}" for k in criteria))
@@ -84,7 +89,8 @@ def parse_jury_scores(text: str, criteria: Mapping[str, str], scale_min: int, sc
         return [], [ImportProblem(1, None, column, "colonne absente") for column in missing]
     rows: list[JuryScores] = []
     problems: list[ImportProblem] = []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = record_line(reader, raw)
         record = {str(k).strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(record.values()):
             continue

@@ -33,10 +33,21 @@ class WindowProblem:
 
 
 def _local(text: str) -> datetime:
+    """A Paris date and time (``AAAA-MM-JJ HH:MM``) in UTC; ValueError for anything else,
+    a year outside 2000–2100 included (year 1 would overflow on its way to UTC)."""
     value = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    if not 2000 <= value.year <= 2100:
+        raise ValueError(f"année {value.year} hors de 2000–2100")
     if value.tzinfo is None:
         value = value.replace(tzinfo=PARIS)
     return value.astimezone(UTC)
+
+
+def record_line(reader: csv.DictReader, raw: dict) -> int:
+    """The file line a record starts on: blank lines skipped by the reader and line breaks
+    inside quoted cells counted (not the record's rank)."""
+    return reader.line_num - sum(str(v).count("\n") for v in raw.values()
+                                 if isinstance(v, str))
 
 
 def parse_windows(text: str) -> tuple[list[Window], list[WindowProblem]]:
@@ -49,7 +60,8 @@ def parse_windows(text: str) -> tuple[list[Window], list[WindowProblem]]:
     if missing:
         return [], [WindowProblem(1, c, "colonne absente") for c in missing]
     windows, problems = [], []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = record_line(reader, raw)
         row = {str(k).strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(row.values()):
             continue

@@ -16,7 +16,16 @@ def test_a_token_verifies_for_what_it_was_made_for():
     assert token.startswith("42.")
     assert token_assignment(token) == 42
     assert verify_token(SECRET, token, 42, "ana@example.org", 1234)
-    assert verify_token(SECRET, f"  {token} ", 42, "ANA@example.org", 1234)  # copy-paste spaces
+    assert verify_token(SECRET, token, 42, "ANA@example.org", 1234)  # the address's case
+
+
+def test_only_the_exact_token_verifies_not_what_surrounds_it_nor_other_digits():
+    token = make_token(SECRET, 42, "ana@example.org", 1234)
+    number, mac = token.split(".")
+    for changed in (f"  {token} ", f"{token}\n", f"\t{token}",
+                    "٤٢." + mac, "４２." + mac):  # Arabic-Indic and full-width digits
+        assert token_assignment(changed) is None, changed
+        assert not verify_token(SECRET, changed, 42, "ana@example.org", 1234), changed
 
 
 @pytest.mark.parametrize("assignment, email, dossier, secret", [

@@ -87,3 +87,13 @@ def test_the_one_format() -> None:
     assert pourcentage(0.125) == "12,5\u00a0%"
     from datetime import date
     assert date_fr(date(2027, 1, 1)) == "vendredi 1er janvier 2027"
+
+
+def test_a_spreadsheet_cell_never_runs_a_formula_from_outside() -> None:
+    from models.french import texte_tableur
+
+    for hostile in ('=HYPERLINK("http://x","clic")', "+33 1 23", "-2+3", "@SUM(A1)",
+                    "\t=1", "\r=1"):
+        assert texte_tableur(hostile) == "'" + hostile
+    assert texte_tableur("Signaux faibles") == "Signaux faibles"
+    assert texte_tableur("") == ""
