@@ -528,6 +528,19 @@ def hearings(
                    f"{row['dossier']:<6} jury : {row['jury']}")
 
 
+def _parameters(model: Any, values: dict[str, Any]) -> Any:
+    """The command's parameters as the flow takes them, or one French line and exit 2."""
+    from pydantic import ValidationError
+
+    from eig.input_errors import french_errors
+
+    try:
+        return model(**values)
+    except ValidationError as error:
+        typer.echo(french_errors(error), err=True)
+        raise typer.Exit(2) from None
+
+
 def _input_text(file: Path, what: str) -> str:
     """The file's text, or one French line and exit code 2 (missing, too big, not UTF-8)."""
     from connectors.input_file import InputFileError, read_input_text
@@ -567,7 +580,14 @@ def hearings_scores(
 ) -> None:
     """Importe les notes du jury des auditions tenues (elles nourrissent le comité)."""
     from flows.hearings import import_jury_scores
+    from settings.config import load_config
+    from settings.environment import Settings
 
+    known = list(load_config(Settings().config).hearings.tracks)
+    if track not in known:
+        typer.echo(f"--track : parcours « {track} » inconnu ; parcours des auditions : "
+                   f"{', '.join(known)}", err=True)
+        raise typer.Exit(2)
     if (track == "missions") != bool(mission):
         typer.echo(f"{file.name} : --mission N accompagne --track missions, et lui seul",
                    err=True)
@@ -608,11 +628,12 @@ def missions_match(
     premiers à un entretien de mission (flow match-mission)."""
     from flows.missions import MissionParameters, match_mission
 
-    summary = match_mission(MissionParameters(
+    params = _parameters(MissionParameters, dict(
         mission=mission, titre=titre, administration=administration,
         projet_dossier=projet_dossier, profils=profils or [], quotite=quotite, debut=debut,
         localisation=localisation, thematique=thematique, experience_min=experience_min,
         contact_nom=contact_nom, contact_email=contact_email))
+    summary = match_mission(params)
     then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))

@@ -79,7 +79,8 @@ class MissionParameters(BaseModel):
     thematique: str = Field(default="", title="Thématique")
     experience_min: int | None = Field(default=None, ge=0, title="Expérience minimale (ans)")
     contact_nom: str | None = Field(default=None, title="Contact dans l'administration")
-    contact_email: str | None = Field(default=None, title="Courriel du contact")
+    contact_email: str | None = Field(default=None, title="Courriel du contact",
+                                      pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     entretiens: int | None = Field(default=None, ge=1, title="Entretiens à proposer")
 
 

@@ -409,7 +409,14 @@ def _capacity(value: Any) -> int:
         capacity = -1
     if capacity < 0:
         raise _Bad("integer", f"doit être un entier positif ou nul (reçu {quoted(value)})")
+    if capacity > MAX_MONTHLY_CAPACITY:
+        raise _Bad("integer", f"au plus {MAX_MONTHLY_CAPACITY} dossiers par mois "
+                   f"(reçu {quoted(value)})")
     return capacity
+
+
+MAX_MONTHLY_CAPACITY = 100
+"""Far above any evaluator's month (3 to 10), far below what the store's integer holds."""
 
 
 def _dossier_numbers(value: Any) -> tuple[int, ...]:

@@ -113,3 +113,33 @@ def test_a_header_only_roster_retires_no_one_without_confirmation(tmp_path, monk
     confirmed = runner.invoke(app, ["roster", "import", str(empty), "--confirm-retire"])
     assert confirmed.exit_code == 0, confirmed.output
     assert active() == 0
+
+
+def test_a_capacity_beyond_reason_is_refused_on_its_line():
+    row = {"courriel": "lea@x.fr", "nom": "Léa", "organisation": "DINUM", "profils": "produit",
+           "parcours": "projets", "capacite_mensuelle": str(10**29)}
+    with pytest.raises(RosterValidationError, match="au plus 100 dossiers par mois"):
+        parse_roster([(7, row)], allowed_profiles=PROFILES, allowed_tracks=["projets"])
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--debut", "2027-13-01"], "--debut : date attendue (AAAA-MM-JJ), reçu '2027-13-01'"),
+    (["--quotite", "3/5"], "--quotite : valeurs permises : 'temps plein' or '4/5', reçu '3/5'"),
+    (["--experience-min", "-5"], "--experience-min : au moins 0, reçu -5"),
+    (["--contact-email", "pas-une-adresse"], "--contact-email : forme invalide"),
+])
+def test_mission_parameters_are_refused_in_one_french_line(tmp_path, monkeypatch, args,
+                                                            expected):
+    monkeypatch.setenv("EIG_DATABASE_URL", f"sqlite:///{tmp_path / 'eig.sqlite'}")
+    result = CliRunner().invoke(app, ["missions", "match", *args])
+    assert result.exit_code == 2
+    assert expected in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_an_unknown_hearing_track_is_named(tmp_path):
+    scores = write(tmp_path, "notes.csv", "dossier;courriel\n")
+    result = CliRunner().invoke(app, ["hearings", "scores", str(scores), "-t", "nope"])
+    assert result.exit_code == 2 and "parcours « nope » inconnu" in result.output
+    missing = CliRunner().invoke(app, ["hearings", "scores", str(tmp_path / "absent.csv")])
+    assert missing.exit_code == 2 and "introuvable" in missing.output

@@ -1,0 +1,50 @@
+"""What a person typed, refused in one French line: a run form's or a command's parameters
+that pydantic refuses (field, rule, the value quoted briefly), never a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from models.quote import quoted
+
+RULES = {
+    "missing": "obligatoire",
+    "literal_error": "valeurs permises : {expected}",
+    "enum": "valeurs permises : {expected}",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "bool_parsing": "oui ou non attendu",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "greater_than_equal": "au moins {ge}",
+    "greater_than": "plus de {gt}",
+    "less_than_equal": "au plus {le}",
+    "less_than": "moins de {lt}",
+    "string_pattern_mismatch": "forme invalide",
+    "string_too_long": "au plus {max_length} caractères",
+    "too_long": "au plus {max_length} éléments",
+    "too_short": "au moins {min_length} éléments",
+    "extra_forbidden": "champ inconnu",
+}
+
+
+def french_errors(error: ValidationError, labels: dict[str, str] | None = None) -> str:
+    """``--debut : date attendue (AAAA-MM-JJ), reçu '2027-13-01' ; --quotite : …``."""
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) or "?"
+        name = (labels or {}).get(field, f"--{field.replace('_', '-')}")
+        ctx: dict[str, Any] = item.get("ctx") or {}
+        rule = RULES.get(item["type"])
+        if rule is None:
+            text = str(ctx.get("error") or item["msg"])
+            rule = text.removeprefix("Value error, ")
+        else:
+            rule = rule.format(**{k: str(v) for k, v in ctx.items()})
+        received = "" if item["type"] == "missing" else f", reçu {quoted(item.get('input'))}"
+        parts.append(f"{name} : {rule}{received}")
+    return " ; ".join(parts)
