@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from numbers import Real
 
+from models.outside_text import shown
 from models.paris_time import PARIS
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -70,6 +71,7 @@ def texte_tableur(value: str) -> str:
     """A text for a spreadsheet cell (CSV): one that a spreadsheet would run as a formula
     (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) is prefixed with « ' »,
     so ``=HYPERLINK(…)`` from a dossier shows as text (OWASP CSV injection)."""
+    value = shown(value)
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from .french import FILTERS, pluriel
 from .pdf import html_to_pdf
 from .render_pool import render_all
-from .templates import TEMPLATES_DIR, TemplateNotFoundError, render_document
+from .templates import TEMPLATES_DIR, TemplateNotFoundError, finalize, render_document
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ def clean(value: Any) -> Any:
 @cache
 def docx_environment() -> jinja2.Environment:
     """Strict and autoescaped (XML), with the French filters."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True,
+                             finalize=finalize)
     env.filters.update(FILTERS)
     env.globals["pluriel"] = pluriel
     return env

@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
+
+from models.outside_text import shown
 
 from .french import FILTERS, pluriel
+
+
+def finalize(value: Any) -> Any:
+    """Every ``{{ … }}``: control characters out; markup our templates made kept as is."""
+    return value if isinstance(value, markupsafe.Markup) else shown(value)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -57,6 +65,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=finalize,  # no control character from a dossier reaches a reader
     )
     env.filters.update(FILTERS, colonnes=colonnes)
     env.globals["pluriel"] = pluriel

@@ -26,6 +26,7 @@ from connectors.documents import (
     render_dossier_pdf,
     render_email,
 )
+from connectors.documents.docx import render_docx
 from tests.unit import email_samples as samples
 
 DUE_FR = "lundi 14 décembre 2026 à 18 h 00"
@@ -491,3 +492,53 @@ def test_a_greeting_names_the_person_not_their_function() -> None:
     assert porteur_name("Camille Durand") == "Camille Durand"
     email = render_email("convention_draft", samples.convention_draft())
     assert email.text.startswith("Bonjour Camille Durand,\n")
+
+
+CONTROLS = "\x00\x07\x0b\x0c\x1b\x7f\x85\ufffe"
+
+
+@pytest.mark.parametrize("name", sorted(samples.EMAILS))
+def test_no_control_character_from_a_dossier_reaches_a_reader(name: str) -> None:
+    context = _with_evil(name)
+    for value in _strings(context):
+        assert isinstance(value, str)
+    context = _poison(context)
+    email = render_email(name, context)
+    for part in (email.subject, email.text, email.html):
+        assert not any(c in part for c in CONTROLS), name
+
+
+def _strings(value: Any) -> list:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _poison(value: Any) -> Any:
+    """Every text of the context with control characters in it, as a hostile dossier has."""
+    if isinstance(value, dict):
+        return {k: _poison(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_poison(v) for v in value]
+    if isinstance(value, str) and not value.startswith("http") and "@" not in value:
+        return value + CONTROLS
+    return value
+
+
+def test_the_convention_docx_holds_no_control_character() -> None:
+    from tests.unit.convention_samples import convention_context
+
+    context = convention_context("budgetaire")
+    context["mission"]["intitule"] = "Signaux\x00 faibles\x07\x1b"
+    data = render_docx("convention", context)
+    assert b"Signaux faibles" in b"".join(_docx_texts(data))
+
+
+def _docx_texts(data: bytes) -> list[bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [archive.read(n) for n in archive.namelist() if n.endswith(".xml")]
