@@ -61,3 +61,18 @@ def test_a_stopped_smtp_server_is_reported_at_once(tmp_path: Path):
         elapsed = time.monotonic() - started
         print(f"3 refus en {elapsed * 1000:.0f} ms (délai d'attente du client : 5 s)")
         assert elapsed < 2
+
+
+@pytest.mark.parametrize("length", [20_000, 200_000])
+def test_a_convention_with_a_huge_unbroken_word_previews_in_5_s(length):
+    """Issue 19: any dossier renders in < 5 s (a 200,000-character word never finished)."""
+    from connectors.documents import convention_pdf, render_docx
+    from tests.unit.convention_samples import convention_context
+
+    context = convention_context("budgetaire")
+    context["mission"]["paragraphes"] = ["x" * length]
+    started = time.perf_counter()
+    convention_pdf(render_docx("convention", context), title="x")
+    elapsed = time.perf_counter() - started
+    print(f"aperçu PDF avec un mot de {length} caractères : {elapsed:.2f} s")
+    assert elapsed < 5, f"{elapsed:.1f} s"

@@ -70,9 +70,10 @@ from models.deliberation import (
 from models.evaluation_forms import FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import applicant_name, dossier_brief
-from models.french import compte, date_fr, nombre_tableur, texte_tableur
+from models.french import compte, date_fr, nombre_tableur
 from models.mission_match import vivier_profile
 from models.outbox import Kind, ds_key
+from models.outside_text import texte_tableur
 from models.paris_time import PARIS
 from models.placement import VivierStatus
 from models.tables import (

@@ -33,8 +33,9 @@ from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.evaluation_forms import FormKind, FormStatus
 from models.evaluation_inputs import AssignmentStatus
-from models.french import compte, nombre_fr, texte_tableur
+from models.french import compte, nombre_fr
 from models.outbox import Kind, ds_key
+from models.outside_text import texte_tableur
 from models.score_publication import annotation_values, publication
 from models.scoring import (
     DossierInfo,

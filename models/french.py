@@ -12,7 +12,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from numbers import Real
 
-from models.outside_text import shown
 from models.paris_time import PARIS
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -65,14 +64,6 @@ def nombre_fr(value: Real | Decimal, decimales: int | None = None, signe: bool =
         if "." in text:
             text = text.rstrip("0").rstrip(".")
     return text.replace(",", NARROW_NBSP).replace(".", ",")
-
-
-def texte_tableur(value: str) -> str:
-    """A text for a spreadsheet cell (CSV): one that a spreadsheet would run as a formula
-    (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) is prefixed with « ' »,
-    so ``=HYPERLINK(…)`` from a dossier shows as text (OWASP CSV injection)."""
-    value = shown(value)
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def heure_fr(value: datetime) -> str:

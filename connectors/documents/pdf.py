@@ -8,6 +8,7 @@ WeasyPrint is imported on first use: sending emails does not pay for it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -70,11 +71,28 @@ def drop_layout_tables_first() -> None:
 
 
 def html_to_pdf(html: str) -> bytes:
-    """The PDF of ``html``; external resources are not fetched."""
+    """The PDF of ``html``; external resources are not fetched; unbroken runs of text are
+    given break opportunities first (see ``breakable``)."""
     from weasyprint import HTML
 
     drop_layout_tables_first()
-    return HTML(string=html, url_fetcher=offline_fetcher()).write_pdf()
+    return HTML(string=breakable(html), url_fetcher=offline_fetcher()).write_pdf()
+
+
+LONG_RUN = re.compile(r"[^\s<>\u200b]{60,}")
+TEXT = re.compile(r">([^<]+)<")
+
+
+def breakable(html: str, every: int = 40) -> str:
+    """``html`` with a zero-width space every ``every`` characters of any run of 60 or more
+    without a space, in text only (tags and attributes untouched): WeasyPrint's line
+    breaking is quadratic in a word's length (a 20,000-character word from a dossier took
+    5 s, 200,000 never finished), and such a run breaks anyway at the page's edge."""
+    def cut(run: re.Match[str]) -> str:
+        word = run.group(0)
+        return "\u200b".join(word[i:i + every] for i in range(0, len(word), every))
+
+    return TEXT.sub(lambda text: ">" + LONG_RUN.sub(cut, text.group(1)) + "<", html)
 
 
 def render_dossier_pdf(context: Mapping[str, Any]) -> bytes:

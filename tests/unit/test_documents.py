@@ -542,3 +542,20 @@ def _docx_texts(data: bytes) -> list[bytes]:
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return [archive.read(n) for n in archive.namelist() if n.endswith(".xml")]
+
+
+def test_long_runs_get_break_opportunities_in_text_only() -> None:
+    from connectors.documents.pdf import breakable
+
+    html = f'<p title="{"a" * 100}">{"x" * 100} court</p><a href="http://e/{"b" * 90}">lien</a>'
+    out = breakable(html)
+    assert f'title="{"a" * 100}"' in out and f'href="http://e/{"b" * 90}"' in out
+    assert f'>{"x" * 40}\u200b{"x" * 40}\u200b{"x" * 20} court<' in out
+
+
+def test_a_huge_value_is_shown_cut_with_its_length() -> None:
+    from models.outside_text import MAX_SHOWN, shown
+
+    text = shown("y" * (MAX_SHOWN + 5))
+    assert text.startswith("y" * MAX_SHOWN) and text.endswith(
+        "[…] (texte tronqué : 20\u202f005 caractères)")

@@ -90,7 +90,7 @@ def test_the_one_format() -> None:
 
 
 def test_a_spreadsheet_cell_never_runs_a_formula_from_outside() -> None:
-    from models.french import texte_tableur
+    from models.outside_text import texte_tableur
 
     for hostile in ('=HYPERLINK("http://x","clic")', "+33 1 23", "-2+3", "@SUM(A1)",
                     "\t=1", "\r=1"):
