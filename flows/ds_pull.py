@@ -151,17 +151,27 @@ def _is_transient(task: Any, task_run: Any, state: State) -> bool:
     return False
 
 
+class PageTally:
+    """What the stored pages of one démarche changed, kept across the sync-pages task's
+    retries: a page is added once committed, so an attempt that stored pages then failed
+    still counts them (the retry resumes after them). A plain object: Prefect hands it to
+    each attempt as is."""
+
+    def __init__(self) -> None:
+        self.counts = Counts()
+        self.problems: list[str] = []
+
+
 @dataclass(frozen=True)
 class PageOutcome:
-    counts: Counts
     open_streams: tuple[str, ...]
-    problems: list[str]
 
 
 @task(name="sync-pages", retries=3, retry_delay_seconds=[1, 5, 20],
       retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
 def sync_pages(
-    rt: Runtime, role: DemarcheRole, open_streams: tuple[str, ...], with_revision: bool
+    rt: Runtime, role: DemarcheRole, open_streams: tuple[str, ...], with_revision: bool,
+    tally: PageTally,
 ) -> PageOutcome:
     """A batch of pages (``sync.pages_per_task``), each stored with its cursors atomically.
 
@@ -175,15 +185,14 @@ def sync_pages(
     request: PageRequest | None = PageRequest(
         demarche.number, with_revision, tuple(states[stream] for stream in open_streams)
     )
-    counts, problems = Counts(), []
     for _ in range(rt.config.sync.pages_per_task):
         assert request is not None
-        request, page_problems = sync_one_page(rt, role, request, counts)
-        problems += page_problems
+        request, page_problems = sync_one_page(rt, role, request, tally.counts)
+        tally.problems += page_problems
         if request is None:
             break
     still_open = tuple(state.stream for state in request.streams) if request else ()
-    return PageOutcome(counts, still_open, problems)
+    return PageOutcome(still_open)
 
 
 def sync_one_page(
@@ -202,20 +211,21 @@ def sync_one_page(
         channel.ahead.start(following, fetch, next_request)
     now = rt.clock()
     problems: list[str] = []
-    counts.pages += 1
+    stored = Counts(pages=1)  # added to ``counts`` once the page is committed
     with rt.sessions.begin() as session:
         if page.revision is not None:
             check_revision(session, demarche, page.demarche, page.revision, now)
         if page.dossiers is not None:
             ingested = ingest_dossiers(session, demarche, page.dossiers.nodes, now)
-            counts.add(ingested.counts)
+            stored.add(ingested.counts)
             problems += ingested.problems
         if page.pending_deleted is not None:
-            counts.hidden += apply_trash(session, demarche, page.pending_deleted.nodes)
+            stored.hidden += apply_trash(session, demarche, page.pending_deleted.nodes)
         if page.deleted is not None:
-            counts.deleted += repo.mark_deleted(session, demarche.number, page.deleted.nodes,
+            stored.deleted += repo.mark_deleted(session, demarche.number, page.deleted.nodes,
                                                 now)
         save_positions(session, demarche.number, _advance(request, page), now)
+    counts.add(stored)
     return following, problems
 
 
@@ -334,12 +344,13 @@ def sync_demarche(rt: Runtime, role: DemarcheRole, full: bool) -> DemarcheReport
         reset_cursors(rt, role)
     open_streams: tuple[str, ...] = STREAMS
     first = True
+    tally = PageTally()
     while open_streams:
-        outcome = sync_pages(rt, role, open_streams, with_revision=first)
+        outcome = sync_pages(rt, role, open_streams, with_revision=first, tally=tally)
         first = False
-        report.counts.add(outcome.counts)
-        report.problems += outcome.problems
         open_streams = outcome.open_streams
+    report.counts.add(tally.counts)
+    report.problems += tally.problems
     with rt.sessions() as session:
         waiting = repo.open_quarantine(session, demarche.number, seen_before=started)
     if waiting:

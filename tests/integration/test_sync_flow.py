@@ -94,6 +94,17 @@ def test_a_5xx_page_is_retried(sandbox, store):
     assert store.count() == 600
 
 
+@pytest.mark.parametrize("skip", [3, 5, 7])
+def test_the_summary_counts_what_the_store_got_across_a_task_retry(sandbox, store, skip):
+    """A sync-pages attempt that stored pages then failed is retried from the stored cursors:
+    the pages it stored still count (issue 19: the summary hid new dossiers)."""
+    sandbox.faults.add("graphql_error", skip=skip)
+    status, summary = run_sync(full=True)
+    assert status == "COMPLETED"
+    created = sum(d["created"] for d in summary["demarches"])
+    assert created == store.count() == 600
+
+
 def test_a_ds_query_timeout_retries_the_page_smaller(sandbox, store):
     sandbox.faults.add("timeout", count=1, min_first=50, operation="SyncDemarche")
     status, summary = run_sync(full=True)
