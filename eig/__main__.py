@@ -1,5 +1,5 @@
 """`python -m eig` is the `eig` command."""
 
-from eig.cli import app
+from eig.cli import main
 
-app()
+main()

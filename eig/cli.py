@@ -532,7 +532,7 @@ def _parameters(model: Any, values: dict[str, Any]) -> Any:
     """The command's parameters as the flow takes them, or one French line and exit 2."""
     from pydantic import ValidationError
 
-    from eig.input_errors import french_errors
+    from models.input_errors import french_errors
 
     try:
         return model(**values)
@@ -560,11 +560,12 @@ def hearings_availability(
     from flows.hearings import import_availability
 
     report = import_availability(_input_text(file, "fichier des disponibilités"))
-    typer.echo(f"{report['windows']} créneau(x) pour {report['members']} membre(s) du jury")
+    typer.echo(f"{_count(report['windows'], 'créneau', 'créneaux')} pour "
+               f"{_count(report['members'], 'membre du jury', 'membres du jury')}")
     for email in report["unknown"]:
         typer.echo(f"  inconnu du vivier des évaluateurs, ignoré : {email}")
     for problem in report["problems"]:
-        typer.echo(f"  {problem}")
+        typer.echo(f"  {file.name}, {problem}")
     if report["problems"] or report["unknown"]:
         raise typer.Exit(1)
 
@@ -594,9 +595,10 @@ def hearings_scores(
         raise typer.Exit(2)
     report = import_jury_scores(_input_text(file, "fichier des notes du jury"), track,
                                 file.name, mission)
-    typer.echo(f"{report['imported']} fiche(s) de notes pour {report['dossiers']} dossier(s)")
+    typer.echo(f"{_count(report['imported'], 'fiche de notes', 'fiches de notes')} pour "
+               f"{_count(report['dossiers'], 'dossier')}")
     for problem in report["problems"]:
-        typer.echo(f"  {problem}")
+        typer.echo(f"  {file.name}, {problem}")
     if report["problems"]:
         raise typer.Exit(1)
 
@@ -980,5 +982,14 @@ def demo(
     raise typer.Exit(run_demo(typer.echo, dossiers=dossiers, seed=seed))
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The `eig` command: a configuration or input file that cannot be read ends in one
+    French line and exit code 2, never a traceback, whatever the command."""
+    from connectors.input_file import InputFileError
+    from settings.config import ConfigError
+
+    try:
+        app()
+    except (ConfigError, InputFileError) as error:
+        typer.echo(str(error), err=True)
+        raise SystemExit(2) from None

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.convention_finance import ConventionKind, Framework, PayBand
+from models.input_errors import french_errors
 from models.scoring.rules import CriterionRule, ScoringRules
 
 DemarcheRole = Literal["projets", "candidats", "evaluations"]
@@ -462,13 +463,19 @@ def load_config(path: Path) -> EigConfig:
         # libyaml's loader when present: every flow run reads this file, 5x faster
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as exc:
-        raise ConfigError(f"configuration file not found: {path} (set EIG_CONFIG)") from exc
+        raise ConfigError(f"configuration introuvable : {path} (EIG_CONFIG)") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} : le fichier n'est pas en UTF-8") from exc
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise ConfigError(f"{path}, ligne {line} : YAML invalide ({exc.problem})") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+        raise ConfigError(f"{path} : YAML invalide") from exc
     try:
         return EigConfig.model_validate(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: invalid configuration:\n{exc}") from exc
+    except ValidationError as exc:
+        raise ConfigError(f"{path} : configuration invalide — "
+                          f"{french_errors(exc, prefix='')}") from exc
 
 
 def scoring_rules(track: TrackConfig) -> ScoringRules:

@@ -143,3 +143,26 @@ def test_an_unknown_hearing_track_is_named(tmp_path):
     assert result.exit_code == 2 and "parcours « nope » inconnu" in result.output
     missing = CliRunner().invoke(app, ["hearings", "scores", str(tmp_path / "absent.csv")])
     assert missing.exit_code == 2 and "introuvable" in missing.output
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    ("tracks: [\n", "ligne 2 : YAML invalide"),
+    ("tracks:\n  projets:\n    label: 3\n",
+     "configuration invalide — demarches : obligatoire ; tracks.projets.label : texte "
+     "attendu, reçu 3"),
+    ("\xe9t\xe9: 1\n", "n'est pas en UTF-8"),
+])
+def test_a_bad_configuration_is_one_french_line_and_exit_2(tmp_path, config, expected):
+    import subprocess
+    import sys
+
+    path = tmp_path / "eig.yaml"
+    path.write_bytes(config.encode("latin-1"))
+    result = subprocess.run(
+        [sys.executable, "-m", "eig", "roster", "import", str(CONFIG / "evaluateurs.example.csv")],
+        capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "EIG_CONFIG": str(path),
+             "EIG_DATABASE_URL": f"sqlite:///{tmp_path / 'eig.sqlite'}"})
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

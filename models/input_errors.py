@@ -29,15 +29,25 @@ RULES = {
     "too_long": "au plus {max_length} éléments",
     "too_short": "au moins {min_length} éléments",
     "extra_forbidden": "champ inconnu",
+    "string_type": "texte attendu",
+    "float_type": "nombre attendu",
+    "bool_type": "oui ou non attendu",
+    "list_type": "liste attendue",
+    "dict_type": "ensemble « clé: valeur » attendu",
+    "model_type": "ensemble « clé: valeur » attendu",
+    "model_attributes_type": "ensemble « clé: valeur » attendu",
 }
 
 
-def french_errors(error: ValidationError, labels: dict[str, str] | None = None) -> str:
-    """``--debut : date attendue (AAAA-MM-JJ), reçu '2027-13-01' ; --quotite : …``."""
+def french_errors(error: ValidationError, labels: dict[str, str] | None = None,
+                  prefix: str = "--") -> str:
+    """``--debut : date attendue (AAAA-MM-JJ), reçu '2027-13-01' ; --quotite : …`` (a
+    command's options; ``prefix=""``: a configuration's entries, « tracks.projets.label »)."""
     parts = []
     for item in error.errors():
         field = ".".join(str(p) for p in item["loc"]) or "?"
-        name = (labels or {}).get(field, f"--{field.replace('_', '-')}")
+        name = (labels or {}).get(field, f"{prefix}{field.replace('_', '-')}" if prefix
+                                  else field)
         ctx: dict[str, Any] = item.get("ctx") or {}
         rule = RULES.get(item["type"])
         if rule is None:
