@@ -628,8 +628,11 @@ def missions_match(
 ) -> None:
     """Crée une mission (ou reprend une mission ouverte), classe le vivier et propose les
     premiers à un entretien de mission (flow match-mission)."""
-    from flows.missions import MissionParameters, match_mission
+    from flows.missions import MissionParameters, match_mission, mission_problem
 
+    if mission is not None and (problem := mission_problem(mission, open_only=True)):
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
     params = _parameters(MissionParameters, dict(
         mission=mission, titre=titre, administration=administration,
         projet_dossier=projet_dossier, profils=profils or [], quotite=quotite, debut=debut,
@@ -654,8 +657,11 @@ def missions_deliberate(
 ) -> None:
     """Délibère sur les entretiens d'une mission et attend l'approbation (interface Prefect)
     avant de prévenir les candidat·es et l'administration (flow deliberate-mission)."""
-    from flows.missions import MissionDeliberationParameters, deliberate_mission
+    from flows.missions import MissionDeliberationParameters, deliberate_mission, mission_problem
 
+    if problem := mission_problem(mission, open_only=False):
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
     # no flow timeout: the operator's answer may take longer (see `eig deliberate`)
     summary = without_timeout(deliberate_mission)(MissionDeliberationParameters(
         mission=mission))

@@ -84,6 +84,18 @@ class MissionParameters(BaseModel):
     entretiens: int | None = Field(default=None, ge=1, title="Entretiens à proposer")
 
 
+def mission_problem(mission_id: int, open_only: bool) -> str | None:
+    """Why a command cannot act on mission ``mission_id`` (None: it can), checked before a
+    run starts so a typo is one line, not a failed run."""
+    with open_runtime() as rt, rt.sessions() as session:
+        row = session.get(Mission, mission_id)
+    if row is None:
+        return f"mission {mission_id} : inconnue"
+    if open_only and row.status != MissionStatus.OUVERTE:
+        return f"mission {mission_id} : fermée ({row.status})"
+    return None
+
+
 class MissionDecision(RunInput):
     """The operator's answer on a mission's deliberation."""
 

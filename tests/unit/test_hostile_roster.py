@@ -166,3 +166,12 @@ def test_a_bad_configuration_is_one_french_line_and_exit_2(tmp_path, config, exp
     assert result.returncode == 2, result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["missions", "match", "-m", "999"],
+                                  ["missions", "deliberate", "999"]])
+def test_an_unknown_mission_is_one_line_before_any_run(tmp_path, monkeypatch, args):
+    monkeypatch.setenv("EIG_DATABASE_URL", f"sqlite:///{tmp_path / 'eig.sqlite'}")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "mission 999 : inconnue" in result.output
+    assert len(result.output.strip().splitlines()) == 1
