@@ -6,31 +6,23 @@ bytes of nested aliases expand into gigabytes once printed or copied."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 
 from models.french import nombre_fr
-
-DEFAULT_MAX_BYTES = 5_000_000
-"""EIG_MAX_INPUT_BYTES, when unset: a roster of 150 people is ~30 kB."""
+from settings.environment import Settings
 
 
 class InputFileError(ValueError):
     """The file cannot be read as a person's input: the message says why, in one line."""
 
 
-def max_input_bytes() -> int:
-    raw = os.environ.get("EIG_MAX_INPUT_BYTES", "")
-    return int(raw) if raw.strip().isdigit() else DEFAULT_MAX_BYTES
-
-
 def read_input_text(path: Path | str, what: str, max_bytes: int | None = None) -> str:
     """The text of ``path`` (UTF-8, a BOM allowed); ``what`` names it in messages
     (« fichier des évaluateurs »)."""
     path = Path(path)
-    limit = max_input_bytes() if max_bytes is None else max_bytes
+    limit = Settings().max_input_bytes if max_bytes is None else max_bytes
     try:
         if path.is_dir():
             raise InputFileError(f"{path} : c'est un dossier ; attendu le {what}")

@@ -34,7 +34,6 @@ class AssignParameters(BaseModel):
     """Run form of the assign-evaluators deployment."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
 
-
     tracks: list[str] = Field(default_factory=list, title="Parcours",
                               description="projets, candidats ; vide : tous.")
     mix: bool = Field(default=True, title="Mixité des profils",
@@ -135,7 +134,6 @@ def _loads(evaluators: list, before: Counter[str], result: AssignmentResult) -> 
       description="Affecte trois évaluateurs à chaque dossier en "
       "présélection (projets) ou en évaluation (candidats).")
 def assign_evaluators(params: AssignParameters = AssignParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
-    params = params or AssignParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "assignments"):
         tracks = params.tracks or list(rt.config.tracks)

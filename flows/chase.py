@@ -46,7 +46,6 @@ class ChaseParameters(BaseModel):
     """Run form of the chase-evaluators deployment."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
 
-
     sync_first: bool = Field(default=True, title="Synchroniser d'abord",
                              description="Relire la démarche d'évaluation avant de relancer, "
                              "pour ne relancer personne qui vient de répondre.")
@@ -241,7 +240,6 @@ def assignment_overview(session: Session, tz: ZoneInfo, today: date) -> dict[str
       description="Relance les évaluateurs (rappels groupés, alerte "
       "de l'équipe, remplacement à J+7) et prend en compte les déclins.")
 def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
-    params = params or ChaseParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "assignments"):
         tz = _tz(rt)

@@ -92,7 +92,6 @@ class DeliberateParameters(BaseModel):
     """Run form of the deliberate deployments."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
 
-
     track: Literal["projets", "candidats"] = Field(default="projets", title="Parcours")
     session_date: date | None = Field(default=None, title="Date du comité",
                                       description="Vide : aujourd'hui.")
@@ -503,7 +502,6 @@ def _proposal_json(p: Proposal) -> dict[str, Any]:
       description="Prépare le comité (propositions, relevé de décision), attend "
       "l'approbation d'un opérateur, puis publie les décisions dans DS.")
 def deliberate(params: DeliberateParameters = DeliberateParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
-    params = params or DeliberateParameters()
     with open_runtime() as rt:
         deliberation = rt.config.deliberation
         opened = open_committee(rt, params)

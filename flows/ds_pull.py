@@ -64,7 +64,6 @@ class SyncParameters(BaseModel):
     """Run form of the sync-dossiers deployment."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
 
-
     demarches: list[int] = Field(
         default_factory=list,
         title="Démarches",

@@ -38,7 +38,6 @@ class DeliverParameters(BaseModel):
     """Run form of the deliver-effects deployments."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
 
-
     lanes: list[Lane] = Field(default_factory=list, title="Voies",
                               description="ds (écritures DS), email (courriels) ; vide : "
                               "toutes, chacune de son côté.")
@@ -64,7 +63,6 @@ def deliver_lane(rt: Runtime, lane: Lane, limit: int, deadline: float) -> Delive
       description="Délivre les effets en attente (écritures DS, courriels), chacun une seule "
       "fois, voie par voie.")
 def deliver_effects(params: DeliverParameters = DeliverParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
-    params = params or DeliverParameters()
     logger = get_run_logger()
     started = time.perf_counter()
     lanes = params.chosen_lanes()

@@ -48,7 +48,6 @@ class HearingParameters(BaseModel):
     """Run form of schedule-hearings."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
 
-
     tracks: list[Literal["projets", "candidats", "missions"]] = Field(
         default_factory=list, title="Parcours", description="Vide : tous ceux qui ont des "
         "auditions dans la configuration.")
@@ -72,7 +71,6 @@ class HearingParameters(BaseModel):
       "métier des dossiers au-dessus de la barre : jury sans conflit, délai du parcours, "
       "invitations (courriel + .ics, message DS) une seule fois ; reprogramme sur demande.")
 def schedule_hearings_flow(params: HearingParameters = HearingParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
-    params = params or HearingParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "schedule-hearings"):
         tracks = params.tracks or list(rt.config.hearings.tracks)

@@ -66,7 +66,6 @@ class MissionParameters(BaseModel):
     """Run form of match-mission: an open mission to search again, or a new one."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
 
-
     mission: int | None = Field(default=None, title="Mission existante (numéro)")
     titre: str | None = Field(default=None, title="Intitulé de la mission")
     administration: str | None = Field(default=None, title="Administration")
@@ -239,7 +238,6 @@ def _shortlist_json(found: Search) -> list[dict[str, Any]]:
       "mission (classement expliqué), propose les premiers et programme leurs entretiens "
       "de mission avec la DINUM et l'administration.")
 def match_mission(params: MissionParameters = MissionParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
-    params = params or MissionParameters()
     with open_runtime() as rt, stage_lease(rt, "schedule-hearings"):
         now = rt.clock()
         with rt.sessions.begin() as session:

@@ -43,7 +43,7 @@ from models.scoring import (
     TrackScores,
     score_track,
 )
-from models.scoring.ranking import HEADERS_FR, QUORUM_FR
+from models.scoring.ranking import HEADERS_FR, french_values
 from models.tables import Assignment, Dossier, DossierScore
 from models.tables import Evaluation as EvaluationRow
 from settings.config import scoring_rules
@@ -52,7 +52,6 @@ from settings.config import scoring_rules
 class ScoreParameters(BaseModel):
     """Run form of the score-dossiers deployment."""
     model_config = ConfigDict(frozen=True)  # the flow's default instance is shared
-
 
     tracks: list[str] = Field(default_factory=list, title="Parcours",
                               description="projets, candidats ; vide : tous.")
@@ -184,7 +183,6 @@ def distributions_png(rt: Runtime, track: str, evaluations: list[EvaluationScore
       description="Agrège les évaluations (moyennes, seuils, quorum, "
       "calibration, alertes), classe les dossiers et écrit notes et étiquettes dans DS.")
 def score_dossiers(params: ScoreParameters = ScoreParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
-    params = params or ScoreParameters()
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "score-dossiers"):
         if params.sync_first:
@@ -241,37 +239,25 @@ def score_dossiers(params: ScoreParameters = ScoreParameters()) -> dict[str, Any
                      "handed_over": handed}, headline)
 
 
-RANKING_LABELS = {
-    "track": "Parcours", "rank": "Rang", "calibrated_rank": "Rang calibré",
-    "number": "Dossier", "total": "Total", "median_total": "Total médian",
-    "calibrated_total": "Total calibré", "calibrated_stderr": "Incertitude (calibré)",
-    "n": "Évaluations", "quorum": "Quorum atteint", "passes_thresholds": "Seuils atteints",
-    "above_cut": "Au-dessus de la barre", "tie_break": "Départage", "flags": "Alertes",
-    "flag_details": "Détail des alertes", "notes": "Remarques"}
+RANKING_LABELS = {key: label[0].upper() + label[1:] for key, label in HEADERS_FR.items()}
+"""The artifact's headers: the CSV's, capitalised."""
 
 
 def _shown_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A ranking row for people: French labels, « oui »/« non », decimal commas."""
+    """A ranking row for people: French labels and values, decimal commas."""
     def shown(value: Any) -> Any:
-        if isinstance(value, bool):
-            return "oui" if value else "non"
         if isinstance(value, float):
             return nombre_fr(value)
         return "—" if value is None else value
     return {label: shown(value) for label, value in
-            labelled([row], RANKING_LABELS)[0].items()}
+            labelled([french_values(row)], RANKING_LABELS)[0].items()}
 
 
 def export_csv(summary: dict[str, Any], path: Path) -> int:
     """The ranking of every track of a run, one CSV for a French spreadsheet: ";" between
     cells, a decimal comma, UTF-8 with a BOM."""
     rows = [row for track in summary["tracks"] for row in track["ranking"]]
-    table = pd.DataFrame(rows)
-    if "quorum" in table:
-        table["quorum"] = table["quorum"].map(lambda q: QUORUM_FR.get(q, q))
-    for column in ("passes_thresholds", "above_cut"):
-        if column in table:
-            table[column] = table[column].map({True: "oui", False: "non"})
+    table = pd.DataFrame([french_values(row) for row in rows])
     for column in table.select_dtypes(include="object").columns:
         table[column] = table[column].map(lambda v: texte_tableur(v) if isinstance(v, str)
                                           else v)

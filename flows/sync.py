@@ -32,7 +32,6 @@ __all__ = ["SyncParameters", "sync_dossiers"]
       "(projets, candidats, évaluations) dans la base du programme EIG.",
       task_runner=ThreadPoolTaskRunner(max_workers=3))
 def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: B008 (frozen model)
-    params = params or SyncParameters()
     with open_runtime() as rt:
         summary, reports = pull(rt, params)
         tracks = _tracks_with_new_dossiers(rt, reports) if params.assign_new else []

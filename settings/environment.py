@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         description="smtp://host:port[?starttls=1] or smtps://user:password@host:465",
     )
     smtp_timeout: float = 30.0
+    max_input_bytes: int = Field(
+        default=5_000_000, ge=1, description="The largest file the CLI reads from a person "
+        "(roster, availability, jury scores); a roster of 150 people is ~30 kB.")
     mail_sender_email: str = Field(default="eig@beta.gouv.fr", description="From: address")
     mail_sender_name: str = Field(default="Programme EIG", description="From: display name")
     mail_reply_to: str | None = None

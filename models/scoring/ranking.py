@@ -54,6 +54,19 @@ HEADERS_FR = {
 }
 """The ranking table's columns as a French reader (spreadsheet) sees them."""
 QUORUM_FR = {"k": "atteint", "k-1": "réduit", "pending": "en attente"}
+YES_NO = ("passes_thresholds", "above_cut")
+
+
+def french_values(row: dict) -> dict:
+    """A ranking row's values as people read them: the quorum in words, « oui »/« non »
+    (the CSV export and the run's artifact)."""
+    out = dict(row)
+    if "quorum" in out:
+        out["quorum"] = QUORUM_FR.get(out["quorum"], out["quorum"])
+    for column in YES_NO:
+        if isinstance(out.get(column), bool):
+            out[column] = "oui" if out[column] else "non"
+    return out
 DIGITS = 9  # totals equal to this many decimals are tied (float sums of weighted means)
 
 
