@@ -38,7 +38,8 @@ def values(config: EigConfig) -> dict[str, Any]:
     ops, hours = config.operations, config.deliberation.approval_timeout_hours
     return {"approval_hours": nombre_fr(hours), "approval_seconds": round(hours * 3600),
             "heartbeat_seconds": ops.heartbeat_seconds,
-            "zombie_seconds": ops.zombie_after_seconds}
+            "zombie_seconds": ops.zombie_after_seconds,
+            "relaunch_seconds": ops.alert_relaunch_after_seconds}
 
 
 def _substitute(node: Any, known: Mapping[str, Any], where: str) -> Any:

@@ -541,6 +541,13 @@ def _parameters(model: Any, values: dict[str, Any]) -> Any:
         raise typer.Exit(2) from None
 
 
+def _specialties() -> list[str]:
+    from settings.config import load_config
+    from settings.environment import Settings
+
+    return list(load_config(Settings().config).tracks["candidats"].specialties)
+
+
 def _input_text(file: Path, what: str) -> str:
     """The file's text, or one French line and exit code 2 (missing, too big, not UTF-8)."""
     from connectors.input_file import InputFileError, read_input_text
@@ -628,7 +635,12 @@ def missions_match(
 ) -> None:
     """Crée une mission (ou reprend une mission ouverte), classe le vivier et propose les
     premiers à un entretien de mission (flow match-mission)."""
-    from flows.missions import MissionParameters, match_mission, mission_problem
+    from flows.missions import (
+        MissionParameters,
+        match_mission,
+        mission_problem,
+        new_mission_problem,
+    )
 
     if mission is not None and (problem := mission_problem(mission, open_only=True)):
         typer.echo(problem, err=True)
@@ -638,6 +650,9 @@ def missions_match(
         projet_dossier=projet_dossier, profils=profils or [], quotite=quotite, debut=debut,
         localisation=localisation, thematique=thematique, experience_min=experience_min,
         contact_nom=contact_nom, contact_email=contact_email))
+    if problem := new_mission_problem(params, _specialties(), prefix="--"):
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
     summary = match_mission(params)
     then_deliver(summary, as_json)
     if as_json:

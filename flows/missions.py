@@ -45,7 +45,7 @@ from flows.hearing_booking import book, day_start, hearing_results
 from flows.reporting import conclude, publish_markdown
 from flows.runtime import Runtime, open_runtime
 from models.convention_finance import contract_terms
-from models.french import compte, date_fr, nombre_fr
+from models.french import compte, date_fr, nombre_fr, pluriel
 from models.hearing_outcome import MISSIONS
 from models.hearing_selection import HearingKind, RequestStatus
 from models.mission_match import MissionSpec, Search, VivierCandidate, search_vivier
@@ -59,6 +59,7 @@ from models.placement import (
     move_placement,
     not_retained_motivation,
 )
+from models.quote import quoted
 from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember
 
 
@@ -112,16 +113,37 @@ class MissionDecision(RunInput):
 # -- the mission and the vivier -----------------------------------------------------------
 
 
+REQUIRED_FOR_NEW = ("titre", "administration", "debut", "contact_nom", "contact_email")
+
+
+def new_mission_problem(params: MissionParameters, specialties: list[str],
+                        prefix: str = "") -> str | None:
+    """Why ``params`` cannot open a new mission (None: they can, or they name an open one),
+    one French line naming the fields (``prefix="--"``: as the command's options)."""
+    if params.mission is not None:
+        return None
+
+    def name(field: str) -> str:
+        return f"{prefix}{field.replace('_', '-')}" if prefix else field
+
+    missing = [name(field) for field in REQUIRED_FOR_NEW if not getattr(params, field)]
+    if missing:
+        return (f"nouvelle mission : {', '.join(missing)} "
+                f"{pluriel(len(missing), 'obligatoire', 'obligatoires')}")
+    unknown = [p for p in params.profils if p not in specialties]
+    if unknown or not 1 <= len(params.profils) <= 2:
+        got = f"reçu {quoted(unknown[0])}" if unknown else (
+            f"{len(params.profils)} {pluriel(len(params.profils), 'reçu', 'reçus')}")
+        return (f"{name('profil')} : 1 ou 2 profils parmi {', '.join(sorted(specialties))}"
+                f", {got}")
+    return None
+
+
 def _new_mission(session: Session, rt: Runtime, params: MissionParameters,
                  now: datetime) -> Mission:
-    missing = [name for name in ("titre", "administration", "debut", "contact_nom",
-                                 "contact_email") if not getattr(params, name)]
-    if missing:
-        raise ValueError(f"mission : champ(s) {', '.join(missing)} obligatoire(s)")
-    specialties = set(rt.config.tracks["candidats"].specialties)
-    if not 1 <= len(params.profils) <= 2 or not set(params.profils) <= specialties:
-        raise ValueError(f"mission : profils {params.profils} — 1 ou 2 parmi "
-                         f"{', '.join(sorted(specialties))}")
+    specialties = list(rt.config.tracks["candidats"].specialties)
+    if (problem := new_mission_problem(params, specialties)) is not None:
+        raise ValueError(problem)
     same = session.scalar(select(Mission).where(  # the form sent twice: one mission
         Mission.status == MissionStatus.OUVERTE, Mission.titre == params.titre,
         Mission.administration == params.administration,

@@ -40,6 +40,7 @@ DECISION_FORMS = {"laureat": ("lauréat", "lauréats"),
                   "liste_attente": ("en liste d'attente", "en liste d'attente"),
                   "refus": ("refus", "refus"), "vivier": ("au vivier", "au vivier")}
 RUN_PREFIX = "prefect.flow-run."
+MAX_ATTEMPTS = 5  # an alert's run handed back this often (config/automations.yaml, (e))
 TERMINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
 
@@ -176,7 +177,17 @@ def alert_key(run_id: str, kind: AlertKind) -> str:
       "interruption, durée anormale, comité à approuver) : un courriel par run et par "
       "alerte, envoyé aussitôt. Lancé par les automations (eig setup).")
 def notify_team(params: NotifyParameters) -> dict[str, Any]:
+    from prefect.runtime import flow_run
+
     logger = get_run_logger()
+    if (attempt := flow_run.run_count or 1) > MAX_ATTEMPTS:
+        logger.error("alerte %s du run %s : %d essais interrompus, abandon (voir les runs "
+                     "de notify-team dans l'interface)", params.kind, params.flow_run,
+                     attempt - 1)
+        return conclude({"flow_run": params.flow_run, "kind": params.kind,
+                         "abandoned": attempt - 1},
+                        f"Alerte « {KIND_LABELS[params.kind]} » abandonnée après "
+                        f"{attempt - 1} essais interrompus.")
     run_id = str(run_id_of(params.flow_run))
     run = read_run(UUID(run_id))
     key = alert_key(run_id, params.kind)

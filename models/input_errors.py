@@ -54,7 +54,14 @@ def french_errors(error: ValidationError, labels: dict[str, str] | None = None,
             text = str(ctx.get("error") or item["msg"])
             rule = text.removeprefix("Value error, ")
         else:
-            rule = rule.format(**{k: str(v) for k, v in ctx.items()})
+            rule = rule.format(**{k: _french_ctx(v) for k, v in ctx.items()})
         received = "" if item["type"] == "missing" else f", reçu {quoted(item.get('input'))}"
         parts.append(f"{name} : {rule}{received}")
     return " ; ".join(parts)
+
+
+def _french_ctx(value: Any) -> str:
+    """pydantic's context in French: its lists of permitted values end in « or »."""
+    text = str(value)
+    head, sep, last = text.rpartition(" or ")
+    return f"{head} ou {last}" if sep and "'" in last else text

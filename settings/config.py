@@ -401,6 +401,11 @@ class OperationsConfig(_Strict):
     zombie_after_seconds: int = Field(default=90, ge=60, description="a run silent for this "
                                       "long (its process died with its machine or worker) "
                                       "is marked Crashed, and the team told")
+    alert_relaunch_after_seconds: int = Field(
+        default=120, ge=20, description="an alert's run (notify-team) taken by a worker "
+        "that died before starting it (still Pending after this long) is handed back to "
+        "the pool; one interrupted (Crashed) is at once: an alert is never lost with its "
+        "worker")
 
     @model_validator(mode="after")
     def _check_zombie(self) -> OperationsConfig:

@@ -24,6 +24,7 @@ DEPLOYED = ("deliberate-projets", "deliberate-candidats", "deliberate-mission", 
 LATE_SECONDS = 20  # deliberate-candidats "longer than expected" after this
 REMINDER_SECONDS = 60  # a committee still waiting is reminded after this
 ZOMBIE_SECONDS = 60  # a silent run is marked Crashed after this (the least allowed: 2 beats)
+RELAUNCH_SECONDS = 30  # an alert taken by a worker that died is handed back after this
 HEARTBEAT = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # as `eig serve` gives its workers
 
 
@@ -141,5 +142,6 @@ def server_config(path: Path) -> Path:
     raw["operations"]["expected_minutes"]["deliberate-candidats"] = LATE_SECONDS / 60
     raw["deliberation"]["approval_timeout_hours"] = REMINDER_SECONDS / 3600
     raw["operations"]["zombie_after_seconds"] = ZOMBIE_SECONDS
+    raw["operations"]["alert_relaunch_after_seconds"] = RELAUNCH_SECONDS
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

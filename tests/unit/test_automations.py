@@ -106,6 +106,25 @@ def test_the_reminder_waits_the_approval_delay():
     assert "prefect.flow-run.Resuming" in reminder.trigger.expect
 
 
+def test_an_alert_is_not_lost_with_its_worker():
+    """notify-team (untagged, so no alert about itself) is handed back to the pool when
+    its worker dies: at once when Crashed, after the relaunch delay when still Pending."""
+    relaunch = [a for a in built() if "relancée" in a.name]
+    assert len(relaunch) == 2
+    for automation in relaunch:
+        related = automation.trigger.match_related.root
+        assert related["prefect.resource.name"] == "notify-team"
+        [action] = automation.actions
+        assert (action.type, action.state.value, action.force) == (
+            "change-flow-run-state", "SCHEDULED", True)
+    crashed, pending = sorted(relaunch, key=lambda a: a.trigger.posture.value != "Reactive")
+    assert crashed.trigger.expect == {"prefect.flow-run.Crashed"}
+    assert pending.trigger.after == {"prefect.flow-run.Pending"}
+    assert "prefect.flow-run.Running" in pending.trigger.expect
+    assert pending.trigger.within.total_seconds() == (
+        CONFIG.operations.alert_relaunch_after_seconds)
+
+
 def write(tmp_path: Path, automations: list[dict]) -> Path:
     path = tmp_path / "automations.yaml"
     path.write_text(yaml.safe_dump({"automations": automations}, allow_unicode=True))

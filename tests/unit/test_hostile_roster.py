@@ -124,7 +124,7 @@ def test_a_capacity_beyond_reason_is_refused_on_its_line():
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["--debut", "2027-13-01"], "--debut : date attendue (AAAA-MM-JJ), reçu '2027-13-01'"),
-    (["--quotite", "3/5"], "--quotite : valeurs permises : 'temps plein' or '4/5', reçu '3/5'"),
+    (["--quotite", "3/5"], "--quotite : valeurs permises : 'temps plein' ou '4/5', reçu '3/5'"),
     (["--experience-min", "-5"], "--experience-min : au moins 0, reçu -5"),
     (["--contact-email", "pas-une-adresse"], "--contact-email : forme invalide"),
 ])
