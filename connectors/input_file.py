@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from models.french import nombre_fr
 from settings.environment import Settings
 
@@ -43,15 +41,3 @@ def read_input_text(path: Path | str, what: str, max_bytes: int | None = None) -
         raise InputFileError(
             f"{path}, ligne {line} : le fichier n'est pas en UTF-8 ; réenregistrez-le en "
             "« CSV UTF-8 » (ou UTF-8) depuis le tableur ou l'éditeur") from exc
-
-
-class NoAliasLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing anchors and aliases where they appear."""
-
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise yaml.MarkedYAMLError(
-                problem="ancre ou alias YAML (&… / *…) refusé : écrivez chaque valeur en "
-                "toutes lettres", problem_mark=event.start_mark)
-        return super().compose_node(parent, index)

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from connectors.input_file import InputFileError, NoAliasLoader, read_input_text
+from connectors.input_file import InputFileError, read_input_text
+from models.french import nombre_fr
 from models.quote import quoted
 from models.roster import (
     COLUMNS,
@@ -35,6 +37,7 @@ from models.roster import (
     column_key,
     parse_roster,
 )
+from models.yaml_text import YamlProblem, load_with_nodes
 
 Row = tuple[int, dict[str, Any]]
 
@@ -125,28 +128,21 @@ def read_csv_rows(text: str, *, source: str = "<csv>") -> list[Row]:
                 if name:
                     row[name] = cell
                 elif cell.strip():
-                    raise RosterFileError(f"{source}, ligne {start} : valeur {cell!r} dans une "
-                                          "colonne sans nom d'en-tête")
+                    raise RosterFileError(f"{source}, ligne {start} : valeur {quoted(cell)} "
+                                          "dans une colonne sans nom d'en-tête")
             rows.append((start, row))
     except csv.Error as exc:
-        raise RosterFileError(f"{source}, ligne {reader.line_num} : CSV invalide ({exc})") from exc
+        raise RosterFileError(f"{source}, ligne {reader.line_num} : {csv_problem(exc)}") from exc
     return rows
 
 
 def read_yaml_rows(text: str, *, source: str = "<yaml>") -> list[Row]:
     """Rows of a YAML roster: a list of mappings, each numbered by the line it starts on."""
-    loader = NoAliasLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
-        raise RosterFileError(f"{source}, ligne {line} : YAML invalide — "
-                              f"{exc.problem or exc.context}") from exc
-    except yaml.YAMLError as exc:
-        raise RosterFileError(f"{source} : YAML invalide ({quoted(str(exc), 200)})") from exc
-    finally:
-        loader.dispose()
+        data, node = load_with_nodes(text)
+    except YamlProblem as problem:
+        where = f"{source}, ligne {problem.line}" if problem.line else source
+        raise RosterFileError(f"{where} : {problem.rule}") from None
     if data is None:
         raise RosterFileError(f"{source} : fichier vide, attendu une liste d'évaluateurs")
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
@@ -191,3 +187,16 @@ def _check_header(header: list[str], line: int, source: str) -> None:
             errors.append(RosterError(line, column, "required", "colonne obligatoire absente"))
     if errors:
         raise RosterValidationError(errors, source=source)
+
+
+def csv_problem(exc: csv.Error) -> str:
+    """The csv module's English error, in French."""
+    text = str(exc)
+    if match := re.search(r"field larger than field limit \((\d+)\)", text):
+        return (f"CSV invalide : une cellule dépasse {nombre_fr(int(match.group(1)))} "
+                "caractères (un guillemet jamais fermé ?)")
+    if "NUL" in text or "null byte" in text:
+        return "CSV invalide : caractère nul dans le fichier (est-ce bien un CSV ?)"
+    if "new-line character seen in unquoted field" in text:
+        return "CSV invalide : retour à la ligne inattendu dans une cellule sans guillemets"
+    return f"CSV invalide ({quoted(text)})"

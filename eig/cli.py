@@ -12,6 +12,7 @@ from eig.prefect_env import apply_defaults
 from eig.summaries import render_sync_summary
 from models.french import compte as _count
 from models.french import nombre_fr as _decimal
+from models.quote import quoted
 
 apply_defaults()
 
@@ -46,7 +47,8 @@ def sync(
     from flows.sync import SyncParameters
 
     state, summary = sync_and_follow(
-        SyncParameters(demarches=demarche or [], full=full, reconcile=reconcile))
+        _parameters(SyncParameters, dict(demarches=demarche or [], full=full,
+                                          reconcile=reconcile)))
     if not isinstance(summary, dict):  # the flow crashed before summarising
         typer.echo(f"sync-dossiers: {state.message or summary}", err=True)
         raise typer.Exit(2)
@@ -87,9 +89,16 @@ def quarantine(
         return
     if not rows:
         typer.echo("Aucun dossier en quarantaine.")
+    from datetime import datetime
+
+    from models.french import datetime_fr
+
     for row in rows:
-        typer.echo(f"démarche {row['demarche']} dossier {row['dossier']} "
-                   f"(vu {row['times_seen']} fois, depuis {row['first_seen']}) : {row['reason']}")
+        field = f", champ {row['field']}" if row["field"] else ""
+        since = datetime_fr(datetime.fromisoformat(row["first_seen"]))
+        typer.echo(f"démarche {row['demarche']}, dossier {row['dossier']}{field} : "
+                   f"{row['reason']} (vu {_count(row['times_seen'], 'fois', 'fois')} depuis "
+                   f"le {since})")
 
 
 roster_app = typer.Typer(help="Le vivier des évaluateurs.", no_args_is_help=True)
@@ -133,8 +142,8 @@ def roster_import(
         evaluators = parse_roster(rows, allowed_profiles=config.roster.profiles,
                                   allowed_tracks=list(config.tracks))
     except (RosterValidationError, RosterFileError, ValueError, DSError) as error:
-        typer.echo(f"{file}: {error}" if isinstance(error, RosterValidationError) else str(error),
-                   err=True)
+        typer.echo(f"{file}, {error}" if isinstance(error, RosterValidationError)
+                   and error.source is None else str(error), err=True)
         raise typer.Exit(1) from None
     share = None if confirm_retire else config.roster.max_retire_share
     try:
@@ -181,7 +190,8 @@ def assign(
     """Affecte les évaluateurs aux dossiers en attente (flow assign-evaluators)."""
     from flows.assign import AssignParameters, assign_evaluators
 
-    summary = assign_evaluators(AssignParameters(tracks=track or [], mix=not no_mix))
+    summary = assign_evaluators(_parameters(AssignParameters, dict(
+        tracks=_tracks(track or []), mix=not no_mix)))
     then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
@@ -280,7 +290,8 @@ def chase(
     """Relance les évaluateurs et prend en compte les réponses (flow chase-evaluators)."""
     from flows.chase import ChaseParameters, chase_evaluators
 
-    summary = chase_evaluators(ChaseParameters(force=force, sync_first=not no_sync))
+    summary = chase_evaluators(_parameters(ChaseParameters, dict(force=force,
+                                                                 sync_first=not no_sync)))
     then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
@@ -332,8 +343,8 @@ def score(
     """Agrège les évaluations et classe les dossiers (flow score-dossiers)."""
     from flows.score import ScoreParameters, export_csv, score_dossiers
 
-    summary = score_dossiers(ScoreParameters(tracks=track or [], sync_first=not no_sync,
-                                             publish=not no_publish))
+    summary = score_dossiers(_parameters(ScoreParameters, dict(
+        tracks=_tracks(track or []), sync_first=not no_sync, publish=not no_publish)))
     then_deliver(summary, as_json)
     if csv is not None:
         rows = export_csv(summary, csv)
@@ -367,16 +378,14 @@ def deliberate(
 ) -> None:
     """Prépare un comité et attend son approbation (dans l'interface Prefect, ou
     `eig approve`) avant de publier (flow deliberate)."""
-    from datetime import date as Date
-
     from flows.deliberate import DeliberateParameters
     from flows.deliberate import deliberate as deliberate_flow
     from flows.pipeline import after_committee
 
     # waiting in this terminal may outlast the flow's timeout (meant for deployed runs,
     # which are suspended while they wait)
-    summary = without_timeout(deliberate_flow)(DeliberateParameters(
-        track=track, session_date=Date.fromisoformat(session_date) if session_date else None))
+    summary = without_timeout(deliberate_flow)(_parameters(DeliberateParameters, dict(
+        track=track, session_date=session_date, date_label="--date")))
     summary.update(after_committee(summary))  # the lauréats' conventions, as a server would
     if summary.get("status") == "approved":
         then_deliver(summary, as_json)
@@ -418,7 +427,13 @@ def approve(
     from flows.deliberate import committee_track, full_attendance, pending_decisions
     from models.deliberation import DECISION_LABELS
 
-    decisions = pending_decisions(UUID(flow_run))
+    try:
+        decisions = pending_decisions(UUID(flow_run))
+    except (ValueError, LookupError) as error:
+        typer.echo(str(error) if isinstance(error, LookupError) else
+                   f"{quoted(flow_run)} : identifiant de run invalide (UUID, tel que "
+                   "l'interface ou l'alerte le donne)", err=True)
+        raise typer.Exit(2) from None
     if not reject and not (everyone or present):
         typer.echo("approuver : nommez les membres présents (--present, répétable) ou "
                    "--tous-presents, et la présidence (--presidence)", err=True)
@@ -429,9 +444,18 @@ def approve(
         sitting["membres_presents"] = list(present)
     if president:
         sitting["preside_par"] = president
+    known = {d["dossier"] for d in decisions}
     for item in change or []:
         number, _, rest = item.partition("=")
         decision, _, motivation = rest.partition(":")
+        if not number.strip().isdigit() or int(number) not in known:
+            typer.echo(f"--change {quoted(item)} : DOSSIER=décision[:motivation], le dossier "
+                       "parmi ceux du comité", err=True)
+            raise typer.Exit(2)
+        if DECISION_LABELS.get(decision, decision) not in DECISION_LABELS.values():
+            typer.echo(f"--change {quoted(item)} : décision inconnue ; décisions : "
+                       f"{', '.join(DECISION_LABELS)}", err=True)
+            raise typer.Exit(2)
         for d in decisions:
             if d["dossier"] == int(number):
                 d["decision"] = DECISION_LABELS.get(decision, decision)
@@ -463,19 +487,28 @@ def conventions(
 ) -> None:
     """Rédige (ou met à jour) la convention de chaque projet lauréat et l'envoie (flow
     draft-conventions) ; sans changement, rien n'est refait ni renvoyé."""
-    from flows.conventions import draft_conventions
+    from flows.conventions import ConventionParameters, Overrides, draft_conventions
 
     quotites, bands = list(quotite or []), list(experience or [])
     if len(quotites) > 2 or len(bands) > 2:
-        raise typer.BadParameter("--quotite et --experience : une fois, ou une par EIG (2 au "
-                                 "plus)")
-    summary = draft_conventions(
+        typer.echo("--quotite, --experience : une fois, ou une par EIG (2 au plus)", err=True)
+        raise typer.Exit(2)
+    given = {name: value for name, value in dict(
         dossier=dossier, type_convention=kind, date_debut=start, duree_mois=months,
         quotite=quotites[0] if quotites else None,
         quotite_eig_2=quotites[1] if len(quotites) > 1 else None,
         experience=bands[0] if bands else None,
         experience_eig_2=bands[1] if len(bands) > 1 else None, coach=coach,
-        nombre_eig=nombre_eig, signataire=signataire)
+        nombre_eig=nombre_eig, signataire=signataire).items() if value is not None}
+    checked = _parameters(ConventionParameters, dict(given), labels={
+        "dossier": "--dossier", "type_convention": "--type", "date_debut": "--debut",
+        "duree_mois": "--duree", "quotite_eig_2": "--quotite", "experience_eig_2":
+        "--experience", "nombre_eig": "--nombre-eig"})
+    if checked.dossier is None and checked.overrides() != Overrides():
+        typer.echo("les modifications (type, dates, quotité…) portent sur un dossier : "
+                   "indiquez --dossier N", err=True)
+        raise typer.Exit(2)
+    summary = draft_conventions(**given)
     then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
@@ -512,9 +545,10 @@ def hearings(
         return
     from flows.hearings import HearingParameters, schedule_hearings_flow
 
-    summary = schedule_hearings_flow(HearingParameters(
+    summary = schedule_hearings_flow(_parameters(HearingParameters, dict(
         tracks=tracks or [], reschedule=reschedule or [], annuler=withdraw or [], motif=motif,
-        pas_avant=not_before))
+        pas_avant=not_before), labels={"tracks": "--track", "annuler": "--annuler",
+                                       "reschedule": "--reschedule"}))
     then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
@@ -528,17 +562,43 @@ def hearings(
                    f"{row['dossier']:<6} jury : {row['jury']}")
 
 
-def _parameters(model: Any, values: dict[str, Any]) -> Any:
-    """The command's parameters as the flow takes them, or one French line and exit 2."""
+def _parameters(model: Any, values: dict[str, Any],
+                labels: dict[str, str] | None = None) -> Any:
+    """The command's parameters as the flow takes them, or one French line and exit 2
+    (``labels``: a field's option when its name differs, e.g. ``tracks`` → ``--track``)."""
     from pydantic import ValidationError
 
     from models.input_errors import french_errors
 
+    labels = dict(labels or {})
+    if (date_label := values.pop("date_label", None)) is not None:
+        labels["session_date"] = date_label
     try:
         return model(**values)
     except ValidationError as error:
-        typer.echo(french_errors(error), err=True)
+        typer.echo(french_errors(error, labels=_label_items(labels, error)), err=True)
         raise typer.Exit(2) from None
+
+
+def _label_items(labels: dict[str, str], error: Any) -> dict[str, str]:
+    """Labels for a list's items too: ``tracks.0`` is ``--track``."""
+    items = {".".join(str(p) for p in e["loc"]) for e in error.errors()}
+    return labels | {loc: labels[loc.split(".")[0]] for loc in items
+                     if loc.split(".")[0] in labels}
+
+
+def _tracks(tracks: list[str]) -> list[str]:
+    """The tracks asked for, or one French line and exit 2 for one the config lacks."""
+    from settings.config import load_config
+    from settings.environment import Settings
+
+    known = list(load_config(Settings().config).tracks)
+    for track in tracks:
+        if track not in known:
+            typer.echo(f"--track : parcours {quoted(track)} inconnu ; parcours : "
+                       f"{', '.join(known)}", err=True)
+            raise typer.Exit(2)
+    return tracks
 
 
 def _specialties() -> list[str]:
@@ -569,8 +629,6 @@ def hearings_availability(
     report = import_availability(_input_text(file, "fichier des disponibilités"))
     typer.echo(f"{_count(report['windows'], 'créneau', 'créneaux')} pour "
                f"{_count(report['members'], 'membre du jury', 'membres du jury')}")
-    for email in report["unknown"]:
-        typer.echo(f"  inconnu du vivier des évaluateurs, ignoré : {email}")
     for problem in report["problems"]:
         typer.echo(f"  {file.name}, {problem}")
     if report["problems"] or report["unknown"]:
@@ -943,6 +1001,8 @@ def notify(
     from typing import get_args
     from uuid import UUID
 
+    from prefect.exceptions import ObjectNotFound
+
     from flows.notify import (
         AlertKind,
         NotifyParameters,
@@ -958,6 +1018,17 @@ def notify(
     if kind not in get_args(AlertKind):
         typer.echo(f"alerte inconnue : {kind} ({', '.join(get_args(AlertKind))})", err=True)
         raise typer.Exit(2)
+    try:
+        run_id = str(run_id_of(run))
+        facts = read_run(UUID(run_id))
+    except ValueError:
+        typer.echo(f"--run {quoted(run)} : identifiant de run invalide (UUID, ou "
+                   "prefect.flow-run.<UUID>)", err=True)
+        raise typer.Exit(2) from None
+    except ObjectNotFound:
+        typer.echo(f"--run {quoted(run)} : aucun run de ce nom sur le serveur Prefect",
+                   err=True)
+        raise typer.Exit(2) from None
     if not preview:
         summary = notify_team(NotifyParameters(flow_run=run, kind=kind))
         typer.echo(summary.get("moot") or (
@@ -965,8 +1036,6 @@ def notify(
                                       "déjà envoyé" if not summary["recorded"] else
                                       "enregistré, pas encore envoyé (eig effects)")))
         return
-    run_id = str(run_id_of(run))
-    facts = read_run(UUID(run_id))
     with open_runtime() as rt:
         with rt.sessions() as session:
             waiting = waiting_for(session, run_id)
@@ -1003,14 +1072,23 @@ def demo(
     raise typer.Exit(run_demo(typer.echo, dossiers=dossiers, seed=seed))
 
 
-def main() -> None:
-    """The `eig` command: a configuration or input file that cannot be read ends in one
-    French line and exit code 2, never a traceback, whatever the command."""
+def main(argv: list[str] | None = None) -> None:
+    """The `eig` command: a command line, a configuration or an input file that cannot be
+    read ends in one French line and exit code 2, never a traceback, whatever the
+    command."""
     from connectors.input_file import InputFileError
+    from eig.usage_errors import UsageError, french_usage
     from settings.config import ConfigError
 
     try:
-        app()
+        result = app(args=argv, prog_name="eig", standalone_mode=False)
+    except UsageError as error:
+        typer.echo(french_usage(error), err=True)
+        raise SystemExit(2) from None
     except (ConfigError, InputFileError) as error:
         typer.echo(str(error), err=True)
         raise SystemExit(2) from None
+    except typer.Abort:
+        typer.echo("Interrompu.", err=True)
+        raise SystemExit(130) from None
+    raise SystemExit(result if isinstance(result, int) else 0)

@@ -35,6 +35,7 @@ from flows.runtime import Runtime, open_runtime
 from models.french import compte, date_fr, heure_fr
 from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
+from models.quote import quoted
 from models.tables import (
     EvaluatorRow,
     HearingRequest,
@@ -145,12 +146,15 @@ def _report(headline: str, booked: dict[str, dict], moved: list[int], handed: in
 def import_availability(text: str) -> dict[str, Any]:
     """Replace the windows of every member the file lists; report bad lines and unknown
     members (not in the roster), keeping the rest."""
-    from models.jury_availability import parse_windows
+    from models.jury_availability import WindowProblem, parse_windows
 
     windows, problems = parse_windows(text)
     with open_runtime() as rt, rt.sessions.begin() as session:
         known = set(session.scalars(select(EvaluatorRow.email)))
         unknown = sorted({w.email for w in windows} - known)
+        problems += [WindowProblem(w.line, "courriel", f"{quoted(w.email)} inconnu du vivier "
+                                   "des évaluateurs, ignoré") for w in windows
+                     if w.email not in known]
         kept = [w for w in windows if w.email in known]
         now = rt.clock()
         for email in {w.email for w in kept}:
@@ -159,7 +163,8 @@ def import_availability(text: str) -> dict[str, Any]:
         session.add_all(JuryAvailability(email=w.email, start=w.start, end=w.end,
                                          imported_at=now) for w in kept)
     return {"windows": len(kept), "members": len({w.email for w in kept}),
-            "unknown": unknown, "problems": [str(p) for p in problems]}
+            "unknown": unknown,
+            "problems": [str(p) for p in sorted(problems, key=lambda p: p.line)]}
 
 
 def import_jury_scores(text: str, track: str, source: str, mission: int = 0
@@ -197,4 +202,4 @@ def import_jury_scores(text: str, track: str, source: str, mission: int = 0
                 existing.source, existing.imported_at = source, now
                 request.status, request.updated_at = RequestStatus.HELD, now
     return {"imported": len(kept), "dossiers": len({r.dossier for r in kept}),
-            "problems": [str(p) for p in problems]}
+            "problems": [str(p) for p in sorted(problems, key=lambda p: p.line)]}

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from models.quote import quoted
+
 # The champ __typename DS returns for each descriptor type we map.
 CHAMP_TYPENAMES: dict[str, str] = {
     "text": "TextChamp",
@@ -85,10 +87,10 @@ class Drift:
 
     def describe(self) -> str:
         if self.found is None:
-            return (f"démarche {self.demarche_number}: field '{self.field}' maps champ "
-                    f"{self.champ_id}, which the active revision no longer has")
-        return (f"démarche {self.demarche_number}: field '{self.field}' (champ {self.champ_id}) "
-                f"changed type: expected {self.expected}, found {self.found}")
+            return (f"démarche {self.demarche_number} : le champ « {self.field} » "
+                    f"({self.champ_id}) n'est plus dans la révision publiée du formulaire")
+        return (f"démarche {self.demarche_number} : le champ « {self.field} » ({self.champ_id}) "
+                f"a changé de type : attendu {self.expected}, trouvé {self.found}")
 
 
 class RevisionDriftError(RuntimeError):
@@ -97,7 +99,8 @@ class RevisionDriftError(RuntimeError):
     def __init__(self, drifts: list[Drift]):
         self.drifts = drifts
         super().__init__(
-            "the champ mapping no longer matches DS; update the configuration:\n- "
+            "le formulaire DS ne correspond plus au mapping des champs ; mettez à jour "
+            "config/eig.yaml :\n- "
             + "\n- ".join(d.describe() for d in drifts)
         )
 
@@ -201,7 +204,8 @@ def _champ_value(champ: Mapping[str, Any], expected: str, field: str) -> Any:
     if wanted is None:  # a type we do not interpret: keep DS's text rendering
         return champ.get("stringValue")
     if typename != wanted:
-        raise _BadChamp(field, "type", f"expected a {wanted} ({expected}), got {typename}")
+        raise _BadChamp(field, "type", f"attendu un champ {wanted} ({expected}), reçu "
+                        f"{typename}")
     if expected in ("text", "textarea", "email", "phone"):
         return _clean_text(champ.get("text", champ.get("stringValue")))
     if expected == "integer_number":
@@ -240,4 +244,4 @@ def _to_int(raw: Any, field: str) -> int | None:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise _BadChamp(field, "type", f"not an integer: {raw!r}") from None
+        raise _BadChamp(field, "type", f"nombre entier attendu, reçu {quoted(raw)}") from None

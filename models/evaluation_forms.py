@@ -16,6 +16,7 @@ from typing import Any
 
 from models.evaluation_inputs import OPEN_STATUSES, AssignmentStatus
 from models.evaluation_token import token_assignment, verify_token
+from models.quote import quoted
 
 
 class FormKind(StrEnum):
@@ -136,7 +137,8 @@ def check_scores(fields: Mapping[str, Any], criteria: Mapping[str, str], scale_m
             if value != float(raw):
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append((field, f"la note « {label} » ({raw}) n'est pas un nombre entier"))
+            problems.append((field, f"la note « {label} » ({quoted(raw)}) n'est pas un "
+                                    "nombre entier"))
             continue
         if not scale_min <= value <= scale_max:
             problems.append((field, f"la note « {label} » ({value}) est hors de l'échelle "

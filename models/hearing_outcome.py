@@ -18,6 +18,7 @@ from datetime import date, datetime
 from models.evaluation_forms import check_scores
 from models.french import date_fr, nombre_fr, pluriel
 from models.jury_availability import record_line
+from models.quote import quoted
 from models.scoring.aggregate import DossierAggregate
 
 REQUIRED_COLUMNS = ("dossier", "courriel")
@@ -83,10 +84,14 @@ def parse_jury_scores(text: str, criteria: Mapping[str, str], scale_min: int, sc
         dialect = _Semicolon  # never csv.excel itself: changing it changes every reader
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     columns = [c.strip() for c in reader.fieldnames or []]
-    missing = [c for c in (*REQUIRED_COLUMNS, *(f"note_{k}" for k in criteria))
-               if c not in columns]
+    expected = (*REQUIRED_COLUMNS, *(f"note_{k}" for k in criteria), "commentaire")
+    missing = [c for c in expected[:-1] if c not in columns]
+    if not columns:
+        return [], [ImportProblem(1, None, "en-tête", "fichier vide : il faut la ligne "
+                                  "d'en-tête " + ";".join(expected))]
     if missing:
-        return [], [ImportProblem(1, None, column, "colonne absente") for column in missing]
+        return [], [ImportProblem(1, None, ", ".join(missing), pluriel(
+            len(missing), "colonne absente", "colonnes absentes"))]
     rows: list[JuryScores] = []
     problems: list[ImportProblem] = []
     for raw in reader:
@@ -98,7 +103,7 @@ def parse_jury_scores(text: str, criteria: Mapping[str, str], scale_min: int, sc
             dossier = int(record["dossier"])
         except ValueError:
             problems.append(ImportProblem(line, None, "dossier",
-                                          f"« {record['dossier']} » n'est pas un numéro"))
+                                          f"{quoted(record['dossier'])} n'est pas un numéro"))
             continue
         juror = record["courriel"].lower()
         if "@" not in juror:

@@ -48,16 +48,20 @@ def french_errors(error: ValidationError, labels: dict[str, str] | None = None,
         field = ".".join(str(p) for p in item["loc"]) or "?"
         name = (labels or {}).get(field, f"{prefix}{field.replace('_', '-')}" if prefix
                                   else field)
-        ctx: dict[str, Any] = item.get("ctx") or {}
-        rule = RULES.get(item["type"])
-        if rule is None:
-            text = str(ctx.get("error") or item["msg"])
-            rule = text.removeprefix("Value error, ")
-        else:
-            rule = rule.format(**{k: _french_ctx(v) for k, v in ctx.items()})
+        rule = french_rule(item)
         received = "" if item["type"] == "missing" else f", reçu {quoted(item.get('input'))}"
         parts.append(f"{name} : {rule}{received}")
     return " ; ".join(parts)
+
+
+def french_rule(item: Any) -> str:
+    """The rule one of pydantic's errors states, in French."""
+    ctx: dict[str, Any] = item.get("ctx") or {}
+    rule = RULES.get(item["type"])
+    if rule is None:
+        text = str(ctx.get("error") or item["msg"])
+        return text.removeprefix("Value error, ")
+    return rule.format(**{k: _french_ctx(v) for k, v in ctx.items()})
 
 
 def _french_ctx(value: Any) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from models.french import pluriel
 from models.paris_time import PARIS
+from models.quote import quoted
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class Window:
     email: str
     start: datetime  # UTC
     end: datetime
+    line: int = field(default=0, compare=False)  # in the file it was read from
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,12 @@ def parse_windows(text: str) -> tuple[list[Window], list[WindowProblem]]:
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     columns = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in ("courriel", "debut", "fin") if c not in columns]
+    if not columns:
+        return [], [WindowProblem(1, "en-tête", "fichier vide : il faut la ligne d'en-tête "
+                                  "courriel;debut;fin")]
     if missing:
-        return [], [WindowProblem(1, c, "colonne absente") for c in missing]
+        return [], [WindowProblem(1, ", ".join(missing), pluriel(
+            len(missing), "colonne absente", "colonnes absentes"))]
     windows, problems = [], []
     for raw in reader:
         line = record_line(reader, raw)
@@ -72,17 +79,17 @@ def parse_windows(text: str) -> tuple[list[Window], list[WindowProblem]]:
         try:
             start = _local(row["debut"])
         except ValueError:
-            problems.append(WindowProblem(line, "debut", f"« {row['debut']} » n'est pas une "
+            problems.append(WindowProblem(line, "debut", f"{quoted(row['debut'])} n'est pas une "
                                           "date et heure (AAAA-MM-JJ HH:MM)"))
             continue
         try:
             end = _local(row["fin"])
         except ValueError:
-            problems.append(WindowProblem(line, "fin", f"« {row['fin']} » n'est pas une date "
+            problems.append(WindowProblem(line, "fin", f"{quoted(row['fin'])} n'est pas une date "
                                           "et heure (AAAA-MM-JJ HH:MM)"))
             continue
         if end <= start:
             problems.append(WindowProblem(line, "fin", "la fin précède le début"))
             continue
-        windows.append(Window(email, start, end))
+        windows.append(Window(email, start, end, line))
     return windows, problems

@@ -109,11 +109,14 @@ class RosterValidationError(ValueError):
     def __init__(self, errors: list[RosterError], *, source: str | None = None):
         self.errors = errors
         self.source = source
-        where = f"{source} : " if source else ""
         count = len(errors)
-        plural = "s" if count > 1 else ""
+        if count == 1:  # one line: file, line, field, rule
+            where = f"{source}, " if source else ""
+            super().__init__(f"{where}{errors[0].describe()} ; aucun évaluateur importé")
+            return
+        where = f"{source} : " if source else ""
         super().__init__(
-            f"{where}liste des évaluateurs refusée, {count} erreur{plural}, "
+            f"{where}liste des évaluateurs refusée, {count} erreurs, "
             "aucun évaluateur importé :\n- " + "\n- ".join(e.describe() for e in errors)
         )
 

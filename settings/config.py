@@ -6,12 +6,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.convention_finance import ConventionKind, Framework, PayBand
 from models.input_errors import french_errors
 from models.scoring.rules import CriterionRule, ScoringRules
+from models.yaml_text import YamlProblem, load_fast
 
 DemarcheRole = Literal["projets", "candidats", "evaluations"]
 
@@ -456,26 +456,25 @@ class EigConfig(_Strict):
         return [r for r in roles if self.demarches[r].number in numbers]
 
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 class ConfigError(ValueError):
     """The configuration file is missing or invalid; the message names the file and entry."""
 
 
 def load_config(path: Path) -> EigConfig:
     try:
-        # libyaml's loader when present: every flow run reads this file, 5x faster
-        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        raw = load_fast(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"configuration introuvable : {path} (EIG_CONFIG)") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path} : c'est un dossier, pas le fichier de configuration "
+                          "(EIG_CONFIG)") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} : le fichier n'est pas en UTF-8") from exc
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
-        raise ConfigError(f"{path}, ligne {line} : YAML invalide ({exc.problem})") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} : YAML invalide") from exc
+    except YamlProblem as problem:
+        where = f"{path}, ligne {problem.line}" if problem.line else str(path)
+        raise ConfigError(f"{where} : {problem.rule}") from None
+    if raw is None:
+        raise ConfigError(f"{path} : fichier vide (EIG_CONFIG)")
     try:
         return EigConfig.model_validate(raw)
     except ValidationError as exc:

@@ -137,4 +137,4 @@ def test_drift_names_field_and_demarche_for_gone_and_retyped_descriptors():
         ("nombre_eig", "decimal_number"), ("theme", None), ("equipe.mois", "text"),
     }
     message = str(RevisionDriftError(drifts))
-    assert "démarche 101" in message and "'theme'" in message and "decimal_number" in message
+    assert "démarche 101" in message and "« theme »" in message and "decimal_number" in message

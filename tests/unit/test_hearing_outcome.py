@@ -42,7 +42,7 @@ def test_good_rows_are_kept_and_bad_ones_named():
     assert [str(p) for p in problems] == [
         "ligne 3, dossier 42, champ note_impact : la note « Impact » (7) est hors de "
         "l'échelle 0–5",
-        "ligne 4, champ dossier : « x » n'est pas un numéro",
+        "ligne 4, champ dossier : 'x' n'est pas un numéro",
         "ligne 5, dossier 43, champ courriel : adresse du membre du jury absente ou invalide",
         "ligne 6, dossier 43, champ note_impact : la note « Impact » est absente",
         "ligne 6, dossier 43, champ commentaire : le commentaire est obligatoire"]
@@ -87,7 +87,7 @@ def test_availability_windows_are_read_in_paris_time():
          datetime(2026, 12, 8, 11, 30, tzinfo=UTC))]
     assert [str(p) for p in problems] == [
         "ligne 3, champ fin : la fin précède le début",
-        "ligne 4, champ debut : « demain » n'est pas une date et heure (AAAA-MM-JJ HH:MM)"]
+        "ligne 4, champ debut : 'demain' n'est pas une date et heure (AAAA-MM-JJ HH:MM)"]
 
 
 def test_the_grid_sent_with_the_invitation_comes_back_as_scores() -> None:

@@ -146,7 +146,7 @@ def test_an_unknown_hearing_track_is_named(tmp_path):
 
 
 @pytest.mark.parametrize(("config", "expected"), [
-    ("tracks: [\n", "ligne 2 : YAML invalide"),
+    ("tracks: [\n", "ligne 2 : syntaxe YAML invalide"),
     ("tracks:\n  projets:\n    label: 3\n",
      "configuration invalide — demarches : obligatoire ; tracks.projets.label : texte "
      "attendu, reçu 3"),
