@@ -71,7 +71,8 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
     def add(self, data_class: DataClass, action: Action, *refs: str) -> None:
-        self.refs[(data_class, action)].extend(refs)
+        if refs:
+            self.refs[(data_class, action)].extend(refs)
 
     def done(self) -> int:
         return sum(len(v) for (_, a), v in self.refs.items()
@@ -112,13 +113,28 @@ def reference_time(params: PurgeParameters, now: datetime) -> datetime:
 
 @task(name="purge-store", cache_policy=NO_CACHE)
 def purge_store(rt: Runtime, now: datetime, apply: bool, tally: Tally) -> None:
-    """Dossiers, evaluations, the vivier, departed evaluators, delivered effects' payloads,
-    lifted quarantine, old sync runs — one transaction, rolled back on a dry run."""
+    """Delivered effects' payloads, lifted quarantine, old sync runs, then dossiers (their
+    evaluations, the vivier), departed evaluators — one transaction, rolled back on a dry
+    run (the same counts either way)."""
     policy = tally.policy
     tracks = {d.number: key for key, t in rt.config.tracks.items()
               for d in [rt.config.demarches[t.demarche]]}
     session = rt.sessions()
     try:
+        for data_class, ids_of, act in (
+                (DataClass.EFFETS_LIVRES, store.delivered_effects_before,
+                 store.purge_effect_payloads),
+                (DataClass.QUARANTAINE_LEVEE, store.released_quarantine_before,
+                 store.delete_quarantine),
+                (DataClass.JOURNAUX, store.sync_runs_before, store.delete_sync_runs),
+                (DataClass.SAISON_CLOSE, store.unpublished_committees_before,
+                 store.delete_committees)):
+            ids = ids_of(session, now - timedelta(days=policy[data_class].days or 0))
+            action = Action.PSEUDONYMISE if data_class is DataClass.EFFETS_LIVRES else \
+                Action.DELETE
+            tally.add(data_class, action, *(f"{data_class}:{i}" for i in ids))
+            if apply and ids:
+                act(session, ids)
         plans = [plan_dossier(f, policy, now)
                  for f in store.dossier_facts(session, store.demarche_tracks(session, tracks))]
         for plan in plans:
@@ -136,18 +152,6 @@ def purge_store(rt: Runtime, now: datetime, apply: bool, tally: Tally) -> None:
             tally.add(DataClass.EVALUATEURS_PARTIS, Action.PSEUDONYMISE, ref)
             if apply:
                 store.pseudonymise_evaluator(session, email, now)
-        for data_class, ids_of, act in (
-                (DataClass.EFFETS_LIVRES, store.delivered_effects_before,
-                 store.purge_effect_payloads),
-                (DataClass.QUARANTAINE_LEVEE, store.released_quarantine_before,
-                 store.delete_quarantine),
-                (DataClass.JOURNAUX, store.sync_runs_before, store.delete_sync_runs)):
-            ids = ids_of(session, now - timedelta(days=policy[data_class].days or 0))
-            action = Action.PSEUDONYMISE if data_class is DataClass.EFFETS_LIVRES else \
-                Action.DELETE
-            tally.add(data_class, action, *(f"{data_class}:{i}" for i in ids))
-            if apply and ids:
-                act(session, ids)
         if apply:
             session.commit()
     finally:
@@ -390,6 +394,7 @@ def _erase_in_store(rt: Runtime, session: Any, view: PersonView, report: Erasure
             tally.add(DataClass.DECISIONS_PUBLIEES, Action.KEEP, f"dossier:{number}")
             continue
         store.delete_evaluation_data(session, number)
+        store.strip_from_drafts(session, number)
         store.leave_vivier(session, number)
         store.pseudonymise_dossier(session, number, now)
         tally.add(dossier_class(fact), Action.PSEUDONYMISE, f"dossier:{number}")

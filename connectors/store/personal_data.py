@@ -324,6 +324,30 @@ def delete_quarantine(session: Session, ids: Sequence[int]) -> int:
         QuarantineEntry.id.in_(ids))).rowcount or 0
 
 
+def unpublished_committees_before(session: Session, before: datetime) -> list[int]:
+    """Committee sessions never approved (their proposals name every applicant)."""
+    return list(session.scalars(select(CommitteeSession.id).where(
+        CommitteeSession.status != "approved", CommitteeSession.created_at < before)))
+
+
+def delete_committees(session: Session, ids: Sequence[int]) -> int:
+    return session.execute(delete(CommitteeSession).where(
+        CommitteeSession.id.in_(ids))).rowcount or 0
+
+
+def strip_from_drafts(session: Session, number: int) -> int:
+    """Take dossier ``number`` out of the committees never approved (a live one, awaiting
+    its approval, is left to its operator)."""
+    done = 0
+    for row in session.scalars(select(CommitteeSession).where(
+            CommitteeSession.status.not_in(("approved", "awaiting_approval")))):
+        kept = [p for p in row.proposals or [] if int(p.get("dossier", 0)) != number]
+        if len(kept) != len(row.proposals or []):
+            row.proposals, row.agenda = kept, None
+            done += 1
+    return done
+
+
 def sync_runs_before(session: Session, before: datetime) -> list[int]:
     return list(session.scalars(select(SyncRun.id).where(SyncRun.started_at < before)))
 
