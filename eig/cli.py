@@ -738,7 +738,7 @@ def rgpd_purge(
     typer.echo(summary["headline"])
     for row in summary["rows"]:
         days = "conservées" if row["days"] is None else _count(row["days"], "jour")
-        typer.echo(f"  {row['label']} : {row['count']} {row['action_label']} ({days})")
+        typer.echo(f"  {row['label']} : {row['said']} ({days})")
     if not appliquer and summary["done"]:
         typer.echo("Essai à blanc : rien n'a changé ; eig rgpd purge --appliquer pour purger.")
 

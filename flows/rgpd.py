@@ -39,6 +39,7 @@ from models.retention import (
     DataClass,
     DossierPlan,
     Policy,
+    counted_action,
     dossier_class,
     evaluator_due,
     plan_dossier,
@@ -84,7 +85,8 @@ class Tally:
             rule = self.policy[data_class]
             rows.append({"data_class": str(data_class), "label": LABELS[data_class],
                          "action": str(action), "action_label": ACTION_LABELS[action],
-                         "count": len(refs), "days": rule.days, "basis": rule.basis})
+                         "count": len(refs), "said": counted_action(action, len(refs)),
+                         "days": rule.days, "basis": rule.basis})
         return rows
 
     def record(self, rt: Runtime, origin: str, now: datetime) -> None:

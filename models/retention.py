@@ -58,6 +58,13 @@ ACTION_LABELS: Mapping[Action, str] = {
     Action.KEEP: "conservé", Action.DEFER: "différé"}
 
 
+def counted_action(action: Action, count: int) -> str:
+    """``1 343 supprimés``, ``1 conservé``."""
+    from models.french import compte
+
+    return compte(count, ACTION_LABELS[action])
+
+
 @dataclass(frozen=True)
 class Retention:
     """How long a data class is kept, from its starting point; ``days=None``: kept."""
