@@ -804,7 +804,7 @@ def rgpd_erase(
     verb = "Effacé" if confirmer else "Serait effacé (essai à blanc, --confirmer pour effacer)"
     for held in report.held:
         typer.echo(f"Effacement refusé en partie : {held}.")
-    typer.echo(f"{verb} pour {subject} : " + "; ".join(report.erased) + ".")
+    typer.echo(f"{verb} pour {subject} : " + " ; ".join(report.erased) + ".")
     for kept in report.kept:
         typer.echo(f"  gardé : {kept}")
     if report.held:

@@ -181,8 +181,8 @@ def purge_files(rt: Runtime, now: datetime, apply: bool, tally: Tally) -> None:
     root = Path(rt.settings.documents_dir)
     limit = now - timedelta(days=policy[DataClass.DOCUMENTS].days or 0)
     old = [f.path for f in personal_files.documents(root) if f.modified_at < limit]
-    held = [p for p in old if str(p) in kept]
-    gone = [p for p in old if str(p) not in kept]
+    held = [p for p in old if p.name in kept]
+    gone = [p for p in old if p.name not in kept]
     tally.add(DataClass.DECISIONS_PUBLIEES, Action.KEEP, *(_relative(p, root) for p in held))
     tally.add(DataClass.DOCUMENTS, Action.DELETE, *(_relative(p, root) for p in gone))
     mail_limit = now - timedelta(days=policy[DataClass.COURRIELS].days or 0)
@@ -236,7 +236,7 @@ def purge_personal_data(params: PurgeParameters = PurgeParameters()  # noqa: B00
     headline = (f"Purge RGPD ({mode}, au {date_fr(now)}) : "
                 + (f"{compte(done, 'élément')} " + ("purgé" if done == 1 else "purgés")
                    if params.apply else f"{compte(done, 'élément')} à purger")
-                + (f" ; {'; '.join(tally.notes)}" if tally.notes else "") + ".")
+                + (f" ; {' ; '.join(tally.notes)}" if tally.notes else "") + ".")
     publish_table("purge-personal-data", [
         {"Données": r["label"], "Action": r["action_label"], "Nombre": r["count"],
          "Durée (jours)": "conservées" if r["days"] is None else r["days"],

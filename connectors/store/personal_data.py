@@ -360,13 +360,16 @@ def delete_sync_runs(session: Session, ids: Sequence[int]) -> int:
 
 
 def kept_files(session: Session) -> set[str]:
-    """Files kept under a legal obligation: approved relevés, conventions."""
+    """The names of the files kept under a legal obligation: approved relevés,
+    conventions (by name: the documents' folder may have moved since)."""
+    from pathlib import PurePath
+
     kept: set[str] = set()
     for files in session.scalars(select(CommitteeSession.files).where(
             CommitteeSession.status == "approved")):
-        kept |= {str(p) for p in file_paths(files)}
+        kept |= {PurePath(p).name for p in file_paths(files)}
     for files in session.scalars(select(ConventionVersion.files)):
-        kept |= {str(p) for p in file_paths(files)}
+        kept |= {PurePath(p).name for p in file_paths(files)}
     return kept
 
 
