@@ -138,7 +138,7 @@ def dossier_facts(session: Session, tracks: dict[int, str]) -> list[DossierFacts
     for row in session.execute(select(
             Dossier.number, Dossier.demarche_number, Dossier.ds_updated_at,
             Dossier.date_traitement, Dossier.first_seen_at, Dossier.deleted,
-            Dossier.deleted_at, Dossier.pseudonymised_at)):
+            Dossier.deleted_at, Dossier.pseudonymised_at, Dossier.synced_at)):
         decision = decisions.get(row.number)
         member = vivier.get(row.number)
         contact = [d for d in (row.ds_updated_at, row.date_traitement, row.first_seen_at)
@@ -154,7 +154,9 @@ def dossier_facts(session: Session, tracks: dict[int, str]) -> list[DossierFacts
             vivier_status=member.status if member else None,
             consent_at=(member.consent_at or member.joined_at) if member else None,
             contract=row.number in contracts, pending_effects=pending.get(row.number, 0),
-            pseudonymised=row.pseudonymised_at is not None,
+            # a sync that wrote the row since may have brought its data back from DS
+            pseudonymised=row.pseudonymised_at is not None
+            and row.synced_at <= row.pseudonymised_at,
             evaluation_data=row.number in evaluated, vivier_member=member is not None))
     return facts
 

@@ -6,10 +6,11 @@ leaves no trace, except a published decision, kept and said."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from connectors import prefect_artifacts
@@ -55,7 +56,7 @@ def counts(summary: dict) -> dict[tuple[str, str], int]:
 @pytest.mark.both_dialects
 def test_the_purge_dry_run_apply_and_again(world: w.World, database_url: str):
     before, before_files = dump(database_url), files(world)
-    with use_clock(lambda: w.T0 + w.timedelta(days=2)):  # nothing is old yet
+    with use_clock(lambda: w.T0 + timedelta(days=2)):  # nothing is old yet
         assert purge_personal_data(PurgeParameters())["done"] == 0
     with use_clock(lambda: w.LATER):
         dry = purge_personal_data(PurgeParameters())
@@ -98,6 +99,16 @@ def test_the_purge_dry_run_apply_and_again(world: w.World, database_url: str):
     assert len(list((world.maildir / "new").iterdir())) == 1  # last week's stays
     assert log and all("@" not in ref for entry in log for ref in entry.refs)
     assert not any(name in json.dumps([e.refs for e in log]) for name in ("Camille", "Paul"))
+
+    # a full sync brings a pseudonymised dossier's data back from DS: the next purge
+    # pseudonymises it again
+    with store_sessions(database_url) as sessions, sessions.begin() as session:
+        session.execute(update(Dossier).where(Dossier.number == w.REFUSED).values(
+            applicant={"email": w.REFUSED_EMAIL}, synced_at=w.LATER + timedelta(hours=1)))
+    with use_clock(lambda: w.LATER + timedelta(days=1)):
+        resynced = purge_personal_data(PurgeParameters(apply=True))
+    assert counts(resynced)[("candidats_non_retenus", "pseudonymised")] == 1
+    assert w.REFUSED_EMAIL not in json.dumps(dump(database_url), ensure_ascii=False)
 
 
 @pytest.mark.both_dialects
