@@ -771,6 +771,133 @@ def missions_digest_command() -> None:
     then_deliver(summary, False)
 
 
+rgpd_app = typer.Typer(help="Données personnelles (RGPD) : purge, export, effacement, "
+                       "consentement du vivier (docs/rgpd.md).", no_args_is_help=True)
+app.add_typer(rgpd_app, name="rgpd")
+
+
+@rgpd_app.command("purge")
+def rgpd_purge(
+    appliquer: Annotated[bool, typer.Option(
+        "--appliquer", help="Purger vraiment (sans : essai à blanc, rien ne change).")]
+    = False,
+    au: Annotated[str | None, typer.Option(
+        "--date", metavar="AAAA-MM-JJ", help="Calculer les durées à cette date (une date "
+        "future : essai à blanc seulement).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ce qui a atteint sa durée de conservation : le montre, ou le purge avec --appliquer
+    (flow purge-personal-data)."""
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from flows.rgpd import PurgeParameters, purge_personal_data, reference_time
+    from models.input_errors import french_errors
+
+    try:
+        params = PurgeParameters(apply=appliquer, as_of=au)
+        reference_time(params, datetime.now(UTC))
+    except ValidationError as error:
+        typer.echo(f"eig rgpd purge : {french_errors(error, {'as_of': '--date'})}", err=True)
+        raise typer.Exit(2) from None
+    except ValueError as error:
+        typer.echo(f"eig rgpd purge : {error}", err=True)
+        raise typer.Exit(2) from None
+    summary = purge_personal_data(params)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(summary["headline"])
+    for row in summary["rows"]:
+        days = "conservées" if row["days"] is None else _count(row["days"], "jour")
+        typer.echo(f"  {row['label']} : {row['said']} ({days})")
+    if not appliquer and summary["done"]:
+        typer.echo("Essai à blanc : rien n'a changé ; eig rgpd purge --appliquer pour purger.")
+
+
+def _subject(text: str) -> Any:
+    from models.data_subject import SubjectError, parse_subject
+
+    try:
+        return parse_subject(text)
+    except SubjectError as error:
+        typer.echo(f"eig rgpd : {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@rgpd_app.command("export")
+def rgpd_export(
+    personne: Annotated[str, typer.Argument(metavar="COURRIEL|DOSSIER",
+                                            help="Le courriel de la personne ou le numéro "
+                                            "de son dossier.")],
+    sortie: Annotated[Path | None, typer.Option(
+        "--sortie", help="Dossier où écrire l'export (défaut : EIG_DOCUMENTS_DIR/rgpd).")]
+    = None,
+) -> None:
+    """Tout ce que la base détient sur une personne (droit d'accès) : un JSON, ses
+    documents et les courriels qui lui ont été envoyés, dans un dossier et son zip."""
+    from flows.rgpd import export_person
+    from models.data_subject import SubjectError
+
+    subject = _subject(personne)
+    try:
+        done = export_person(subject, sortie)
+    except SubjectError as error:
+        typer.echo(f"eig rgpd export : {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Export de {subject} : {_count(done['rows'], 'ligne')} "
+               f"({', '.join(done['tables'])}), {_count(done['documents'], 'document')}, "
+               f"{_count(done['emails'], 'courriel')}.\n  {done['folder']}\n  {done['zip']}")
+
+
+@rgpd_app.command("erase")
+def rgpd_erase(
+    personne: Annotated[str, typer.Argument(metavar="COURRIEL|DOSSIER",
+                                            help="Le courriel de la personne ou le numéro "
+                                            "de son dossier.")],
+    confirmer: Annotated[bool, typer.Option(
+        "--confirmer", help="Effacer vraiment (sans : essai à blanc).")] = False,
+) -> None:
+    """Efface ce que la base, les documents, les courriels et les artefacts détiennent sur
+    une personne (droit à l'effacement), sauf ce qu'une obligation légale garde — ce qui
+    est dit."""
+    from flows.rgpd import erase_person
+    from models.data_subject import SubjectError
+
+    subject = _subject(personne)
+    try:
+        report = erase_person(subject, confirm=confirmer)
+    except SubjectError as error:
+        typer.echo(f"eig rgpd erase : {error}", err=True)
+        raise typer.Exit(2) from None
+    if report.refused:
+        typer.echo(f"Effacement de {subject} refusé : {report.refused}.", err=True)
+        raise typer.Exit(1)
+    verb = "Effacé" if confirmer else "Serait effacé (essai à blanc, --confirmer pour effacer)"
+    for held in report.held:
+        typer.echo(f"Effacement refusé en partie : {held}.")
+    typer.echo(f"{verb} pour {subject} : " + " ; ".join(report.erased) + ".")
+    for kept in report.kept:
+        typer.echo(f"  gardé : {kept}")
+    if report.held:
+        raise typer.Exit(1)
+
+
+@rgpd_app.command("consentement")
+def rgpd_consent(
+    dossier: Annotated[int, typer.Argument(help="Numéro du dossier du ou de la candidat·e.")],
+) -> None:
+    """Enregistre le renouvellement du consentement d'un·e candidat·e à rester au vivier :
+    sa durée de conservation repart d'aujourd'hui."""
+    from flows.rgpd import renew_consent
+
+    if not renew_consent(dossier):
+        typer.echo(f"eig rgpd consentement : le dossier {dossier} n'est pas au vivier", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"Consentement du dossier {dossier} renouvelé à ce jour.")
+
+
 @app.command("preview-email")
 def preview_email(
     template: Annotated[str, typer.Argument(

@@ -27,6 +27,7 @@ from eig.demo_delivery import deliver, start_second_deliverer, stop_second_deliv
 from eig.demo_hearings import hearings_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
+from eig.demo_rgpd import rgpd_story
 from eig.demo_score import score_story
 from eig.prefect_env import without_idle_services
 from flows.runtime import use_clock
@@ -291,8 +292,9 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
     deliberated = deliberation_story(echo, sandbox, clock().date())
     drafted = conventions_story(echo)
     missions = missions_story(echo, clock, load_config(Settings().config))
-    return (chased | scored | heard | deliberated | drafted | missions
-            | operations_story(echo))
+    operated = operations_story(echo)
+    return (chased | scored | heard | deliberated | drafted | missions | operated
+            | rgpd_story(echo, clock().date()))
 
 
 def _demo_config(source: Path) -> Path:

@@ -104,6 +104,9 @@ class Dossier(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deletion_reason: Mapped[str | None] = mapped_column(String(32))
+    # Past its retention (RGPD): the applicant's answers, identity and annotations blanked,
+    # the number, démarche, state and dates kept (the season's figures); see models/retention.
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -218,6 +221,8 @@ class EvaluatorRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # the full record
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # when an import left them out (their data's retention runs from then); None: active
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Assignment(Base):
@@ -406,6 +411,9 @@ class VivierMember(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("committee_sessions.id"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the candidate's consent to stay in the vivier, last given (None: at joining); past
+    # rgpd.vivier's duration without renewal, the candidate leaves the vivier
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Convention(Base):
@@ -591,3 +599,21 @@ class RateBudget(Base):
     window_start: Mapped[int] = mapped_column(BigInteger)  # epoch seconds
     used: Mapped[int] = mapped_column(Integer, default=0)
     paused_until: Mapped[float] = mapped_column(Float, default=0.0)  # epoch seconds
+
+
+class PersonalDataAction(Base):
+    """What a purge or an erasure did to personal data, without the data: the data class,
+    the rule, the action, how many, and references that name no one (dossier numbers,
+    truncated SHA-256 of an email)."""
+
+    __tablename__ = "personal_data_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    origin: Mapped[str] = mapped_column(String(16))  # purge, erasure
+    data_class: Mapped[str] = mapped_column(String(48))
+    rule: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(24))  # deleted, pseudonymised, kept
+    count: Mapped[int] = mapped_column(Integer)
+    refs: Mapped[list[str]] = mapped_column(Json, default=list)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))

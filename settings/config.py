@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from models.convention_finance import ConventionKind, Framework, PayBand
 from models.input_errors import french_errors
+from models.retention import DataClass, Policy, Retention
 from models.scoring.rules import CriterionRule, ScoringRules
 from models.yaml_text import YamlProblem, load_fast
 
@@ -415,6 +416,68 @@ class OperationsConfig(_Strict):
         return self
 
 
+class RetentionConfig(_Strict):
+    """One data class's retention: its duration and why (the processing register)."""
+
+    days: int | None = Field(ge=0, description="days from the class's starting point "
+                             "(last contact, departure, consent, delivery…); null: kept "
+                             "under a legal obligation")
+    basis: str = Field(min_length=1, description="legal basis and reason, in French")
+
+
+DEFAULT_RETENTION: dict[DataClass, RetentionConfig] = {
+    DataClass.SAISON_CLOSE: RetentionConfig(
+        days=365, basis="Mission d'intérêt public : un an après le dernier contact, le "
+        "temps des recours et de la saison suivante"),
+    DataClass.CANDIDATS_NON_RETENUS: RetentionConfig(
+        days=730, basis="Recommandation CNIL (recrutement) : deux ans après le dernier "
+        "contact"),
+    DataClass.VIVIER: RetentionConfig(
+        days=730, basis="Consentement de la personne, à renouveler tous les deux ans"),
+    DataClass.EVALUATEURS_PARTIS: RetentionConfig(
+        days=365, basis="Mission d'intérêt public : un an après le retrait du vivier"),
+    DataClass.DOSSIERS_SUPPRIMES_DS: RetentionConfig(
+        days=7, basis="Suivre la suppression définitive dans DS à la purge suivante"),
+    DataClass.EFFETS_LIVRES: RetentionConfig(
+        days=90, basis="Preuve d'envoi, trois mois ; la clé de l'effet reste"),
+    DataClass.QUARANTAINE_LEVEE: RetentionConfig(
+        days=90, basis="Diagnostic d'un dossier corrigé, trois mois"),
+    DataClass.COURRIELS: RetentionConfig(
+        days=180, basis="Copies locales des courriels envoyés, six mois"),
+    DataClass.DOCUMENTS: RetentionConfig(
+        days=365, basis="Documents de travail (graphiques, relevés non approuvés, "
+        "exports), un an"),
+    DataClass.JOURNAUX: RetentionConfig(
+        days=365, basis="Journaux et artefacts des runs, un an (sécurité, audit)"),
+    DataClass.DECISIONS_PUBLIEES: RetentionConfig(
+        days=None, basis="Obligation légale : archives publiques (relevés approuvés, "
+        "conventions)"),
+}
+
+
+class RgpdConfig(_Strict):
+    """Personal data's lifecycle: each data class's retention (docs/rgpd.md)."""
+
+    retention: dict[DataClass, RetentionConfig] = Field(
+        default_factory=lambda: dict(DEFAULT_RETENTION))
+
+    @model_validator(mode="after")
+    def _check(self) -> RgpdConfig:
+        for data_class, rule in self.retention.items():
+            kept = data_class is DataClass.DECISIONS_PUBLIEES
+            if kept != (rule.days is None):
+                raise ValueError(
+                    f"rgpd.retention.{data_class} : " + (
+                        "days doit rester null (obligation légale de conservation)" if kept
+                        else "une durée en jours est obligatoire"))
+        return self
+
+    def policy(self) -> Policy:
+        """Every data class's retention (the configured ones over the defaults)."""
+        merged = DEFAULT_RETENTION | self.retention
+        return {c: Retention(r.days, r.basis) for c, r in merged.items()}
+
+
 class EigConfig(_Strict):
     demarches: dict[DemarcheRole, DemarcheConfig]
     sync: SyncConfig = SyncConfig()
@@ -427,6 +490,7 @@ class EigConfig(_Strict):
     missions: MissionsConfig = MissionsConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     operations: OperationsConfig = OperationsConfig()
+    rgpd: RgpdConfig = RgpdConfig()
 
     def track_of_demarche(self, number: int) -> str | None:
         """The track whose applicants file in démarche ``number`` (None: none does)."""

@@ -38,6 +38,7 @@ def replace_roster(session: Session, evaluators: Sequence[Evaluator], now: datet
             "profiles": list(evaluator.profiles), "tracks": list(evaluator.tracks),
             "senior": evaluator.senior, "monthly_capacity": evaluator.monthly_capacity,
             "details": to_record(evaluator), "active": True, "imported_at": now,
+            "retired_at": None,
         }
         stmt = dialect_insert(session, EvaluatorRow).values(**values)
         session.execute(stmt.on_conflict_do_update(
@@ -46,6 +47,6 @@ def replace_roster(session: Session, evaluators: Sequence[Evaluator], now: datet
     retired = session.execute(
         update(EvaluatorRow)
         .where(EvaluatorRow.email.not_in(emails), EvaluatorRow.active.is_(True))
-        .values(active=False)).rowcount or 0
+        .values(active=False, retired_at=now)).rowcount or 0
     return {"added": len(set(emails) - known), "updated": len(set(emails) & known),
             "retired": retired}

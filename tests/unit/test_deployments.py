@@ -20,7 +20,7 @@ COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "draft-conventions": "conventions",
             "schedule-hearings": "hearings", "match-mission": "missions",
             "deliberate-mission": "missions", "missions-digest": "missions",
-            "notify-team": "notify"}
+            "notify-team": "notify", "purge-personal-data": "rgpd"}
 
 
 def deployments() -> list[dict]:
