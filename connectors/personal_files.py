@@ -113,8 +113,10 @@ def remove_messages(maildir: Path, keys: Sequence[str]) -> int:
 
 def copy_messages(maildir: Path, keys: Sequence[str], folder: Path) -> list[Path]:
     """Each message as ``<n>.eml`` in ``folder``."""
-    box = mailbox.Maildir(maildir, create=False)
     folder.mkdir(parents=True, exist_ok=True)
+    if not keys:  # nothing to copy: the Maildir may not exist at all
+        return []
+    box = mailbox.Maildir(maildir, create=False)
     written = []
     for n, key in enumerate(keys, 1):
         path = folder / f"{n:03d}.eml"

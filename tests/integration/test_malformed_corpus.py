@@ -19,7 +19,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "malformed"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
 ROSTER = PROJECT_ROOT / "config" / "evaluateurs.example.csv"
 KINDS = ("roster", "availability", "scores", "mission", "hearings", "deliberate", "assign",
-         "score", "sync", "approve", "conventions", "notify", "config", "unknown")
+         "score", "sync", "approve", "conventions", "notify", "rgpd", "config", "unknown")
 
 
 def run_eig(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str]:
