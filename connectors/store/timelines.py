@@ -167,3 +167,16 @@ def _mission_timelines(session: Session, heard: dict[tuple[str, int, int], datet
                 dates[Step.AUDITION] = heard.get(key)
         found.append(Timeline(MISSIONS, key[1], dates, mission=key[2]))
     return found
+
+
+def booked_hearings(session: Session, now: datetime) -> dict[tuple[str, int], datetime]:
+    """(track, dossier) → the start of its hearing booked after ``now`` (not held yet)."""
+    booked: dict[tuple[str, int], datetime] = {}
+    for track, number, start in session.execute(
+            select(HearingRequest.track, HearingRequest.dossier_number, HearingSlot.start)
+            .join(HearingSlot, HearingSlot.request_id == HearingRequest.id).where(
+                HearingSlot.status == SlotStatus.SCHEDULED,
+                HearingRequest.status == RequestStatus.SCHEDULED, HearingSlot.start > now)):
+        key = (str(track), int(number))
+        booked[key] = min(start, booked.get(key, start))
+    return booked
