@@ -106,8 +106,8 @@ def measure_row(measure: StepMeasure) -> dict[str, Any]:
         "Dans le délai": "—" if measure.within_share is None else pourcentage(
             round(measure.within_share, 3)),
         "Médiane": days_fr(measure.p50),
-        "p90": days_fr(measure.p90),
-        "p95": days_fr(measure.p95),
+        "90 % en": days_fr(measure.p90),
+        "95 % en": days_fr(measure.p95),
         "Max": days_fr(measure.max),
         "En attente": entier(measure.waiting),
         "En retard": entier(len(measure.late)),
@@ -155,7 +155,7 @@ def headline(report: Report, day: str) -> str:
     """The run's one line: ``day`` is the report's date in French."""
     worst = report.bottleneck
     tense = (f" ; étape la plus tendue : {track_label(worst.target.track)} — "
-             f"{worst.target.label} (p90 {days_fr(worst.p90)} pour "
+             f"{worst.target.label} ({pourcentage(0.9)} en {days_fr(worst.p90)} pour "
              f"{compte(round(worst.target.days), 'jour')})") if worst else ""
     return (f"Pipeline au {day} : {compte(len(report.open), 'dossier')} en cours, "
             f"{compte(len(report.late), 'en retard', 'en retard')}{tense}.")

@@ -146,7 +146,7 @@ def waterfall(measures: Sequence[StepMeasure]) -> bytes:
             axis.plot([left + measure.target.days] * 2, [row - 0.4, row + 0.4], color=RED,
                       linewidth=2)
             said = ("aucune donnée" if measure.p50 is None else
-                    f"p50 {nombre_fr(p50, 1)} j · p90 {nombre_fr(p90, 1)} j")
+                    f"médiane {nombre_fr(p50, 1)} j · {pourcentage(0.9)} en {nombre_fr(p90, 1)} j")
             axis.text(left + max(p90, measure.target.days) + 0.5, row, said, va="center",
                       fontsize=7.5)
             left += p50
@@ -161,8 +161,8 @@ def waterfall(measures: Sequence[StepMeasure]) -> bytes:
         _french_axis(axis, "x")
         axis.grid(axis="x", alpha=0.3)
         axis.set_xlim(0, max(axis.get_xlim()[1], 1) * 1.25)
-    figure.suptitle("Délais médians (p50, foncé) et à 90 % (p90, clair) ; en rouge, le délai "
-                    "promis", fontsize=10)
+    figure.suptitle(f"Délais : médiane (foncé), {pourcentage(0.9)} des dossiers (clair) ; en "
+                    "rouge, le délai promis", fontsize=10)
     return _png(figure)
 
 

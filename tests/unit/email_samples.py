@@ -373,8 +373,8 @@ def pipeline_report(late: bool = True) -> dict[str, Any]:
     def step(parcours: str, etape: str, delai: str, done: str, within: str, p50: str,
              p90: str, waiting: str, retard: str) -> dict[str, str]:
         return {"Parcours": parcours, "Étape": etape, "Délai promis": delai,
-                "Franchie par": done, "Dans le délai": within, "Médiane": p50, "p90": p90,
-                "p95": p90, "Max": p90, "En attente": waiting, "En retard": retard}
+                "Franchie par": done, "Dans le délai": within, "Médiane": p50, "90 % en": p90,
+                "95 % en": p90, "Max": p90, "En attente": waiting, "En retard": retard}
 
     retards = [
         {"Parcours": "Projets", "Dossier": "n° 1042", "Attend": "Soutenance",
