@@ -15,7 +15,7 @@ from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.documents import environment
@@ -43,6 +43,7 @@ from models.tables import (
     DeclaredConflict,
     Dossier,
     DossierScore,
+    Evaluation,
     EvaluatorRow,
     HearingRequest,
     HearingScore,
@@ -74,8 +75,10 @@ def selected(rt: Runtime, track: str, scores: dict[str, Any]) -> bool:
 
 
 def request_new(session: Session, rt: Runtime, track: str, now: datetime) -> int:
-    """Requests for the dossiers newly above the cut; the delay runs from now. (A
-    mission's entretiens are requested by match-mission.)"""
+    """Requests for the dossiers newly above the cut; the delay runs from the présélection
+    (its last counted evaluation), not from this run: a hearing promised « within 14 days »
+    of the présélection stays so when scoring ran a few days later. (A mission's
+    entretiens are requested by match-mission.)"""
     if track == "missions":
         return 0
     config = rt.config.hearings.tracks[track]
@@ -89,12 +92,17 @@ def request_new(session: Session, rt: Runtime, track: str, now: datetime) -> int
         dossier = session.scalar(select(Dossier).where(Dossier.number == number))
         if dossier is None or dossier.hidden or dossier.deleted:
             continue
+        preselected = session.scalar(select(func.max(Evaluation.submitted_at)).where(
+            Evaluation.dossier_number == number, Evaluation.status == "valid"))
+        anchor = min(now, _aware(preselected)) if preselected is not None else now
+        earliest = day_start(now, config.notice_days)
         session.add(HearingRequest(
             track=track, dossier_number=number,
             hearing_type=hearing_type(rt, track, dossier.fields or {}),
-            status=RequestStatus.PENDING,
-            earliest=day_start(now, config.notice_days),
-            latest=day_start(now, config.within_days + 1), requested_at=now, updated_at=now))
+            status=RequestStatus.PENDING, earliest=earliest,
+            latest=max(day_start(anchor, config.within_days + 1),
+                       earliest + timedelta(days=1)),
+            requested_at=now, updated_at=now))
         created += 1
     return created
 

@@ -20,6 +20,8 @@ from enum import StrEnum
 
 import numpy as np
 
+from models.paris_time import PARIS
+
 
 class Step(StrEnum):
     """The dated steps of a dossier."""
@@ -62,6 +64,12 @@ def step_label(track: str, step: Step) -> str:
 
 def days_between(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / DAY_SECONDS
+
+
+def calendar_days(start: datetime, end: datetime) -> int:
+    """Days from ``start``'s day to ``end``'s, in Paris: a delay promised « within 14
+    days » is kept by anything on the 14th day, whatever the hour."""
+    return (end.astimezone(PARIS).date() - start.astimezone(PARIS).date()).days
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,7 @@ def measure(timelines: Sequence[Timeline], targets: Sequence[Target], now: datet
     measures = []
     for target in targets:
         durations: list[float] = []
+        kept = 0
         waiting = 0
         late: list[tuple[int, float]] = []
         for timeline in timelines:
@@ -141,22 +150,22 @@ def measure(timelines: Sequence[Timeline], targets: Sequence[Target], now: datet
             end = timeline.dates.get(target.end)
             if end is not None:
                 durations.append(max(0.0, days_between(start, end)))
+                kept += calendar_days(start, end) <= target.days
             elif timeline.waits_for(target.end):
                 waiting += 1
-                waited = days_between(start, now)
-                if waited > target.days:
-                    late.append((timeline.dossier, waited - target.days))
+                if calendar_days(start, now) > target.days:
+                    late.append((timeline.dossier, days_between(start, now) - target.days))
         late.sort(key=lambda item: (-item[1], item[0]))
-        measures.append(_measure(target, sorted(durations), waiting, late))
+        measures.append(_measure(target, sorted(durations), kept, waiting, late))
     return measures
 
 
-def _measure(target: Target, durations: list[float], waiting: int,
+def _measure(target: Target, durations: list[float], kept: int, waiting: int,
              late: list[tuple[int, float]]) -> StepMeasure:
     if not durations:
         return StepMeasure(target, 0, None, None, None, None, None, waiting, late)
     p50, p90, p95 = (float(v) for v in np.percentile(durations, [50, 90, 95]))
-    within = sum(d <= target.days for d in durations) / len(durations)
+    within = kept / len(durations)
     return StepMeasure(target, len(durations), p50, p90, p95, durations[-1], within, waiting,
                        late, tuple(durations))
 

@@ -307,3 +307,31 @@ def test_jury_scores_feed_the_committee(heard, store, smtp_server, clock):
     assert "Soutenance du" in results[a]["notes"] and "36/45" in results[a]["notes"]
     assert facts[a].hearing and "Très clair." in facts[a].hearing
     assert facts[b].hearing_due and not facts[b].hearing  # heard later: waits
+
+
+def test_the_hearing_delay_runs_from_the_preselection_not_from_the_run(
+        sandbox, store, smtp_server, tmp_path, clock):
+    """Présélection four days before scheduling ran: « within 14 days » ends 14 days after
+    the présélection (its last counted evaluation), not 14 days after this run."""
+    from models.tables import Evaluation, HearingRequest
+
+    import_roster(store, tmp_path)
+    with use_clock(clock):
+        run_sync(full=True, assign_new=False)
+    number = sorted(sandbox.state.numbers(PROJETS.number))[0]
+    preselected = START - timedelta(days=4)
+    with store.sessions.begin() as session:
+        session.add(DossierScore(dossier_number=number, track="projets", scored_at=START,
+                                 scores={"rank": 1, "total": 40.0, "above_cut": True}))
+        for n, days_before in enumerate((9, 6, 4)):
+            session.add(Evaluation(
+                form_number=900 + n, dossier_number=number, track="projets", kind="evaluation",
+                status="valid", submitted_at=START - timedelta(days=days_before),
+                recorded_at=START, updated_at=START))
+    with use_clock(clock):
+        schedule_hearings_flow(HearingParameters())
+    with store.sessions() as session:
+        request = session.scalar(select(HearingRequest).where(
+            HearingRequest.dossier_number == number))
+    last_day = (preselected.astimezone(PARIS) + timedelta(days=14)).date()
+    assert request.latest.astimezone(PARIS).date() == last_day + timedelta(days=1)

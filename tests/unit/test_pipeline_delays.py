@@ -133,3 +133,19 @@ def test_targets_come_from_the_configuration():
         ("candidats", Step.AUDITION, Step.DECISION): 62,
         ("missions", Step.MISSION_OUVERTE, Step.AUDITION): 21,
     }
+
+
+def test_a_delay_in_days_is_kept_by_anything_on_its_last_day_in_paris():
+    """« Within 14 days »: présélection on a morning, soutenance on the 14th day's
+    afternoon is on time (14.2 days); the 15th day's first hour is not."""
+    afternoon = projet(1, preselection=1, audition=1 + 14 + 6 / 24)  # 10:00 → 16:00 Paris
+    next_morning = projet(2, preselection=1, audition=1 + 14 + 15 / 24)  # 23:00 UTC: D+15
+    [soutenance] = measure([afternoon, next_morning], [SOUTENANCE], NOW)
+    assert soutenance.done == 2 and soutenance.within_share == 0.5
+    waiting = projet(3, preselection=NOW_DAYS - 14, audition=None)
+    assert measure([waiting], [SOUTENANCE], NOW)[0].late == []  # its 14th day: not late yet
+    late = projet(4, preselection=NOW_DAYS - 15, audition=None)
+    assert [n for n, _ in measure([late], [SOUTENANCE], NOW)[0].late] == [4]
+
+
+NOW_DAYS = (NOW - T0).days
