@@ -771,6 +771,34 @@ def missions_digest_command() -> None:
     then_deliver(summary, False)
 
 
+@app.command("pipeline-report")
+def pipeline_report_command(
+    courriel: Annotated[str, typer.Option(
+        "--courriel", metavar="lundi|toujours|jamais",
+        help="Le courriel à l'équipe : le lundi seulement (défaut), aussi un autre jour (une "
+        "fois par semaine au plus), ou jamais.")] = "lundi",
+    retards: Annotated[int, typer.Option(
+        "--retards", help="Dossiers en retard listés, au plus.")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="Résumé JSON lisible par machine.")]
+    = False,
+) -> None:
+    """Le pipeline face aux délais du programme : où en est chaque dossier, ce qui est en
+    retard, le prochain comité et ses dossiers, les graphiques (flow pipeline-report)."""
+    from flows.pipeline_report import PipelineReportParameters, pipeline_report
+
+    params = _parameters(PipelineReportParameters, dict(email=courriel, late_listed=retards),
+                         labels={"email": "--courriel", "late_listed": "--retards"})
+    summary = pipeline_report(params)
+    if not as_json:
+        typer.echo(summary["headline"])
+        for name, path in summary["charts"].items():
+            typer.echo(f"  graphique {name} : {path}")
+    if summary["email"]["recorded"]:
+        then_deliver(summary, as_json)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+
+
 rgpd_app = typer.Typer(help="Données personnelles (RGPD) : purge, export, effacement, "
                        "consentement du vivier (docs/rgpd.md).", no_args_is_help=True)
 app.add_typer(rgpd_app, name="rgpd")

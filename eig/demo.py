@@ -27,6 +27,7 @@ from eig.demo_delivery import deliver, start_second_deliverer, stop_second_deliv
 from eig.demo_hearings import hearings_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
+from eig.demo_report import report_story
 from eig.demo_rgpd import rgpd_story
 from eig.demo_score import score_story
 from eig.prefect_env import without_idle_services
@@ -294,7 +295,7 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
     missions = missions_story(echo, clock, load_config(Settings().config))
     operated = operations_story(echo)
     return (chased | scored | heard | deliberated | drafted | missions | operated
-            | rgpd_story(echo, clock().date()))
+            | rgpd_story(echo, clock().date()) | report_story(echo))
 
 
 def _demo_config(source: Path) -> Path:

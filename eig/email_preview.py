@@ -54,17 +54,19 @@ RECORDED = {"hearing_invitation": "hearing-invite", "hearing_cancellation": "hea
             "convention_draft": "convention", "mission_proposal": "mission-proposal",
             "mission_decision": "mission-decision",
             "mission_decision_admin": "mission-decision-admin",
-            "missions_digest": "missions-digest", "alert": "alert"}
+            "missions_digest": "missions-digest", "alert": "alert",
+            "pipeline_report": "pipeline-report"}
 """Template → the purpose of its outbox key (``mail:<purpose>:…``)."""
 
-WITHOUT_DOSSIER = ("missions_digest", "alert")
+WITHOUT_DOSSIER = ("missions_digest", "alert", "pipeline_report")
 """Not about one dossier: the last one recorded is shown."""
 
 RECORDED_BY = {"hearing_invitation": "eig hearings", "hearing_cancellation":
                "eig hearings --reschedule", "convention_draft": "eig conventions",
                "mission_proposal": "eig missions match", "mission_decision":
                "eig missions deliberate", "mission_decision_admin": "eig missions deliberate",
-               "missions_digest": "eig missions digest", "alert": "eig notify"}
+               "missions_digest": "eig missions digest", "alert": "eig notify",
+               "pipeline_report": "eig pipeline-report (le lundi, ou --courriel toujours)"}
 
 
 def previewable() -> list[str]:

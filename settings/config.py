@@ -238,6 +238,11 @@ class DeliberationConfig(_Strict):
     composition: dict[str, CompositionConfig] = Field(
         default_factory=dict, description="per track: the committee's members and quorum "
         "(none: the approval names who sat, and one member is a quorum)")
+    decision_days: dict[str, int] = Field(
+        default_factory=lambda: {"projets": 31, "candidats": 62},
+        description="per track: the committee's delay, in days after the hearing (after the "
+        "présélection for a track without hearings) — at least monthly for projets, every "
+        "two months for candidats; the pipeline-report's targets")
 
 
 class PayBandConfig(_Strict):

@@ -117,7 +117,8 @@ def test_every_listed_template_can_be_previewed(assigned, store, clock):
 
 def record_every_kind_of_email(store, number: int, juror: str, now) -> None:
     """What the stages record for dossier ``number``: a hearing moved (its invitations and
-    the cancellation), a convention drafted, a mission decided, a digest, an alert."""
+    the cancellation), a convention drafted, a mission decided, a digest, an alert, the
+    pipeline's report."""
     from datetime import timedelta
 
     from connectors.documents import render_email
@@ -188,6 +189,8 @@ def record_every_kind_of_email(store, number: int, juror: str, now) -> None:
              sent("missions_digest", email_samples.missions_digest())),
             (mail_key("alert", "run-1", "failed"), "send",
              sent("alert", email_samples.alert("failed"))),
+            (mail_key("pipeline-report", "2026-W50"), "send",
+             sent("pipeline_report", email_samples.pipeline_report())),
         ]:
             outbox.record_effect(session, key, Kind.EMAIL, action, payload, now)
         session.flush()

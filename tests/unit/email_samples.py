@@ -365,6 +365,55 @@ def alert(kind: str = "awaiting") -> dict[str, Any]:
     }
 
 
+REPORT_DAY = datetime(2026, 12, 14, 6, 0, tzinfo=UTC)  # lundi 14 décembre 2026, 7 h à Paris
+
+
+def pipeline_report(late: bool = True) -> dict[str, Any]:
+    """The Monday report to the team (flows/pipeline_report.py)."""
+    def step(parcours: str, etape: str, delai: str, done: str, within: str, p50: str,
+             p90: str, waiting: str, retard: str) -> dict[str, str]:
+        return {"Parcours": parcours, "Étape": etape, "Délai promis": delai,
+                "Franchie par": done, "Dans le délai": within, "Médiane": p50, "90 % en": p90,
+                "95 % en": p90, "Max": p90, "En attente": waiting, "En retard": retard}
+
+    retards = [
+        {"Parcours": "Projets", "Dossier": "n° 1042", "Attend": "Soutenance",
+         "Depuis": "23,5 j", "Délai promis": "14 jours", "Retard": "9,5 j"},
+        {"Parcours": "Candidatures", "Dossier": "n° 2207", "Attend": "Évaluation",
+         "Depuis": "24,0 j", "Délai promis": "21 jours", "Retard": "3,0 j"},
+    ] if late else []
+    return {
+        "jour": REPORT_DAY,
+        "en_cours": 214,
+        "en_retard": len(retards) + (3 if late else 0),
+        "etapes": [
+            step("Projets", "Présélection (triple évaluation)", "21 jours", "118", "96,6\u00a0%",
+                 "12,5 j", "19,8 j", "42", "0"),
+            step("Projets", "Soutenance", "14 jours", "37", "81,1\u00a0%", "9,0 j", "16,2 j",
+                 "6", "1" if late else "0"),
+            step("Projets", "Comité de sélection", "31 jours", "20", "100\u00a0%", "14,0 j",
+                 "27,5 j", "11", "0"),
+            step("Candidatures", "Évaluation (triple évaluation)", "21 jours", "240",
+                 "93,8\u00a0%", "13,0 j", "20,4 j", "96", "4" if late else "0"),
+            step("Missions", "Entretien de mission", "21 jours", "0", "—", "—", "—", "2", "0"),
+        ],
+        "goulot": ("Étape la plus tendue : Projets — Soutenance ; 90\u00a0% des dossiers l'ont "
+                   "franchie en 16,2 j pour un délai de 14 jours : elle dépasse son délai."),
+        "comites": [
+            {"parcours": "Candidatures", "date": datetime(2027, 1, 1, 8, 0, tzinfo=UTC),
+             "prets": [], "audition": 12, "evaluations": 96},
+            {"parcours": "Projets", "date": datetime(2027, 1, 1, 8, 0, tzinfo=UTC),
+             "prets": [1003, 1017, 1042], "audition": 6, "evaluations": 42},
+        ],
+        "retards": retards,
+        "retards_omis": 3 if late else 0,
+        "graphiques": ["pipeline-2026-12-14-delais.png (délais cumulés par étape)",
+                       "pipeline-2026-12-14-cascade.png (cascade des délais)",
+                       "pipeline-2026-12-14-entonnoir.png (entonnoir des étapes)"],
+        "programme": programme(),
+    }
+
+
 EMAILS = {
     "alert": alert,
     "convention_draft": convention_draft,
@@ -380,6 +429,7 @@ EMAILS = {
     "mission_decision": mission_decision,
     "mission_decision_admin": mission_decision_admin,
     "missions_digest": missions_digest,
+    "pipeline_report": pipeline_report,
 }
 """Template name → function returning its full sample context."""
 

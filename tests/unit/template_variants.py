@@ -55,6 +55,10 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
     elif name == "convention_draft":
         yield sample()
         yield sample() | {"version": 2}
+    elif name == "pipeline_report":
+        yield sample(True)
+        yield sample(False)
+        yield sample(True) | {"comites": []}
     elif name == "alert":
         for kind in ("failed", "crashed", "late", "awaiting", "reminder"):
             yield sample(kind)

@@ -20,7 +20,8 @@ COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "draft-conventions": "conventions",
             "schedule-hearings": "hearings", "match-mission": "missions",
             "deliberate-mission": "missions", "missions-digest": "missions",
-            "notify-team": "notify", "purge-personal-data": "rgpd"}
+            "notify-team": "notify", "purge-personal-data": "rgpd",
+            "pipeline-report": "pipeline-report"}
 
 
 def deployments() -> list[dict]:

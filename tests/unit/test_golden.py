@@ -67,6 +67,8 @@ def _emails() -> dict[str, Render]:
                              ("non-retenu", samples.mission_decision(False))],
         "mission_decision_admin": [("retenu", samples.mission_decision_admin(True)),
                                    ("aucun", samples.mission_decision_admin(False))],
+        "pipeline_report": [("retards", samples.pipeline_report(True)),
+                            ("a-l-heure", samples.pipeline_report(False))],
         "alert": [(kind, samples.alert(kind)) for kind in
                   ("awaiting", "reminder", "late", "failed", "crashed")],
     }
