@@ -107,7 +107,9 @@ def availability_csv(windows: list[tuple[str, datetime, datetime]]) -> str:
     writer = csv.writer(out, delimiter=";")
     writer.writerow(["courriel", "debut", "fin"])
     for email, start, end in windows:
-        writer.writerow([email, f"{start:%Y-%m-%d %H:%M}", f"{end:%Y-%m-%d %H:%M}"])
+        begin_at = f"{start:%Y-%m-%d %H:%M}"  # format machine
+        end_at = f"{end:%Y-%m-%d %H:%M}"  # format machine
+        writer.writerow([email, begin_at, end_at])
     return out.getvalue()
 
 
