@@ -27,6 +27,7 @@ from cronsim import CronSim
 from sqlalchemy import select
 
 from connectors.roster_file import load_roster
+from connectors.store.engine import make_sessionmaker
 from connectors.store.roster import replace_roster
 from ds_sandbox import CANDIDATS, DEFAULT_TOKEN, PROJETS, Sandbox, SandboxState, running_sandbox
 from eig.season_actors import Agenda, Evaluators, availability_csv, held_scores_csv, operator
@@ -39,7 +40,7 @@ from eig.season_world import (
 )
 from flows.approval import use_operator
 from flows.reporting import without_artifacts
-from flows.runtime import open_runtime, open_store, use_clock
+from flows.runtime import Runtime, open_store, use_clock
 from models.chasing import is_working_day
 from models.evaluator_behaviour import absences, jury_windows
 from models.paris_time import PARIS
@@ -133,11 +134,18 @@ class Season:
                 "EIG_MAILDIR": str(self.folder / "maildir")}), \
                 use_clock(self.clock), use_operator(operator), without_artifacts():
             self.config = load_config(config)
-            open_store(self.database_url).dispose()
-            self._import_roster()
-            self._import_jury()
-            for offset in range(self.params.days):
-                self._day(self.params.start + timedelta(days=offset))
+            engine = open_store(self.database_url)
+            # the people's own handle on the store (the stages open theirs)
+            self.rt = Runtime(Settings(), self.config, engine, make_sessionmaker(engine),
+                              self.clock)
+            try:
+                self._import_roster()
+                self._import_jury()
+                for offset in range(self.params.days):
+                    self._day(self.params.start + timedelta(days=offset))
+            finally:
+                self.rt.close()
+                engine.dispose()
         self.result.reactions = {r.value: n for r, n in self.evaluators.reactions.items()}
         return self.result
 
@@ -187,8 +195,7 @@ class Season:
                                        date_depot=at)
 
     def _plan_tasks(self) -> None:
-        with open_runtime() as rt:
-            self.evaluators.plan_new_tasks(rt, self.agenda)
+        self.evaluators.plan_new_tasks(self.rt, self.agenda)
 
     # -- stages -------------------------------------------------------------------------
 
@@ -241,7 +248,7 @@ class Season:
         now = self.clock()
         for track in ("projets", "candidats"):
             criteria = [c.key for c in self.config.tracks[track].criteria]
-            with open_runtime() as rt, rt.sessions() as session:
+            with self.rt.sessions() as session:
                 text = held_scores_csv(session, track, criteria, now)
             if text:
                 import_jury_scores(text, track, f"simulation-{track}.csv")
@@ -253,7 +260,7 @@ class Season:
     def _open_mission(self, dossier: int) -> None:
         from flows.missions import MissionParameters, match_mission
 
-        with open_runtime() as rt, rt.sessions() as session:
+        with self.rt.sessions() as session:
             fields = session.scalar(select(Dossier.fields).where(Dossier.number == dossier)) \
                 or {}
         started = time.perf_counter()
@@ -277,11 +284,11 @@ class Season:
         from flows.missions import MissionDeliberationParameters, deliberate_mission
 
         criteria = [c.key for c in self.config.tracks["candidats"].criteria]
-        with open_runtime() as rt, rt.sessions() as session:
+        with self.rt.sessions() as session:
             text = held_scores_csv(session, "missions", criteria, now, mission)
         if text:
             import_jury_scores(text, "missions", f"simulation-mission-{mission}.csv", mission)
-        with open_runtime() as rt, rt.sessions() as session:
+        with self.rt.sessions() as session:
             statuses = set(session.scalars(select(HearingRequest.status).where(
                 HearingRequest.mission_id == mission)))
             status = session.scalar(select(Mission.status).where(Mission.id == mission))
@@ -297,7 +304,7 @@ class Season:
         path = season_roster(self.folder, self.params, self.absences)
         evaluators = load_roster(path, allowed_profiles=self.config.roster.profiles,
                                  allowed_tracks=list(self.config.tracks))
-        with open_runtime() as rt, rt.sessions.begin() as session:
+        with self.rt.sessions.begin() as session:
             replace_roster(session, evaluators, self.clock())
         self.jury = {track: [e.email for e in evaluators if track in e.tracks][
             :self.params.jury] for track in ("projets", "candidats")}

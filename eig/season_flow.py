@@ -108,8 +108,14 @@ def _shown(value: Any, kind: str) -> str:
     return entier(int(value))
 
 
-def variant_name(text: str) -> str:
-    return text or "de base"
+def variant_name(text: str, index: int = 0) -> str:
+    """A column's label: « De base », « Variante 1 (roster=120,capacity=4) »."""
+    return f"Variante {index} ({text.replace('_', '-')})" if text else "De base"
+
+
+def swept_name(key: str, value: int) -> str:
+    name = key.replace("_", "-")
+    return f"{name[:1].upper()}{name[1:]} = {value}"
 
 
 def _slug(text: str) -> str:
@@ -126,13 +132,14 @@ def simulate(params: SimulationParameters, echo: Echo) -> dict[str, Any]:
     if params.balayage:
         key, low, high = parse_sweep(params.balayage)
         smallest, swept = sweep(base, key, low, high, folder, echo)
-        reports = {f"{key}={value}": report for value, report in sorted(swept.items())}
+        reports = {swept_name(key, value): report for value, report in sorted(swept.items())}
     else:
-        for text in ["", *params.variantes]:
+        for index, text in enumerate(["", *params.variantes]):
             overrides = parse_variant(text) if text else {}
-            echo(f"Saison {variant_name(text)}…")
-            reports[variant_name(text)] = run_variant(apply_variant(base, overrides),
-                                                      folder / _slug(text), echo)
+            name = variant_name(text, index)
+            echo(f"Saison {name}…")
+            reports[name] = run_variant(apply_variant(base, overrides), folder / _slug(text),
+                                        echo)
     return {"folder": str(folder), "reports": reports, "smallest": smallest,
             "sweep": params.balayage}
 
