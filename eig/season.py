@@ -67,6 +67,7 @@ class SeasonRun:
     reactions: dict[str, int] = field(default_factory=dict)
     seconds: Counter[str] = field(default_factory=Counter)  # per stage
     runs: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # day, stage, error
 
 
 def committee_schedule(start: date, days: int, source: Path | None = None
@@ -171,7 +172,11 @@ class Season:
         self._people_until(moment)
         self.clock.set(moment)
         started = time.perf_counter()
-        action()
+        try:
+            action()
+        except Exception as error:  # a failed run, as the UI would show it: the season goes on
+            self.result.failures.append((day.isoformat(), stage, str(error)[:300]))
+            self.echo(f"  {day.isoformat()} : échec de l'étape {stage} — {error}")
         self.result.seconds[stage] += time.perf_counter() - started
         self.result.runs[stage] += 1
 

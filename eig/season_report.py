@@ -165,6 +165,11 @@ def summary_lines(report: SeasonReport) -> list[str]:
         + (f" (manqués : {', '.join(map(str, committee.missed[:10]))})"
            if committee.missed else "") + ".",
     ]
+    if run.failures:
+        stages = sorted({stage for _, stage, _ in run.failures})
+        day, stage, error = run.failures[0]
+        lines.append(f"Incidents : {compte(len(run.failures), 'run en échec', 'runs en échec')} "
+                     f"({', '.join(stages)}) ; le premier, le {day} ({stage}) : {error}")
     if report.verdict.holds:
         lines.append("Les promesses tiennent : ≥ 95 % des triples évaluations dans leur délai, "
                      "chaque projet décidé à son premier comité.")

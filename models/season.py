@@ -24,7 +24,7 @@ class SeasonParameters(BaseModel):
                                      description="Moyenne d'un processus de Poisson.")
     campaign_size: int = Field(default=200, ge=0, title="Candidatures par campagne",
                                description="Une campagne tous les deux mois.")
-    roster: int = Field(default=80, ge=3, title="Évaluateurs",
+    roster: int = Field(default=150, ge=3, title="Évaluateurs",
                         description="Vivier synthétique à l'image de "
                         "config/evaluateurs.example.csv.")
     capacity: int = Field(default=6, ge=1, title="Capacité mensuelle par évaluateur")
