@@ -26,6 +26,7 @@ import yaml
 from cronsim import CronSim
 from sqlalchemy import select
 
+from connectors.documents.render_pool import without_pdfs
 from connectors.roster_file import load_roster
 from connectors.store.engine import make_sessionmaker
 from connectors.store.roster import replace_roster
@@ -133,7 +134,8 @@ class Season:
                 "EIG_DATABASE_URL": self.database_url, "EIG_CONFIG": str(config),
                 "EIG_DOCUMENTS_DIR": str(self.folder / "documents"),
                 "EIG_MAILDIR": str(self.folder / "maildir")}), \
-                use_clock(self.clock), use_operator(operator), without_artifacts():
+                use_clock(self.clock), use_operator(operator), without_artifacts(), \
+                without_pdfs():
             self.config = load_config(config)
             engine = open_store(self.database_url)
             # the people's own handle on the store (the stages open theirs)
@@ -225,7 +227,8 @@ class Season:
     def _score(self) -> None:
         from flows.score import ScoreParameters, score_dossiers
 
-        score_dossiers.fn(ScoreParameters(sync_first=False))
+        # nothing is delivered to DS here: the ranking's annotations are not recorded
+        score_dossiers.fn(ScoreParameters(sync_first=False, publish=False))
 
     def _hearings(self) -> None:
         from flows.hearings import HearingParameters, schedule_hearings_flow

@@ -35,10 +35,11 @@ class SeasonClock:
 def season_config(source: Path, params: SeasonParameters, folder: Path) -> Path:
     """The configuration of the run: the user's, with the simulation's overrides (due
     date, ladder) and the paces of DS and of the hearings' solver lifted (the sandbox is
-    not DS; one deterministic unit of the solver, as in the demo)."""
+    not DS; a quarter of a deterministic unit for the hearings' solver, run three times a
+    week on a handful of new hearings each time)."""
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     raw["sync"]["requests_per_minute"] = 1_000_000
-    raw["hearings"]["solver_time_limit_seconds"] = 1
+    raw["hearings"]["solver_time_limit_seconds"] = 0.25
     for track in ("projets", "candidats"):
         if params.due_days is not None:
             raw["tracks"][track]["due_days"] = params.due_days
