@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from models.pipeline_delays import Step, StepMeasure, Timeline
 
@@ -52,16 +52,18 @@ class FirstCommittee:
 def first_committee(timelines: Sequence[Timeline], sittings: Sequence[datetime],
                     track: str = "projets") -> FirstCommittee:
     """For each dossier of ``track`` préselected (and heard, when on a hearing's path):
-    was it decided at the first sitting after both? ``sittings``: the track's committees
-    of the season (aware)."""
+    was it decided at the first sitting after both? A hearing counts from the next day
+    (the jury's scores come in the evening: a committee sitting the morning of the
+    hearing cannot decide it). ``sittings``: the track's committees (aware)."""
     ordered = sorted(sittings)
     decided_first, due, missed = 0, 0, []
     for timeline in timelines:
         if timeline.track != track:
             continue
         dates = timeline.dates
+        heard = dates.get(Step.AUDITION)
         ready = [dates.get(Step.PRESELECTION)] + (
-            [dates.get(Step.AUDITION)] if Step.AUDITION in dates else [])
+            [heard + timedelta(days=1) if heard else None] if Step.AUDITION in dates else [])
         if any(d is None for d in ready):
             continue
         since = max(d for d in ready if d is not None)
