@@ -160,7 +160,7 @@ def waterfall(measures: Sequence[StepMeasure]) -> bytes:
         axis.tick_params(axis="x", labelsize=7.5)
         _french_axis(axis, "x")
         axis.grid(axis="x", alpha=0.3)
-        axis.set_xlim(0, max(axis.get_xlim()[1], 1) * 1.25)
+        axis.set_xlim(0, max(axis.get_xlim()[1], 1) * 1.45)
     figure.suptitle(f"Délais : médiane (foncé), {pourcentage(0.9)} des dossiers (clair) ; en "
                     "rouge, le délai promis", fontsize=10)
     return _png(figure)
