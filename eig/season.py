@@ -146,6 +146,9 @@ class Season:
                 self._import_jury()
                 for offset in range(self.params.days):
                     self._day(self.params.start + timedelta(days=offset))
+                # the season's last filings: read, so that every dossier filed is measured
+                self._at(self.params.start + timedelta(days=self.params.days), 0, 0, "sync",
+                         self._sync)
             finally:
                 self.rt.close()
                 engine.dispose()
