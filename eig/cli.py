@@ -24,7 +24,7 @@ app = typer.Typer(help="Pipeline de sélection EIG (Démarches Simplifiées → 
 def _upgrade_store(ctx: typer.Context) -> None:
     """Every command first brings the store to the latest migration."""
     if ctx.invoked_subcommand in ("sandbox", "demo", "mailbox", "mailserver",
-                                  "setup"):  # no store
+                                  "setup", "simulate"):  # no store (simulate: its own)
         return
     from flows.runtime import open_store
     from settings.environment import Settings
@@ -797,6 +797,75 @@ def pipeline_report_command(
         then_deliver(summary, as_json)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command()
+def simulate(
+    semaines: Annotated[int, typer.Option("--semaines", help="Durée de la saison.")] = 26,
+    projets: Annotated[float, typer.Option(
+        "--projets-par-semaine", help="Projets déposés par semaine (Poisson).")] = 11.5,
+    candidatures: Annotated[int, typer.Option(
+        "--candidatures", help="Candidatures par campagne (tous les deux mois).")] = 200,
+    vivier: Annotated[int, typer.Option("--vivier", help="Évaluateurs (vivier synthétique).")]
+    = 150,
+    capacite: Annotated[int, typer.Option(
+        "--capacite", help="Capacité mensuelle de chaque évaluateur.")] = 6,
+    graine: Annotated[int, typer.Option("--graine", "--seed", help="Graine (même graine, "
+                                        "même saison).")] = 1,
+    what_if: Annotated[list[str] | None, typer.Option(
+        "--what-if", help="Une variante, « clé=valeur,… » (roster, capacity, ladder=-3/1/4/7, "
+        "due, rate, campaign…) ; répétable, comparées côte à côte.")] = None,
+    sweep: Annotated[str | None, typer.Option(
+        "--sweep", help="« clé=min..max » : le plus petit réglage qui tient les délais "
+        "(par exemple roster=40..160).")] = None,
+    sortie: Annotated[Path | None, typer.Option(
+        "--sortie", help="Dossier du rapport (CSV, graphiques, base de la saison) ; vide : "
+        "un dossier temporaire.")] = None,
+    sans_missions: Annotated[bool, typer.Option(
+        "--sans-missions", help="Les lauréats n'ouvrent pas de mission.")] = False,
+) -> None:
+    """Simule une saison avec les vrais flows sur le bac à sable DS et mesure les délais
+    promis : distribution par étape, goulots, charge des évaluateurs, graphiques et CSV
+    (flow simulate-season). Ni la base ni la configuration de l'utilisateur ne changent."""
+    from eig.season_flow import SimulationParameters, comparison_rows, simulate_season
+    from models.season import VariantError, parse_sweep, parse_variant
+
+    try:
+        for text in what_if or []:
+            parse_variant(text)
+        if sweep:
+            parse_sweep(sweep)
+    except VariantError as error:
+        typer.echo(f"eig simulate : {error}", err=True)
+        raise typer.Exit(2) from None
+    params = _parameters(SimulationParameters, dict(
+        weeks=semaines, projects_per_week=projets, campaign_size=candidatures, roster=vivier,
+        capacity=capacite, seed=graine, variantes=list(what_if or []), balayage=sweep,
+        sortie=str(sortie) if sortie else None, missions=not sans_missions), labels={
+        "weeks": "--semaines", "projects_per_week": "--projets-par-semaine",
+        "campaign_size": "--candidatures", "roster": "--vivier", "capacity": "--capacite",
+        "seed": "--graine"})
+    summary = simulate_season(params)
+    variants = summary["variants"]
+    if len(variants) == 1:
+        from eig.season_report import summary_lines
+
+        typer.echo("\n".join(summary_lines(summary["report"])))
+    else:
+        rows = comparison_rows(summary["reports"])
+        width = max(len(r["Indicateur"]) for r in rows)
+        names = list(variants)
+        typer.echo(" " * width + "  " + "  ".join(f"{n:>16}" for n in names))
+        for row in rows:
+            typer.echo(f"{row['Indicateur']:<{width}}  "
+                       + "  ".join(f"{row[n]:>16}" for n in names))
+        typer.echo(summary["headline"])
+    first = next(iter(variants.values()))
+    typer.echo(f"Rapport : {summary['folder']} (dossiers-dates.csv, delais-cumules.png, "
+               f"delais-par-etape.png, entonnoir.png, resume.md)"
+               + ("" if len(variants) == 1 else " — un sous-dossier par variante"))
+    for advice in first["advice"]:
+        typer.echo(f"  à changer : {advice}")
 
 
 rgpd_app = typer.Typer(help="Données personnelles (RGPD) : purge, export, effacement, "

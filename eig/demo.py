@@ -30,6 +30,7 @@ from eig.demo_operations import operations_story
 from eig.demo_report import report_story
 from eig.demo_rgpd import rgpd_story
 from eig.demo_score import score_story
+from eig.demo_simulation import simulation_story
 from eig.prefect_env import without_idle_services
 from flows.runtime import use_clock
 from models.french import compte, nombre_fr
@@ -295,7 +296,8 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
     missions = missions_story(echo, clock, load_config(Settings().config))
     operated = operations_story(echo)
     return (chased | scored | heard | deliberated | drafted | missions | operated
-            | rgpd_story(echo, clock().date()) | report_story(echo))
+            | rgpd_story(echo, clock().date()) | report_story(echo)
+            | simulation_story(echo))
 
 
 def _demo_config(source: Path) -> Path:

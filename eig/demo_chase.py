@@ -1,7 +1,7 @@
 """The demo's evaluation chapter: task emails, answers in DS, and a month of chasing.
 
 The sandbox and the pipeline share a clock that runs in real time and can jump ahead, so
-the story travels to the ladder's days (D-3, D+1, D+4, D+7) in seconds. The chase runs
+the story travels to the ladder's days (D-3, D+1, D+2, D+3 by default) in seconds. The chase runs
 with ``force`` so that the story does not depend on the weekday it is told on.
 """
 
@@ -117,14 +117,17 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
         sandbox.state.submit_prefilled(form.number, _scores(rng, assignment))
     echo(f"\nDans DS : {len(answered)} évaluations sont déposées avant l'échéance "
          f"({date_fr(due)}).")
-    clock.travel_to(at(-3))
-    reminders = chase("11. J-3 : un rappel groupé par évaluateur encore attendu")
-    clock.travel_to(at(1))
-    chase("12. J+1 : second rappel")
-    clock.travel_to(at(4))
-    escalation = chase("13. J+4 : l'équipe du programme reçoit la liste des retards")
-    clock.travel_to(at(7))
-    replacement = chase("14. J+7 : chaque tâche en retard passe au suppléant suivant")
+    (before, after), escalate, replace = _ladder_days()
+    clock.travel_to(at(before))
+    reminders = chase(f"11. J{before:+d} : un rappel groupé par évaluateur encore attendu")
+    clock.travel_to(at(after))
+    chase(f"12. J{after:+d} : second rappel")
+    clock.travel_to(at(escalate))
+    escalation = chase(f"13. J{escalate:+d} : l'équipe du programme reçoit la liste des "
+                       "retards")
+    clock.travel_to(at(replace))
+    replacement = chase(f"14. J{replace:+d} : chaque tâche en retard passe au suppléant "
+                        "suivant")
     echo(f"  soit deux courriels par remplacement : l'avis au retardataire, la tâche au "
          f"suppléant ({compte(len(replacement['replaced']), 'remplacement')}).")
     again = chase("15. Le même jour, une seconde relance n'envoie rien de plus")
@@ -141,9 +144,22 @@ def chase_story(echo: Echo, sandbox: Sandbox, clock: TravelClock, database_url: 
             and reminders["reminder_digests"] < reminders["reminded_tasks"],
         "l'équipe reçoit la liste des retards": len(escalation["escalated"]) > 0
             and escalation["new_emails"] == 1,
-        "les retards de J+7 passent au suppléant": len(replacement["replaced"]) > 0,
+        "les retards passent au suppléant à la dernière marche de l'échelle":
+            len(replacement["replaced"]) > 0,
         "relancer deux fois n'envoie rien de plus": again["new_emails"] == 0,
     }
+
+
+def _ladder_days() -> tuple[tuple[int, int], int, int]:
+    """The configured ladder's days: the two reminders, the escalation, the replacement."""
+    from settings.config import load_config
+    from settings.environment import Settings
+
+    ladder = load_config(Settings().config).evaluation.ladder
+    reminders = sorted(s.days for s in ladder if s.action == "remind")
+    escalate = next(s.days for s in ladder if s.action == "escalate")
+    replace = next(s.days for s in ladder if s.action == "replace")
+    return (reminders[0], reminders[-1]), escalate, replace
 
 
 def _evaluations_number() -> int:

@@ -58,7 +58,8 @@ def assign_track(rt: Runtime, track: str, params: AssignParameters) -> dict[str,
         evaluators = evaluator_specs(session, state.load, *window)
         dossiers = track_dossier_specs(session, demarche.number, track,
                                        config.evaluators_per_dossier, state.teams,
-                                       dict(config.specialty_families))
+                                       dict(config.specialty_families),
+                                       former=state.former)
     waiting = [d for d in dossiers if d.needed > 0]
     blocking = check_capacity(waiting, evaluators, mix=params.mix)
     started = time.perf_counter()

@@ -43,6 +43,7 @@ from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import dossier_brief
 from models.french import compte
 from models.outbox import Kind, mail_key
+from models.paris_time import aware
 from models.tables import (
     Assignment,
     DeclaredConflict,
@@ -82,8 +83,10 @@ def _collect(rt: Runtime) -> CollectReport:
     now = rt.clock()
     report = CollectReport()
     with rt.sessions.begin() as session:
+        assignments = list(session.scalars(select(Assignment)))
         refs = {a.id: AssignmentRef(a.id, a.evaluator_email, int(a.dossier_number), a.status)
-                for a in session.scalars(select(Assignment))}
+                for a in assignments}
+        applied = {(a.id, int(a.form_number)) for a in assignments if a.form_number}
         stored = {e.form_number: e for e in session.scalars(select(EvaluationRow))}
         forms = session.scalars(select(Dossier).where(
             Dossier.demarche_number == config.demarches["evaluations"].number,
@@ -92,6 +95,8 @@ def _collect(rt: Runtime) -> CollectReport:
             .order_by(Dossier.date_depot, Dossier.number)).all()
         for form in forms:
             report.forms += 1
+            if _already_applied(stored.get(int(form.number)), form, applied):
+                continue
             fields = form.fields or {}
             reading = read_form(
                 int(form.number), fields, secret, refs,
@@ -141,6 +146,20 @@ def _collect(rt: Runtime) -> CollectReport:
             session.flush()
         report.extra = _settle(session, rt)
     return report
+
+
+def _already_applied(row: EvaluationRow | None, form: Dossier,
+                     applied: set[tuple[int, int]]) -> bool:
+    """A form counted as it stands — unchanged in DS since it was read, and the answer
+    of the task it closed —: reading it again would change nothing (each collection
+    would otherwise re-read the whole season's forms)."""
+    return (row is not None and row.status in COUNTED and row.assignment_id is not None
+            and row.form_updated_at is not None and form.ds_updated_at is not None
+            and aware(row.form_updated_at) == aware(form.ds_updated_at)
+            and (int(row.assignment_id), int(form.number)) in applied)
+
+
+COUNTED = (FormStatus.VALID, FormStatus.SUPERSEDED, FormStatus.EXTRA)
 
 
 def rejected_line(rejected: list[dict[str, Any]]) -> str | None:

@@ -58,7 +58,7 @@ def replace_assignment(session: Session, config: EigConfig, leaving: Assignment,
     dossiers = track_dossier_specs(
         session, config.demarches[track.demarche].number, leaving.track,
         track.evaluators_per_dossier, state.teams, dict(track.specialty_families),
-        numbers=[leaving.dossier_number])
+        numbers=[leaving.dossier_number], former=state.former)
     if not dossiers or dossiers[0].needed == 0:
         return None
     evaluators = {e.email: e for e in evaluator_specs(session, state.load, *window)}

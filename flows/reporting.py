@@ -11,7 +11,8 @@ opens with — also kept in the summary it returns (``headline``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import get_run_logger
@@ -20,6 +21,26 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 _LABEL = re.compile(r"[A-ZÀ-ÖØ-Þ0-9][^_]*")
 """A label for people: starts with a capital (or a digit), no underscore."""
 _TABLE_RULE = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+\s*$")
+
+
+_quiet = False
+
+
+@contextmanager
+def without_artifacts() -> Iterator[None]:
+    """Stages run inside this block publish no artifact (their headers are still
+    checked) and draw no chart: the season simulation runs hundreds of them in one
+    run, which publishes its own report."""
+    global _quiet
+    previous, _quiet = _quiet, True
+    try:
+        yield
+    finally:
+        _quiet = previous
+
+
+def artifacts_wanted() -> bool:
+    return not _quiet
 
 
 class HeaderError(ValueError):
@@ -54,6 +75,8 @@ def publish_table(key: str, rows: list[dict[str, Any]], description: str,
     """A table artifact; without rows, one row saying so (Prefect shows no empty table)."""
     rows = rows or [{"Résultat": empty}]
     check_headers({h for row in rows for h in row}, key)
+    if _quiet:
+        return
     create_table_artifact(key=key, table=rows, description=description)
 
 
@@ -63,6 +86,8 @@ def publish_markdown(key: str, markdown: str, description: str | None = None) ->
     for head, rule in zip(lines, lines[1:], strict=False):
         if _TABLE_RULE.match(rule.strip()) and head.strip().startswith("|"):
             check_headers([h for h in head.strip().strip("|").split("|")], key)
+    if _quiet:
+        return
     create_markdown_artifact(key=key, markdown=markdown, description=description)
 
 

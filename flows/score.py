@@ -29,7 +29,13 @@ from flows.collect_forms import CollectReport, collect_forms, rejected_line
 from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
-from flows.reporting import conclude, labelled, publish_markdown, publish_table
+from flows.reporting import (
+    artifacts_wanted,
+    conclude,
+    labelled,
+    publish_markdown,
+    publish_table,
+)
 from flows.runtime import Runtime, open_runtime
 from models.evaluation_forms import FormKind, FormStatus
 from models.evaluation_inputs import AssignmentStatus
@@ -197,13 +203,14 @@ def score_dossiers(params: ScoreParameters = ScoreParameters()) -> dict[str, Any
         reports.mkdir(parents=True, exist_ok=True)
         day = rt.clock().date().isoformat()
         plots = {r["track"]: distributions_png(rt, r["track"], r["evaluations"])
-                 for r in results}
+                 for r in results} if artifacts_wanted() else {}
     summary_tracks, lines = [], []
     for result in results:
         track, scores = result["track"], result["scores"]
         rows = ranking_rows(track, scores)
         path = reports / f"scores-{track}-{day}.png"
-        path.write_bytes(plots[track])
+        if track in plots:
+            path.write_bytes(plots[track])
         ranked = [d for d in scores.dossiers if d.rank is not None]
         line = (f"{track} : {compte(len(ranked), 'dossier classé', 'dossiers classés')}, "
                 f"{len(scores.dossiers) - len(ranked)} en attente du quorum d'évaluations, "
@@ -213,7 +220,7 @@ def score_dossiers(params: ScoreParameters = ScoreParameters()) -> dict[str, Any
         publish_table(f"score-dossiers-{track}", [_shown_row(row) for row in rows],
                       f"Classement {line}. {scores.calibration_note or ''}".strip(),
                       empty="Aucun dossier")
-        encoded = base64.b64encode(plots[track]).decode()
+        encoded = base64.b64encode(plots.get(track, b"")).decode()
         publish_markdown(
             f"score-distributions-{track}",
             f"# Distribution des notes — {track}\n\n"
@@ -223,7 +230,8 @@ def score_dossiers(params: ScoreParameters = ScoreParameters()) -> dict[str, Any
             "pending": len(scores.dossiers) - len(ranked),
             "above_cut": sum(d.above_cut for d in ranked),
             "flagged": sum(bool(d.flags) for d in ranked),
-            "written_back": result["published"], "plot": str(path),
+            "written_back": result["published"],
+            "plot": str(path) if track in plots else "",
             "calibration_note": scores.calibration_note, "ranking": rows})
     if (line := rejected_line(collected.rejected)) is not None:
         logger.warning("%s", line)

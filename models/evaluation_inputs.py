@@ -39,8 +39,10 @@ COUNTED_STATUSES = (*OPEN_STATUSES, AssignmentStatus.SUBMITTED)  # count toward 
 
 def dossier_spec(
     number: int, track: str, fields: Mapping[str, Any], applicant: Mapping[str, Any], k: int,
-    assigned: Iterable[str], families: Mapping[str, str],
+    assigned: Iterable[str], families: Mapping[str, str], former: Iterable[str] = (),
 ) -> DossierSpec:
+    """``former``: the evaluators who left the dossier (declined, replaced when late): a
+    late one's form may still come in, and an evaluator is never on a dossier twice."""
     assigned = frozenset(assigned)
     people = {p for p in (applicant.get("email"), applicant.get("usager_email"),
                           fields.get("email"), fields.get("porteur"), fields.get("sponsor"))
@@ -48,7 +50,8 @@ def dossier_spec(
     if applicant.get("nom"):
         people.add(f"{applicant.get('prenom', '')} {applicant['nom']}".strip())
     common = {"number": number, "track": track, "needed": max(k - len(assigned), 0),
-              "people": frozenset(p.lower() for p in people), "assigned": assigned}
+              "people": frozenset(p.lower() for p in people), "assigned": assigned,
+              "former": frozenset(former) - assigned}
     if track == "projets":
         return DossierSpec(**common, organisation=norm(fields.get("administration")),
                            ministry=norm(fields.get("ministere")), theme=fields.get("theme"))

@@ -72,6 +72,12 @@ def heure_fr(value: datetime) -> str:
     return f"{local.hour} h {local.minute:02d}"
 
 
+def date_tableur(value: datetime | None) -> str:
+    """A moment for a French spreadsheet cell (CSV), in Europe/Paris: ``2027-01-15 09:30``
+    reads as a date and time in a French Excel or LibreOffice; empty when there is none."""
+    return "" if value is None else to_paris(value).strftime("%Y-%m-%d %H:%M")
+
+
 def nombre_tableur(value: float | Decimal) -> str:
     """A number for a French spreadsheet cell (CSV): decimal comma, no thousands separator,
     at most four decimals — ``41,6667`` reads as a number in a French Excel or LibreOffice."""

@@ -17,9 +17,10 @@ import logging
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,28 @@ Result = TypeVar("Result")
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 PRELOAD = ["connectors.documents.docx", "connectors.documents.pdf", "weasyprint"]
+
+
+# A one-page PDF saying the document was not rendered (ASCII: PDF syntax).
+PLACEHOLDER_PDF = (b"%PDF-1.4\n% apercu non rendu (simulation d'une saison)\n"
+                   b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                   b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+                   b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+                   b"trailer<</Root 1 0 R>>\n%%EOF\n")
+_sketch = False
+
+
+@contextmanager
+def without_pdfs() -> Iterator[None]:
+    """Inside this block no document is laid out: each PDF is ``PLACEHOLDER_PDF`` (the
+    season simulation drafts a season's relevés and conventions — their HTML, JSON and
+    Word are written as usual — but the PDFs would cost it most of its time)."""
+    global _sketch
+    previous, _sketch = _sketch, True
+    try:
+        yield
+    finally:
+        _sketch = previous
 
 
 def processes() -> int:
@@ -43,6 +66,8 @@ def render_all(function: Callable[..., Result], arguments: Sequence[tuple[Any, .
                ) -> list[Result]:
     """``[function(*a) for a in arguments]``, in order, computed in parallel when it pays.
     ``function`` must be importable by name (a module-level function)."""
+    if _sketch:
+        return [PLACEHOLDER_PDF for _ in arguments]  # type: ignore[misc]
     if len(arguments) < 2 or processes() < 2:
         return [function(*a) for a in arguments]
     try:
@@ -57,6 +82,8 @@ def render_one(function: Callable[..., Result], *arguments: Any) -> Result:
     """``function(*arguments)`` in a worker process when there are several cores: a long
     document (a relevé of a hundred pages) then leaves this process's interpreter to
     its other threads — another committee preparing its own, say."""
+    if _sketch:
+        return PLACEHOLDER_PDF  # type: ignore[return-value]
     if processes() < 2:
         return function(*arguments)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -24,17 +24,21 @@ class TeamState:
 
     teams: dict[int, set[str]]
     load: Counter[str]
+    former: dict[int, set[str]] = field(default_factory=dict)  # who left each dossier
 
 
 def team_state(session: Session) -> TeamState:
     teams: dict[int, set[str]] = {}
+    former: dict[int, set[str]] = {}
     load: Counter[str] = Counter()
     for number, email, status in session.execute(
-            select(Assignment.dossier_number, Assignment.evaluator_email, Assignment.status)
-            .where(Assignment.status.in_(COUNTED_STATUSES))):
+            select(Assignment.dossier_number, Assignment.evaluator_email, Assignment.status)):
+        if status not in COUNTED_STATUSES:
+            former.setdefault(number, set()).add(email)
+            continue
         teams.setdefault(number, set()).add(email)
         load[email] += status in OPEN_STATUSES
-    return TeamState(teams, load)
+    return TeamState(teams, load, former)
 
 
 def declared_conflicts(session: Session) -> dict[str, set[int]]:
@@ -67,7 +71,8 @@ def evaluator_specs(session: Session, load: Counter[str], start: date, end: date
 
 def track_dossier_specs(session: Session, demarche_number: int, track: str, k: int,
                         teams: dict[int, set[str]], families: dict[str, str],
-                        numbers: Iterable[int] | None = None) -> list[DossierSpec]:
+                        numbers: Iterable[int] | None = None,
+                        former: dict[int, set[str]] | None = None) -> list[DossierSpec]:
     """The track's dossiers still in evaluation (all, or ``numbers``), with their teams."""
     query = (select(Dossier).where(
         Dossier.demarche_number == demarche_number, Dossier.hidden.is_(False),
@@ -76,5 +81,5 @@ def track_dossier_specs(session: Session, demarche_number: int, track: str, k: i
     if numbers is not None:
         query = query.where(Dossier.number.in_(list(numbers)))
     return [dossier_spec(d.number, track, d.fields or {}, d.applicant or {}, k,
-                         teams.get(d.number, ()), families)
+                         teams.get(d.number, ()), families, (former or {}).get(d.number, ()))
             for d in session.scalars(query)]

@@ -111,6 +111,7 @@ def pair_feasible(e: EvaluatorSpec, d: DossierSpec) -> bool:
         e.available
         and d.track in e.tracks
         and e.email not in d.assigned
+        and e.email not in d.former
         and conflict_reason(e, d) is None
     )
 

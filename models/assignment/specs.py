@@ -42,6 +42,7 @@ class DossierSpec:
     employer: str | None = None  # candidates: current employer (a conflict)
     people: frozenset[str] = frozenset()  # names/emails of people on the dossier
     assigned: frozenset[str] = frozenset()  # evaluators it already has (fixed, never moved)
+    former: frozenset[str] = frozenset()  # who left it (declined, replaced): never asked again
 
 
 @dataclass(frozen=True)

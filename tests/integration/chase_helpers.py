@@ -142,3 +142,25 @@ def paused_run(timeout: float = 120) -> UUID:
                 return runs[0].id
             time.sleep(0.5)
     raise AssertionError("no flow run paused for approval")
+
+
+def on_the_written_ladder() -> None:
+    """Keep a story on the ladder it was written for — 14 days, escalation at D+4,
+    replacement at D+7, 7 days for a substitute — in the test's configuration
+    (EIG_CONFIG). config/eig.yaml now says 10 days, D+2, D+3 and 4 days: the season
+    simulation showed the earlier ones miss the 21 days (docs/simulation.md); the
+    ladder's mechanics are the same on either."""
+    import os
+
+    import yaml
+
+    path = Path(os.environ["EIG_CONFIG"])
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for track in raw["tracks"].values():
+        track["due_days"], track["replacement_due_days"] = 14, 7
+    raw["evaluation"]["ladder"] = [
+        {"name": "rappel-avant", "days": -3, "action": "remind"},
+        {"name": "rappel-retard", "days": 1, "action": "remind"},
+        {"name": "escalade", "days": 4, "action": "escalate"},
+        {"name": "remplacement", "days": 7, "action": "replace"}]
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -27,6 +27,7 @@ from tests.integration.chase_helpers import (
     import_roster,
     links_in,
     of_kind,
+    on_the_written_ladder,
     recipients,
     scores,
     small_sandbox,
@@ -55,6 +56,7 @@ def sandbox(clock):
 
 @pytest.fixture
 def world(sandbox, store, smtp_server, tmp_path, clock):
+    on_the_written_ladder()
     import_roster(store, tmp_path)
     with use_clock(clock):
         yield Inbox(smtp_server.mailbox)
