@@ -22,8 +22,6 @@ from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
-import yaml
-from cronsim import CronSim
 from sqlalchemy import select
 
 from connectors.documents.render_pool import without_pdfs
@@ -49,7 +47,7 @@ from models.season import SeasonParameters
 from models.season_arrivals import Track, season_arrivals
 from models.tables import Dossier, HearingRequest, Mission
 from settings.config import load_config
-from settings.environment import PROJECT_ROOT, Settings
+from settings.environment import Settings
 
 Echo = Callable[[str], None]
 HEARING_DAYS = (0, 2, 4)  # Monday, Wednesday, Friday
@@ -75,20 +73,17 @@ def committee_schedule(start: date, days: int, source: Path | None = None
                        ) -> list[tuple[datetime, str]]:
     """The committees' sittings within the season: the cron of each deliberate
     deployment of prefect.yaml (in its timezone), with its track."""
-    raw = yaml.safe_load((source or PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    from flows.committee_calendar import committee_schedules
+
     begin = datetime.combine(start, clock_time(), PARIS)
     end = begin + timedelta(days=days)
     sittings = []
-    for deployment in raw["deployments"]:
-        if not deployment["entrypoint"].endswith(":deliberate"):
-            continue
-        track = deployment["parameters"]["params"]["track"]
-        for schedule in deployment.get("schedules", []):
-            for moment in CronSim(schedule["cron"], begin.replace(tzinfo=None)):
-                local = moment.replace(tzinfo=PARIS)
-                if local >= end:
-                    break
-                sittings.append((local, track))
+    for track, schedules in committee_schedules(source).items():
+        for schedule in schedules:
+            for moment in run_coro_as_sync(schedule.get_dates(n=days, start=begin, end=end)):
+                sittings.append((datetime.fromtimestamp(moment.timestamp(), PARIS), track))
     return sorted(sittings)
 
 
@@ -163,6 +158,10 @@ class Season:
             self._at(day, 8, 0, "score", self._score)
         if working and day.weekday() in HEARING_DAYS:
             self._at(day, 8, 30, "hearings", self._hearings)
+        if sittings:  # on a server, sync-dossiers every 15 min and the score it triggers:
+            # the forms sent up to 8:45 are before the committee
+            self._at(day, 8, 45, "sync", self._sync)
+            self._at(day, 8, 50, "score", self._score)
         for track in sittings:
             self._at(day, 9, 0, "deliberate", lambda t=track: self._committee(t, day))
         if working:

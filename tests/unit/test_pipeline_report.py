@@ -32,12 +32,13 @@ def test_one_key_per_iso_week_in_paris():
 
 def test_next_committees_from_the_deliberate_deployments():
     found = next_committees(datetime(2026, 12, 7, 6, 0, tzinfo=UTC))
-    assert found == {"projets": datetime(2027, 1, 1, 8, 0, tzinfo=UTC),
-                     "candidats": datetime(2027, 1, 1, 8, 0, tzinfo=UTC)}
+    # the first Tuesday of the month at 9:00 in Paris: never 1 January nor a weekend
+    assert found == {"projets": datetime(2027, 1, 5, 8, 0, tzinfo=UTC),
+                     "candidats": datetime(2027, 1, 5, 8, 0, tzinfo=UTC)}
     # projets every month, candidats every two months (January, March…)
-    later = next_committees(datetime(2027, 1, 2, tzinfo=UTC))
-    assert later["projets"] == datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
-    assert later["candidats"] == datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+    later = next_committees(datetime(2027, 1, 6, tzinfo=UTC))
+    assert later["projets"] == datetime(2027, 2, 2, 8, 0, tzinfo=UTC)
+    assert later["candidats"] == datetime(2027, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def test_the_committee_sees_the_preselected_heard_or_not_called():

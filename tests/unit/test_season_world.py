@@ -24,10 +24,13 @@ def test_committees_sit_on_their_deployments_cron_days():
     sittings = committee_schedule(date(2027, 1, 4), 182)
     projets = [at for at, track in sittings if track == "projets"]
     candidats = [at for at, track in sittings if track == "candidats"]
-    assert [at.date() for at in projets] == [date(2027, m, 1) for m in range(2, 8)]
+    # the first Tuesday of each month (of every other month for candidats), at 9:00
+    assert [at.date() for at in projets] == [
+        date(2027, 1, 5), date(2027, 2, 2), date(2027, 3, 2), date(2027, 4, 6),
+        date(2027, 5, 4), date(2027, 6, 1)]
     assert all(at.hour == 9 and at.tzinfo == PARIS for at in projets)
-    assert [at.date() for at in candidats] == [date(2027, 3, 1), date(2027, 5, 1),
-                                               date(2027, 7, 1)]
+    assert [at.date() for at in candidats] == [date(2027, 1, 5), date(2027, 3, 2),
+                                               date(2027, 5, 4)]
 
 
 def test_the_season_config_overrides_due_days_and_ladder(tmp_path: Path):
