@@ -42,7 +42,7 @@ def test_the_report_finds_the_late_dossier_and_emails_the_team_once_a_week(
     assert monday["late_dossiers"] == [["projets", pending, 0]]
     assert monday["open"] == 4 and "1 en retard" in monday["headline"]
     committee = monday["committees"]["projets"]
-    assert committee["date"] == "2027-01-01T08:00:00+00:00"  # deliberate-projets: 1st, 9 h
+    assert committee["date"] == "2027-01-05T08:00:00+00:00"  # the first Tuesday, 9 h
     assert committee["ready"] == sorted([excellent, good, weak])
     assert monday["email"] == {"due": True, "recorded": True,
                                "key": "mail:pipeline-report:2026-W52"}

@@ -400,9 +400,9 @@ def pipeline_report(late: bool = True) -> dict[str, Any]:
         "goulot": ("Étape la plus tendue : Projets — Soutenance ; 90\u00a0% des dossiers l'ont "
                    "franchie en 16,2 j pour un délai de 14 jours : elle dépasse son délai."),
         "comites": [
-            {"parcours": "Candidatures", "date": datetime(2027, 1, 1, 8, 0, tzinfo=UTC),
+            {"parcours": "Candidatures", "date": datetime(2027, 1, 5, 8, 0, tzinfo=UTC),
              "prets": [], "audition": 12, "evaluations": 96},
-            {"parcours": "Projets", "date": datetime(2027, 1, 1, 8, 0, tzinfo=UTC),
+            {"parcours": "Projets", "date": datetime(2027, 1, 5, 8, 0, tzinfo=UTC),
              "prets": [1003, 1017, 1042], "audition": 6, "evaluations": 42},
         ],
         "retards": retards,
