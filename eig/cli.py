@@ -385,7 +385,7 @@ def deliberate(
     # waiting in this terminal may outlast the flow's timeout (meant for deployed runs,
     # which are suspended while they wait)
     summary = without_timeout(deliberate_flow)(_parameters(DeliberateParameters, dict(
-        track=track, session_date=session_date, date_label="--date")))
+        track=track, session_date=session_date), labels={"session_date": "--date"}))
     summary.update(after_committee(summary))  # the lauréats' conventions, as a server would
     if summary.get("status") == "approved":
         then_deliver(summary, as_json)
@@ -570,9 +570,7 @@ def _parameters(model: Any, values: dict[str, Any],
 
     from models.input_errors import french_errors
 
-    labels = dict(labels or {})
-    if (date_label := values.pop("date_label", None)) is not None:
-        labels["session_date"] = date_label
+    labels = labels or {}
     try:
         return model(**values)
     except ValidationError as error:

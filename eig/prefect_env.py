@@ -29,11 +29,10 @@ IDLE_SERVICES = tuple(f"PREFECT_SERVER_SERVICES_{service}_ENABLED" for service i
 
 
 @contextmanager
-def without_idle_services() -> Iterator[None]:
-    """A Prefect server started inside runs without ``IDLE_SERVICES``; the environment is
-    restored on exit, so the processes started later are not told so."""
-    saved = {name: os.environ.get(name) for name in IDLE_SERVICES}
-    os.environ.update(dict.fromkeys(IDLE_SERVICES, "false"))
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set in the environment for the block, the previous ones restored."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
@@ -42,3 +41,11 @@ def without_idle_services() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def without_idle_services() -> Iterator[None]:
+    """A Prefect server started inside runs without ``IDLE_SERVICES``; the environment is
+    restored on exit, so the processes started later are not told so."""
+    with environment(dict.fromkeys(IDLE_SERVICES, "false")):
+        yield

@@ -4,7 +4,6 @@ roster), the environment the flows read, a clock that only moves when told."""
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from eig.demo_roster import write_demo_roster
+from eig.prefect_env import environment
 from models.evaluator_behaviour import Absence
 from models.season import SeasonParameters
 
@@ -81,13 +81,5 @@ def roster_emails(params: SeasonParameters) -> list[str]:
 def season_environment(values: dict[str, str]) -> Iterator[None]:
     """The EIG_… variables of the run, restored afterwards (the user's store is never
     touched)."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
+    with environment(values):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import personal_files, prefect_artifacts
 from connectors.store import personal_data as store
+from flows.guard import stage_lease
 from flows.reporting import conclude, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.data_subject import Subject, SubjectError, SubjectKind, hold_reason, record_kept
@@ -100,6 +102,9 @@ class Tally:
 
 
 # -- the purge ------------------------------------------------------------------------------
+
+
+LEASE = "rgpd"
 
 
 def reference_time(params: PurgeParameters, now: datetime) -> datetime:
@@ -212,13 +217,16 @@ def purge_artifacts(now: datetime, apply: bool, tally: Tally) -> None:
 
 
 def run_purge(rt: Runtime, params: PurgeParameters) -> tuple[Tally, datetime]:
+    """The purge; applied, under the lease ``rgpd`` (two purges, or a purge and an
+    erasure, never interleave their deletions and their log)."""
     now = reference_time(params, rt.clock())
     tally = Tally(rt.config.rgpd.policy())
-    purge_store(rt, now, params.apply, tally)
-    purge_files(rt, now, params.apply, tally)
-    purge_artifacts(now, params.apply, tally)
-    if params.apply:
-        tally.record(rt, "purge", rt.clock())
+    with stage_lease(rt, LEASE) if params.apply else nullcontext():
+        purge_store(rt, now, params.apply, tally)
+        purge_files(rt, now, params.apply, tally)
+        purge_artifacts(now, params.apply, tally)
+        if params.apply:
+            tally.record(rt, "purge", rt.clock())
     return tally, now
 
 
@@ -334,7 +342,7 @@ def erase_person(subject: Subject, confirm: bool = False) -> Erasure:
     they are pseudonymised, their emails and our artifacts that cite them go — except
     what a legal obligation keeps, which is said. Refused as a whole while the outbox
     still has something to deliver about them."""
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, LEASE) if confirm else nullcontext():
         view = _person(rt, subject)
         report = Erasure(str(subject), confirm)
         now = rt.clock()
