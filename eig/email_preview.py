@@ -47,7 +47,7 @@ class PreviewError(LookupError):
 
 
 CONTEXT_BUILT = ("eval_request", "eval_reminder", "escalation", "replacement_notice",
-                 "decline_ack", "evaluation_fix")
+                 "no_substitute", "decline_ack", "evaluation_fix")
 """Rendered from the dossier's data (``preview_context``)."""
 
 RECORDED = {"hearing_invitation": "hearing-invite", "hearing_cancellation": "hearing-cancel",
@@ -211,6 +211,11 @@ def preview_context(rt: Runtime, template: str, dossier_number: int,
             "replacement_on": replacement_day(task, rt.config.evaluation.ladder, tz,
                                               rt.config.evaluation.holidays_country)
             or date.today()}]}
+    if template == "no_substitute":
+        due_day = assignment.due_at.astimezone(tz).date()
+        return {"leaving": person, "dossier": brief, "programme": programme(rt),
+                "track_label": rt.config.tracks[track].label, "declined": False, "reason": "",
+                "due": assignment.due_at, "days_late": max((today - due_day).days, 3)}
     if template == "replacement_notice":
         return {"evaluator": person, "dossier": brief, "due": assignment.due_at,
                 "links": {"evaluate": links["evaluate"]}, "programme": programme(rt)}

@@ -3,9 +3,10 @@
 The story of a run: sync the evaluation démarche, learn who has answered (a decline hands
 the dossier to the best alternate), then walk the ladder for every task still open — one
 digest per evaluator for the day's reminders, the late list to the programme team, the
-task handed to the next alternate at D+7 — and deliver. Each step of the ladder is taken
-once per task; the statuses are read again inside the transaction that records a
-reminder, so nobody is reminded of something they answered a moment ago.
+task handed to the next alternate at the ladder's replacement step (the team told once
+when nobody can take it) — and deliver. Each step of the ladder is taken once per task;
+the statuses are read again inside the transaction that records a reminder, so nobody is
+reminded of something they answered a moment ago.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from flows.delivery.task_emails import programme
 from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
-from flows.replacement import replace_assignment
+from flows.replacement import replace_assignment, tell_team_no_substitute
 from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
 from models.chasing import ChasePlan, OpenTask, StepAction, is_working_day, plan_chase
@@ -163,8 +164,10 @@ def replace_late(rt: Runtime, plan: ChasePlan) -> dict[str, list[dict[str, Any]]
     """Hand each task late beyond the ladder to the next alternate (one transaction each).
 
     Without a feasible alternate, the task stays open with the late evaluator, the step is
-    not taken (it is tried again tomorrow) and the reason is kept on the assignment."""
-    done: dict[str, list[dict[str, Any]]] = {"replaced": [], "unreplaced": []}
+    not taken (it is tried again at the next chase), the reason is kept on the assignment
+    and the team is told once (``unreplaced``; ``still_unreplaced`` on later tries)."""
+    done: dict[str, list[dict[str, Any]]] = {"replaced": [], "unreplaced": [],
+                                             "still_unreplaced": []}
     for action in plan.replacements:
         now = rt.clock()
         with rt.sessions.begin() as session:
@@ -182,7 +185,8 @@ def replace_late(rt: Runtime, plan: ChasePlan) -> dict[str, list[dict[str, Any]]
                 late.status, late.closed_at = previous_status, None
                 late.status_reason = (f"remplacement impossible le {now.date().isoformat()} : "
                                       "aucun évaluateur faisable disponible")
-                done["unreplaced"].append(entry)
+                told = tell_team_no_substitute(session, rt.config, late, now, action.days_late)
+                done["unreplaced" if told else "still_unreplaced"].append(entry)
                 continue
             _mark(session, [action], "replaced", mail_key("eval-request", replacement.id), rt)
             _notify_replaced(session, rt, late)
@@ -237,8 +241,8 @@ def assignment_overview(session: Session, tz: ZoneInfo, today: date) -> dict[str
 
 
 @flow(name="chase-evaluators", timeout_seconds=1800,
-      description="Relance les évaluateurs (rappels groupés, alerte "
-      "de l'équipe, remplacement à J+7) et prend en compte les déclins.")
+      description="Relance les évaluateurs (rappels groupés, alerte de l'équipe, "
+      "remplacement, aux marches de evaluation.ladder) et prend en compte les déclins.")
 def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "assignments"):
@@ -264,7 +268,8 @@ def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, A
     if (line := rejected_line(collected.rejected)) is not None:
         logger.warning("%s", line)
     for item in [*collected.unreplaced, *replaced["unreplaced"]]:
-        logger.warning("dossier %s : pas de remplaçant pour %s", item["dossier"], item["from"])
+        logger.warning("dossier %s : pas de remplaçant pour %s (l'équipe est prévenue)",
+                       item["dossier"], item["from"])
     summary = {
         "today": today.isoformat(), "working_day": True,
         "forms": {"seen": collected.forms, "submitted": collected.submitted,
@@ -275,6 +280,7 @@ def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, A
         "escalated": escalated, "skipped_steps": skipped,
         "replaced": collected.replaced + replaced["replaced"],
         "unreplaced": collected.unreplaced + replaced["unreplaced"],
+        "still_unreplaced": replaced["still_unreplaced"],
         "assignments": overview["by_status"], "late": overview["late"],
         "handed_over": handed,
     }

@@ -24,7 +24,7 @@ from connectors.store import outbox
 from connectors.store.repository import dialect_insert
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
-from flows.replacement import replace_assignment
+from flows.replacement import replace_assignment, tell_team_no_substitute
 from flows.runtime import Runtime
 from models.evaluation_forms import (
     SUBMITTED_STATES,
@@ -140,6 +140,7 @@ def _collect(rt: Runtime) -> CollectReport:
             entry = {"dossier": assignment.dossier_number, "from": assignment.evaluator_email,
                      "reason": assignment.status_reason}
             if replacement is None:
+                tell_team_no_substitute(session, config, assignment, now)
                 report.unreplaced.append(entry)
             else:
                 report.replaced.append(entry | {"to": replacement.evaluator_email})

@@ -1,8 +1,9 @@
 """Creating an assignment with its task email, and handing a task to the best alternate.
 
 Shared by assign-evaluators (new assignments) and chase-evaluators (a decline, or a late
-evaluator replaced at D+7). Everything happens in the caller's transaction, so the new
-assignment, the old one's status and the task email are recorded together or not at all.
+evaluator replaced at the ladder's replacement step). Everything happens in the caller's
+transaction, so the new assignment, the old one's status and the task email (or the
+team's notice that nobody could take the task) are recorded together or not at all.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.documents import render_email
 from connectors.store import outbox
 from connectors.store.assignments import evaluator_specs, team_state, track_dossier_specs
 from models.assignment import replace
 from models.chasing import due_at
 from models.evaluation_inputs import AssignmentStatus
+from models.evaluation_task import dossier_brief
 from models.outbox import Kind, mail_key
-from models.tables import Alternates, Assignment
+from models.tables import Alternates, Assignment, Dossier, Effect, EvaluatorRow
 from settings.config import EigConfig
 
 TASK_ACTION = "eval-task"
@@ -76,3 +79,31 @@ def replace_assignment(session: Session, config: EigConfig, leaving: Assignment,
         session, dossier=leaving.dossier_number, evaluator=chosen, track=leaving.track,
         now=now, due=task_due(config, leaving.track, now, replacement=True), reasons=why,
         replaces=leaving.id)
+
+
+def tell_team_no_substitute(session: Session, config: EigConfig, leaving: Assignment,
+                            now: datetime, days_late: int | None = None) -> bool:
+    """The programme team learns, once per task, that nobody could take it over (a decline,
+    or a late evaluator at the ladder's replacement step, ``days_late``). The email is
+    keyed by the task and recorded in the caller's transaction; False when it already was
+    (the replacement is retried at each chase, the team is not told again)."""
+    key = mail_key("no-substitute", leaving.id)
+    if session.scalar(select(Effect.id).where(Effect.key == key)) is not None:
+        return False
+    dossier = session.scalar(select(Dossier).where(Dossier.number == leaving.dossier_number))
+    evaluator = session.get(EvaluatorRow, leaving.evaluator_email)
+    rendered = render_email("no_substitute", {
+        "leaving": {"name": evaluator.name if evaluator else "",
+                    "email": leaving.evaluator_email},
+        "dossier": dossier_brief(leaving.track, leaving.dossier_number,
+                                 (dossier.fields if dossier else None) or {},
+                                 (dossier.applicant if dossier else None) or {}),
+        "track_label": config.tracks[leaving.track].label,
+        "declined": days_late is None, "reason": leaving.status_reason or "",
+        "due": leaving.due_at, "days_late": days_late or 0,
+        "programme": {"name": config.evaluation.programme_name,
+                      "contact": config.evaluation.contact}})
+    payload = {"to": [{"email": e} for e in config.evaluation.team],
+               "subject": rendered.subject, "text": rendered.text, "html": rendered.html,
+               "reply_to": {"email": config.evaluation.contact}}
+    return outbox.record_effect(session, key, Kind.EMAIL, "send", payload, now)

@@ -104,6 +104,19 @@ def replacement_notice() -> dict[str, Any]:
     }
 
 
+def no_substitute(declined: bool = False) -> dict[str, Any]:
+    return {
+        "leaving": evaluator(),
+        "dossier": dossier_ref(),
+        "track_label": "Appel à projets",
+        "declined": declined,
+        "reason": "indisponibilité sur la période" if declined else "",
+        "due": DUE,
+        "days_late": 3,
+        "programme": programme(),
+    }
+
+
 def decline_ack() -> dict[str, Any]:
     return {
         "evaluator": evaluator(),
@@ -421,6 +434,7 @@ EMAILS = {
     "eval_reminder": eval_reminder,
     "escalation": escalation,
     "replacement_notice": replacement_notice,
+    "no_substitute": no_substitute,
     "decline_ack": decline_ack,
     "evaluation_fix": evaluation_fix,
     "hearing_invitation": hearing_invitation,

@@ -49,6 +49,9 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
         yield base
         yield base | {"tasks": base["tasks"][1:]}
         yield base | {"tasks": base["tasks"][:1]}
+    elif name == "no_substitute":
+        yield sample(False)
+        yield sample(True)
     elif name == "decline_ack":
         yield sample()
         yield sample() | {"conflict": not sample()["conflict"]}

@@ -100,7 +100,8 @@ def test_every_email_renders_from_its_sample(name: str) -> None:
     assert "Programme EIG — Entrepreneur·es d'intérêt général" in email.html
     assert "eig@beta.gouv.fr" in email.html  # the layout's footer
     # the team writes to itself
-    assert name in ("alert", "escalation", "missions_digest", "pipeline_report") or \
+    assert name in ("alert", "escalation", "missions_digest", "pipeline_report",
+                    "no_substitute") or \
         "eig@beta.gouv.fr" in email.text
     for part in (email.text, email.html):
         assert "{{" not in part and "{%" not in part
@@ -274,6 +275,8 @@ def _with_evil(name: str) -> dict[str, Any]:
     dossier["title"] = EVIL
     if name == "escalation":
         context["late"][0]["evaluator"]["name"] = EVIL
+    elif name == "no_substitute":
+        context["leaving"]["name"] = EVIL
     else:
         context["evaluator"]["name"] = EVIL
     if name == "eval_request":

@@ -69,6 +69,8 @@ def _emails() -> dict[str, Render]:
                                    ("aucun", samples.mission_decision_admin(False))],
         "pipeline_report": [("retards", samples.pipeline_report(True)),
                             ("a-l-heure", samples.pipeline_report(False))],
+        "no_substitute": [("retard", samples.no_substitute(False)),
+                          ("declin", samples.no_substitute(True))],
         "alert": [(kind, samples.alert(kind)) for kind in
                   ("awaiting", "reminder", "late", "failed", "crashed")],
     }
