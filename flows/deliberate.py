@@ -67,7 +67,7 @@ from models.deliberation import (
     ds_state,
     propose,
 )
-from models.evaluation_forms import FormStatus
+from models.evaluation_forms import FormKind, FormStatus
 from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import applicant_name, dossier_brief
 from models.french import compte, date_fr, nombre_tableur
@@ -188,7 +188,8 @@ def gather_facts(session: Session, rt: Runtime, track: str) -> list[DossierFacts
     comments: dict[int, list[str]] = {}
     for number, comment in session.execute(
             select(EvaluationRow.dossier_number, EvaluationRow.comment).where(
-                EvaluationRow.track == track, EvaluationRow.status == FormStatus.VALID)):
+                EvaluationRow.track == track, EvaluationRow.status == FormStatus.VALID,
+                EvaluationRow.kind == FormKind.EVALUATION)):  # not a decline's words
         if comment:
             comments.setdefault(int(number), []).append(comment)
     heard = hearing_results(session, rt, track)

@@ -43,6 +43,7 @@ class FirstCommittee:
     decided_first: int
     due: int            # whose first committee has sat
     missed: tuple[int, ...] = field(default=())  # dossiers decided later, or not decided
+    missed_unheard: tuple[int, ...] = field(default=())  # of them, those with no hearing
 
     @property
     def holds(self) -> bool:
@@ -56,7 +57,7 @@ def first_committee(timelines: Sequence[Timeline], sittings: Sequence[datetime],
     (the jury's scores come in the evening: a committee sitting the morning of the
     hearing cannot decide it). ``sittings``: the track's committees (aware)."""
     ordered = sorted(sittings)
-    decided_first, due, missed = 0, 0, []
+    decided_first, due, missed, unheard = 0, 0, [], []
     for timeline in timelines:
         if timeline.track != track:
             continue
@@ -76,7 +77,9 @@ def first_committee(timelines: Sequence[Timeline], sittings: Sequence[datetime],
             decided_first += 1
         else:
             missed.append(timeline.dossier)
-    return FirstCommittee(decided_first, due, tuple(missed))
+            if Step.AUDITION not in dates:
+                unheard.append(timeline.dossier)
+    return FirstCommittee(decided_first, due, tuple(missed), tuple(unheard))
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,12 @@ def verdict(measures: Sequence[StepMeasure], committee: FirstCommittee, load: Lo
                       "le remplacement d'un retardataire (evaluation.ladder, « remplacement »), "
                       "pour que le suppléant rende avant le 21e jour")
     if not committee.holds and committee.due:
-        advice.append("des projets manquent leur premier comité : rapprocher la soutenance "
-                      "(hearings.tracks.projets.within_days) ou la disponibilité du jury")
+        if len(committee.missed_unheard) < len(committee.missed):
+            advice.append("des projets entendus manquent leur premier comité : rapprocher la "
+                          "soutenance (hearings.tracks.projets.within_days) ou la "
+                          "disponibilité du jury")
+        if committee.missed_unheard:
+            advice.append("des projets sans soutenance manquent leur premier comité : leur "
+                          "note n'était pas prête le jour du comité (score-dossiers doit "
+                          "tourner avant le comité, après la dernière synchronisation)")
     return Verdict(triple_ok, committee.holds or not committee.due, tuple(advice))

@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from models.evaluation_forms import FormStatus
+from models.evaluation_forms import FormKind, FormStatus
 from models.hearing_selection import RequestStatus, SlotStatus
 from models.outbox import mail_key
 from models.pipeline_delays import Step, Timeline
@@ -97,12 +97,15 @@ def timelines(session: Session, sources: Sequence[TrackSource], now: datetime,
 
 def _preselections(session: Session, sources: Iterable[TrackSource]
                    ) -> dict[tuple[str, int], datetime]:
-    """(track, dossier) → when its k-th valid evaluation was submitted."""
+    """(track, dossier) → when its k-th valid evaluation was submitted (a decline, or any
+    other form of the démarche, is not an evaluation: counted, it made a dossier look
+    préselected days before its third evaluation came)."""
     quorum = {source.track: source.quorum for source in sources}
     submitted: dict[tuple[str, int], list[datetime]] = defaultdict(list)
     for track, number, at in session.execute(
             select(Evaluation.track, Evaluation.dossier_number, Evaluation.submitted_at).where(
-                Evaluation.status == FormStatus.VALID, Evaluation.track.in_(list(quorum)),
+                Evaluation.status == FormStatus.VALID, Evaluation.kind == FormKind.EVALUATION,
+                Evaluation.track.in_(list(quorum)),
                 Evaluation.dossier_number.is_not(None), Evaluation.submitted_at.is_not(None))):
         submitted[(str(track), int(number))].append(at)
     return {key: sorted(dates)[quorum[key[0]] - 1] for key, dates in submitted.items()

@@ -4,16 +4,19 @@ a committee approved (connectors.store.timelines)."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from flows.deliberate import DeliberateParameters, pending_decisions
 from flows.runtime import use_clock
 from models.pipeline_delays import Step, funnel, measure
+from models.tables import Assignment, EvaluationLink
 from settings.config import load_config
 from settings.delay_targets import delay_targets
 from settings.environment import Settings
 from tests.integration import test_deliberate_flow as committee_world
 from tests.integration.chase_helpers import START, days, paused_run
 from tests.integration.delivery_helpers import deliver_all
+from tests.integration.sync_helpers import run_sync
 from tests.integration.test_deliberate_flow import SESSION, approve, run_in_thread
 
 # the committee's world: four projets evaluated, three of them three times
@@ -21,7 +24,7 @@ clock, sandbox, scored = committee_world.clock, committee_world.sandbox, committ
 
 
 @pytest.mark.both_dialects
-def test_timelines_of_a_season_built_by_the_flows(scored, store, clock):
+def test_timelines_of_a_season_built_by_the_flows(scored, store, clock, sandbox):
     from connectors.store.timelines import timelines, track_sources
 
     excellent, good, weak, pending = scored
@@ -38,6 +41,20 @@ def test_timelines_of_a_season_built_by_the_flows(scored, store, clock):
         assert START <= dates[Step.PRESELECTION] <= START + days(3)
         assert Step.AUDITION not in dates and dates[Step.DECISION] is None
     assert before[pending].dates[Step.PRESELECTION] is None  # two evaluations of three
+
+    # its third evaluator declines: two evaluations and a decline are not a présélection
+    with store.sessions() as session:
+        [silent] = session.scalars(select(Assignment).where(
+            Assignment.dossier_number == pending, Assignment.form_number.is_(None))).all()
+        decline = session.get(EvaluationLink, (silent.id, "decline")).url
+    sandbox.state.submit_prefilled(sandbox.state.start_from_link(decline).number,
+                                   {"motif_declin": "indisponibilité sur la période"})
+    with use_clock(clock):
+        run_sync(assign_new=False)
+    with store.sessions() as session:
+        assert session.get(Assignment, silent.id).status == "declined"
+        again = {t.dossier: t for t in timelines(session, sources, clock())}
+    assert again[pending].dates[Step.PRESELECTION] is None
 
     clock.current = START + days(5)
     with use_clock(clock):

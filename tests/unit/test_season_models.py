@@ -141,4 +141,7 @@ def test_first_committee_after_preselection_and_hearing():
                                         Step.AUDITION: None, Step.DECISION: None})
     verdict = first_committee([on_time, late, not_heard], sittings)
     assert (verdict.decided_first, verdict.due, verdict.missed) == (1, 2, (2,))
-    assert not verdict.holds
+    assert verdict.missed_unheard == () and not verdict.holds
+    unheard_late = Timeline("projets", 4, {Step.DEPOT: at(-30), Step.PRESELECTION: at(-10),
+                                           Step.DECISION: at(29)})
+    assert first_committee([unheard_late], sittings).missed_unheard == (4,)
