@@ -22,6 +22,8 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
             yield base
             yield base | {"attachments": {"pdf": None, "grid": None}}
             yield base | {"links": {"scores": samples.SCORES_URL}}
+            yield base | {"links": {"scores": None}, "scores_due": None,
+                          "attachments": base["attachments"] | {"grid": "grille-notation-42.csv"}}
             yield base | {"hearing": base["hearing"] | {
                 "location": "https://webconf.numerique.gouv.fr/eig-audition-1", "jury": [],
                 "rescheduled": True}}
@@ -49,6 +51,11 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
         yield base
         yield base | {"tasks": base["tasks"][1:]}
         yield base | {"tasks": base["tasks"][:1]}
+    elif name == "jury_reminder":
+        base = sample()
+        yield base
+        yield base | {"hearings": base["hearings"][1:]}
+        yield base | {"hearings": base["hearings"][:1]}
     elif name == "decline_ack":
         yield sample()
         yield sample() | {"conflict": not sample()["conflict"]}
