@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from models.evaluation_forms import check_scores
+from models.evaluation_token import token_assignment
 from models.jury_token import jury_token_slot, token_juror
 
 FORM_SOURCE = "formulaire DS n°"
@@ -93,6 +94,9 @@ def read_jury_form(form_number: int, fields: Mapping[str, Any], secret: bytes,
                                problems=((field_, rule),))
 
     claimed = jury_token_slot(token)
+    if claimed is None and token_assignment(token) is not None:
+        return problem("nature", "nature « audition » inattendue : ce jeton est celui d'une "
+                       "évaluation de dossier (nature « évaluation » ou « déclin »)")
     if claimed is None:
         return problem("jeton", "le jeton est absent ou mal formé (il ne doit pas être "
                        "modifié)")
