@@ -279,9 +279,13 @@ def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, A
             overview = assignment_overview(session, tz, today)
     if (line := rejected_line(collected.rejected)) is not None:
         logger.warning("%s", line)
-    for form in (r for r in jury["rejected"] if r["new"]):
-        logger.warning("formulaire de notation n°%s (jury) ne compte pas, champ %s : %s",
-                       form["form"], form["field"], form["reason"])
+    new_jury = [r for r in jury["rejected"] if r["new"]]
+    if new_jury:
+        logger.warning("%s (eig quarantine) : %s", compte(
+            len(new_jury), "formulaire de notation d'audition ne compte pas",
+            "formulaires de notation d'audition ne comptent pas"), " ; ".join(
+            f"n° {r['form']}, champ {r['field']} : {r['reason']}" for r in new_jury[:5])
+            + (" …" if len(new_jury) > 5 else ""))
     for item in [*collected.unreplaced, *replaced["unreplaced"]]:
         logger.warning("dossier %s : pas de remplaçant pour %s", item["dossier"], item["from"])
     summary = {
