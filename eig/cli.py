@@ -331,6 +331,16 @@ def render_chase_summary(summary: dict[str, Any]) -> str:
               for r in new]
     lines += [f"  en retard : {late['évaluateur']} sur le dossier {late['dossier']} "
               f"({late['jours de retard']} j)" for late in summary["late"]]
+    jury = summary.get("jury") or {}
+    if jury.get("forms") or jury.get("missing"):
+        lines.append(
+            f"  jury : {_count(jury['recorded'], 'note reçue', 'notes reçues')} par "
+            f"formulaire, {_count(jury['missing'], 'note attendue', 'notes attendues')}, "
+            f"{_count(jury['reminders'], 'rappel')}, "
+            f"{_count(len(jury['escalated']), 'retard signalé', 'retards signalés')} à "
+            "l'équipe (jamais de remplacement : l'audition a eu lieu)")
+        lines += [f"  refusé : formulaire de notation n° {r['form']} ({r['field']}) : "
+                  f"{r['reason']}" for r in jury["rejected"] if r.get("new", True)]
     return "\n".join(lines)
 
 

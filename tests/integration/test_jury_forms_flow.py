@@ -133,6 +133,18 @@ def test_jurors_score_by_their_prefilled_form_and_the_bad_ones_are_set_aside(
     assert results[a]["total"] == 36.0 and results[a]["jurors"] == 3
     assert facts[a].hearing and "Très clair." in facts[a].hearing
 
+    # The juror of b fixes their form in DS: it replaces the CSV row (the form wins).
+    clock.current += timedelta(hours=1)
+    fixed = _fill(sandbox, links[(booked[b].id, jurors[b][0])], "Corrigé.")
+    with use_clock(clock):
+        run_sync()
+    with store.sessions() as session:
+        [score] = session.scalars(select(HearingScore).where(
+            HearingScore.request_id == booked[b].request_id,
+            HearingScore.juror == jurors[b][0])).all()
+        assert (score.source, score.comment) == (f"formulaire DS n°{fixed}", "Corrigé.")
+        assert session.get(JuryForm, forms[out_of_scale].id).status == "invalid"
+
 
 @pytest.mark.both_dialects
 def test_missing_jury_forms_are_chased_by_the_ladder_without_replacement(
