@@ -40,6 +40,7 @@ from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
 from models.jury_forms import (
     FORM_SOURCE,
+    NOT_YET,
     CountedJuryForm,
     HeldSlot,
     JuryFormReading,
@@ -100,6 +101,7 @@ class JuryReport:
     recorded: int = 0
     superseded: int = 0
     withdrawn: int = 0
+    fix_requests: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -155,8 +157,9 @@ def _collect(rt: Runtime) -> JuryReport:
                                      scales, now)
             seen = (before is not None and before.status == JuryFormStatus.INVALID
                     and before.problem == reading.reason)
-            _keep(session, stored, form, reading, now)
+            row = _keep(session, stored, form, reading, now)
             if not reading.valid:
+                report.fix_requests += _ask_for_fix(session, rt, row, reading)
                 report.rejected.append({
                     "form": int(form.number), "field": reading.problems[0][0],
                     "reason": reading.reason, "new": not seen,
@@ -165,6 +168,38 @@ def _collect(rt: Runtime) -> JuryReport:
         session.flush()
         report.recorded, report.superseded, report.withdrawn = _settle(session, now)
     return report
+
+
+def _ask_for_fix(session: Session, rt: Runtime, row: JuryForm,
+                 reading: JuryFormReading) -> int:
+    """Tell the juror what to fix — once per form and distinct set of problems — when the
+    token showed them to be a juror of that hearing (a form of a stranger, or one sent
+    before the hearing, which will count once it has begun, gets nothing)."""
+    slot, juror = reading.slot, reading.juror
+    if slot is None or juror not in slot.jury or any(
+            rule == NOT_YET for _, rule in reading.problems):
+        return 0
+    person = session.get(EvaluatorRow, juror)
+    if person is None:
+        return 0
+    request = session.get(HearingRequest, slot.request_id)
+    digest = hashlib.sha256(repr(sorted(reading.problems)).encode()).hexdigest()[:10]
+    dossier = session.scalar(select(Dossier).where(Dossier.number == slot.dossier))
+    rendered = render_email("jury_fix", {
+        "juror": {"name": person.name, "email": juror}, "form": row.form_number,
+        "hearing": {"kind_label": HEARING_LABELS[request.hearing_type] if request else "",
+                    "start": slot.start, "dossier": dossier_brief(
+                        criteria_track(slot.track), slot.dossier,
+                        (dossier.fields if dossier else None) or {},
+                        (dossier.applicant if dossier else None) or {})},
+        "problems": [{"field": f, "rule": r} for f, r in reading.problems],
+        "link": None if slot.cancelled else jury_link(rt, slot.id, juror, slot.dossier),
+        "programme": programme(rt)})
+    return int(outbox.record_effect(
+        session, mail_key("jury-fix", row.form_number, digest), Kind.EMAIL, "send",
+        {"to": [{"email": juror, "name": person.name}], "subject": rendered.subject,
+         "text": rendered.text, "html": rendered.html,
+         "reply_to": {"email": rt.config.evaluation.contact}}, rt.clock()))
 
 
 def _unchanged_and_counted(row: JuryForm | None, form: Dossier) -> bool:

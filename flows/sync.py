@@ -95,7 +95,9 @@ def _collect_jury_scores(rt: Runtime) -> dict[str, Any]:
     from flows.jury_forms import collect_jury_forms
 
     report = collect_jury_forms(rt)
+    hand_over(rt, "sync-dossiers")  # the fix requests leave now
     return {"forms": report.forms, "recorded": report.recorded,
+            "fix_requests": report.fix_requests,
             "rejected": len(report.rejected),
             "new_rejected": sum(r["new"] for r in report.rejected)}
 

@@ -25,6 +25,8 @@ from models.evaluation_forms import check_scores
 from models.evaluation_token import token_assignment
 from models.jury_token import jury_token_slot, token_juror
 
+NOT_YET = "l'audition n'a pas encore eu lieu"
+"""The rule of a form sent before its hearing began (read again later: it will count)."""
 FORM_SOURCE = "formulaire DS n°"
 """The prefix of ``HearingScore.source`` for a score that came by a DS form."""
 
@@ -121,7 +123,7 @@ def read_jury_form(form_number: int, fields: Mapping[str, Any], secret: bytes,
         return problem("jeton", "ce créneau d'audition a été annulé : notez l'audition "
                        "avec le lien de la nouvelle invitation", slot, juror)
     if slot.start > now:
-        return problem("dossier_evalue", "l'audition n'a pas encore eu lieu", slot, juror)
+        return problem("dossier_evalue", NOT_YET, slot, juror)
     scale = scales[slot.track]
     check = check_scores(fields, scale.criteria, scale.min, scale.max, scale.comment_required)
     return JuryFormReading(form_number, slot, juror, check.scores, check.comment,

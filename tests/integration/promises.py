@@ -25,7 +25,7 @@ TEMPLATE_OF = {
     "mission-proposal": "mission_proposal", "mission-decision": "mission_decision",
     "mission-decision-admin": "mission_decision_admin", "missions-digest": "missions_digest",
     "alert": "alert", "escalation": "escalation", "jury-reminder": "jury_reminder",
-    "jury-escalation": "jury_escalation"}
+    "jury-escalation": "jury_escalation", "jury-fix": "jury_fix"}
 """The template each email purpose (``mail:<purpose>:…``) is rendered from."""
 
 

@@ -195,6 +195,8 @@ def record_every_kind_of_email(store, number: int, juror: str, now) -> None:
              sent("jury_reminder", email_samples.jury_reminder())),
             (mail_key("jury-escalation", "equipe", "2026-12-16", "abc"), "send",
              sent("jury_escalation", email_samples.jury_escalation())),
+            (mail_key("jury-fix", 6203, "abc"), "send",
+             sent("jury_fix", email_samples.jury_fix())),
         ]:
             outbox.record_effect(session, key, Kind.EMAIL, action, payload, now)
         session.flush()

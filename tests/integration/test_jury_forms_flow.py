@@ -93,6 +93,13 @@ def test_jurors_score_by_their_prefilled_form_and_the_bad_ones_are_set_aside(
                      dossier_evalue=a)
     with use_clock(clock):
         run_sync()
+        deliver_all()
+    fixes = of_kind(inbox.new(), "jury-fix")  # each juror told what to fix, with the link
+    assert recipients(fixes) == sorted(jurors[b][:2])
+    kept = assert_promises_kept(fixes, store)
+    assert ("jury_fix", "avec votre lien de notation") in kept
+    assert "hors de l'échelle 0–5" in text_of(
+        next(m for m in fixes if recipients([m]) == [jurors[b][0]]))
 
     with store.sessions() as session:
         saved = {s.juror: s for s in session.scalars(select(HearingScore).where(

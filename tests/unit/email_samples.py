@@ -449,6 +449,19 @@ def jury_escalation() -> dict[str, Any]:
     }
 
 
+def jury_fix() -> dict[str, Any]:
+    return {
+        "juror": evaluator(),
+        "form": 6203,
+        "hearing": {"kind_label": "Soutenance", "start": HEARING_START,
+                    "dossier": dossier_ref()},
+        "problems": [{"field": "note_sponsoring", "rule": "la note « Poids et qualité du "
+                      "sponsoring » (7) est hors de l'échelle 0–5"}],
+        "link": SCORES_URL,
+        "programme": programme(),
+    }
+
+
 EMAILS = {
     "alert": alert,
     "convention_draft": convention_draft,
@@ -467,6 +480,7 @@ EMAILS = {
     "pipeline_report": pipeline_report,
     "jury_reminder": jury_reminder,
     "jury_escalation": jury_escalation,
+    "jury_fix": jury_fix,
 }
 """Template name → function returning its full sample context."""
 

@@ -56,6 +56,9 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
         yield base
         yield base | {"hearings": base["hearings"][1:]}
         yield base | {"hearings": base["hearings"][:1]}
+    elif name == "jury_fix":
+        yield sample()
+        yield sample() | {"link": None}
     elif name == "decline_ack":
         yield sample()
         yield sample() | {"conflict": not sample()["conflict"]}

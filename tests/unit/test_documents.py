@@ -270,6 +270,10 @@ def _with_evil(name: str) -> dict[str, Any]:
         context["hearings"][0]["dossier"]["title"] = EVIL
         context["juror"]["name"] = EVIL
         return context
+    if name == "jury_fix":
+        context["hearing"]["dossier"]["title"] = EVIL
+        context["juror"]["name"] = EVIL
+        return context
     if name == "jury_escalation":
         context["late"][0]["dossier"]["title"] = EVIL
         context["late"][0]["juror"]["name"] = EVIL
