@@ -119,8 +119,10 @@ def collect_jury_forms(rt: Runtime) -> JuryReport:
 
 def _scales(rt: Runtime) -> dict[str, Scale]:
     scales = {}
-    for track in rt.config.hearings.tracks:
-        config = rt.config.tracks[criteria_track(track)]
+    for track in {*rt.config.hearings.tracks, *rt.config.tracks}:
+        config = rt.config.tracks.get(criteria_track(track))
+        if config is None:
+            continue
         scales[track] = Scale({c.key: c.label for c in config.criteria}, config.scale.min,
                               config.scale.max, config.scoring.comment_required)
     return scales

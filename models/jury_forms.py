@@ -120,11 +120,15 @@ def read_jury_form(form_number: int, fields: Mapping[str, Any], secret: bytes,
         return problem("evaluateur_email", f"le courriel ({email or 'absent'}) n'est pas "
                        "celui du membre du jury invité", slot, juror)
     if slot.cancelled:
-        return problem("jeton", "ce créneau d'audition a été annulé : notez l'audition "
-                       "avec le lien de la nouvelle invitation", slot, juror)
+        return problem("jeton", "ce créneau d'audition a été annulé : seules comptent les "
+                       "notes d'un créneau maintenu (celui de votre invitation la plus "
+                       "récente, s'il y en a une)", slot, juror)
     if slot.start > now:
         return problem("dossier_evalue", NOT_YET, slot, juror)
-    scale = scales[slot.track]
+    scale = scales.get(slot.track)
+    if scale is None:
+        return problem("jeton", f"le parcours « {slot.track} » de cette audition n'a plus "
+                       "de critères dans la configuration", slot, juror)
     check = check_scores(fields, scale.criteria, scale.min, scale.max, scale.comment_required)
     return JuryFormReading(form_number, slot, juror, check.scores, check.comment,
                            check.problems)
