@@ -66,9 +66,10 @@ def quarantine(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Liste les dossiers en quarantaine (non conformes au mapping) et les formulaires
-    d'évaluation qui ne comptent pas, avec la raison."""
+    d'évaluation et de notation d'audition qui ne comptent pas, avec la raison."""
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
+    from connectors.store.jury_forms import invalid_jury_forms
     from settings.config import load_config
     from settings.environment import Settings
 
@@ -84,6 +85,11 @@ def quarantine(
                   "first_seen": e.recorded_at.isoformat(), "last_seen": e.updated_at.isoformat(),
                   "times_seen": len(e.history) + 1}
                  for e in repo.invalid_evaluations(session)]
+        rows += [{"demarche": evaluations, "dossier": f.form_number, "field": f.problem_field,
+                  "rule": "jury", "reason": f"notes d'audition : {f.problem}",
+                  "first_seen": f.recorded_at.isoformat(), "last_seen": f.updated_at.isoformat(),
+                  "times_seen": len(f.history) + 1}
+                 for f in invalid_jury_forms(session)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -325,6 +331,16 @@ def render_chase_summary(summary: dict[str, Any]) -> str:
               for r in new]
     lines += [f"  en retard : {late['évaluateur']} sur le dossier {late['dossier']} "
               f"({late['jours de retard']} j)" for late in summary["late"]]
+    jury = summary.get("jury") or {}
+    if jury.get("forms") or jury.get("missing"):
+        lines.append(
+            f"  jury : {_count(jury['recorded'], 'note reçue', 'notes reçues')} par "
+            f"formulaire, {_count(jury['missing'], 'note attendue', 'notes attendues')}, "
+            f"{_count(jury['reminders'], 'rappel')}, "
+            f"{_count(len(jury['escalated']), 'retard signalé', 'retards signalés')} à "
+            "l'équipe (jamais de remplacement : l'audition a eu lieu)")
+        lines += [f"  refusé : formulaire de notation n° {r['form']} ({r['field']}) : "
+                  f"{r['reason']}" for r in jury["rejected"] if r.get("new", True)]
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story
 from eig.demo_delivery import deliver, start_second_deliverer, stop_second_deliverer
 from eig.demo_hearings import hearings_story
+from eig.demo_jury import jury_forms_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
 from eig.demo_report import report_story
@@ -290,7 +291,8 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
     """Tasks and chasing, then scoring, with the local SMTP server up."""
     chased = chase_story(echo, sandbox, clock, os.environ["EIG_DATABASE_URL"], maildir)
     scored = score_story(echo, sandbox)
-    heard = hearings_story(echo, clock, load_config(Settings().config))
+    heard = hearings_story(echo, clock, load_config(Settings().config), jury_forms=lambda: (
+        jury_forms_story(echo, sandbox, clock, load_config(Settings().config))))
     deliberated = deliberation_story(echo, sandbox, clock().date())
     drafted = conventions_story(echo)
     missions = missions_story(echo, clock, load_config(Settings().config))

@@ -8,6 +8,7 @@ import csv
 import io
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -89,7 +90,10 @@ def no_double_booking(url: str) -> bool:
         for number, slot in slots.items())
 
 
-def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, bool]:
+def hearings_story(echo: Echo, clock: TravelClock, config: Any,
+                   jury_forms: Callable[[], dict[str, bool]] | None = None) -> dict[str, bool]:
+    """``jury_forms``: the jurors' DS forms after the hearings (eig.demo_jury); the CSV
+    then only fills the gap."""
     from eig.demo_delivery import deliver, handed
     from flows.hearings import (
         HearingParameters,
@@ -142,15 +146,23 @@ def hearings_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
         moved_ok = cancels > 0 and cancels == invites
 
     clock.advance(timedelta(days=22))  # the hearings take place
+    forms = jury_forms() if jury_forms is not None else {}
     imported = {}
     for track in ("projets", "candidats"):
         criteria = [c.key for c in config.tracks[track].criteria]
         imported[track] = import_jury_scores(scores_csv(url, track, criteria), track,
                                              f"demo-{track}.csv")
-    echo("\n== 21. Après les auditions, les notes du jury reviennent (eig hearings scores) : "
-         + ", ".join(f"{t} : {compte(r['dossiers'], 'dossier')}"
-                     for t, r in imported.items()))
-    return {
+    if jury_forms is None:
+        echo("\n== 21. Après les auditions, les notes du jury reviennent (eig hearings "
+             "scores) : " + ", ".join(f"{t} : {compte(r['dossiers'], 'dossier')}"
+                                      for t, r in imported.items()))
+    else:
+        from eig.demo_jury import csv_fallback_line, scores_reach_committee
+
+        echo(csv_fallback_line(imported))
+        forms["les notes du jury (formulaires DS, la grille CSV en secours) sont là pour le "
+              "comité, une par juré et par audition"] = scores_reach_committee(url, clock())
+    return forms | {
         "les auditions sont programmées sans double réservation (personne, jury ou "
         "candidat·e, convoqué·e deux fois à la même heure) ; invitations une fois, "
         "reprogrammation = une annulation et une invitation":

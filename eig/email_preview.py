@@ -55,10 +55,12 @@ RECORDED = {"hearing_invitation": "hearing-invite", "hearing_cancellation": "hea
             "mission_decision": "mission-decision",
             "mission_decision_admin": "mission-decision-admin",
             "missions_digest": "missions-digest", "alert": "alert",
-            "pipeline_report": "pipeline-report"}
+            "pipeline_report": "pipeline-report", "jury_reminder": "jury-reminder",
+            "jury_escalation": "jury-escalation", "jury_fix": "jury-fix"}
 """Template → the purpose of its outbox key (``mail:<purpose>:…``)."""
 
-WITHOUT_DOSSIER = ("missions_digest", "alert", "pipeline_report")
+WITHOUT_DOSSIER = ("missions_digest", "alert", "pipeline_report", "jury_reminder",
+                   "jury_escalation", "jury_fix")
 """Not about one dossier: the last one recorded is shown."""
 
 RECORDED_BY = {"hearing_invitation": "eig hearings", "hearing_cancellation":
@@ -66,7 +68,10 @@ RECORDED_BY = {"hearing_invitation": "eig hearings", "hearing_cancellation":
                "mission_proposal": "eig missions match", "mission_decision":
                "eig missions deliberate", "mission_decision_admin": "eig missions deliberate",
                "missions_digest": "eig missions digest", "alert": "eig notify",
-               "pipeline_report": "eig pipeline-report (le lundi, ou --courriel toujours)"}
+               "pipeline_report": "eig pipeline-report (le lundi, ou --courriel toujours)",
+               "jury_reminder": "eig chase (notes d'audition attendues)",
+               "jury_escalation": "eig chase (notes d'audition en retard)",
+               "jury_fix": "eig sync ou eig chase (un formulaire de notation à corriger)"}
 
 
 def previewable() -> list[str]:

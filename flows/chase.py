@@ -31,6 +31,7 @@ from flows.delivery.task_emails import programme
 from flows.ds_pull import SyncParameters, pull
 from flows.guard import stage_lease
 from flows.handover import hand_over
+from flows.jury_forms import chase_jury, collect_jury_forms
 from flows.replacement import replace_assignment, tell_team_no_substitute
 from flows.reporting import conclude, labelled, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
@@ -57,6 +58,19 @@ class ChaseParameters(BaseModel):
 @task(name="collect-evaluation-forms", cache_policy=NO_CACHE)
 def collect_evaluation_forms(rt: Runtime) -> CollectReport:
     return collect_forms(rt)
+
+
+@task(name="chase-jury-scores", cache_policy=NO_CACHE)
+def chase_jury_scores(rt: Runtime, today: date) -> dict[str, Any]:
+    """The jurors' forms of held hearings: read those that came, then the same ladder
+    for the missing ones — reminders, the team told; no replacement (nobody else heard
+    the hearing)."""
+    collected = collect_jury_forms(rt)
+    chased = chase_jury(rt, today)
+    return {"forms": collected.forms, "recorded": collected.recorded,
+            "rejected": collected.rejected, "missing": chased.missing,
+            "reminders": chased.reminders, "reminded": chased.reminded,
+            "escalated": chased.escalated, "skipped_steps": chased.skipped}
 
 
 @task(name="plan-chase", cache_policy=NO_CACHE)
@@ -242,7 +256,9 @@ def assignment_overview(session: Session, tz: ZoneInfo, today: date) -> dict[str
 
 @flow(name="chase-evaluators", timeout_seconds=1800,
       description="Relance les évaluateurs (rappels groupés, alerte de l'équipe, "
-      "remplacement, aux marches de evaluation.ladder) et prend en compte les déclins.")
+      "remplacement, aux marches de evaluation.ladder) et prend en compte les déclins ; "
+      "relance aussi les jurés dont les notes d'audition manquent (rappels, alerte de "
+      "l'équipe).")
 def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, Any]:  # noqa: B008 (frozen model)
     logger = get_run_logger()
     with open_runtime() as rt, stage_lease(rt, "assignments"):
@@ -262,11 +278,19 @@ def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, A
         digests = send_reminders(rt, plan, today)
         escalated = escalate(rt, plan, today)
         replaced = replace_late(rt, plan)
+        jury = chase_jury_scores(rt, today)
         handed = hand_over(rt, "chase-evaluators")
         with rt.sessions() as session:
             overview = assignment_overview(session, tz, today)
     if (line := rejected_line(collected.rejected)) is not None:
         logger.warning("%s", line)
+    new_jury = [r for r in jury["rejected"] if r["new"]]
+    if new_jury:
+        logger.warning("%s (eig quarantine) : %s", compte(
+            len(new_jury), "formulaire de notation d'audition ne compte pas",
+            "formulaires de notation d'audition ne comptent pas"), " ; ".join(
+            f"n° {r['form']}, champ {r['field']} : {r['reason']}" for r in new_jury[:5])
+            + (" …" if len(new_jury) > 5 else ""))
     for item in [*collected.unreplaced, *replaced["unreplaced"]]:
         logger.warning("dossier %s : pas de remplaçant pour %s (l'équipe est prévenue)",
                        item["dossier"], item["from"])
@@ -282,7 +306,7 @@ def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, A
         "unreplaced": collected.unreplaced + replaced["unreplaced"],
         "still_unreplaced": replaced["still_unreplaced"],
         "assignments": overview["by_status"], "late": overview["late"],
-        "handed_over": handed,
+        "handed_over": handed, "jury": jury,
     }
     forms = summary["forms"]
     refused = sum(r["new"] for r in collected.rejected)
@@ -294,7 +318,11 @@ def chase_evaluators(params: ChaseParameters = ChaseParameters()) -> dict[str, A
         f"{compte(digests, 'rappel groupé', 'rappels groupés')} pour "
         f"{compte(summary['reminded_tasks'], 'tâche')}, "
         f"{compte(len(escalated), 'retard signalé', 'retards signalés')} à l'équipe, "
-        f"{compte(len(summary['replaced']), 'remplacement')}.")
+        f"{compte(len(summary['replaced']), 'remplacement')}"
+        + (f" ; jury : {compte(jury['recorded'], 'note reçue', 'notes reçues')} par "
+           f"formulaire, {compte(jury['reminders'], 'rappel')}, "
+           f"{compte(len(jury['escalated']), 'retard signalé', 'retards signalés')}"
+           if jury["missing"] or jury["forms"] else "") + ".")
     publish_table(
         "chase-evaluators-statuts",
         [{"Statut": STATUS_LABELS.get(k, k), "Affectations": v}

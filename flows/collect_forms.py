@@ -24,6 +24,7 @@ from connectors.store import outbox
 from connectors.store.repository import dialect_insert
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
+from flows.jury_forms import is_jury_form
 from flows.replacement import replace_assignment, tell_team_no_substitute
 from flows.runtime import Runtime
 from models.evaluation_forms import (
@@ -94,6 +95,8 @@ def _collect(rt: Runtime) -> CollectReport:
             Dossier.quarantined.is_(False), Dossier.state.in_(SUBMITTED_STATES))
             .order_by(Dossier.date_depot, Dossier.number)).all()
         for form in forms:
+            if is_jury_form(rt, form.fields):
+                continue  # a juror's scores of a hearing: flows.jury_forms reads them
             report.forms += 1
             if _already_applied(stored.get(int(form.number)), form, applied):
                 continue

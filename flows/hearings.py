@@ -9,7 +9,9 @@ among the jury's availability — no one booked twice, no conflict of interest, 
 profile for the entretien — and each booking records, in the same transaction, the
 invitations (email with an .ics to each jury member and to the applicant, a DS message
 to the dossier), keyed by slot and person. A request that cannot be placed keeps the
-reason. The jury's scores come back by CSV (`eig hearings scores FILE`).
+reason. The jury's scores come back by each juror's prefilled DS form (the invitation's
+link, ``flows.jury_forms``), or by CSV as a fallback (`eig hearings scores FILE`): one
+score per juror and hearing, the form's winning over a CSV row.
 """
 
 from __future__ import annotations
@@ -172,9 +174,10 @@ def import_jury_scores(text: str, track: str, source: str, mission: int = 0
     """The jury's scores of held hearings — of ``mission`` for the track « missions » —:
     checked like evaluation forms, the last row of a member for a dossier kept; bad rows
     reported with line, dossier, field and rule."""
-    from models.hearing_outcome import check_against_juries, parse_jury_scores
+    from flows.jury_forms import LEASE, form_score_owner
+    from models.hearing_outcome import ImportProblem, check_against_juries, parse_jury_scores
 
-    with open_runtime() as rt:
+    with open_runtime() as rt, stage_lease(rt, LEASE):
         config = rt.config.tracks[criteria_track(track)]
         rows, problems = parse_jury_scores(
             text, {c.key: c.label for c in config.criteria}, config.scale.min,
@@ -191,6 +194,14 @@ def import_jury_scores(text: str, track: str, source: str, mission: int = 0
             kept, more = check_against_juries(rows, juries, upcoming={
                 r.dossier_number for r, s in slots if _aware(s.start) > now})
             problems += more
+            by_form = {(row.dossier, row.juror): owner for row in kept
+                       if (owner := form_score_owner(session, requests[row.dossier].id,
+                                                     row.juror))}
+            problems += [ImportProblem(row.line, row.dossier, "courriel", f"{row.juror} a "
+                                       f"déjà noté cette audition par son {by_form[key]} : "
+                                       "le formulaire prime, la ligne est ignorée")
+                         for row in kept if (key := (row.dossier, row.juror)) in by_form]
+            kept = [row for row in kept if (row.dossier, row.juror) not in by_form]
             for row in kept:
                 request = requests[row.dossier]
                 existing = session.scalar(select(HearingScore).where(

@@ -22,7 +22,7 @@ from flows.handover import hand_over
 from flows.reporting import conclude
 from flows.runtime import Runtime, open_runtime
 from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
-from models.tables import Assignment, EvaluatorRow
+from models.tables import Assignment, EvaluatorRow, HearingSlot
 
 __all__ = ["SyncParameters", "sync_dossiers"]
 
@@ -37,6 +37,8 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
         tracks = _tracks_with_new_dossiers(rt, reports) if params.assign_new else []
         if params.collect_forms and _evaluations_arrived(rt, reports):
             summary["forms"] = _collect_answers(rt)
+        if params.collect_forms and _jury_forms_arrived(rt, reports):
+            summary["jury_forms"] = _collect_jury_scores(rt)
     submitted = int(summary.get("forms", {}).get("submitted") or 0)
     summary["arrivals"] = {"tracks": tracks, "evaluations": submitted}
     for track in tracks:  # new dossiers wait for their evaluators
@@ -74,6 +76,30 @@ def _collect_answers(rt: Runtime) -> dict[str, Any]:
     hand_over(rt, "sync-dossiers")
     return {"submitted": report.submitted, "declined": report.declined,
             "replaced": len(report.replaced), "rejected": len(report.rejected)}
+
+
+def _jury_forms_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:
+    """The evaluation démarche brought or changed forms, and hearings were booked."""
+    changed = any(r.role == "evaluations" and (r.counts.created or r.counts.updated)
+                  and not r.error for r in reports)
+    if not changed:
+        return False
+    with rt.sessions() as session:
+        return session.scalar(select(HearingSlot.id).limit(1)) is not None
+
+
+@task(name="collect-jury-forms", cache_policy=NO_CACHE)
+def _collect_jury_scores(rt: Runtime) -> dict[str, Any]:
+    """Record the jurors' scores of held hearings as their forms arrive (bad ones set
+    aside with field and rule: eig quarantine)."""
+    from flows.jury_forms import collect_jury_forms
+
+    report = collect_jury_forms(rt)
+    hand_over(rt, "sync-dossiers")  # the fix requests leave now
+    return {"forms": report.forms, "recorded": report.recorded,
+            "fix_requests": report.fix_requests,
+            "rejected": len(report.rejected),
+            "new_rejected": sum(r["new"] for r in report.rejected)}
 
 
 def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:

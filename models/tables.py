@@ -528,6 +528,50 @@ class HearingScore(Base):
     )
 
 
+class JuryForm(Base):
+    """One juror's scoring form (the evaluation démarche, nature « audition ») as we read
+    it: the hearing (slot) its token names, its scores, and — when it cannot count — the
+    field and the rule (quarantine, ``eig quarantine``), with its previous versions."""
+
+    __tablename__ = "jury_forms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    slot_id: Mapped[int | None] = mapped_column(Integer)
+    request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    dossier_number: Mapped[int | None] = mapped_column(BigInteger)
+    juror: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))  # valid, invalid, superseded
+    scores: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+    problem_field: Mapped[str | None] = mapped_column(String(128))
+    problem: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JuryChaseStep(Base):
+    """A step of the chasing ladder taken for a juror's missing scores of a held
+    hearing (slot): at most once each."""
+
+    __tablename__ = "jury_chase_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(Integer)
+    juror: Mapped[str] = mapped_column(String(320))
+    step: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))  # sent, skipped
+    effect_key: Mapped[str | None] = mapped_column(String(255))
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_jury_chase_steps_slot_juror_step", "slot_id", "juror", "step", unique=True),
+    )
+
+
 class Mission(Base):
     """A mission opened in a lauréat administration, for 1 or 2 EIG of the vivier."""
 

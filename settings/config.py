@@ -182,6 +182,9 @@ class EvaluationConfig(_Strict):
                                    description="the form's `nature` option of an evaluation")
     nature_decline: str = Field(default="déclin",
                                 description="the form's `nature` option of a decline")
+    nature_audition: str = Field(default="audition",
+                                 description="the form's `nature` option of a juror's scores "
+                                 "of a hearing (soutenance, entretien)")
     decline_motif: str = Field(default="indisponibilité sur la période",
                                description="motif prefilled in the decline link")
     conflict_motifs: list[str] = Field(default_factory=lambda: ["conflit d'intérêts"],
@@ -363,6 +366,11 @@ class HearingsConfig(_Strict):
         "message) then gives this link as the place")
     step_minutes: int = Field(default=15, ge=5, le=60)
     solver_time_limit_seconds: float = Field(default=10, gt=0)
+    scores_due_days: int = Field(
+        default=5, ge=1, description="a juror's scoring form is due this many days after "
+        "the hearing (the next working day if that one is not); the evaluation ladder's "
+        "reminders and escalation count from there (never its replacement: nobody else "
+        "heard the hearing)")
     tracks: dict[str, HearingTrackConfig] = Field(default_factory=dict)
 
 

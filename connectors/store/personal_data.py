@@ -35,6 +35,8 @@ from models.tables import (
     HearingScore,
     HearingSlot,
     JuryAvailability,
+    JuryChaseStep,
+    JuryForm,
     Mission,
     PersonalDataAction,
     Placement,
@@ -190,7 +192,12 @@ def delete_evaluation_data(session: Session, number: int) -> int:
                         .values(replaces_id=None))
         gone += session.execute(delete(Assignment).where(
             Assignment.id.in_(assignments))).rowcount or 0
+    slots = list(session.scalars(select(HearingSlot.id).where(
+        HearingSlot.request_id.in_(requests))))
     for statement in (
+            delete(JuryChaseStep).where(JuryChaseStep.slot_id.in_(slots)),
+            delete(JuryForm).where(JuryForm.request_id.in_(requests)
+                                   | (JuryForm.dossier_number == number)),
             delete(HearingScore).where(HearingScore.request_id.in_(requests)),
             delete(HearingSlot).where(HearingSlot.request_id.in_(requests)),
             delete(HearingRequest).where(HearingRequest.id.in_(requests)),
@@ -270,6 +277,9 @@ def pseudonymise_evaluator(session: Session, email: str, now: datetime) -> str:
     session.execute(update(Evaluation).where(Evaluation.evaluator_email == email)
                     .values(evaluator_email=alias))
     session.execute(update(HearingScore).where(HearingScore.juror == email).values(juror=alias))
+    session.execute(update(JuryForm).where(JuryForm.juror == email).values(juror=alias))
+    session.execute(update(JuryChaseStep).where(JuryChaseStep.juror == email)
+                    .values(juror=alias))
     for slot in session.scalars(select(HearingSlot)):
         if email in (slot.jury or []):
             slot.jury = [alias if j == email else j for j in slot.jury]
@@ -452,6 +462,8 @@ def person_records(session: Session, numbers: Sequence[int], emails: Sequence[st
         HearingSlot.request_id.in_(ids))), mask=True)
     add("hearing_scores", session.scalars(select(HearingScore).where(
         HearingScore.request_id.in_(ids))), mask=True)
+    add("jury_forms", session.scalars(select(JuryForm).where(
+        JuryForm.dossier_number.in_(numbers))), mask=True)
     add("vivier", session.scalars(select(VivierMember).where(
         VivierMember.dossier_number.in_(numbers) | func.lower(VivierMember.email).in_(lowered))))
     add("placements", session.scalars(select(Placement).where(
@@ -482,6 +494,8 @@ def person_records(session: Session, numbers: Sequence[int], emails: Sequence[st
         func.lower(JuryAvailability.email).in_(lowered))))
     add("jury_scores", session.scalars(select(HearingScore).where(
         func.lower(HearingScore.juror).in_(lowered))))
+    add("juror_forms", session.scalars(select(JuryForm).where(
+        func.lower(JuryForm.juror).in_(lowered))))
     add("missions_contact", session.scalars(select(Mission).where(
         func.lower(Mission.contact_email).in_(lowered))))
     add("effects", effects_about(session, numbers, lowered))

@@ -16,9 +16,10 @@ from connectors.documents import calendar_uid, hearing_calendar, render_email
 from connectors.ds import DossierPdf
 from connectors.mail import Address, Attachment, OutgoingEmail
 from flows.delivery.task_emails import programme, sender_domain
+from flows.jury_forms import jury_link, scores_due
 from flows.runtime import Runtime
 from models.evaluation_task import applicant_name, dossier_brief
-from models.hearing_outcome import HEARING_LABELS, criteria_track, scores_grid
+from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
 from models.outbox import Status, mail_key
 from models.paris_time import aware as _aware
@@ -170,14 +171,15 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
             number = context["hearing"]["dossier"]["number"]
             if pdf is not None:
                 extra.append(Attachment(pdf.filename, pdf.content, "application/pdf"))
-            if role == "jury":  # the grid the team imports (`eig hearings scores`)
-                grid = scores_grid(number, email, [c.key for c in track.criteria])
-                extra.append(Attachment(f"grille-notation-{number}.csv",
-                                        grid.encode("utf-8"), "text/csv; charset=utf-8"))
+            # the juror's own scoring form in DS, prefilled (flows.jury_forms); the CSV
+            # grid (`eig hearings scores`) is the team's fallback, no longer sent
+            scores = jury_link(rt, slot.id, email, number) if role == "jury" else None
             named = {a.content_type.split(";")[0]: a.filename for a in extra}
             rendered = render_email("hearing_invitation", {
                 "person": person, "role": role, "hearing": context["hearing"],
-                "links": {"scores": None},
+                "links": {"scores": scores},
+                "scores_due": scores_due(rt, slot.end) if scores else None,
+                "comment_required": track.scoring.comment_required,
                 "criteria": [{"label": c.label, "description": c.description}
                              for c in track.criteria] if role in READERS else [],
                 "scale": {"min": track.scale.min, "max": track.scale.max},

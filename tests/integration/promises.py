@@ -24,7 +24,9 @@ TEMPLATE_OF = {
     "hearing-invite": "hearing_invitation", "hearing-cancel": "hearing_cancellation",
     "mission-proposal": "mission_proposal", "mission-decision": "mission_decision",
     "mission-decision-admin": "mission_decision_admin", "missions-digest": "missions_digest",
-    "alert": "alert", "escalation": "escalation", "no-substitute": "no_substitute"}
+    "alert": "alert", "escalation": "escalation", "no-substitute": "no_substitute",
+    "jury-reminder": "jury_reminder", "jury-escalation": "jury_escalation",
+    "jury-fix": "jury_fix"}
 """The template each email purpose (``mail:<purpose>:…``) is rendered from."""
 
 

@@ -191,6 +191,12 @@ def record_every_kind_of_email(store, number: int, juror: str, now) -> None:
              sent("alert", email_samples.alert("failed"))),
             (mail_key("pipeline-report", "2026-W50"), "send",
              sent("pipeline_report", email_samples.pipeline_report())),
+            (mail_key("jury-reminder", juror, "2026-12-16", "abc"), "send",
+             sent("jury_reminder", email_samples.jury_reminder())),
+            (mail_key("jury-escalation", "equipe", "2026-12-16", "abc"), "send",
+             sent("jury_escalation", email_samples.jury_escalation())),
+            (mail_key("jury-fix", 6203, "abc"), "send",
+             sent("jury_fix", email_samples.jury_fix())),
         ]:
             outbox.record_effect(session, key, Kind.EMAIL, action, payload, now)
         session.flush()

@@ -143,9 +143,9 @@ def test_hearings_are_booked_without_conflict_and_announced_once(
 
     sent = of_kind(inbox.new(), "hearing-invite")
     assert len(sent) == 3 * 4  # three jury members and the porteur, per hearing
-    kept = assert_promises_kept(sent, store)  # the dossier, the grid, the .ics are attached
+    kept = assert_promises_kept(sent, store)  # the dossier, the .ics; the form's link
     assert {("hearing_invitation", "joint à ce message en PDF"),
-            ("hearing_invitation", "grille de notation jointe"),
+            ("hearing_invitation", "Le lien ci-dessous ouvre votre formulaire"),
             ("hearing_invitation", "L'invitation jointe (fichier .ics)"),
             ("messages/hearing", "vous est également envoyée par courriel")} <= kept
     invite = next(m for m in sent if effect_key(m).startswith(f"mail:hearing-invite:"

@@ -152,6 +152,7 @@ NEW_HEARING_START = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)  # jeudi 10 décem
 NEW_HEARING_END = datetime(2026, 12, 10, 13, 45, tzinfo=UTC)
 SCORES_URL = ("https://www.demarches-simplifiees.fr/commencer/eig-evaluation"
               "?prefill_token=def456&nature=audition")
+SCORES_DUE = datetime(2026, 12, 14, 22, 59, tzinfo=UTC)  # lundi 14 décembre, fin du jour
 HEARING_LOCATION = "DINUM, 20 avenue de Ségur, 75007 Paris — salle « Lovelace »"
 HEARING_ROLES = ("jury", "candidat", "porteur")
 MISSION_HEARING_ROLES = ("jury", "candidat", "administration")
@@ -244,11 +245,13 @@ def hearing_invitation(role: str = "jury", kind: str | None = None) -> dict[str,
         "person": hearing_person(role),
         "role": role,
         "hearing": hearing(kind),
-        "links": {"scores": None},  # the jury's DS form is to come: the grid is attached
+        # the juror's prefilled DS scoring form (flows.jury_forms); no CSV grid any more
+        "links": {"scores": SCORES_URL if role == "jury" else None},
+        "scores_due": SCORES_DUE if role == "jury" else None,
+        "comment_required": True,
         "criteria": criteria if scores else [],
         "scale": {"min": 0, "max": 5},
-        "attachments": {"pdf": f"dossier-{number}.pdf" if scores else None,
-                        "grid": f"grille-notation-{number}.csv" if role == "jury" else None},
+        "attachments": {"pdf": f"dossier-{number}.pdf" if scores else None, "grid": None},
         "programme": programme(),
     }
 
@@ -427,6 +430,51 @@ def pipeline_report(late: bool = True) -> dict[str, Any]:
     }
 
 
+def jury_reminder() -> dict[str, Any]:
+    return {
+        "juror": evaluator(),
+        "today": TODAY,
+        "hearings": [
+            {"kind_label": "Soutenance", "dossier": dossier_ref(), "start": HEARING_START,
+             "due": SCORES_DUE, "late": True, "link": SCORES_URL},
+            {"kind_label": "Entretien métier produit",
+             "dossier": dossier_ref(57, "candidature", "Camille Martin, designer"),
+             "start": NEW_HEARING_START, "due": datetime(2026, 12, 17, 22, 59, tzinfo=UTC),
+             "late": False, "link": SCORES_URL + "7"},
+        ],
+        "programme": programme(),
+    }
+
+
+def jury_escalation() -> dict[str, Any]:
+    return {
+        "today": TODAY,
+        "late": [
+            {"juror": evaluator(), "kind_label": "Soutenance", "dossier": dossier_ref(),
+             "start": HEARING_START, "due": SCORES_DUE, "days_late": 2, "reminders": 2},
+            {"juror": {"name": "", "email": "karim.benali@exemple.fr"},
+             "kind_label": "Entretien de mission",
+             "dossier": dossier_ref(57, "candidature", "Camille Martin, designer"),
+             "start": NEW_HEARING_START, "due": datetime(2026, 12, 11, 22, 59, tzinfo=UTC),
+             "days_late": 5, "reminders": 1},
+        ],
+        "programme": programme(),
+    }
+
+
+def jury_fix() -> dict[str, Any]:
+    return {
+        "juror": evaluator(),
+        "form": 6203,
+        "hearing": {"kind_label": "Soutenance", "start": HEARING_START,
+                    "dossier": dossier_ref()},
+        "problems": [{"field": "note_sponsoring", "rule": "la note « Poids et qualité du "
+                      "sponsoring » (7) est hors de l'échelle 0–5"}],
+        "link": SCORES_URL,
+        "programme": programme(),
+    }
+
+
 EMAILS = {
     "alert": alert,
     "convention_draft": convention_draft,
@@ -444,6 +492,9 @@ EMAILS = {
     "mission_decision_admin": mission_decision_admin,
     "missions_digest": missions_digest,
     "pipeline_report": pipeline_report,
+    "jury_reminder": jury_reminder,
+    "jury_escalation": jury_escalation,
+    "jury_fix": jury_fix,
 }
 """Template name → function returning its full sample context."""
 

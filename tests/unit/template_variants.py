@@ -22,6 +22,8 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
             yield base
             yield base | {"attachments": {"pdf": None, "grid": None}}
             yield base | {"links": {"scores": samples.SCORES_URL}}
+            yield base | {"links": {"scores": None}, "scores_due": None,
+                          "attachments": base["attachments"] | {"grid": "grille-notation-42.csv"}}
             yield base | {"hearing": base["hearing"] | {
                 "location": "https://webconf.numerique.gouv.fr/eig-audition-1", "jury": [],
                 "rescheduled": True}}
@@ -52,6 +54,14 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
     elif name == "no_substitute":
         yield sample(False)
         yield sample(True)
+    elif name == "jury_reminder":
+        base = sample()
+        yield base
+        yield base | {"hearings": base["hearings"][1:]}
+        yield base | {"hearings": base["hearings"][:1]}
+    elif name == "jury_fix":
+        yield sample()
+        yield sample() | {"link": None}
     elif name == "decline_ack":
         yield sample()
         yield sample() | {"conflict": not sample()["conflict"]}

@@ -267,6 +267,18 @@ def _with_evil(name: str) -> dict[str, Any]:
         else:
             context["reason"] = EVIL
         return context
+    if name == "jury_reminder":
+        context["hearings"][0]["dossier"]["title"] = EVIL
+        context["juror"]["name"] = EVIL
+        return context
+    if name == "jury_fix":
+        context["hearing"]["dossier"]["title"] = EVIL
+        context["juror"]["name"] = EVIL
+        return context
+    if name == "jury_escalation":
+        context["late"][0]["dossier"]["title"] = EVIL
+        context["late"][0]["juror"]["name"] = EVIL
+        return context
     dossiers = {
         "eval_reminder": lambda c: c["tasks"][0]["dossier"],
         "escalation": lambda c: c["late"][0]["dossier"],

@@ -182,32 +182,41 @@ def test_invitation_subjects() -> None:
         assert "Ce créneau remplace le précédent, qui est annulé" in part
 
 
-def test_the_jury_gets_the_criteria_the_dossier_and_the_grid_to_send_back() -> None:
+def test_the_jury_gets_the_criteria_the_dossier_and_its_scoring_form() -> None:
+    """The invitation says how (the juror's own prefilled DS form, by the link below) and
+    when (just after the hearing, by the due date) the scores are given: no grid."""
     context = samples.hearing_invitation("jury")
     email = render_email("hearing_invitation", context)
-    for part in (email.text, email.html):
+    for part, html in ((email.text, str), (email.html, escape)):
         assert "Merci de siéger au jury de la soutenance" in part
         assert "Relisez le dossier n° 42, joint à ce message en PDF (dossier-42.pdf)" in part
         assert "Juste après la soutenance" in part and "de 0 à 5" in part
-        assert "grille de notation jointe (grille-notation-42.csv" in part
-        assert "renvoyez-la en réponse à ce message" in part
+        assert "formulaire de notation sur Démarches Simplifiées, au plus tard le lundi " \
+            "14 décembre 2026" in part
+        assert "Le lien ci-dessous ouvre votre formulaire" in part
+        assert html(samples.SCORES_URL) in part and "jeton" in part
         for criterion in context["criteria"]:
             assert criterion["label"] in part and criterion["description"] in part
-        assert "10 minutes" not in part and "jeton" not in part
-        assert "vous enverra" not in part and "formulaire de notation" not in part
+        assert "10 minutes" not in part
+        assert "vous enverra" not in part and "grille" not in part
 
 
-def test_the_jury_with_a_scores_form_gets_its_link() -> None:
-    context = samples.hearing_invitation("jury") | {"links": {"scores": samples.SCORES_URL}}
+def test_the_jury_without_a_form_gets_the_grid_to_send_back() -> None:
+    """The fallback when no form link is given: the CSV grid, attached."""
+    context = samples.hearing_invitation("jury") | {
+        "links": {"scores": None}, "scores_due": None,
+        "attachments": {"pdf": "dossier-42.pdf", "grid": "grille-notation-42.csv"}}
     email = render_email("hearing_invitation", context)
-    for part, html in ((email.text, str), (email.html, escape)):
-        assert html(samples.SCORES_URL) in part and "jeton" in part
-        assert "formulaire de notation" in part and "grille de notation jointe" not in part
+    for part in (email.text, email.html):
+        assert "grille de notation jointe (grille-notation-42.csv" in part
+        assert "renvoyez-la en réponse à ce message" in part
+        assert "jeton" not in part and "formulaire de notation" not in part
 
 
 def test_the_jury_without_grid_nor_dossier_promises_nothing() -> None:
     context = samples.hearing_invitation("jury") | {
-        "criteria": [], "attachments": {"pdf": None, "grid": None}}
+        "criteria": [], "attachments": {"pdf": None, "grid": None},
+        "links": {"scores": None}, "scores_due": None}
     email = render_email("hearing_invitation", context)
     for part in (email.text, email.html):
         assert "envoyez-nous en réponse à ce message une note de 0 à 5" in part

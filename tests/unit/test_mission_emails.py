@@ -280,7 +280,8 @@ def test_each_role_is_told_its_part() -> None:
     for part, _ in parts(emails["jury"]):
         assert "Merci de siéger au jury de l'entretien de mission du" in part
         assert "aux côtés de l'administration qui accueille la mission" in part
-        assert "grille de notation jointe" in part and "Cohérence du profil" in part
+        assert "formulaire de notation sur Démarches Simplifiées" in part
+        assert "Cohérence du profil" in part and "grille" not in part
         assert "Préparez une courte présentation de la mission" not in part
     for role in ("administration", "porteur"):
         for part, _ in parts(emails[role]):
