@@ -75,9 +75,13 @@ def _message_contexts(name: str) -> Iterator[dict[str, Any]]:
     else:
         for decision in ("laureat", "liste_attente", "vivier", "refuse"):
             for kind in ("projet", "candidature"):
-                yield {"decision": decision, "motivation": "Un dossier solide.",
-                       "dossier": samples.dossier_ref(kind=kind), "session_date": samples.TODAY,
-                       "programme": samples.programme()}
+                base = {"decision": decision, "motivation": "Un dossier solide.",
+                        "dossier": samples.dossier_ref(kind=kind),
+                        "session_date": samples.TODAY, "programme": samples.programme()}
+                yield base
+                if decision == "vivier":  # with the vivier form's link
+                    yield base | {"vivier_link": "https://ds.example/commencer/vivier?"
+                                  "champ_Q2hhbXAtNjAwMQ%3D%3D=42"}
 
 
 def renderings() -> Iterator[tuple[str, str]]:

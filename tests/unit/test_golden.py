@@ -89,6 +89,11 @@ DECISION_MOTIVATION = ("Le projet est classé 3e sur 12, avec une note totale de
                        "établie d'après 3 évaluations.")
 
 
+VIVIER_LINK = ("https://www.demarches-simplifiees.fr/commencer/vivier?"
+               "champ_Q2hhbXAtNjAwMQ%3D%3D=42&champ_Q2hhbXAtNjAwMg%3D%3D=42.jetonsigne"
+               "&champ_Q2hhbXAtNjAwMw%3D%3D=true")
+
+
 def _messages() -> dict[str, Render]:
     env = environment()
     brief = dossier_brief("projets", 42, {"intitule": "Signaux faibles & entreprises"}, {})
@@ -96,7 +101,8 @@ def _messages() -> dict[str, Render]:
     def decision(kind: str) -> Render:
         return lambda: env.get_template("messages/decision.txt.j2").render(
             decision=kind, motivation=DECISION_MOTIVATION, dossier=brief,
-            session_date=date(2027, 1, 19), programme=samples.programme()).strip() + "\n"
+            session_date=date(2027, 1, 19), programme=samples.programme(),
+            vivier_link=VIVIER_LINK if kind == "vivier" else None).strip() + "\n"
 
     def hearing(role: str) -> Render:
         return lambda: env.get_template("messages/hearing.txt.j2").render(
