@@ -65,10 +65,11 @@ def sync(
 def quarantine(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Liste les dossiers en quarantaine (non conformes au mapping) et les formulaires
-    d'évaluation qui ne comptent pas, avec la raison."""
+    """Liste les dossiers en quarantaine (non conformes au mapping), les formulaires
+    d'évaluation et ceux du vivier qui ne comptent pas, avec la raison."""
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
+    from flows.vivier_forms import invalid_vivier_rows
     from settings.config import load_config
     from settings.environment import Settings
 
@@ -84,6 +85,7 @@ def quarantine(
                   "first_seen": e.recorded_at.isoformat(), "last_seen": e.updated_at.isoformat(),
                   "times_seen": len(e.history) + 1}
                  for e in repo.invalid_evaluations(session)]
+        rows += invalid_vivier_rows(session, load_config(settings.config))
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -991,6 +993,31 @@ def rgpd_consent(
         typer.echo(f"eig rgpd consentement : le dossier {dossier} n'est pas au vivier", err=True)
         raise typer.Exit(2)
     typer.echo(f"Consentement du dossier {dossier} renouvelé à ce jour.")
+
+
+vivier_app = typer.Typer(help="Le vivier des candidat·es : leur formulaire « Ma situation "
+                         "dans le vivier ».", no_args_is_help=True)
+app.add_typer(vivier_app, name="vivier")
+
+
+@vivier_app.command("lien")
+def vivier_link_command(
+    dossier: Annotated[int, typer.Argument(help="Numéro du dossier de candidature.")],
+) -> None:
+    """Affiche le lien prérempli et signé du formulaire « Ma situation dans le vivier »
+    d'un·e candidat·e du vivier (le même que celui de son message de décision), pour le
+    lui renvoyer."""
+    from flows.runtime import open_runtime
+    from flows.vivier_forms import vivier_link
+    from models.tables import VivierMember
+
+    with open_runtime() as rt:
+        with rt.sessions() as session:
+            member = session.get(VivierMember, dossier)
+        if member is None:
+            typer.echo(f"eig vivier lien : le dossier {dossier} n'est pas au vivier", err=True)
+            raise typer.Exit(2)
+        typer.echo(vivier_link(rt, dossier))
 
 
 @app.command("preview-email")

@@ -114,7 +114,8 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
                                    answered_on=answered.astimezone(PARIS).date(),
                                    options=options)
         if row is None:
-            row = VivierForm(form_number=int(form.number), recorded_at=now, changes={})
+            row = VivierForm(form_number=int(form.number), recorded_at=now, changes={},
+                             status=VivierFormStatus.INVALID)
             session.add(row)
             stored[int(form.number)] = row
         row.dossier_number = reading.dossier
@@ -205,3 +206,16 @@ def vivier_line(report: dict[str, Any]) -> str | None:
                "formulaires mis de côté (eig quarantine)")]
     said = [compte(n, one, many) for n, one, many in counts if n]
     return f"Vivier : {', '.join(said)}." if said else None
+
+
+def invalid_vivier_rows(session: Session, config: Any) -> list[dict[str, Any]]:
+    """The vivier forms that do not count, as `eig quarantine` lists them."""
+    vivier = config.demarches.get("vivier")
+    if vivier is None:
+        return []
+    return [{"demarche": vivier.number, "dossier": int(f.form_number),
+             "field": f.problem_field, "rule": "vivier", "reason": f.problem,
+             "first_seen": f.recorded_at.isoformat(), "last_seen": f.updated_at.isoformat(),
+             "times_seen": 1}
+            for f in session.scalars(select(VivierForm).where(
+                VivierForm.status == VivierFormStatus.INVALID).order_by(VivierForm.form_number))]

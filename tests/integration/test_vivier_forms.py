@@ -1,0 +1,141 @@
+"""The vivier updated from DS: each person entering the vivier reads, in their decision
+message, a prefilled and signed link to the « vivier » démarche; what they file there
+(a new availability date, wishes, consent withdrawn) changes the vivier at the next
+sync, a withdrawal takes them out of the mission search at once, a bad answer is set
+aside with its field and rule, and reruns change nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from flows.deliberate import record_publication
+from flows.missions import vivier_candidates
+from flows.runtime import open_runtime
+from models.deliberation import Agenda, Proposal
+from models.tables import CommitteeSession, Effect, VivierForm, VivierMember
+from tests.integration.sync_helpers import run_sync
+
+pytestmark = [pytest.mark.both_dialects, pytest.mark.sandbox_data(dossiers=40, seed=3)]
+SESSION = date(2027, 2, 1)
+
+
+def _enter_vivier(numbers: list[int]) -> dict[int, str]:
+    """Publish a committee sending ``numbers`` to the vivier; their links, by dossier."""
+    agenda = Agenda("candidats", tuple(
+        Proposal(n, f"Candidat·e {n}", "vivier", "Profil solide.", i + 1, 20.0, 20.0, ())
+        for i, n in enumerate(numbers)), ())
+    with open_runtime() as rt:
+        with rt.sessions.begin() as session:
+            row = CommitteeSession(track="candidats", session_date=SESSION, status="approved",
+                                   proposals=[], files={}, created_at=datetime.now(UTC))
+            session.add(row)
+            session.flush()
+            record_publication(session, rt, "candidats", row.id, SESSION, agenda, None)
+        with rt.sessions() as session:
+            bodies = {int(e.payload["dossier"]): e.payload["body"] for e in session.scalars(
+                select(Effect).where(Effect.key.like("ds:message:%")))}
+    return {n: re.search(r"https?://\S+/commencer/vivier\?\S+", bodies[n]).group(0)
+            for n in numbers}
+
+
+def _file(sandbox, link: str, **values: object) -> int:
+    """The person follows their link and files the form with ``values``."""
+    started = sandbox.state.start_from_link(link)
+    return sandbox.state.submit_prefilled(started.number, values).number
+
+
+def _available(number: int) -> date | None:
+    with open_runtime() as rt, rt.sessions() as session:
+        found = {c.dossier: c for c in vivier_candidates(session)}
+    return found[number].available_from if number in found else None
+
+
+def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
+    from ds_sandbox import CANDIDATS
+
+    run_sync(full=True, assign_new=False)
+    moving, leaving, wrong, forger, stays = sorted(sandbox.state.numbers(CANDIDATS.number))[:5]
+    links = _enter_vivier([moving, leaving, wrong, forger, stays])
+    assert all("champ_" in link and "jeton" not in link for link in links.values())
+
+    later = (datetime.now(UTC) + timedelta(days=120)).date()
+    _file(sandbox, links[moving], disponibilite=later.isoformat(),
+          voeux_thematiques=["justice"], quotite="4/5")
+    _file(sandbox, links[leaving], consentement=False)
+    past = _file(sandbox, links[wrong], disponibilite="2020-01-06")
+    unknown = _file(sandbox, links[stays], voeux_localisations=["Paris", "Tombouctou"])
+    # someone edits their link to update another person's entry: the token says no
+    forged = _file(sandbox, links[forger].replace(f"={forger}&", f"={moving}&", 1),
+                   consentement=False)
+    before = _available(leaving)
+    assert before is not None
+
+    state, summary = run_sync(assign_new=False)
+    assert state == "COMPLETED"
+    vivier = summary["vivier"]
+    assert vivier["updated"] == [moving] and vivier["withdrawn"] == [leaving]
+    assert {r["form"]: r["field"] for r in vivier["rejected"]} == {
+        past: "disponibilite", unknown: "voeux_localisations", forged: "jeton"}
+    assert "Vivier : 1 situation mise à jour, 1 consentement retiré, 3 formulaires mis de " \
+        "côté" in summary["headline"]
+
+    assert _available(moving) == later
+    assert _available(leaving) is None  # out of every mission search at once
+    with open_runtime() as rt, rt.sessions() as session:
+        member = session.get(VivierMember, moving)
+        assert member.profile["voeux_thematiques"] == ["justice"]
+        assert member.profile["quotite"] == "4/5"
+        assert member.consent_at is not None and member.consent_at > datetime(
+            2026, 1, 1, tzinfo=UTC)  # consent renewed: the retention restarts
+        assert session.get(VivierMember, leaving) is None
+        assert session.get(VivierMember, moving).profile["specialite"]
+
+    listed = json.loads(CliRunner().invoke(_app(), ["quarantine", "--json"]).output)
+    rows = {row["dossier"]: row for row in listed if row["rule"] == "vivier"}
+    assert rows[past]["field"] == "disponibilite" and "date passée" in rows[past]["reason"]
+    assert f"formulaire du vivier n° {unknown}, champ voeux_localisations : « Tombouctou »" \
+        in rows[unknown]["reason"]
+
+    # a second run changes nothing, and says nothing new
+    _, again = run_sync(assign_new=False)
+    assert again["vivier"]["updated"] == [] and again["vivier"]["withdrawn"] == []
+    assert all(not r["new"] for r in again["vivier"]["rejected"])
+    assert "Vivier" not in again["headline"]
+
+    # filed again later: the latest answer wins; the one who withdrew cannot come back
+    # by an old link (the team decides)
+    sooner = (datetime.now(UTC) + timedelta(days=30)).date()
+    _file(sandbox, links[moving], disponibilite=sooner.isoformat())
+    back = _file(sandbox, links[leaving])
+    _, third = run_sync(assign_new=False)
+    assert third["vivier"]["updated"] == [moving]
+    assert _available(moving) == sooner
+    assert [r["field"] for r in third["vivier"]["rejected"] if r["form"] == back] == [
+        "dossier_candidature"]
+    with open_runtime() as rt, rt.sessions() as session:
+        statuses = {f.form_number: f.status for f in session.scalars(select(VivierForm))}
+    assert sorted(statuses.values()).count("applied") == 3
+
+
+def test_the_link_command_gives_a_members_link(sandbox, store):
+    from ds_sandbox import CANDIDATS
+
+    run_sync(full=True, assign_new=False)
+    number = sorted(sandbox.state.numbers(CANDIDATS.number))[0]
+    links = _enter_vivier([number])
+    result = CliRunner().invoke(_app(), ["vivier", "lien", str(number)])
+    assert result.exit_code == 0 and result.output.strip() == links[number]
+    absent = CliRunner().invoke(_app(), ["vivier", "lien", "999999"])
+    assert absent.exit_code == 2 and "n'est pas au vivier" in absent.output
+
+
+def _app():
+    from eig.cli import app
+
+    return app
