@@ -26,6 +26,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from models.french import date_fr
 from models.mission_match import vivier_profile
 
 _VERSION = "eig-vivier-v1"
@@ -113,10 +114,11 @@ def read_vivier_form(form: int, fields: Mapping[str, Any], secret: bytes, *,
             day = available if isinstance(available, date) else date.fromisoformat(
                 str(available)[:10])
         except ValueError:
-            return bad("disponibilite", f"date illisible ({available!r})")
+            return bad("disponibilite", f"date illisible (« {available} »)")
         if day < answered_on:
-            return bad("disponibilite", f"date passée ({day.isoformat()}, formulaire du "
-                       f"{answered_on.isoformat()}) : une date à venir est attendue")
+            return bad("disponibilite", f"date passée (le {date_fr(day)}, pour un "
+                       f"formulaire du {date_fr(answered_on)}) : une date à venir est "
+                       "attendue")
         changes["disponibilite"] = day.isoformat()
     for name in WISHES:
         value = fields.get(name)

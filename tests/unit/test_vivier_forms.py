@@ -61,7 +61,9 @@ def test_consent_withdrawn_ignores_the_rest():
      "n'est pas (ou plus) au vivier"),
     (form(dossier_candidature=None), "dossier_candidature", "absent"),
     (form(consentement=None), "consentement", "oui ou non"),
-    (form(disponibilite="2027-01-31"), "disponibilite", "date passée"),
+    (form(disponibilite="2027-01-31"), "disponibilite", "date passée (le dimanche 31 "
+     "janvier 2027, pour un formulaire du lundi 1er février 2027) : une date à venir est "
+     "attendue"),
     (form(disponibilite="31/01/2027"), "disponibilite", "illisible"),
     (form(voeux_thematiques=["santé", "astronomie"]), "voeux_thematiques",
      "« astronomie » n'est pas parmi les choix proposés"),
