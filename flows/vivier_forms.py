@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from connectors.ds import prefill_base_url, prefill_link
@@ -28,8 +28,17 @@ from flows.guard import stage_lease
 from flows.runtime import Runtime
 from models.evaluation_forms import SUBMITTED_STATES
 from models.french import compte
+from models.hearing_outcome import MISSIONS
 from models.paris_time import PARIS, aware
-from models.tables import Demarche, Dossier, VivierForm, VivierMember
+from models.placement import VivierStatus
+from models.tables import (
+    Demarche,
+    Dossier,
+    HearingRequest,
+    HearingSlot,
+    VivierForm,
+    VivierMember,
+)
 from models.vivier_forms import (
     CHOICES,
     WISHES,
@@ -53,11 +62,13 @@ class VivierFormsReport:
     superseded: int = 0
     from_candidature: list[int] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    engaged: list[int] = field(default_factory=list)  # withdrawn, but under contract
+    booked: list[dict[str, Any]] = field(default_factory=list)  # withdrawn, entretien booked
 
     def as_dict(self) -> dict[str, Any]:
         return {"forms": self.forms, "updated": self.updated, "withdrawn": self.withdrawn,
                 "superseded": self.superseded, "from_candidature": self.from_candidature,
-                "rejected": self.rejected}
+                "rejected": self.rejected, "engaged": self.engaged, "booked": self.booked}
 
 
 def vivier_link(rt: Runtime, dossier_number: int) -> str | None:
@@ -97,6 +108,7 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
     forms = session.scalars(select(Dossier).where(
         Dossier.demarche_number == demarche.number, Dossier.hidden.is_(False),
         Dossier.deleted.is_(False), Dossier.quarantined.is_(False),
+        Dossier.pseudonymised_at.is_(None),  # past its retention: nothing left to read
         Dossier.state.in_(SUBMITTED_STATES))).all()
     forms.sort(key=lambda f: (_answered_at(f), int(f.number)))
     for form in forms:
@@ -136,8 +148,12 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
             continue
         row.status = VivierFormStatus.APPLIED
         if not answer.stays:
-            leave_vivier(session, answer.dossier)
             report.withdrawn.append(answer.dossier)
+            if member.status == VivierStatus.ENGAGE:
+                report.engaged.append(answer.dossier)  # hired: the contract holds them
+            booked = _withdraw(session, answer.dossier)
+            if booked:
+                report.booked.append({"dossier": answer.dossier, "missions": booked})
             continue
         member.profile = updated_profile(member.profile or {}, answer.changes,
                                          f"formulaire du vivier n° {form.number}",
@@ -146,6 +162,21 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
         member.updated_at = now
         report.updated.append(answer.dossier)
     session.flush()
+
+
+def _withdraw(session: Session, number: int) -> list[int]:
+    """Consent withdrawn: out of the vivier (and of the placements not signed); their
+    entretiens de mission not yet booked are dropped. Returns the missions whose
+    entretien is already booked: the team cancels it with the administration."""
+    requests = list(session.scalars(select(HearingRequest).where(
+        HearingRequest.track == MISSIONS, HearingRequest.dossier_number == number)))
+    booked = sorted({int(r.mission_id) for r in requests if r.status == "scheduled"})
+    pending = [r.id for r in requests if r.status == "pending"]
+    if pending:
+        session.execute(delete(HearingSlot).where(HearingSlot.request_id.in_(pending)))
+        session.execute(delete(HearingRequest).where(HearingRequest.id.in_(pending)))
+    leave_vivier(session, number)
+    return booked
 
 
 def _apply_candidatures(session: Session, rt: Runtime, report: VivierFormsReport) -> None:
@@ -205,6 +236,11 @@ def vivier_line(report: dict[str, Any]) -> str | None:
               (len(new), "formulaire mis de côté (eig quarantine)",
                "formulaires mis de côté (eig quarantine)")]
     said = [compte(n, one, many) for n, one, many in counts if n]
+    said += [f"le dossier {b['dossier']}, qui a retiré son consentement, a un entretien de "
+             f"mission programmé (mission {', '.join(map(str, b['missions']))}) : à annuler "
+             "par l'équipe avec l'administration" for b in report.get("booked", [])]
+    said += [f"le dossier {n}, sous contrat, a retiré son consentement au vivier : son "
+             "contrat n'en dépend pas" for n in report.get("engaged", [])]
     return f"Vivier : {', '.join(said)}." if said else None
 
 

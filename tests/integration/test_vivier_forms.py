@@ -18,7 +18,15 @@ from flows.deliberate import record_publication
 from flows.missions import vivier_candidates
 from flows.runtime import open_runtime
 from models.deliberation import Agenda, Proposal
-from models.tables import CommitteeSession, Effect, VivierForm, VivierMember
+from models.tables import (
+    CommitteeSession,
+    Effect,
+    HearingRequest,
+    Mission,
+    Placement,
+    VivierForm,
+    VivierMember,
+)
 from tests.integration.sync_helpers import run_sync
 
 pytestmark = [pytest.mark.both_dialects, pytest.mark.sandbox_data(dossiers=40, seed=3)]
@@ -50,6 +58,34 @@ def _file(sandbox, link: str, **values: object) -> int:
     return sandbox.state.submit_prefilled(started.number, values).number
 
 
+def _proposed(number: int) -> tuple[int, int]:
+    """The vivier entry ``number`` proposed to two missions: one entretien still to book,
+    one booked. Returns the two missions."""
+    now = datetime.now(UTC)
+    with open_runtime() as rt, rt.sessions.begin() as session:
+        missions = []
+        for title, status in (("Mission à programmer", "pending"),
+                              ("Mission programmée", "scheduled")):
+            mission = Mission(titre=title, administration="Administration", projet=title,
+                              profiles=["designer"], quotite="temps plein",
+                              start=(now + timedelta(days=60)).date(), contact_name="Contact",
+                              contact_email="contact@administration.example",
+                              status="ouverte", shortlist=[], created_at=now, updated_at=now)
+            session.add(mission)
+            session.flush()
+            session.add(Placement(mission_id=mission.id, dossier_number=number,
+                                  status="propose", score=50.0, reasons=[], created_at=now,
+                                  updated_at=now))
+            session.add(HearingRequest(track="missions", dossier_number=number,
+                                       mission_id=mission.id, hearing_type="mission",
+                                       status=status, earliest=now, latest=now,
+                                       requested_at=now, updated_at=now))
+            missions.append(mission.id)
+        member = session.get(VivierMember, number)
+        member.status, member.mission_id = "propose", missions[0]
+    return missions[0], missions[1]
+
+
 def _available(number: int) -> date | None:
     with open_runtime() as rt, rt.sessions() as session:
         found = {c.dossier: c for c in vivier_candidates(session)}
@@ -75,6 +111,7 @@ def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
                    consentement=False)
     before = _available(leaving)
     assert before is not None
+    pending, booked = _proposed(leaving)
 
     state, summary = run_sync(assign_new=False)
     assert state == "COMPLETED"
@@ -84,6 +121,18 @@ def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
         past: "disponibilite", unknown: "voeux_localisations", forged: "jeton"}
     assert "Vivier : 1 situation mise à jour, 1 consentement retiré, 3 formulaires mis de " \
         "côté" in summary["headline"]
+    # proposed to two missions: the entretien not yet booked goes, the booked one is the
+    # team's to cancel (the sync's headline says so)
+    assert vivier["booked"] == [{"dossier": leaving, "missions": [booked]}]
+    assert f"le dossier {leaving}, qui a retiré son consentement, a un entretien de mission " \
+        f"programmé (mission {booked})" in summary["headline"]
+    with open_runtime() as rt, rt.sessions() as session:
+        requests = {r.mission_id: r.status for r in session.scalars(select(
+            HearingRequest).where(HearingRequest.dossier_number == leaving))}
+        placements = list(session.scalars(select(Placement).where(
+            Placement.dossier_number == leaving)))
+    assert requests == {booked: "scheduled"} and placements == []
+    assert pending != booked
 
     assert _available(moving) == later
     assert _available(leaving) is None  # out of every mission search at once
@@ -95,6 +144,19 @@ def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
             2026, 1, 1, tzinfo=UTC)  # consent renewed: the retention restarts
         assert session.get(VivierMember, leaving) is None
         assert session.get(VivierMember, moving).profile["specialite"]
+
+    # the one who left now follows the retention of a candidate not retained; the one
+    # who stays, the vivier's, from the consent they just renewed
+    from connectors.store.personal_data import dossier_facts
+    from models.retention import DataClass, dossier_class
+
+    with open_runtime() as rt, rt.sessions() as session:
+        facts = {f.number: f for f in dossier_facts(session, {
+            rt.config.demarches["candidats"].number: "candidats"})}
+        consent = session.get(VivierMember, moving).consent_at
+    assert dossier_class(facts[leaving]) is DataClass.CANDIDATS_NON_RETENUS
+    assert dossier_class(facts[moving]) is DataClass.VIVIER
+    assert facts[moving].consent_at == consent
 
     listed = json.loads(CliRunner().invoke(_app(), ["quarantine", "--json"]).output)
     rows = {row["dossier"]: row for row in listed if row["rule"] == "vivier"}
