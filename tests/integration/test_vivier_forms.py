@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -201,3 +203,59 @@ def _app():
     from eig.cli import app
 
     return app
+
+
+def test_an_open_candidatures_own_changes_reach_the_vivier(sandbox, store):
+    """DS still reports the candidature en construction (its acceptance not delivered
+    yet): the applicant's own new availability date and wishes update the vivier."""
+    from ds_sandbox import CANDIDATS
+
+    run_sync(full=True, assign_new=False)
+    number = sorted(sandbox.state.numbers(CANDIDATS.number))[0]
+    sandbox.state.set_state(number, "en_construction")
+    run_sync(assign_new=False)
+    _enter_vivier([number])
+    time.sleep(1.1)  # DS dates an answer to the second: a later second than the joining
+    later = (datetime.now(UTC) + timedelta(days=200)).date()
+    with open_runtime() as rt:
+        fields = rt.config.demarches["candidats"].fields
+    sandbox.state.update_champ(number, fields["disponibilite"].id, later.isoformat())
+    sandbox.state.update_champ(number, fields["voeux_localisations"].id, ["Lyon"])
+    _, summary = run_sync(assign_new=False)
+    assert summary["vivier"]["from_candidature"] == [number]
+    assert _available(number) == later
+    with open_runtime() as rt, rt.sessions() as session:
+        assert session.get(VivierMember, number).profile["voeux_localisations"] == ["Lyon"]
+    _, again = run_sync(assign_new=False)
+    assert again["vivier"]["from_candidature"] == []
+
+
+def test_two_runs_at_once_apply_each_answer_once(sandbox, store, monkeypatch):
+    from ds_sandbox import CANDIDATS
+    from flows.vivier_forms import apply_vivier_forms
+
+    run_sync(full=True, assign_new=False)
+    moving, leaving = sorted(sandbox.state.numbers(CANDIDATS.number))[:2]
+    links = _enter_vivier([moving, leaving])
+    _file(sandbox, links[moving], quotite="4/5")
+    _file(sandbox, links[leaving], consentement=False)
+    with monkeypatch.context() as patch:  # the forms reach the store, not yet applied
+        patch.setattr("flows.sync._vivier_to_read", lambda rt, reports: False)
+        run_sync(assign_new=False)
+    assert _available(leaving) is not None
+
+    reports: list = []
+
+    def apply() -> None:
+        with open_runtime() as rt:
+            reports.append(apply_vivier_forms(rt))
+
+    threads = [threading.Thread(target=apply) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert len(reports) == 2
+    assert sorted(n for r in reports for n in r.updated) == [moving]
+    assert sorted(n for r in reports for n in r.withdrawn) == [leaving]
+    assert _available(leaving) is None
