@@ -6,8 +6,10 @@ answered: a valid one updates the person's vivier entry (availability, wishes, c
 renewed) or takes them out of the vivier (consent withdrawn: out of every mission search
 at once, their data then under the retention of a candidate not retained); a form that
 cannot count is kept with its field and rule (`eig quarantine`). A form is read again
-only when DS says it changed, and an answer older than the one applied changes nothing:
-any number of runs, in sequence or at once (one lease), leave the same vivier.
+only when its answers changed, and an answer older than the one applied changes nothing:
+any number of runs, in sequence or at once (one lease), leave the same vivier. Each
+answer is told to the person on their form's dossier (a DS message, once per answer):
+recorded, withdrawn, or why it cannot count.
 
 A candidature still open in DS (en construction, en instruction) whose own champs change
 updates the entry too, when its answer is later than the last one applied.
@@ -15,6 +17,7 @@ updates the entry too, when its answer is later than the last one applied.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,15 +25,20 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from connectors.documents import environment
 from connectors.ds import prefill_base_url, prefill_link
+from connectors.store import outbox
 from connectors.store.personal_data import leave_vivier
+from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.runtime import Runtime
 from models.evaluation_forms import SUBMITTED_STATES
 from models.french import compte
 from models.hearing_outcome import MISSIONS
+from models.outbox import Kind, ds_key
 from models.paris_time import PARIS, aware
 from models.placement import VivierStatus
+from models.retention import DataClass
 from models.tables import (
     Demarche,
     Dossier,
@@ -41,8 +49,10 @@ from models.tables import (
 )
 from models.vivier_forms import (
     CHOICES,
+    LABELS,
     WISHES,
     VivierFormStatus,
+    changes_read,
     last_answer_at,
     make_vivier_token,
     read_vivier_form,
@@ -114,12 +124,13 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
     for form in forms:
         report.forms += 1
         row = stored.get(int(form.number))
-        if row is not None and row.form_updated_at is not None and form.ds_updated_at \
-                is not None and aware(row.form_updated_at) == aware(form.ds_updated_at):
+        answered = _answered_at(form)
+        # the same answer (our own message on the form moves DS's update date, not this)
+        if row is not None and row.answered_at is not None \
+                and aware(row.answered_at) == answered:
             if row.status == VivierFormStatus.INVALID:
                 report.rejected.append(_rejected(row, new=False))
-            continue  # read as it stands: nothing new
-        answered = _answered_at(form)
+            continue
         members = set(session.scalars(select(VivierMember.dossier_number)))
         reading = read_vivier_form(int(form.number), form.fields or {}, secret,
                                    members={int(m) for m in members},
@@ -137,6 +148,10 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
             row.status, row.stays, row.changes = VivierFormStatus.INVALID, None, {}
             row.problem_field, row.problem = reading.field, reading.problem
             report.rejected.append(_rejected(row, new=True))
+            link = vivier_link(rt, reading.dossier) if reading.dossier is not None and \
+                reading.field not in ("jeton", "dossier_candidature") else None
+            _tell(session, rt, row, "invalid", field=LABELS.get(reading.field or "", ""),
+                  rule=reading.rule, vivier_link=link)
             continue
         row.stays, row.changes = answer.stays, dict(answer.changes)
         row.problem_field = row.problem = None
@@ -154,6 +169,7 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
             booked = _withdraw(session, answer.dossier)
             if booked:
                 report.booked.append({"dossier": answer.dossier, "missions": booked})
+            _tell(session, rt, row, "withdrawn", kept_for=_kept_for(rt))
             continue
         member.profile = updated_profile(member.profile or {}, answer.changes,
                                          f"formulaire du vivier n° {form.number}",
@@ -161,7 +177,29 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
         member.consent_at = answered  # consent renewed: the retention restarts
         member.updated_at = now
         report.updated.append(answer.dossier)
+        _tell(session, rt, row, "updated", changes=changes_read(answer.changes))
     session.flush()
+
+
+def _tell(session: Session, rt: Runtime, row: VivierForm, outcome: str,
+          **context: Any) -> None:
+    """The person's answer on their form's dossier (a DS message): recorded, withdrawn,
+    or why it cannot count — once per answer (the key names the form and the answer)."""
+    answered = aware(row.answered_at) if row.answered_at else rt.clock()
+    body = environment().get_template("messages/vivier_form.txt.j2").render(
+        outcome=outcome, form=int(row.form_number), answered_on=answered.astimezone(PARIS),
+        programme=programme(rt), **context).strip()
+    digest = hashlib.sha256(f"{answered.isoformat()}\n{body}".encode()).hexdigest()[:10]
+    outbox.record_effect(session, ds_key("message", int(row.form_number),
+                                         f"vivier-{outcome}-{digest}"),
+                         Kind.DS, "message", {"dossier": int(row.form_number), "body": body},
+                         rt.clock())
+
+
+def _kept_for(rt: Runtime) -> str:
+    """How long a candidate not retained is kept (rgpd.retention), as a person reads it."""
+    days = rt.config.rgpd.policy()[DataClass.CANDIDATS_NON_RETENUS].days or 0
+    return compte(days // 365, "an") if days % 365 == 0 else compte(days, "jour")
 
 
 def _withdraw(session: Session, number: int) -> list[int]:

@@ -77,8 +77,36 @@ class VivierAnswer:
 class VivierReading:
     answer: VivierAnswer | None
     field: str | None = None
-    problem: str | None = None
+    problem: str | None = None  # for the team: form, field and rule
     dossier: int | None = None  # the candidature the form names, even when invalid
+    rule: str | None = None  # for the person: the rule alone
+
+
+LABELS = {
+    "dossier_candidature": "Numéro de votre dossier de candidature",
+    "jeton": "Jeton du vivier",
+    "consentement": "Je souhaite rester dans le vivier des EIG",
+    "disponibilite": "Date de disponibilité",
+    "voeux_thematiques": "Thématiques souhaitées",
+    "voeux_localisations": "Localisations souhaitées",
+    "voeux_administrations": "Administrations souhaitées",
+    "quotite": "Quotité souhaitée",
+}
+"""The champs as the person reads them in the form."""
+
+
+def changes_read(changes: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What an answer changes, as the person reads it: label and value, in French."""
+    out = []
+    for key, value in changes.items():
+        if key == "disponibilite":
+            text = date_fr(date.fromisoformat(str(value)[:10]))
+        elif isinstance(value, list | tuple):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        out.append({"label": LABELS.get(key, key), "value": text})
+    return out
 
 
 def read_vivier_form(form: int, fields: Mapping[str, Any], secret: bytes, *,
@@ -92,7 +120,7 @@ def read_vivier_form(form: int, fields: Mapping[str, Any], secret: bytes, *,
 
     def bad(name: str, rule: str) -> VivierReading:
         return VivierReading(None, name, f"formulaire du vivier n° {form}, champ {name} : "
-                             f"{rule}", number)
+                             f"{rule}", number, rule)
 
     if number is None:
         return bad("dossier_candidature", "numéro de candidature absent")

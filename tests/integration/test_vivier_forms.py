@@ -17,6 +17,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from flows.deliberate import record_publication
+from flows.effects import DeliverParameters, deliver_effects
 from flows.missions import vivier_candidates
 from flows.runtime import open_runtime
 from models.deliberation import Agenda, Proposal
@@ -58,6 +59,22 @@ def _file(sandbox, link: str, **values: object) -> int:
     """The person follows their link and files the form with ``values``."""
     started = sandbox.state.start_from_link(link)
     return sandbox.state.submit_prefilled(started.number, values).number
+
+
+def _told() -> dict[int, str]:
+    """The DS messages answering the vivier forms, by form."""
+    with open_runtime() as rt, rt.sessions() as session:
+        return {int(e.payload["dossier"]): e.payload["body"] for e in session.scalars(
+            select(Effect).where(Effect.key.like("ds:message:%:vivier-%")))}
+
+
+def _promises_kept(bodies: dict[int, str]) -> None:
+    from tests.promise_rule import declared, made
+
+    promises = declared()
+    for body in bodies.values():
+        for promise in made("messages/vivier_form", body, promises):
+            assert promise.effect == "link" and re.search(r"https?://\S+", body)
 
 
 def _proposed(number: int) -> tuple[int, int]:
@@ -103,9 +120,9 @@ def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
     assert all("champ_" in link and "jeton" not in link for link in links.values())
 
     later = (datetime.now(UTC) + timedelta(days=120)).date()
-    _file(sandbox, links[moving], disponibilite=later.isoformat(),
-          voeux_thematiques=["justice"], quotite="4/5")
-    _file(sandbox, links[leaving], consentement=False)
+    moving_form = _file(sandbox, links[moving], disponibilite=later.isoformat(),
+                        voeux_thematiques=["justice"], quotite="4/5")
+    leaving_form = _file(sandbox, links[leaving], consentement=False)
     past = _file(sandbox, links[wrong], disponibilite="2020-01-06")
     unknown = _file(sandbox, links[stays], voeux_localisations=["Paris", "Tombouctou"])
     # someone edits their link to update another person's entry: the token says no
@@ -166,8 +183,22 @@ def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
     assert f"formulaire du vivier n° {unknown}, champ voeux_localisations : « Tombouctou »" \
         in rows[unknown]["reason"]
 
+    # each person reads, on their form, what became of their answer (a DS message, the
+    # promises it makes kept) — delivered, which moves the forms' DS update date
+    told = _told()
+    assert set(told) == {moving_form, leaving_form, past, unknown, forged}
+    assert "Date de disponibilité : " in told[moving_form]
+    assert "vous retirez votre consentement" in told[leaving_form]
+    assert "champ « Date de disponibilité », date passée" in told[past]
+    assert links[wrong] in told[past] and links[stays] in told[unknown]
+    assert "https://" not in told[forged] and "http://" not in told[forged]
+    _promises_kept(told)
+    deliver_effects(DeliverParameters())
+    assert [m.body for m in sandbox.state.dossier(moving_form).messages] == [told[moving_form]]
+
     # a second run changes nothing, and says nothing new
     _, again = run_sync(assign_new=False)
+    assert _told() == told
     assert again["vivier"]["updated"] == [] and again["vivier"]["withdrawn"] == []
     assert all(not r["new"] for r in again["vivier"]["rejected"])
     assert "Vivier" not in again["headline"]

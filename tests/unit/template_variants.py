@@ -9,7 +9,7 @@ from typing import Any
 from connectors.documents import environment, render_email
 from tests.unit import email_samples as samples
 
-MESSAGES = ("hearing", "decision")
+MESSAGES = ("hearing", "decision", "vivier_form")
 """DS message templates (``templates/messages``)."""
 
 
@@ -72,6 +72,8 @@ def _message_contexts(name: str) -> Iterator[dict[str, Any]]:
             base = samples.hearing_message(role, kind)
             yield base
             yield base | {"emailed": False}
+    elif name == "vivier_form":
+        yield from samples.vivier_form_variants()
     else:
         for decision in ("laureat", "liste_attente", "vivier", "refuse"):
             for kind in ("projet", "candidature"):

@@ -111,6 +111,15 @@ def _messages() -> dict[str, Render]:
     out = {f"messages/decision-{kind}.txt": decision(kind)
            for kind in ("laureat", "liste_attente", "refus", "vivier")}
     out |= {f"messages/hearing-{role}.txt": hearing(role) for role in ("porteur", "candidat")}
+
+    def vivier_form(context: dict) -> Render:
+        return lambda: env.get_template("messages/vivier_form.txt.j2").render(
+            **context).strip() + "\n"
+
+    names = ("vivier-form-updated", "vivier-form-unchanged", "vivier-form-withdrawn",
+             "vivier-form-invalid", "vivier-form-invalid-token")
+    out |= {f"messages/{name}.txt": vivier_form(context)
+            for name, context in zip(names, samples.vivier_form_variants(), strict=True)}
     return out
 
 
