@@ -96,7 +96,8 @@ def vivier_story(echo: Echo, sandbox: Any, clock: TravelClock) -> dict[str, bool
     with store_sessions(url) as sessions, sessions() as session:
         rows = invalid_vivier_rows(session, load_config(Settings().config))
     for row in rows:
-        echo(f"  eig quarantine : {row['reason']}")
+        echo(f"  eig quarantine : démarche {row['demarche']}, formulaire {row['dossier']}, "
+             f"champ {row['field']} : {row['reason']}")
     _, again = sync_and_follow(SyncParameters(assign_new=False))
     repeat = again.get("vivier") or {}
     return {

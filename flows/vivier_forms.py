@@ -146,7 +146,7 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
         answer = reading.answer
         if answer is None:
             row.status, row.stays, row.changes = VivierFormStatus.INVALID, None, {}
-            row.problem_field, row.problem = reading.field, reading.problem
+            row.problem_field, row.problem = reading.field, reading.rule
             report.rejected.append(_rejected(row, new=True))
             link = vivier_link(rt, reading.dossier) if reading.dossier is not None and \
                 reading.field not in ("jeton", "dossier_candidature") else None

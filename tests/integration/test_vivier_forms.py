@@ -180,8 +180,8 @@ def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
     listed = json.loads(CliRunner().invoke(_app(), ["quarantine", "--json"]).output)
     rows = {row["dossier"]: row for row in listed if row["rule"] == "vivier"}
     assert rows[past]["field"] == "disponibilite" and "date passée" in rows[past]["reason"]
-    assert f"formulaire du vivier n° {unknown}, champ voeux_localisations : « Tombouctou »" \
-        in rows[unknown]["reason"]
+    assert rows[unknown]["field"] == "voeux_localisations"
+    assert rows[unknown]["reason"] == "« Tombouctou » n'est pas parmi les choix proposés"
 
     # each person reads, on their form, what became of their answer (a DS message, the
     # promises it makes kept) — delivered, which moves the forms' DS update date
