@@ -54,7 +54,8 @@ def _availability(match: Any) -> str:
 def vivier_story(echo: Echo, sandbox: Any, clock: TravelClock) -> dict[str, bool]:
     from flows.pipeline import sync as sync_and_follow
     from flows.sync import SyncParameters
-    from flows.vivier_forms import invalid_vivier_rows, vivier_line
+    from flows.vivier_forms import invalid_vivier_rows
+    from models.vivier_forms import vivier_line
     from settings.config import load_config
     from settings.environment import Settings
 

@@ -24,8 +24,9 @@ from flows.handover import hand_over
 from flows.reporting import conclude
 from flows.runtime import Runtime, open_runtime
 from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
-from flows.vivier_forms import apply_vivier_forms, vivier_line
+from flows.vivier_forms import apply_vivier_forms
 from models.tables import Assignment, Dossier, EvaluatorRow, VivierMember
+from models.vivier_forms import vivier_line
 
 __all__ = ["SyncParameters", "sync_dossiers"]
 

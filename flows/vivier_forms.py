@@ -264,24 +264,6 @@ def _rejected(row: VivierForm, new: bool) -> dict[str, Any]:
             "field": row.problem_field, "reason": row.problem, "new": new}
 
 
-def vivier_line(report: dict[str, Any]) -> str | None:
-    """One French line for what the vivier's forms changed (None: nothing new)."""
-    new = [r for r in report["rejected"] if r.get("new", True)]
-    counts = [(len(report["updated"]), "situation mise à jour", "situations mises à jour"),
-              (len(report["withdrawn"]), "consentement retiré", "consentements retirés"),
-              (len(report["from_candidature"]), "candidature modifiée",
-               "candidatures modifiées"),
-              (len(new), "formulaire mis de côté (eig quarantine)",
-               "formulaires mis de côté (eig quarantine)")]
-    said = [compte(n, one, many) for n, one, many in counts if n]
-    said += [f"le dossier {b['dossier']}, qui a retiré son consentement, a un entretien de "
-             f"mission programmé (mission {', '.join(map(str, b['missions']))}) : à annuler "
-             "par l'équipe avec l'administration" for b in report.get("booked", [])]
-    said += [f"le dossier {n}, sous contrat, a retiré son consentement au vivier : son "
-             "contrat n'en dépend pas" for n in report.get("engaged", [])]
-    return f"Vivier : {', '.join(said)}." if said else None
-
-
 def invalid_vivier_rows(session: Session, config: Any) -> list[dict[str, Any]]:
     """The vivier forms that do not count, as `eig quarantine` lists them."""
     vivier = config.demarches.get("vivier")

@@ -26,7 +26,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from models.french import date_fr
+from models.french import compte, date_fr
 from models.mission_match import vivier_profile
 
 _VERSION = "eig-vivier-v1"
@@ -180,3 +180,21 @@ def last_answer_at(profile: Mapping[str, Any] | None) -> str | None:
     """When the answer the profile holds was given (ISO), None: at the candidature."""
     latest = (profile or {}).get("mise_a_jour") or {}
     return latest.get("at") if isinstance(latest, Mapping) else None
+
+
+def vivier_line(report: dict[str, Any]) -> str | None:
+    """One French line for what the vivier's forms changed (None: nothing new)."""
+    new = [r for r in report["rejected"] if r.get("new", True)]
+    counts = [(len(report["updated"]), "situation mise à jour", "situations mises à jour"),
+              (len(report["withdrawn"]), "consentement retiré", "consentements retirés"),
+              (len(report["from_candidature"]), "candidature modifiée",
+               "candidatures modifiées"),
+              (len(new), "formulaire mis de côté (eig quarantine)",
+               "formulaires mis de côté (eig quarantine)")]
+    said = [compte(n, one, many) for n, one, many in counts if n]
+    said += [f"le dossier {b['dossier']}, qui a retiré son consentement, a un entretien de "
+             f"mission programmé (mission {', '.join(map(str, b['missions']))}) : à annuler "
+             "par l'équipe avec l'administration" for b in report.get("booked", [])]
+    said += [f"le dossier {n}, sous contrat, a retiré son consentement au vivier : son "
+             "contrat n'en dépend pas" for n in report.get("engaged", [])]
+    return f"Vivier : {', '.join(said)}." if said else None

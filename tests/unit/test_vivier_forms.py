@@ -94,3 +94,17 @@ def test_the_profile_changes_only_what_the_form_says_and_remembers_when():
     assert fresh["voeux_thematiques"] == ["santé"] and fresh["specialite"] == "designer"
     assert last_answer_at(fresh) == "2027-02-01T09:00:00+00:00"
     assert last_answer_at(profile) is None
+
+
+def test_the_line_says_only_what_happened():
+    from models.vivier_forms import vivier_line
+
+    quiet = {"updated": [], "withdrawn": [], "from_candidature": [], "superseded": 1,
+             "rejected": [{"form": 9, "new": False}]}
+    assert vivier_line(quiet) is None
+    busy = quiet | {"updated": [1, 2], "withdrawn": [3], "rejected": [{"form": 9}],
+                    "booked": [{"dossier": 3, "missions": [4]}]}
+    assert vivier_line(busy) == (
+        "Vivier : 2 situations mises à jour, 1 consentement retiré, 1 formulaire mis de côté "
+        "(eig quarantine), le dossier 3, qui a retiré son consentement, a un entretien de "
+        "mission programmé (mission 4) : à annuler par l'équipe avec l'administration.")
