@@ -121,6 +121,7 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
         Dossier.pseudonymised_at.is_(None),  # past its retention: nothing left to read
         Dossier.state.in_(SUBMITTED_STATES))).all()
     forms.sort(key=lambda f: (_answered_at(f), int(f.number)))
+    members = {int(n) for n in session.scalars(select(VivierMember.dossier_number))}
     for form in forms:
         report.forms += 1
         row = stored.get(int(form.number))
@@ -131,9 +132,8 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
             if row.status == VivierFormStatus.INVALID:
                 report.rejected.append(_rejected(row, new=False))
             continue
-        members = set(session.scalars(select(VivierMember.dossier_number)))
         reading = read_vivier_form(int(form.number), form.fields or {}, secret,
-                                   members={int(m) for m in members},
+                                   members=members,
                                    answered_on=answered.astimezone(PARIS).date(),
                                    options=options)
         if row is None:
@@ -166,6 +166,7 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
             report.withdrawn.append(answer.dossier)
             if member.status == VivierStatus.ENGAGE:
                 report.engaged.append(answer.dossier)  # hired: the contract holds them
+            members.discard(answer.dossier)
             booked = _withdraw(session, answer.dossier)
             if booked:
                 report.booked.append({"dossier": answer.dossier, "missions": booked})
@@ -187,7 +188,8 @@ def _tell(session: Session, rt: Runtime, row: VivierForm, outcome: str,
     or why it cannot count — once per answer (the key names the form and the answer)."""
     answered = aware(row.answered_at) if row.answered_at else rt.clock()
     body = environment().get_template("messages/vivier_form.txt.j2").render(
-        outcome=outcome, form=int(row.form_number), answered_on=answered.astimezone(PARIS),
+        outcome=outcome, form=int(row.form_number),
+        answered_on=answered.astimezone(PARIS).date(),
         programme=programme(rt), **context).strip()
     digest = hashlib.sha256(f"{answered.isoformat()}\n{body}".encode()).hexdigest()[:10]
     outbox.record_effect(session, ds_key("message", int(row.form_number),
@@ -232,10 +234,14 @@ def _apply_candidatures(session: Session, rt: Runtime, report: VivierFormsReport
         changes = {key: fields.get(key) for key in ("disponibilite", *WISHES)}
         profile = updated_profile(member.profile or {}, changes,
                                   f"candidature n° {dossier.number}", answered.isoformat())
-        if profile == member.profile:
-            continue
+        if _without_date(profile) == _without_date(member.profile or {}):
+            continue  # another champ changed (a phone number…): nothing for the vivier
         member.profile, member.updated_at = profile, rt.clock()
         report.from_candidature.append(int(dossier.number))
+
+
+def _without_date(profile: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in profile.items() if key != "mise_a_jour"}
 
 
 def _later(answered: datetime, member: VivierMember) -> bool:

@@ -250,6 +250,10 @@ def test_an_open_candidatures_own_changes_reach_the_vivier(sandbox, store):
     later = (datetime.now(UTC) + timedelta(days=200)).date()
     with open_runtime() as rt:
         fields = rt.config.demarches["candidats"].fields
+    sandbox.state.update_champ(number, fields["telephone"].id, "01 23 45 67 89")
+    _, unrelated = run_sync(assign_new=False)  # nothing the vivier keeps
+    assert unrelated["vivier"]["from_candidature"] == []
+    time.sleep(1.1)
     sandbox.state.update_champ(number, fields["disponibilite"].id, later.isoformat())
     sandbox.state.update_champ(number, fields["voeux_localisations"].id, ["Lyon"])
     _, summary = run_sync(assign_new=False)
