@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from connectors.store.engine import store_sessions
 from eig.demo_clock import TravelClock
+from eig.demo_delivery import deliver
 from models.french import date_fr, nombre_fr
 from models.tables import Effect, Mission, VivierMember
 
@@ -72,7 +73,8 @@ def vivier_story(echo: Echo, sandbox: Any, clock: TravelClock) -> dict[str, bool
     mover, leaver, wrong = list(links)[:3]
     moved_to = mission.start + timedelta(days=45)
     started = sandbox.state.start_from_link(links[mover])
-    sandbox.state.submit_prefilled(started.number, {"disponibilite": moved_to.isoformat()})
+    moved = sandbox.state.submit_prefilled(
+        started.number, {"disponibilite": moved_to.isoformat()}).number
     started = sandbox.state.start_from_link(links[leaver])
     sandbox.state.submit_prefilled(started.number, {"consentement": False})
     started = sandbox.state.start_from_link(links[wrong])
@@ -99,16 +101,23 @@ def vivier_story(echo: Echo, sandbox: Any, clock: TravelClock) -> dict[str, bool
     for row in rows:
         echo(f"  eig quarantine : démarche {row['demarche']}, formulaire {row['dossier']}, "
              f"champ {row['field']} : {row['reason']}")
+    deliver()  # each answer told on its form, in DS (which moves the forms' update date)
+    told = [m.body for m in sandbox.state.dossier(moved).messages]
+    if told:
+        changed = " ; ".join(line[2:].strip() for line in told[-1].splitlines()
+                             if line.startswith("- "))
+        echo(f"  message DS sur le formulaire {moved} : « Ce qui change : {changed} »")
     _, again = sync_and_follow(SyncParameters(assign_new=False))
     repeat = again.get("vivier") or {}
     return {
         "le vivier se met à jour depuis DS : la date déplacée et le consentement retiré "
         "changent la recherche suivante, la réponse erronée est mise de côté (champ et "
-        "règle), relancer ne change rien":
+        "règle), chacun·e lit la suite donnée dans DS, relancer ne change rien":
             report["updated"] == [mover] and report["withdrawn"] == [leaver]
             and [r["form"] for r in report["rejected"]] == [bad]
             and leaver in before and leaver not in after
             and "disponible le" in _availability(after[mover])
             and any(r["field"] == "disponibilite" and r["dossier"] == bad for r in rows)
-            and not repeat.get("updated") and not repeat.get("withdrawn"),
+            and not repeat.get("updated") and not repeat.get("withdrawn")
+            and len(told) == 1,
     }
