@@ -1,4 +1,4 @@
-"""The three sandbox démarches: champ descriptors matching config/eig.yaml.
+"""The sandbox démarches: champ descriptors matching config/eig.yaml.
 
 Descriptor ids are base64 of ``Champ-<n>`` as in DS; they must stay equal to the
 ids of config/eig.yaml (a unit test checks it). The private annotations (DS-side only,
@@ -239,4 +239,25 @@ EVALUATIONS = DemarcheSpec(
     ),
 )
 
-DEMARCHES: tuple[DemarcheSpec, ...] = (PROJETS, CANDIDATS, EVALUATIONS)
+VIVIER = DemarcheSpec(
+    key="vivier",
+    number=106,
+    title="EIG — Ma situation dans le vivier",
+    description="Mettez à jour votre date de disponibilité et vos souhaits, ou quittez le "
+    "vivier (lien prérempli envoyé avec la décision du comité).",
+    champs=(
+        _d(6001, "dossier_candidature", "IntegerNumber",
+           "Numéro de votre dossier de candidature (ne pas modifier)", True),
+        _d(6002, "jeton", "Text", "Jeton du vivier (ne pas modifier)", True),
+        _d(6003, "consentement", "YesNo", "Je souhaite rester dans le vivier des EIG", True),
+        _d(6004, "disponibilite", "Date", "Nouvelle date de disponibilité"),
+        _d(6005, "voeux_thematiques", "MultipleDropDownList", "Thématiques souhaitées",
+           options=THEMES),
+        _d(6006, "voeux_localisations", "MultipleDropDownList", "Localisations souhaitées",
+           options=LOCALISATIONS),
+        _d(6007, "voeux_administrations", "Text", "Administrations souhaitées"),
+        _d(6008, "quotite", "DropDownList", "Quotité souhaitée", options=QUOTITES),
+    ),
+)
+
+DEMARCHES: tuple[DemarcheSpec, ...] = (PROJETS, CANDIDATS, EVALUATIONS, VIVIER)

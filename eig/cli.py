@@ -66,10 +66,11 @@ def quarantine(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Liste les dossiers en quarantaine (non conformes au mapping) et les formulaires
-    d'évaluation et de notation d'audition qui ne comptent pas, avec la raison."""
+    d'évaluation, de notation d'audition et du vivier qui ne comptent pas, avec la raison."""
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
     from connectors.store.jury_forms import invalid_jury_forms
+    from flows.vivier_forms import invalid_vivier_rows
     from settings.config import load_config
     from settings.environment import Settings
 
@@ -90,6 +91,7 @@ def quarantine(
                   "first_seen": f.recorded_at.isoformat(), "last_seen": f.updated_at.isoformat(),
                   "times_seen": len(f.history) + 1}
                  for f in invalid_jury_forms(session)]
+        rows += invalid_vivier_rows(session, load_config(settings.config))
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -1007,6 +1009,31 @@ def rgpd_consent(
         typer.echo(f"eig rgpd consentement : le dossier {dossier} n'est pas au vivier", err=True)
         raise typer.Exit(2)
     typer.echo(f"Consentement du dossier {dossier} renouvelé à ce jour.")
+
+
+vivier_app = typer.Typer(help="Le vivier des candidat·es : leur formulaire « Ma situation "
+                         "dans le vivier ».", no_args_is_help=True)
+app.add_typer(vivier_app, name="vivier")
+
+
+@vivier_app.command("lien")
+def vivier_link_command(
+    dossier: Annotated[int, typer.Argument(help="Numéro du dossier de candidature.")],
+) -> None:
+    """Affiche le lien prérempli et signé du formulaire « Ma situation dans le vivier »
+    d'un·e candidat·e du vivier (le même que celui de son message de décision), pour le
+    lui renvoyer."""
+    from flows.runtime import open_runtime
+    from flows.vivier_forms import vivier_link
+    from models.tables import VivierMember
+
+    with open_runtime() as rt:
+        with rt.sessions() as session:
+            member = session.get(VivierMember, dossier)
+        if member is None:
+            typer.echo(f"eig vivier lien : le dossier {dossier} n'est pas au vivier", err=True)
+            raise typer.Exit(2)
+        typer.echo(vivier_link(rt, dossier))
 
 
 @app.command("preview-email")

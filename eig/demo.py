@@ -32,6 +32,7 @@ from eig.demo_report import report_story
 from eig.demo_rgpd import rgpd_story
 from eig.demo_score import score_story
 from eig.demo_simulation import simulation_story
+from eig.demo_vivier import vivier_story
 from eig.prefect_env import without_idle_services
 from flows.runtime import use_clock
 from models.french import compte, nombre_fr
@@ -296,8 +297,9 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
     deliberated = deliberation_story(echo, sandbox, clock().date())
     drafted = conventions_story(echo)
     missions = missions_story(echo, clock, load_config(Settings().config))
+    vivier = vivier_story(echo, sandbox, clock)
     operated = operations_story(echo)
-    return (chased | scored | heard | deliberated | drafted | missions | operated
+    return (chased | scored | heard | deliberated | drafted | missions | vivier | operated
             | rgpd_story(echo, clock().date()) | report_story(echo)
             | simulation_story(echo))
 

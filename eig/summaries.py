@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.french import compte, nombre_fr
+from models.vivier_forms import vivier_line
 
 
 def render_sync_summary(summary: dict) -> str:
@@ -22,4 +23,6 @@ def render_sync_summary(summary: dict) -> str:
         lines.extend(f"  quarantaine : {p}" for p in d["quarantine"])
     lines.append(f"Total : {compte(summary['requests'], 'requête')} DS en "
                  f"{nombre_fr(summary['seconds'])} s")
+    if summary.get("vivier") and (said := vivier_line(summary["vivier"])):
+        lines.append(said)  # the vivier candidates' answers (flows/vivier_forms.py)
     return "\n".join(lines)

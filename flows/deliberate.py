@@ -41,6 +41,7 @@ from flows.hearing_booking import hearing_results
 from flows.reporting import conclude, publish_markdown, publish_table
 from flows.runtime import Runtime, open_runtime
 from flows.signals import COMMITTEE_APPROVED, announce
+from flows.vivier_forms import vivier_link
 from models.committee_sitting import Sitting, sitting_problem
 from models.decision_record import (
     CommitteeRecord,
@@ -379,7 +380,9 @@ def record_publication(session: Session, rt: Runtime, track: str, session_id: in
         brief = dossier_brief(track, number, dossier.fields or {}, dossier.applicant or {})
         body = env.get_template("messages/decision.txt.j2").render(
             decision=proposal.decision, motivation=proposal.motivation, dossier=brief,
-            session_date=session_date, programme=programme(rt)).strip()
+            session_date=session_date, programme=programme(rt),
+            vivier_link=vivier_link(rt, number) if proposal.decision == "vivier"
+            else None).strip()
         recorded += outbox.record_effect(session, ds_key("message", number,
                                                          f"decision-{day}"),
                                          Kind.DS, "message",

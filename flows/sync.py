@@ -1,17 +1,19 @@
 """sync-dossiers: pull the dossiers of every configured démarche from DS into the store.
 
 The pull itself is ``flows.ds_pull``. Then the run matches the evaluation forms that
-arrived to their tasks (a decline is replaced within the quarter hour), and announces
-what the next stages wait for (``flows.signals``): tracks with new dossiers (the
-assignment), submitted evaluations (the scoring). It runs neither: on a server their
-deployments are triggered by these events; in one process ``flows.pipeline`` runs them.
+arrived to their tasks (a decline is replaced within the quarter hour), applies the
+vivier candidates' own updates (the vivier démarche's forms: ``flows.vivier_forms``),
+and announces what the next stages wait for (``flows.signals``): tracks with new
+dossiers (the assignment), submitted evaluations (the scoring). It runs neither: on a
+server their deployments are triggered by these events; in one process
+``flows.pipeline`` runs them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -22,14 +24,16 @@ from flows.handover import hand_over
 from flows.reporting import conclude
 from flows.runtime import Runtime, open_runtime
 from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
-from models.tables import Assignment, EvaluatorRow, HearingSlot
+from flows.vivier_forms import apply_vivier_forms
+from models.tables import Assignment, Dossier, EvaluatorRow, HearingSlot, VivierMember
+from models.vivier_forms import vivier_line
 
 __all__ = ["SyncParameters", "sync_dossiers"]
 
 
 @flow(name="sync-dossiers", timeout_seconds=1800,
       description="Synchronise les dossiers des démarches DS "
-      "(projets, candidats, évaluations) dans la base du programme EIG.",
+      "(projets, candidats, évaluations, vivier) dans la base du programme EIG.",
       task_runner=ThreadPoolTaskRunner(max_workers=3))
 def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: B008 (frozen model)
     with open_runtime() as rt:
@@ -39,13 +43,16 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
             summary["forms"] = _collect_answers(rt)
         if params.collect_forms and _jury_forms_arrived(rt, reports):
             summary["jury_forms"] = _collect_jury_scores(rt)
+        if _vivier_to_read(rt, reports):
+            summary["vivier"] = _apply_vivier(rt)
     submitted = int(summary.get("forms", {}).get("submitted") or 0)
     summary["arrivals"] = {"tracks": tracks, "evaluations": submitted}
     for track in tracks:  # new dossiers wait for their evaluators
         announce(DOSSIERS_ARRIVED, f"eig.track.{track}", {"track": track})
     if submitted:  # new evaluations: the ranking moves
         announce(EVALUATIONS_SUBMITTED, "eig.evaluations", {"submitted": submitted})
-    conclude(summary, sync_headline(summary))
+    vivier = vivier_line(summary["vivier"]) if "vivier" in summary else None
+    conclude(summary, sync_headline(summary) + (f" {vivier}" if vivier else ""))
     failed = [r for r in reports if r.error]
     if failed:
         message = "; ".join(f"{r.role} ({r.number}): {r.error}" for r in failed)
@@ -100,6 +107,29 @@ def _collect_jury_scores(rt: Runtime) -> dict[str, Any]:
             "fix_requests": report.fix_requests,
             "rejected": len(report.rejected),
             "new_rejected": sum(r["new"] for r in report.rejected)}
+
+
+def _vivier_to_read(rt: Runtime, reports: list[DemarcheReport]) -> bool:
+    """The vivier démarche holds forms, or open candidatures of the vivier may have
+    changed: each form is read once per change (flows/vivier_forms.py), so reading them
+    at every sync costs little and catches up after a run killed before it."""
+    synced = {r.role for r in reports if not r.error}
+    if not synced & {"vivier", "candidats"}:
+        return False
+    with rt.sessions() as session:
+        if session.scalar(select(VivierMember.dossier_number).limit(1)) is not None:
+            return True
+        vivier = rt.config.demarches.get("vivier")
+        return vivier is not None and session.scalar(select(Dossier.number).where(
+            Dossier.demarche_number == vivier.number).limit(1)) is not None
+
+
+@task(name="apply-vivier-forms", cache_policy=NO_CACHE)
+def _apply_vivier(rt: Runtime) -> dict[str, Any]:
+    """The vivier candidates' updates (availability, wishes, consent) into the vivier."""
+    report = apply_vivier_forms(rt).as_dict()
+    get_run_logger().info(vivier_line(report) or "Vivier : rien de nouveau.")
+    return report
 
 
 def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:

@@ -661,3 +661,24 @@ class PersonalDataAction(Base):
     count: Mapped[int] = mapped_column(Integer)
     refs: Mapped[list[str]] = mapped_column(Json, default=list)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class VivierForm(Base):
+    """A form of the vivier démarche as we read it (models/vivier_forms.py): the vivier
+    entry it answers, stay or leave, what it changes — or, when it cannot count, the field
+    and the rule (quarantined until the person files a correct one)."""
+
+    __tablename__ = "vivier_forms"
+
+    form_number: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                             autoincrement=False)
+    dossier_number: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    status: Mapped[str] = mapped_column(String(16))  # applied, superseded, invalid
+    stays: Mapped[bool | None] = mapped_column(Boolean)  # False: consent withdrawn
+    changes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    problem_field: Mapped[str | None] = mapped_column(String(128))
+    problem: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

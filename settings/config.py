@@ -14,7 +14,7 @@ from models.retention import DataClass, Policy, Retention
 from models.scoring.rules import CriterionRule, ScoringRules
 from models.yaml_text import YamlProblem, load_fast
 
-DemarcheRole = Literal["projets", "candidats", "evaluations"]
+DemarcheRole = Literal["projets", "candidats", "evaluations", "vivier"]
 
 CHAMP_TYPES = {
     "text", "textarea", "email", "phone", "integer_number", "decimal_number", "number",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.outbox import Status
@@ -42,6 +42,7 @@ from models.tables import (
     Placement,
     QuarantineEntry,
     SyncRun,
+    VivierForm,
     VivierMember,
 )
 
@@ -225,6 +226,10 @@ def pseudonymise_dossier(session: Session, number: int, now: datetime) -> None:
         applicant={}, champs=[], annotations=[], fields=None, groupe_instructeur=None,
         labels=[], pseudonymised_at=now))
     session.execute(delete(QuarantineEntry).where(QuarantineEntry.dossier_number == number))
+    # the vivier forms it filed or that name it: their answers go, the row stays (read)
+    session.execute(update(VivierForm).where(or_(
+        VivierForm.form_number == number, VivierForm.dossier_number == number)).values(
+        changes={}))
 
 
 def delete_dossier(session: Session, number: int) -> None:
@@ -232,6 +237,7 @@ def delete_dossier(session: Session, number: int) -> None:
     session.execute(delete(QuarantineEntry).where(QuarantineEntry.dossier_number == number))
     session.execute(delete(Placement).where(Placement.dossier_number == number))
     session.execute(delete(VivierMember).where(VivierMember.dossier_number == number))
+    session.execute(delete(VivierForm).where(VivierForm.form_number == number))
     session.execute(delete(Dossier).where(Dossier.number == number))
 
 
@@ -468,6 +474,8 @@ def person_records(session: Session, numbers: Sequence[int], emails: Sequence[st
         VivierMember.dossier_number.in_(numbers) | func.lower(VivierMember.email).in_(lowered))))
     add("placements", session.scalars(select(Placement).where(
         Placement.dossier_number.in_(numbers))))
+    add("vivier_forms", session.scalars(select(VivierForm).where(
+        VivierForm.dossier_number.in_(numbers) | VivierForm.form_number.in_(numbers))))
     add("conventions", session.scalars(select(Convention).where(
         Convention.dossier_number.in_(numbers))))
     add("convention_versions", session.scalars(select(ConventionVersion).where(

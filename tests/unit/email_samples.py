@@ -524,3 +524,32 @@ def dossier_document() -> dict[str, Any]:
         },
         "generated_at": NOW,
     }
+
+
+VIVIER_LINK = ("https://www.demarches-simplifiees.fr/commencer/vivier?"
+               "champ_Q2hhbXAtNjAwMQ%3D%3D=42&champ_Q2hhbXAtNjAwMg%3D%3D=42.jetonsigne"
+               "&champ_Q2hhbXAtNjAwMw%3D%3D=true")
+
+
+def vivier_form(outcome: str, **extra: Any) -> dict[str, Any]:
+    """The DS message answering a form « Ma situation dans le vivier »."""
+    base: dict[str, Any] = {"outcome": outcome, "form": 864, "answered_on": TODAY,
+                            "programme": programme()}
+    if outcome == "updated":
+        base["changes"] = [{"label": "Date de disponibilité", "value": "lundi 1er mars 2027"},
+                           {"label": "Thématiques souhaitées", "value": "santé, justice"}]
+    elif outcome == "withdrawn":
+        base["kept_for"] = "2 ans"
+    else:
+        base |= {"field": "Date de disponibilité", "rule": "date passée (le lundi 7 décembre "
+                 "2026, pour un formulaire du mercredi 16 décembre 2026) : une date à venir "
+                 "est attendue", "vivier_link": VIVIER_LINK}
+    return base | extra
+
+
+def vivier_form_variants() -> list[dict[str, Any]]:
+    return [vivier_form("updated"), vivier_form("updated", changes=[]),
+            vivier_form("withdrawn"), vivier_form("invalid"),
+            vivier_form("invalid", field="Jeton du vivier", vivier_link=None,
+                        rule="jeton absent ou modifié : il n'a pas été émis pour la "
+                        "candidature n° 43")]

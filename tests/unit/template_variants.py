@@ -9,7 +9,7 @@ from typing import Any
 from connectors.documents import environment, render_email
 from tests.unit import email_samples as samples
 
-MESSAGES = ("hearing", "decision")
+MESSAGES = ("hearing", "decision", "vivier_form")
 """DS message templates (``templates/messages``)."""
 
 
@@ -85,12 +85,18 @@ def _message_contexts(name: str) -> Iterator[dict[str, Any]]:
             base = samples.hearing_message(role, kind)
             yield base
             yield base | {"emailed": False}
+    elif name == "vivier_form":
+        yield from samples.vivier_form_variants()
     else:
         for decision in ("laureat", "liste_attente", "vivier", "refuse"):
             for kind in ("projet", "candidature"):
-                yield {"decision": decision, "motivation": "Un dossier solide.",
-                       "dossier": samples.dossier_ref(kind=kind), "session_date": samples.TODAY,
-                       "programme": samples.programme()}
+                base = {"decision": decision, "motivation": "Un dossier solide.",
+                        "dossier": samples.dossier_ref(kind=kind),
+                        "session_date": samples.TODAY, "programme": samples.programme()}
+                yield base
+                if decision == "vivier":  # with the vivier form's link
+                    yield base | {"vivier_link": "https://ds.example/commencer/vivier?"
+                                  "champ_Q2hhbXAtNjAwMQ%3D%3D=42"}
 
 
 def renderings() -> Iterator[tuple[str, str]]:

@@ -91,6 +91,11 @@ DECISION_MOTIVATION = ("Le projet est classé 3e sur 12, avec une note totale de
                        "établie d'après 3 évaluations.")
 
 
+VIVIER_LINK = ("https://www.demarches-simplifiees.fr/commencer/vivier?"
+               "champ_Q2hhbXAtNjAwMQ%3D%3D=42&champ_Q2hhbXAtNjAwMg%3D%3D=42.jetonsigne"
+               "&champ_Q2hhbXAtNjAwMw%3D%3D=true")
+
+
 def _messages() -> dict[str, Render]:
     env = environment()
     brief = dossier_brief("projets", 42, {"intitule": "Signaux faibles & entreprises"}, {})
@@ -98,7 +103,8 @@ def _messages() -> dict[str, Render]:
     def decision(kind: str) -> Render:
         return lambda: env.get_template("messages/decision.txt.j2").render(
             decision=kind, motivation=DECISION_MOTIVATION, dossier=brief,
-            session_date=date(2027, 1, 19), programme=samples.programme()).strip() + "\n"
+            session_date=date(2027, 1, 19), programme=samples.programme(),
+            vivier_link=VIVIER_LINK if kind == "vivier" else None).strip() + "\n"
 
     def hearing(role: str) -> Render:
         return lambda: env.get_template("messages/hearing.txt.j2").render(
@@ -107,6 +113,15 @@ def _messages() -> dict[str, Render]:
     out = {f"messages/decision-{kind}.txt": decision(kind)
            for kind in ("laureat", "liste_attente", "refus", "vivier")}
     out |= {f"messages/hearing-{role}.txt": hearing(role) for role in ("porteur", "candidat")}
+
+    def vivier_form(context: dict) -> Render:
+        return lambda: env.get_template("messages/vivier_form.txt.j2").render(
+            **context).strip() + "\n"
+
+    names = ("vivier-form-updated", "vivier-form-unchanged", "vivier-form-withdrawn",
+             "vivier-form-invalid", "vivier-form-invalid-token")
+    out |= {f"messages/{name}.txt": vivier_form(context)
+            for name, context in zip(names, samples.vivier_form_variants(), strict=True)}
     return out
 
 
