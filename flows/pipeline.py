@@ -23,6 +23,7 @@ from prefect.states import State
 from flows.assign import AssignParameters, assign_evaluators
 from flows.conventions import draft_conventions
 from flows.deliberate import DeliberateParameters, deliberate
+from flows.hearings import HearingParameters, schedule_hearings_flow
 from flows.score import ScoreParameters, score_dossiers
 from flows.sync import SyncParameters, sync_dossiers
 
@@ -38,7 +39,8 @@ def sync(params: SyncParameters | None = None) -> tuple[State, Any]:
 
 
 def after_sync(summary: dict[str, Any]) -> dict[str, Any]:
-    """The assignment of the tracks with new dossiers, the scoring of new evaluations."""
+    """The assignment of the tracks with new dossiers, the scoring of new evaluations,
+    the entretiens de mission of a contact who declared their availability."""
     arrivals = summary.get("arrivals") or {}
     out: dict[str, Any] = {}
     if arrivals.get("tracks"):
@@ -47,6 +49,9 @@ def after_sync(summary: dict[str, Any]) -> dict[str, Any]:
         scored = score_dossiers(ScoreParameters(sync_first=False))
         out["score"] = {t["track"]: {k: t[k] for k in ("ranked", "pending", "written_back")}
                         for t in scored["tracks"]}
+    if (summary.get("availability") or {}).get("administrations"):
+        # a mission's contact said when they can sit: their entretiens wait no longer
+        out["hearings"] = schedule_hearings_flow(HearingParameters(tracks=["missions"]))
     return out
 
 

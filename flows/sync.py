@@ -37,6 +37,8 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
         tracks = _tracks_with_new_dossiers(rt, reports) if params.assign_new else []
         if params.collect_forms and _evaluations_arrived(rt, reports):
             summary["forms"] = _collect_answers(rt)
+        if params.collect_forms and _availability_arrived(rt, reports):
+            summary["availability"] = _collect_availability(rt)
     submitted = int(summary.get("forms", {}).get("submitted") or 0)
     summary["arrivals"] = {"tracks": tracks, "evaluations": submitted}
     for track in tracks:  # new dossiers wait for their evaluators
@@ -74,6 +76,20 @@ def _collect_answers(rt: Runtime) -> dict[str, Any]:
     hand_over(rt, "sync-dossiers")
     return {"submitted": report.submitted, "declined": report.declined,
             "replaced": len(report.replaced), "rejected": len(report.rejected)}
+
+
+def _availability_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:
+    """The availability démarche brought or changed forms."""
+    return any(r.role == "disponibilites" and (r.counts.created or r.counts.updated)
+               and not r.error for r in reports)
+
+
+@task(name="collect-availability-forms", cache_policy=NO_CACHE)
+def _collect_availability(rt: Runtime) -> dict[str, Any]:
+    """The jurors' and contacts' windows of the new forms; the bad ones quarantined."""
+    from flows.collect_availability import collect_availability
+
+    return collect_availability(rt).summary()
 
 
 def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:

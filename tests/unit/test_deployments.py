@@ -21,7 +21,8 @@ COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "schedule-hearings": "hearings", "match-mission": "missions",
             "deliberate-mission": "missions", "missions-digest": "missions",
             "notify-team": "notify", "purge-personal-data": "rgpd",
-            "pipeline-report": "pipeline-report"}
+            "pipeline-report": "pipeline-report",
+            "request-availability": "hearings"}
 
 
 def deployments() -> list[dict]:

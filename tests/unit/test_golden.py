@@ -69,6 +69,10 @@ def _emails() -> dict[str, Render]:
                                    ("aucun", samples.mission_decision_admin(False))],
         "pipeline_report": [("retards", samples.pipeline_report(True)),
                             ("a-l-heure", samples.pipeline_report(False))],
+        "availability_request": [
+            ("jury", samples.availability_request("jury")),
+            ("administration", samples.availability_request("administration")),
+            ("relance", samples.availability_request("jury", reminder=True))],
         "alert": [(kind, samples.alert(kind)) for kind in
                   ("awaiting", "reminder", "late", "failed", "crashed")],
     }
