@@ -24,7 +24,9 @@ TEMPLATE_OF = {
     "hearing-invite": "hearing_invitation", "hearing-cancel": "hearing_cancellation",
     "mission-proposal": "mission_proposal", "mission-decision": "mission_decision",
     "mission-decision-admin": "mission_decision_admin", "missions-digest": "missions_digest",
-    "alert": "alert", "escalation": "escalation"}
+    "alert": "alert", "escalation": "escalation",
+    "availability-request": "availability_request",
+    "availability-reminder": "availability_request"}
 """The template each email purpose (``mail:<purpose>:…``) is rendered from."""
 
 
