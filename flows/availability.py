@@ -20,7 +20,7 @@ from prefect import flow
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.availability_requests import ask, enabled, jury_period, remind
+from flows.availability_requests import ask, enabled, jury_periods, remind
 from flows.guard import stage_lease
 from flows.handover import hand_over
 from flows.reporting import conclude, publish_markdown
@@ -44,19 +44,24 @@ def request_availability() -> dict[str, Any]:
                             warning=True)
         with stage_lease(rt, "availability"):
             now = rt.clock()
-            scope, start, end = jury_period(rt.config, now)
+            periods = jury_periods(rt.config, now)
             with rt.sessions.begin() as session:
-                asked = ask_jurors(session, rt, scope, start, end, now)
+                asked = {scope: ask_jurors(session, rt, scope, start, end, now)
+                         for scope, start, end in periods}
                 reminded = remind_unanswered(session, rt, now)
             handed = hand_over(rt, "request-availability")
-    last = end - timedelta(days=1)
-    headline = (f"Disponibilités : période du {date_fr(start)} au {date_fr(last)}, "
-                f"{compte(asked, 'juré·e sollicité·e', 'juré·es sollicité·es')}, "
+    named = " ; ".join(f"du {date_fr(start)} au {date_fr(end - timedelta(seconds=1))}"
+                       for _, start, end in periods)
+    total = sum(asked.values())
+    headline = (f"Disponibilités ({named}) : "
+                f"{compte(total, 'juré·e sollicité·e', 'juré·es sollicité·es')}, "
                 f"{compte(reminded, 'relance', 'relances')}.")
-    publish_markdown("request-availability", f"# {headline}\n\n"
-                     f"- envois confiés à la livraison : {sum(handed.values())}\n")
-    return conclude({"period": scope, "asked": asked, "reminded": reminded,
-                     "handed_over": handed}, headline)
+    publish_markdown("request-availability", f"# {headline}\n\n" + "".join(
+        f"- période {scope.split(':', 1)[1]} : {count} demandes\n"
+        for scope, count in asked.items())
+        + f"- envois confiés à la livraison : {sum(handed.values())}\n")
+    return conclude({"periods": [scope for scope, _, _ in periods], "asked": total,
+                     "reminded": reminded, "handed_over": handed}, headline)
 
 
 def jurors(session: Session, rt: Runtime) -> list[EvaluatorRow]:

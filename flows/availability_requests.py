@@ -61,15 +61,20 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), PARIS).astimezone(UTC)
 
 
-def jury_period(config: EigConfig, now: datetime) -> tuple[str, datetime, datetime]:
-    """(scope, start, end) of the period the jurors are asked about at ``now``: the block
-    of ``period_days`` (counted from a Monday) holding the day ``lead_days`` ahead."""
+def jury_periods(config: EigConfig, now: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(scope, start, end) of the periods the jurors are asked about at ``now``: the blocks
+    of ``period_days`` (counted from a Monday) that overlap the next ``lead_days`` — a new
+    block is asked ``lead_days`` before it starts; the one running, from today."""
     settings = config.availability
-    ahead = now.astimezone(PARIS).date() + timedelta(days=settings.lead_days)
-    first = ANCHOR + timedelta(days=(ahead - ANCHOR).days // settings.period_days
-                               * settings.period_days)
-    return (f"jury:{first.isoformat()}", midnight(first),
-            midnight(first + timedelta(days=settings.period_days)))
+    today = now.astimezone(PARIS).date()
+    span = timedelta(days=settings.period_days)
+    first = ANCHOR + (today - ANCHOR).days // settings.period_days * span
+    periods = []
+    while first <= today + timedelta(days=settings.lead_days):
+        periods.append((f"jury:{first.isoformat()}", midnight(max(first, today)),
+                        midnight(first + span)))
+        first += span
+    return periods
 
 
 def ref(row: AvailabilityRequest) -> RequestRef:
@@ -116,10 +121,12 @@ def remind(session: Session, rt: Runtime, row: AvailabilityRequest, name: str,
                          if problem is not None else None)
 
 
-def reminder_day(rt: Runtime, row: AvailabilityRequest) -> date:
-    """The day an unanswered request is reminded (the request email gives it)."""
-    return (aware(row.requested_at).astimezone(PARIS)
-            + timedelta(days=rt.config.availability.reminder_days)).date()
+def reminder_day(rt: Runtime, row: AvailabilityRequest) -> date | None:
+    """The day an unanswered request is reminded (the request email gives it); None when
+    its period is over by then (no reminder: the email promises none)."""
+    day = (aware(row.requested_at).astimezone(PARIS)
+           + timedelta(days=rt.config.availability.reminder_days)).date()
+    return day if day <= period_last_day(ref(row)) else None
 
 
 def request_context(rt: Runtime, row: AvailabilityRequest, name: str,

@@ -43,6 +43,7 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
     elif name == "availability_request":
         for role in ("jury", "administration"):
             yield sample(role)
+            yield sample(role) | {"reminder_on": None}  # the period ends first: no reminder
             yield sample(role, reminder=True)
             yield sample(role, reminder=True) | {"problem": None}
     elif name == "eval_request":

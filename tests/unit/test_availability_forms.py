@@ -112,3 +112,18 @@ def test_the_solver_keeps_an_entretien_inside_the_contacts_windows():
                               Interval(day + timedelta(hours=10), day + timedelta(hours=11)),))
     [miss] = schedule_hearings([none], jury, time_limit_s=1).unplaced
     assert "créneaux déclarés par l'administration" in miss.reason
+
+
+def test_the_jurors_periods_are_asked_ahead_and_the_running_one_from_today():
+    from flows.availability_requests import jury_periods
+    from settings.config import load_config
+    from settings.environment import PROJECT_ROOT
+
+    config = load_config(PROJECT_ROOT / "config" / "eig.yaml")  # 28-day blocks, 14 ahead
+    [(scope, start, end)] = jury_periods(config, datetime(2026, 11, 30, 8, tzinfo=UTC))
+    assert scope == "jury:2026-11-30" and start == datetime(2026, 11, 29, 23, tzinfo=UTC)
+    assert end == datetime(2026, 12, 27, 23, tzinfo=UTC)
+    running, ahead = jury_periods(config, datetime(2026, 12, 16, 8, tzinfo=UTC))
+    assert running[0] == "jury:2026-11-30"
+    assert running[1] == datetime(2026, 12, 15, 23, tzinfo=UTC)  # from today, Paris
+    assert ahead[0] == "jury:2026-12-28"
