@@ -7,6 +7,7 @@ by those events:
     sync-dossiers ── eig.dossiers.arrived ──────→ assign-evaluators
                   └─ eig.evaluations.submitted ─→ score-dossiers (without syncing first)
     deliberate-projets ── eig.committee.approved → draft-conventions
+    sync-dossiers ── eig.availability.declared ─→ schedule-hearings (missions)
 
 Run in one process — the CLI, the demo, the tests, with no worker to trigger — the same
 follow-ups are run here, from the stage's summary, right after the stage. Every

@@ -21,7 +21,12 @@ from flows.ds_pull import DemarcheReport, SyncParameters, pull, sync_headline
 from flows.handover import hand_over
 from flows.reporting import conclude
 from flows.runtime import Runtime, open_runtime
-from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
+from flows.signals import (
+    AVAILABILITY_DECLARED,
+    DOSSIERS_ARRIVED,
+    EVALUATIONS_SUBMITTED,
+    announce,
+)
 from models.tables import Assignment, EvaluatorRow
 
 __all__ = ["SyncParameters", "sync_dossiers"]
@@ -45,6 +50,10 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
         announce(DOSSIERS_ARRIVED, f"eig.track.{track}", {"track": track})
     if submitted:  # new evaluations: the ranking moves
         announce(EVALUATIONS_SUBMITTED, "eig.evaluations", {"submitted": submitted})
+    contacts = int((summary.get("availability") or {}).get("administrations") or 0)
+    if contacts:  # a mission's contact said when they can sit: its entretiens wait no more
+        announce(AVAILABILITY_DECLARED, "eig.availability.administration",
+                 {"administrations": contacts})
     conclude(summary, sync_headline(summary))
     failed = [r for r in reports if r.error]
     if failed:
