@@ -35,6 +35,7 @@ from flows.runtime import Runtime, open_runtime
 from models.french import compte, date_fr, heure_fr
 from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
+from models.placement import MissionStatus
 from models.quote import quoted
 from models.tables import (
     EvaluatorRow,
@@ -42,6 +43,7 @@ from models.tables import (
     HearingScore,
     HearingSlot,
     JuryAvailability,
+    Mission,
 )
 
 
@@ -148,8 +150,6 @@ def import_availability(text: str) -> dict[str, Any]:
     members (neither in the roster nor an open mission's administration contact: the CSV
     is the fallback of the DS form for them too), keeping the rest."""
     from models.jury_availability import WindowProblem, parse_windows
-    from models.placement import MissionStatus
-    from models.tables import Mission
 
     windows, problems = parse_windows(text)
     with open_runtime() as rt, rt.sessions.begin() as session:
