@@ -55,10 +55,10 @@ RECORDED = {"hearing_invitation": "hearing-invite", "hearing_cancellation": "hea
             "mission_decision": "mission-decision",
             "mission_decision_admin": "mission-decision-admin",
             "missions_digest": "missions-digest", "alert": "alert",
-            "pipeline_report": "pipeline-report"}
+            "pipeline_report": "pipeline-report", "availability_request": "availability-request"}
 """Template → the purpose of its outbox key (``mail:<purpose>:…``)."""
 
-WITHOUT_DOSSIER = ("missions_digest", "alert", "pipeline_report")
+WITHOUT_DOSSIER = ("missions_digest", "alert", "pipeline_report", "availability_request")
 """Not about one dossier: the last one recorded is shown."""
 
 RECORDED_BY = {"hearing_invitation": "eig hearings", "hearing_cancellation":
@@ -66,7 +66,9 @@ RECORDED_BY = {"hearing_invitation": "eig hearings", "hearing_cancellation":
                "mission_proposal": "eig missions match", "mission_decision":
                "eig missions deliberate", "mission_decision_admin": "eig missions deliberate",
                "missions_digest": "eig missions digest", "alert": "eig notify",
-               "pipeline_report": "eig pipeline-report (le lundi, ou --courriel toujours)"}
+               "pipeline_report": "eig pipeline-report (le lundi, ou --courriel toujours)",
+               "availability_request": "eig hearings availability-requests (les jurés) ou "
+               "eig missions match (le contact de l'administration)"}
 
 
 def previewable() -> list[str]:

@@ -27,9 +27,10 @@ from flows.reporting import conclude, publish_markdown
 from flows.runtime import Runtime, open_runtime
 from models.availability_forms import AvailabilityRole
 from models.french import compte, date_fr
+from models.hearing_selection import RequestStatus
 from models.paris_time import aware
 from models.placement import MissionStatus
-from models.tables import AvailabilityRequest, EvaluatorRow, Mission
+from models.tables import AvailabilityRequest, EvaluatorRow, HearingRequest, Mission
 
 
 @flow(name="request-availability", timeout_seconds=900,
@@ -94,8 +95,11 @@ def remind_unanswered(session: Session, rt: Runtime, now: datetime) -> int:
         mission = None
         if row.role == AvailabilityRole.ADMINISTRATION:
             mission = session.get(Mission, int(row.scope.partition(":")[2]))
-            if mission is None or mission.status != MissionStatus.OUVERTE:
-                continue
+            if mission is None or mission.status != MissionStatus.OUVERTE or not session.scalar(
+                    select(HearingRequest.id).where(
+                        HearingRequest.mission_id == mission.id,
+                        HearingRequest.status == RequestStatus.PENDING).limit(1)):
+                continue  # nothing waits for them any more (booked from the CSV, closed)
             name = mission.contact_name
         else:
             member = session.get(EvaluatorRow, row.email)

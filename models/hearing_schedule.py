@@ -7,8 +7,10 @@ seconds since the epoch (windows rounded inwards, busy spans outwards); days, fo
 Options. Every jury member's availability windows carry a grid of ``step`` aligned on the
 window's start; their union gives the candidate starts. A start ``s`` is an *option* of a
 request when ``earliest <= s``, ``s + duration <= latest``, the applicant is free
-(``applicant_busy``), and at least ``jury_size`` members are *eligible*: not excluded, one of
-their (merged) windows covering the whole hearing, no fixed ``busy`` overlap, and their
+(``applicant_busy``), the hearing fits in one of the ``attendee_windows`` when an
+attendee declared some (a mission's administration contact), and at least ``jury_size``
+members are *eligible*: not excluded, one of their (merged) windows covering the whole
+hearing, no fixed ``busy`` overlap, and their
 ``max_per_day`` not used up by that Paris day's fixed bookings; one of them must hold a
 required profile when the request names some. A request with no option is diagnosed there and
 then, in French, most basic cause first.

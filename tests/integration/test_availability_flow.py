@@ -184,6 +184,12 @@ def test_an_entretien_waits_for_the_contact_then_is_booked_inside_their_windows(
     with use_clock(clock):  # asked once, however often the booking runs
         match_mission(MissionParameters(mission=summary["mission"]))
     assert of_kind(inbox.new(), "availability-request") == []
+    clock.advance(days=3)  # no answer yet: the contact is reminded, with the jurors
+    with use_clock(clock):
+        reminded = request_availability()
+        deliver_all()
+    reminders = of_kind(inbox.new(), "availability-reminder")
+    assert reminded["reminded"] == 3 and ADMIN in "".join(str(m["To"]) for m in reminders)
 
     scope = f"mission:{summary['mission']}"
     answer(sandbox, link(store, scope, ADMIN),

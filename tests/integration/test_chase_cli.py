@@ -191,6 +191,8 @@ def record_every_kind_of_email(store, number: int, juror: str, now) -> None:
              sent("alert", email_samples.alert("failed"))),
             (mail_key("pipeline-report", "2026-W50"), "send",
              sent("pipeline_report", email_samples.pipeline_report())),
+            (mail_key("availability-request", 1), "send",
+             sent("availability_request", email_samples.availability_request())),
         ]:
             outbox.record_effect(session, key, Kind.EMAIL, action, payload, now)
         session.flush()
