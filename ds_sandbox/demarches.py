@@ -260,4 +260,26 @@ VIVIER = DemarcheSpec(
     ),
 )
 
-DEMARCHES: tuple[DemarcheSpec, ...] = (PROJETS, CANDIDATS, EVALUATIONS, VIVIER)
+HEURES = tuple(f"{h:02d}:{m:02d}" for h in range(8, 21) for m in (0, 30))[:-1]
+"""The hours offered by the availability form: 08:00 to 20:00, every half hour."""
+
+DISPONIBILITES = DemarcheSpec(
+    key="disponibilites",
+    number=105,
+    title="EIG — Disponibilités pour les auditions",
+    description="Vos disponibilités pour les auditions du programme EIG (lien prérempli "
+                "envoyé aux jurés et aux administrations).",
+    champs=(
+        _d(5001, "jeton", "Text", "Jeton de la demande (ne pas modifier)", True),
+        _d(5002, "courriel", "Email", "Votre courriel", True),
+        _d(5003, "creneaux", "Repetition", "Vos disponibilités", True, children=(
+            _d(5101, "jour", "Date", "Jour", True),
+            _d(5102, "de", "DropDownList", "De (heure de Paris)", True, HEURES),
+            _d(5103, "a", "DropDownList", "À (heure de Paris)", True, HEURES),
+        )),
+        _d(5004, "commentaire", "Textarea", "Commentaire"),
+    ),
+)
+
+DEMARCHES: tuple[DemarcheSpec, ...] = (PROJETS, CANDIDATS, EVALUATIONS, DISPONIBILITES,
+                                       VIVIER)

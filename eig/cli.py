@@ -66,7 +66,8 @@ def quarantine(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Liste les dossiers en quarantaine (non conformes au mapping) et les formulaires
-    d'évaluation, de notation d'audition et du vivier qui ne comptent pas, avec la raison."""
+    d'évaluation, de notation d'audition, de disponibilités et du vivier qui ne comptent pas,
+    avec le champ et la règle."""
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
     from connectors.store.jury_forms import invalid_jury_forms
@@ -92,6 +93,7 @@ def quarantine(
                   "times_seen": len(f.history) + 1}
                  for f in invalid_jury_forms(session)]
         rows += invalid_vivier_rows(session, load_config(settings.config))
+        rows += _invalid_availability_forms(session, settings)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -107,6 +109,26 @@ def quarantine(
         typer.echo(f"démarche {row['demarche']}, dossier {row['dossier']}{field} : "
                    f"{row['reason']} (vu {_count(row['times_seen'], 'fois', 'fois')} depuis "
                    f"le {since})")
+
+
+def _invalid_availability_forms(session: Any, settings: Any) -> list[dict[str, Any]]:
+    """The availability forms set aside (démarche « disponibilites »), as quarantine rows."""
+    from sqlalchemy import select
+
+    from models.availability_forms import AvailabilityStatus
+    from models.tables import AvailabilityForm
+    from settings.config import load_config
+
+    demarche = load_config(settings.config).demarches.get("disponibilites")
+    if demarche is None:
+        return []
+    return [{"demarche": demarche.number, "dossier": f.form_number, "field": f.problem_field,
+             "rule": "disponibilites", "reason": f.problem,
+             "first_seen": f.recorded_at.isoformat(), "last_seen": f.updated_at.isoformat(),
+             "times_seen": 1}
+            for f in session.scalars(select(AvailabilityForm).where(
+                AvailabilityForm.status == AvailabilityStatus.INVALID)
+                .order_by(AvailabilityForm.form_number))]
 
 
 roster_app = typer.Typer(help="Le vivier des évaluateurs.", no_args_is_help=True)
@@ -649,6 +671,24 @@ def hearings_availability(
         typer.echo(f"  {file.name}, {problem}")
     if report["problems"] or report["unknown"]:
         raise typer.Exit(1)
+
+
+@hearings_app.command("availability-requests")
+def hearings_availability_requests(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Demande aux jurés leurs disponibilités de la période à venir par le formulaire DS
+    prérempli (une fois par période) et relance une fois les demandes sans réponse, jurés
+    et contacts des administrations (flow request-availability). Les réponses arrivent
+    avec eig sync ; le fichier CSV (eig hearings availability) reste possible."""
+    from flows.availability import request_availability
+
+    summary = request_availability()
+    then_deliver(summary, as_json)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(summary["headline"])
 
 
 @hearings_app.command("scores")

@@ -19,6 +19,7 @@ import yaml
 from connectors.mail import Mailbox, SmtpServerProcess, running_smtp_process
 from connectors.store.engine import store_sessions
 from ds_sandbox import DEFAULT_TOKEN, Sandbox, SandboxState, generate, running_sandbox
+from eig.demo_availability import jurors_story
 from eig.demo_chase import chase_story
 from eig.demo_clock import TravelClock
 from eig.demo_conventions import conventions_story
@@ -296,10 +297,12 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
         jury_forms_story(echo, sandbox, clock, load_config(Settings().config))))
     deliberated = deliberation_story(echo, sandbox, clock().date())
     drafted = conventions_story(echo)
-    missions = missions_story(echo, clock, load_config(Settings().config))
+    available = jurors_story(echo, sandbox, clock)
+    missions = missions_story(echo, clock, load_config(Settings().config), sandbox)
     vivier = vivier_story(echo, sandbox, clock)
     operated = operations_story(echo)
-    return (chased | scored | heard | deliberated | drafted | missions | vivier | operated
+    return (chased | scored | heard | deliberated | drafted | available | missions | vivier
+            | operated
             | rgpd_story(echo, clock().date()) | report_story(echo)
             | simulation_story(echo))
 

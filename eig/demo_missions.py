@@ -57,7 +57,8 @@ def _approve_mission(mission: int) -> dict:
     return result[0]
 
 
-def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, bool]:
+def missions_story(echo: Echo, clock: TravelClock, config: Any,
+                   sandbox: Any = None) -> dict[str, bool]:
     from flows.hearings import import_availability, import_jury_scores
     from flows.missions import MissionParameters, match_mission, update_placement
 
@@ -94,6 +95,11 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
     echo(f"{compte(len(summary['proposed']), 'personne proposée', 'personnes proposées')} "
          f"à un entretien de mission ({booked} avec la DINUM et l'administration) ; "
          f"{compte(proposals, 'courriel')} de proposition.")
+    contact_checks = {}
+    if sandbox is not None:  # the entretiens wait for the contact's windows, given in DS
+        from eig.demo_availability import contact_story
+
+        contact_checks = contact_story(echo, sandbox, clock, summary)[1]
     again = match_mission(MissionParameters(mission=summary["mission"]))
     from flows.missions import missions_digest
 
@@ -132,4 +138,5 @@ def missions_story(echo: Echo, clock: TravelClock, config: Any) -> dict[str, boo
             and handed(digest) > 0 and handed(digest_again) == 0
             and decision["status"] == "approved" and decided == len(summary["proposed"])
             and engaged,
+        **contact_checks,
     }

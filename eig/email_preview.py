@@ -56,11 +56,12 @@ RECORDED = {"hearing_invitation": "hearing-invite", "hearing_cancellation": "hea
             "mission_decision_admin": "mission-decision-admin",
             "missions_digest": "missions-digest", "alert": "alert",
             "pipeline_report": "pipeline-report", "jury_reminder": "jury-reminder",
-            "jury_escalation": "jury-escalation", "jury_fix": "jury-fix"}
+            "jury_escalation": "jury-escalation", "jury_fix": "jury-fix",
+            "availability_request": "availability-request"}
 """Template → the purpose of its outbox key (``mail:<purpose>:…``)."""
 
 WITHOUT_DOSSIER = ("missions_digest", "alert", "pipeline_report", "jury_reminder",
-                   "jury_escalation", "jury_fix")
+                   "jury_escalation", "jury_fix", "availability_request")
 """Not about one dossier: the last one recorded is shown."""
 
 RECORDED_BY = {"hearing_invitation": "eig hearings", "hearing_cancellation":
@@ -71,7 +72,9 @@ RECORDED_BY = {"hearing_invitation": "eig hearings", "hearing_cancellation":
                "pipeline_report": "eig pipeline-report (le lundi, ou --courriel toujours)",
                "jury_reminder": "eig chase (notes d'audition attendues)",
                "jury_escalation": "eig chase (notes d'audition en retard)",
-               "jury_fix": "eig sync ou eig chase (un formulaire de notation à corriger)"}
+               "jury_fix": "eig sync ou eig chase (un formulaire de notation à corriger)",
+               "availability_request": "eig hearings availability-requests (les jurés) ou "
+               "eig missions match (le contact de l'administration)"}
 
 
 def previewable() -> list[str]:

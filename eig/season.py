@@ -29,6 +29,7 @@ from connectors.roster_file import load_roster
 from connectors.store.engine import make_sessionmaker
 from connectors.store.roster import replace_roster
 from ds_sandbox import CANDIDATS, DEFAULT_TOKEN, PROJETS, Sandbox, SandboxState, running_sandbox
+from eig.availability_actors import answer, request_link, rows, working_days
 from eig.season_actors import Agenda, Evaluators, availability_csv, held_scores_csv, operator
 from eig.season_world import (
     SeasonClock,
@@ -42,7 +43,7 @@ from flows.reporting import without_artifacts
 from flows.runtime import Runtime, open_store, use_clock
 from models.chasing import is_working_day
 from models.evaluator_behaviour import absences, jury_windows
-from models.paris_time import PARIS
+from models.paris_time import PARIS, aware
 from models.season import SeasonParameters
 from models.season_arrivals import Track, season_arrivals
 from models.tables import Dossier, HearingRequest, Mission
@@ -284,10 +285,31 @@ class Season:
             localisation=str(fields.get("localisation") or ""),
             contact_nom=str(fields.get("porteur") or "Contact").split(",")[0],
             contact_email=str(fields.get("email") or "contact@administration.example")))
+        if summary.get("proposed") and not summary.get("booked"):
+            self._contact_answers(int(summary["mission"]))  # the entretiens wait for it
         self.result.seconds["missions"] += time.perf_counter() - started
         self.result.runs["missions"] += 1
         if summary.get("proposed"):
             self.open_missions.add(int(summary["mission"]))
+
+    def _contact_answers(self, mission: int) -> None:
+        """The administration's contact answers the availability form the same day (every
+        working morning and afternoon of the entretiens' window); the sync reads it and the
+        entretiens are booked inside those windows."""
+        from flows.missions import MissionParameters, match_mission
+
+        with self.rt.sessions() as session:
+            row = session.get(Mission, mission)
+            link = request_link(session, f"mission:{mission}", row.contact_email)
+            requests = list(session.scalars(select(HearingRequest).where(
+                HearingRequest.mission_id == mission)))
+        if link is None or not requests:
+            return
+        first = min(aware(r.earliest) for r in requests).astimezone(PARIS).date()
+        last = max(aware(r.latest) for r in requests).astimezone(PARIS).date()
+        answer(self.sandbox, link, rows(working_days(first, last - timedelta(days=1))))
+        self._sync()
+        match_mission.fn(MissionParameters(mission=mission))
 
     def _mission_scores(self, mission: int, now: datetime) -> None:
         from flows.hearings import import_jury_scores

@@ -21,6 +21,14 @@ def render_sync_summary(summary: dict) -> str:
         if d["error"]:
             lines.append(f"  ERREUR : {d['error']}")
         lines.extend(f"  quarantaine : {p}" for p in d["quarantine"])
+    if availability := summary.get("availability"):
+        new = [r for r in availability["rejected"] if r.get("new", True)]
+        taken = compte(availability["applied"], "formulaire pris en compte",
+                       "formulaires pris en compte")
+        lines.append(f"Disponibilités : {taken} ("
+                     f"{compte(availability['windows'], 'créneau', 'créneaux')}), "
+                     f"{compte(len(new), 'nouveau mis', 'nouveaux mis')} en quarantaine"
+                     + (" (eig quarantine)" if new else ""))
     lines.append(f"Total : {compte(summary['requests'], 'requête')} DS en "
                  f"{nombre_fr(summary['seconds'])} s")
     if summary.get("vivier") and (said := vivier_line(summary["vivier"])):

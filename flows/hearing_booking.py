@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import environment
 from connectors.store import outbox
+from flows.availability_requests import contact_availability
 from flows.delivery.hearing_emails import hearing_context
 from flows.delivery.task_emails import programme
 from flows.runtime import Runtime
@@ -304,8 +305,13 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
                 busy.setdefault(identity(person), []).append(
                     Interval(hearing.start, hearing.end))
         members = jury_pool(session, config.jury_track or track, now, busy)
-        requests = []
+        requests, held_back = [], {}
         for request in waiting:
+            # an entretien de mission waits for its administration contact's windows
+            declared, wait = contact_availability(session, rt, request, now)
+            if wait is not None:
+                held_back[request.id] = wait
+                continue
             dossier = session.scalar(select(Dossier).where(
                 Dossier.number == request.dossier_number))
             people = frozenset(identity(email) for email, _ in attendees(session, request))
@@ -318,7 +324,7 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
                     request.hearing_type, ())),
                 excluded=conflicts(session, request.dossier_number, dossier.fields or {},
                                    members),
-                attendees=people,
+                attendees=people, attendee_windows=declared,
                 applicant_busy=tuple(i for p in sorted(people) for i in busy.get(p, ()))))
         members = [JuryMember(m.email, m.name, m.profiles, m.availability, m.busy,
                               config.max_per_day) for m in members]
@@ -341,6 +347,11 @@ def book(rt: Runtime, track: str) -> dict[str, Any]:
             placed.append({"dossier": request.dossier_number, "start": booking.start,
                            "jury": list(booking.jury)})
         unplaced = []
+        for request in waiting:
+            if request.id in held_back:
+                request.reason, request.updated_at = held_back[request.id], now
+                unplaced.append({"dossier": request.dossier_number,
+                                 "reason": held_back[request.id]})
         for miss in result.unplaced:
             request = by_id[miss.key]
             request.reason, request.updated_at = miss.reason, now

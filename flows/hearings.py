@@ -37,6 +37,7 @@ from flows.runtime import Runtime, open_runtime
 from models.french import compte, date_fr, heure_fr
 from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
+from models.placement import MissionStatus
 from models.quote import quoted
 from models.tables import (
     EvaluatorRow,
@@ -44,6 +45,7 @@ from models.tables import (
     HearingScore,
     HearingSlot,
     JuryAvailability,
+    Mission,
 )
 
 
@@ -147,12 +149,16 @@ def _report(headline: str, booked: dict[str, dict], moved: list[int], handed: in
 
 def import_availability(text: str) -> dict[str, Any]:
     """Replace the windows of every member the file lists; report bad lines and unknown
-    members (not in the roster), keeping the rest."""
+    members (neither in the roster nor an open mission's administration contact: the CSV
+    is the fallback of the DS form for them too), keeping the rest."""
     from models.jury_availability import WindowProblem, parse_windows
 
     windows, problems = parse_windows(text)
     with open_runtime() as rt, rt.sessions.begin() as session:
-        known = set(session.scalars(select(EvaluatorRow.email)))
+        known = set(session.scalars(select(EvaluatorRow.email))) | {
+            email.strip().lower() for email in session.scalars(select(Mission.contact_email)
+                                                               .where(Mission.status ==
+                                                                      MissionStatus.OUVERTE))}
         unknown = sorted({w.email for w in windows} - known)
         problems += [WindowProblem(w.line, "courriel", f"{quoted(w.email)} inconnu du vivier "
                                    "des évaluateurs, ignoré") for w in windows

@@ -7,6 +7,7 @@ by those events:
     sync-dossiers ── eig.dossiers.arrived ──────→ assign-evaluators
                   └─ eig.evaluations.submitted ─→ score-dossiers (without syncing first)
     deliberate-projets ── eig.committee.approved → draft-conventions
+    sync-dossiers ── eig.availability.declared ─→ schedule-hearings (missions)
 
 Run in one process — the CLI, the demo, the tests, with no worker to trigger — the same
 follow-ups are run here, from the stage's summary, right after the stage. Every
@@ -23,6 +24,7 @@ from prefect.states import State
 from flows.assign import AssignParameters, assign_evaluators
 from flows.conventions import draft_conventions
 from flows.deliberate import DeliberateParameters, deliberate
+from flows.hearings import HearingParameters, schedule_hearings_flow
 from flows.score import ScoreParameters, score_dossiers
 from flows.sync import SyncParameters, sync_dossiers
 
@@ -38,7 +40,8 @@ def sync(params: SyncParameters | None = None) -> tuple[State, Any]:
 
 
 def after_sync(summary: dict[str, Any]) -> dict[str, Any]:
-    """The assignment of the tracks with new dossiers, the scoring of new evaluations."""
+    """The assignment of the tracks with new dossiers, the scoring of new evaluations,
+    the entretiens de mission of a contact who declared their availability."""
     arrivals = summary.get("arrivals") or {}
     out: dict[str, Any] = {}
     if arrivals.get("tracks"):
@@ -47,6 +50,9 @@ def after_sync(summary: dict[str, Any]) -> dict[str, Any]:
         scored = score_dossiers(ScoreParameters(sync_first=False))
         out["score"] = {t["track"]: {k: t[k] for k in ("ranked", "pending", "written_back")}
                         for t in scored["tracks"]}
+    if (summary.get("availability") or {}).get("administrations"):
+        # a mission's contact said when they can sit: their entretiens wait no longer
+        out["hearings"] = schedule_hearings_flow(HearingParameters(tracks=["missions"]))
     return out
 
 

@@ -2,7 +2,8 @@
 
 On a Prefect server, the deployments that follow a stage are triggered by these events
 (prefect.yaml): new dossiers set off the assignment, new evaluations the scoring, an
-approved projects' committee the conventions. Run in one process (the CLI, the demo,
+approved projects' committee the conventions, a mission contact's availability the
+booking of the entretiens waiting for it. Run in one process (the CLI, the demo,
 the tests), ``flows.pipeline`` runs the same follow-ups from the stage's summary.
 """
 
@@ -16,6 +17,7 @@ from prefect.events import emit_event
 DOSSIERS_ARRIVED = "eig.dossiers.arrived"  # resource eig.track.<track>
 EVALUATIONS_SUBMITTED = "eig.evaluations.submitted"  # resource eig.evaluations
 COMMITTEE_APPROVED = "eig.committee.approved"  # resource eig.committee.<track>
+AVAILABILITY_DECLARED = "eig.availability.declared"  # resource eig.availability.administration
 log = logging.getLogger(__name__)
 
 

@@ -23,7 +23,12 @@ from flows.ds_pull import DemarcheReport, SyncParameters, pull, sync_headline
 from flows.handover import hand_over
 from flows.reporting import conclude
 from flows.runtime import Runtime, open_runtime
-from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
+from flows.signals import (
+    AVAILABILITY_DECLARED,
+    DOSSIERS_ARRIVED,
+    EVALUATIONS_SUBMITTED,
+    announce,
+)
 from flows.vivier_forms import apply_vivier_forms
 from models.tables import Assignment, Dossier, EvaluatorRow, HearingSlot, VivierMember
 from models.vivier_forms import vivier_line
@@ -45,12 +50,18 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
             summary["jury_forms"] = _collect_jury_scores(rt)
         if _vivier_to_read(rt, reports):
             summary["vivier"] = _apply_vivier(rt)
+        if params.collect_forms and _availability_arrived(rt, reports):
+            summary["availability"] = _collect_availability(rt)
     submitted = int(summary.get("forms", {}).get("submitted") or 0)
     summary["arrivals"] = {"tracks": tracks, "evaluations": submitted}
     for track in tracks:  # new dossiers wait for their evaluators
         announce(DOSSIERS_ARRIVED, f"eig.track.{track}", {"track": track})
     if submitted:  # new evaluations: the ranking moves
         announce(EVALUATIONS_SUBMITTED, "eig.evaluations", {"submitted": submitted})
+    contacts = int((summary.get("availability") or {}).get("administrations") or 0)
+    if contacts:  # a mission's contact said when they can sit: its entretiens wait no more
+        announce(AVAILABILITY_DECLARED, "eig.availability.administration",
+                 {"administrations": contacts})
     vivier = vivier_line(summary["vivier"]) if "vivier" in summary else None
     conclude(summary, sync_headline(summary) + (f" {vivier}" if vivier else ""))
     failed = [r for r in reports if r.error]
@@ -130,6 +141,20 @@ def _apply_vivier(rt: Runtime) -> dict[str, Any]:
     report = apply_vivier_forms(rt).as_dict()
     get_run_logger().info(vivier_line(report) or "Vivier : rien de nouveau.")
     return report
+
+
+def _availability_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:
+    """The availability démarche brought or changed forms."""
+    return any(r.role == "disponibilites" and (r.counts.created or r.counts.updated)
+               and not r.error for r in reports)
+
+
+@task(name="collect-availability-forms", cache_policy=NO_CACHE)
+def _collect_availability(rt: Runtime) -> dict[str, Any]:
+    """The jurors' and contacts' windows of the new forms; the bad ones quarantined."""
+    from flows.collect_availability import collect_availability
+
+    return collect_availability(rt).summary()
 
 
 def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:

@@ -7,8 +7,10 @@ seconds since the epoch (windows rounded inwards, busy spans outwards); days, fo
 Options. Every jury member's availability windows carry a grid of ``step`` aligned on the
 window's start; their union gives the candidate starts. A start ``s`` is an *option* of a
 request when ``earliest <= s``, ``s + duration <= latest``, the applicant is free
-(``applicant_busy``), and at least ``jury_size`` members are *eligible*: not excluded, one of
-their (merged) windows covering the whole hearing, no fixed ``busy`` overlap, and their
+(``applicant_busy``), the hearing fits in one of the ``attendee_windows`` when an
+attendee declared some (a mission's administration contact), and at least ``jury_size``
+members are *eligible*: not excluded, one of their (merged) windows covering the whole
+hearing, no fixed ``busy`` overlap, and their
 ``max_per_day`` not used up by that Paris day's fixed bookings; one of them must hold a
 required profile when the request names some. A request with no option is diagnosed there and
 then, in French, most basic cause first.
@@ -98,6 +100,9 @@ class BookingRequest:
     excluded: frozenset[str] = frozenset()
     applicant_busy: tuple[Interval, ...] = ()  # the attendees' other commitments
     attendees: frozenset[str] = frozenset()  # people heard or hosting, besides the jury
+    # when an attendee declared their availability (a mission's administration contact):
+    # the hearing must fit in one of these windows; None: no declared windows to respect
+    attendee_windows: tuple[Interval, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attendees", frozenset(map(identity, self.attendees)))
@@ -329,6 +334,7 @@ class _Scan:
     best_eligible: int = 0  # most non-excluded among starts with enough free members
     eligible_team: bool = False  # enough non-excluded members, ignoring profiles
     eligible_profile_team: bool = False  # enough non-excluded members, with the profile
+    outside_attendee_windows: bool = False  # a jury could sit, not in the declared windows
 
 
 class _Calendar:
@@ -371,6 +377,9 @@ def _scan(
     size = request.jury_size
     scan = _Scan()
     options: list[_Option] = []
+    declared = None if request.attendee_windows is None else _merge(
+        map(_span, request.attendee_windows))
+    declared_starts = [a for a, _ in declared or ()]
     for s in grid[bisect.bisect_left(grid, lo) : bisect.bisect_right(grid, hi)]:
         free = calendar.free(s, duration)
         scan.best_available = max(scan.best_available, len(free))
@@ -388,6 +397,9 @@ def _scan(
         if needs_profile and not any(i in profiled for i in eligible):
             continue
         scan.eligible_profile_team = True
+        if declared is not None and not _covers(declared, declared_starts, s, s + duration):
+            scan.outside_attendee_windows = True
+            continue
         if not _overlaps(applicant, applicant_ends, s, s + duration):
             options.append(_Option(s, eligible))
     return options, scan
@@ -432,6 +444,9 @@ def _diagnose(request: BookingRequest, scan: _Scan, members: list[_Member]) -> s
     if not scan.eligible_profile_team:
         return (f"les conflits d'intérêts déclarés écartent les membres au profil {label} "
                 f"disponibles {period}")
+    if scan.outside_attendee_windows and request.attendee_windows is not None:
+        return (f"aucun créneau possible {period} : le jury n'est disponible à aucun des "
+                "créneaux déclarés par l'administration (formulaire de disponibilités)")
     # A jury could sit at some start: the applicant's agenda is what is left.
     return (f"aucun créneau possible {period} : {_applicant_fr(request.hearing_type)} a "
             f"d'autres rendez-vous sur tous les créneaux où le jury est disponible")

@@ -682,3 +682,46 @@ class VivierForm(Base):
     form_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AvailabilityRequest(Base):
+    """A person asked, through the prefilled DS form, when they can sit over a period: a
+    juror of a track for a period of hearings, or a mission's administration contact for
+    its entretiens. ``scope`` names the period (``jury:<track>:<first day>``,
+    ``mission:<id>``); one request per scope and person."""
+
+    __tablename__ = "availability_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))  # jury, administration
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last valid form
+    form_number: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("uq_availability_requests_scope_email", "scope", "email", unique=True),
+    )
+
+
+class AvailabilityForm(Base):
+    """One form of the availability démarche as we read it: the windows it declares, or
+    — quarantined — the field and the rule that keep it out."""
+
+    __tablename__ = "availability_forms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    email: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))  # valid, invalid
+    windows: Mapped[list[dict[str, str]]] = mapped_column(Json, default=list)
+    problem_field: Mapped[str | None] = mapped_column(String(128))
+    problem: Mapped[str | None] = mapped_column(Text)
+    form_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

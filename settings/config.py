@@ -14,7 +14,7 @@ from models.retention import DataClass, Policy, Retention
 from models.scoring.rules import CriterionRule, ScoringRules
 from models.yaml_text import YamlProblem, load_fast
 
-DemarcheRole = Literal["projets", "candidats", "evaluations", "vivier"]
+DemarcheRole = Literal["projets", "candidats", "evaluations", "disponibilites", "vivier"]
 
 CHAMP_TYPES = {
     "text", "textarea", "email", "phone", "integer_number", "decimal_number", "number",
@@ -382,6 +382,22 @@ class MissionsConfig(_Strict):
                             "proposed an entretien de mission")
 
 
+class AvailabilityConfig(_Strict):
+    """The jurors' and the administration contacts' availability windows, asked through a
+    prefilled DS form (the démarche of role ``disponibilites``)."""
+
+    earliest: str = Field(default="08:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$",
+                          description="a window starts no earlier (Paris time)")
+    latest: str = Field(default="20:00", pattern=r"^[0-2][0-9]:[0-5][0-9]$",
+                        description="a window ends no later (Paris time)")
+    period_days: int = Field(default=28, ge=7, le=92, description="the jurors are asked "
+                             "once per period of this many days (aligned on Mondays)")
+    lead_days: int = Field(default=14, ge=0, description="the jurors are asked this many "
+                           "days before a period starts")
+    reminder_days: int = Field(default=3, ge=1, description="unanswered after this many "
+                               "days: one reminder")
+
+
 class LaneConfig(_Strict):
     batch: int = Field(default=20, ge=1, le=500, description="effects claimed at a time")
     lease_seconds: int = Field(default=600, ge=30, description="how long a claim holds; an "
@@ -501,6 +517,7 @@ class EigConfig(_Strict):
     conventions: ConventionsConfig = ConventionsConfig()
     hearings: HearingsConfig = HearingsConfig()
     missions: MissionsConfig = MissionsConfig()
+    availability: AvailabilityConfig = AvailabilityConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     operations: OperationsConfig = OperationsConfig()
     rgpd: RgpdConfig = RgpdConfig()

@@ -19,6 +19,8 @@ from models.retention import DossierFacts, DossierPlan, pseudonym_of_email
 from models.tables import (
     Alternates,
     Assignment,
+    AvailabilityForm,
+    AvailabilityRequest,
     ChaseStep,
     CommitteeSession,
     Convention,
@@ -293,6 +295,7 @@ def pseudonymise_evaluator(session: Session, email: str, now: datetime) -> str:
         if email in (alternates.evaluators or []):
             alternates.evaluators = [alias if e == email else e for e in alternates.evaluators]
     session.execute(delete(JuryAvailability).where(JuryAvailability.email == email))
+    erase_availability_forms(session, email)
     session.execute(delete(DeclaredConflict).where(DeclaredConflict.evaluator_email == email))
     if row is not None:
         session.delete(row)
@@ -500,6 +503,10 @@ def person_records(session: Session, numbers: Sequence[int], emails: Sequence[st
         func.lower(DeclaredConflict.evaluator_email).in_(lowered))))
     add("jury_availability", session.scalars(select(JuryAvailability).where(
         func.lower(JuryAvailability.email).in_(lowered))))
+    add("availability_requests", session.scalars(select(AvailabilityRequest).where(
+        func.lower(AvailabilityRequest.email).in_(lowered))))
+    add("availability_forms", session.scalars(select(AvailabilityForm).where(
+        func.lower(AvailabilityForm.email).in_(lowered))))
     add("jury_scores", session.scalars(select(HearingScore).where(
         func.lower(HearingScore.juror).in_(lowered))))
     add("juror_forms", session.scalars(select(JuryForm).where(
@@ -513,7 +520,16 @@ def person_records(session: Session, numbers: Sequence[int], emails: Sequence[st
 def erase_jury_and_conflicts(session: Session, email: str) -> int:
     """An active evaluator's availability and declared conflicts (an erased person's)."""
     return (session.execute(delete(JuryAvailability).where(
-        func.lower(JuryAvailability.email) == email.lower())).rowcount or 0)
+        func.lower(JuryAvailability.email) == email.lower())).rowcount or 0) \
+        + erase_availability_forms(session, email)
+
+
+def erase_availability_forms(session: Session, email: str) -> int:
+    """The availability requests sent to ``email`` and the forms read from them (their
+    windows: the DS dossiers themselves stay in DS)."""
+    lowered = email.lower()
+    return sum(session.execute(delete(table).where(func.lower(table.email) == lowered))
+               .rowcount or 0 for table in (AvailabilityForm, AvailabilityRequest))
 
 
 def evaluator_emails(session: Session, email: str) -> list[str]:

@@ -26,7 +26,9 @@ TEMPLATE_OF = {
     "mission-decision-admin": "mission_decision_admin", "missions-digest": "missions_digest",
     "alert": "alert", "escalation": "escalation", "no-substitute": "no_substitute",
     "jury-reminder": "jury_reminder", "jury-escalation": "jury_escalation",
-    "jury-fix": "jury_fix"}
+    "jury-fix": "jury_fix",
+    "availability-request": "availability_request",
+    "availability-reminder": "availability_request"}
 """The template each email purpose (``mail:<purpose>:…``) is rendered from."""
 
 

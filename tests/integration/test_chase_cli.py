@@ -197,6 +197,8 @@ def record_every_kind_of_email(store, number: int, juror: str, now) -> None:
              sent("jury_escalation", email_samples.jury_escalation())),
             (mail_key("jury-fix", 6203, "abc"), "send",
              sent("jury_fix", email_samples.jury_fix())),
+            (mail_key("availability-request", 1), "send",
+             sent("availability_request", email_samples.availability_request())),
         ]:
             outbox.record_effect(session, key, Kind.EMAIL, action, payload, now)
         session.flush()

@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,6 +39,7 @@ from models.tables import (
     HearingRequest,
     HearingScore,
     HearingSlot,
+    JuryAvailability,
     Mission,
     Placement,
     VivierMember,
@@ -113,7 +115,19 @@ def vivier(sandbox, store, smtp_server, tmp_path, clock):
             lines += [f"{e};{day} 14:00;{day} 17:00" for e in DINUM]
     with use_clock(clock):
         import_availability("\n".join(lines) + "\n")
+    with store.sessions.begin() as session:  # the contact's windows, as their DS form gives
+        session.add_all(JuryAvailability(  # them (tests/integration/test_availability_flow.py)
+            email=ADMIN, start=start, end=end, imported_at=START)
+            for start, end in _windows(START, 3, 20, 14, 17))
     return numbers
+
+
+def _windows(start, first: int, last: int, begin: int, end: int):
+    for offset in range(first, last):
+        day = (start + timedelta(days=offset)).astimezone(PARIS).date()
+        if day.weekday() < 5:
+            yield (datetime.combine(day, dtime(begin), PARIS),
+                   datetime.combine(day, dtime(end), PARIS))
 
 
 def test_the_vivier_is_ranked_and_the_first_are_interviewed_once(vivier, store, smtp_server,

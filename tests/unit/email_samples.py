@@ -475,7 +475,33 @@ def jury_fix() -> dict[str, Any]:
     }
 
 
+AVAILABILITY_URL = ("https://www.demarches-simplifiees.fr/commencer/disponibilites"
+                    "?champ_Q2hhbXAtNTAwMQ%3D%3D=7.abcdefghijklmnopqrstuvwx"
+                    "&champ_Q2hhbXAtNTAwMg%3D%3D=elodie.muller%40exemple.gouv.fr")
+
+
+def availability_request(role: str = "jury", reminder: bool = False) -> dict[str, Any]:
+    """A juror asked for the period of 4 to 31 January 2027, or the administration contact
+    of mission 12 for its entretiens; ``reminder``: the one reminder (after a bad form)."""
+    mission_ = mission() if role == "administration" else None
+    return {
+        "person": hearing_person(role),
+        "role": role,
+        "mission": mission_,
+        "period": {"first": date(2027, 1, 4), "last": date(2027, 1, 31)}
+        if mission_ is None else {"first": date(2026, 12, 7), "last": date(2026, 12, 24)},
+        "hours": {"earliest": "8 h 00", "latest": "20 h 00"},
+        "link": AVAILABILITY_URL,
+        "reminder": reminder,
+        "reminder_on": date(2026, 11, 26),
+        "problem": {"form": 9012, "reason": "la fin (9 h 00) ne suit pas le début (14 h 00)"}
+        if reminder else None,
+        "programme": programme(),
+    }
+
+
 EMAILS = {
+    "availability_request": availability_request,
     "alert": alert,
     "convention_draft": convention_draft,
     "eval_request": eval_request,

@@ -42,6 +42,12 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
     elif name == "mission_decision_admin":
         yield sample(True)
         yield sample(False)
+    elif name == "availability_request":
+        for role in ("jury", "administration"):
+            yield sample(role)
+            yield sample(role) | {"reminder_on": None}  # the period ends first: no reminder
+            yield sample(role, reminder=True)
+            yield sample(role, reminder=True) | {"problem": None}
     elif name == "eval_request":
         yield sample()
         yield sample() | {"replacement": True, "attachments": sample()["attachments"] | {

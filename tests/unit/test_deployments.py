@@ -21,7 +21,8 @@ COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "schedule-hearings": "hearings", "match-mission": "missions",
             "deliberate-mission": "missions", "missions-digest": "missions",
             "notify-team": "notify", "purge-personal-data": "rgpd",
-            "pipeline-report": "pipeline-report"}
+            "pipeline-report": "pipeline-report",
+            "request-availability": "hearings"}
 
 
 def deployments() -> list[dict]:
@@ -103,7 +104,9 @@ def test_the_stages_follow_one_another_by_their_events():
     for name, event, resource in (
             ("assign-evaluators", signals.DOSSIERS_ARRIVED, "eig.track.*"),
             ("score-dossiers", signals.EVALUATIONS_SUBMITTED, "eig.evaluations"),
-            ("draft-conventions", signals.COMMITTEE_APPROVED, "eig.committee.*")):
+            ("draft-conventions", signals.COMMITTEE_APPROVED, "eig.committee.*"),
+            ("schedule-hearings", signals.AVAILABILITY_DECLARED,
+             "eig.availability.administration")):
         [trigger] = by_name[name]["triggers"]
         assert trigger["expect"] == [event], name
         assert trigger["match"] == {"prefect.resource.id": resource}, name

@@ -241,6 +241,11 @@ def _with_evil(name: str) -> dict[str, Any]:
         if name == "mission_decision_admin":
             context["retenu"]["name"] = EVIL
         return context
+    if name == "availability_request":  # the mission's contact, after a bad form
+        context = samples.EMAILS[name]("administration", reminder=True)
+        context["mission"]["titre"] = context["mission"]["administration"] = EVIL
+        context["person"]["name"] = context["problem"]["reason"] = EVIL
+        return context
     if name == "alert":
         context["run"]["name"] = EVIL
         context["run"]["message"] = EVIL

@@ -71,6 +71,10 @@ def _emails() -> dict[str, Render]:
                             ("a-l-heure", samples.pipeline_report(False))],
         "no_substitute": [("retard", samples.no_substitute(False)),
                           ("declin", samples.no_substitute(True))],
+        "availability_request": [
+            ("jury", samples.availability_request("jury")),
+            ("administration", samples.availability_request("administration")),
+            ("relance", samples.availability_request("jury", reminder=True))],
         "alert": [(kind, samples.alert(kind)) for kind in
                   ("awaiting", "reminder", "late", "failed", "crashed")],
     }
