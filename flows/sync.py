@@ -21,7 +21,7 @@ from flows.ds_pull import DemarcheReport, SyncParameters, pull, sync_headline
 from flows.handover import hand_over
 from flows.reporting import conclude
 from flows.runtime import Runtime, open_runtime
-from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, announce
+from flows.signals import DOSSIERS_ARRIVED, EVALUATIONS_SUBMITTED, MISSIONS_CHANGED, announce
 from models.tables import Assignment, EvaluatorRow
 
 __all__ = ["SyncParameters", "sync_dossiers"]
@@ -29,7 +29,7 @@ __all__ = ["SyncParameters", "sync_dossiers"]
 
 @flow(name="sync-dossiers", timeout_seconds=1800,
       description="Synchronise les dossiers des démarches DS "
-      "(projets, candidats, évaluations) dans la base du programme EIG.",
+      "(projets, candidats, évaluations, missions) dans la base du programme EIG.",
       task_runner=ThreadPoolTaskRunner(max_workers=3))
 def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: B008 (frozen model)
     with open_runtime() as rt:
@@ -38,11 +38,14 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
         if params.collect_forms and _evaluations_arrived(rt, reports):
             summary["forms"] = _collect_answers(rt)
     submitted = int(summary.get("forms", {}).get("submitted") or 0)
-    summary["arrivals"] = {"tracks": tracks, "evaluations": submitted}
+    missions = _missions_changed(reports)
+    summary["arrivals"] = {"tracks": tracks, "evaluations": submitted, "missions": missions}
     for track in tracks:  # new dossiers wait for their evaluators
         announce(DOSSIERS_ARRIVED, f"eig.track.{track}", {"track": track})
     if submitted:  # new evaluations: the ranking moves
         announce(EVALUATIONS_SUBMITTED, "eig.evaluations", {"submitted": submitted})
+    if missions:  # mission dossiers filed, changed, or annotated by the team
+        announce(MISSIONS_CHANGED, "eig.missions", {"changed": missions})
     conclude(summary, sync_headline(summary))
     failed = [r for r in reports if r.error]
     if failed:
@@ -74,6 +77,13 @@ def _collect_answers(rt: Runtime) -> dict[str, Any]:
     hand_over(rt, "sync-dossiers")
     return {"submitted": report.submitted, "declined": report.declined,
             "replaced": len(report.replaced), "rejected": len(report.rejected)}
+
+
+def _missions_changed(reports: list[DemarcheReport]) -> int:
+    """Mission dossiers the sync brought or changed (answers, or the team's annotations:
+    those count as « autres changements », as do our own writes, which change nothing)."""
+    return sum(r.counts.created + r.counts.updated + r.counts.touched + r.counts.released
+               for r in reports if r.role == "missions" and not r.error)
 
 
 def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:

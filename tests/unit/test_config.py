@@ -9,9 +9,9 @@ from settings.environment import PROJECT_ROOT
 CONFIG = PROJECT_ROOT / "config" / "eig.yaml"
 
 
-def test_default_config_has_the_three_demarches_and_the_criteria_of_both_tracks():
+def test_default_config_has_its_demarches_and_the_criteria_of_both_tracks():
     config = load_config(CONFIG)
-    assert set(config.demarches) == {"projets", "candidats", "evaluations"}
+    assert set(config.demarches) >= {"projets", "candidats", "evaluations", "missions"}
     assert len(config.tracks["projets"].criteria) == 9
     assert [c.key for c in config.tracks["candidats"].criteria] == [
         "coherence_profil", "experience_entrepreneuriale", "capacite_adaptation",

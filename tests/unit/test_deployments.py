@@ -20,6 +20,7 @@ COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "draft-conventions": "conventions",
             "schedule-hearings": "hearings", "match-mission": "missions",
             "deliberate-mission": "missions", "missions-digest": "missions",
+            "mission-dossiers": "missions",
             "notify-team": "notify", "purge-personal-data": "rgpd",
             "pipeline-report": "pipeline-report"}
 
