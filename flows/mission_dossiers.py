@@ -80,9 +80,7 @@ class MissionsReport:
     written: int = 0
     busy: list[int] = field(default_factory=list)
 
-    @property
-    def to_search(self) -> list[int]:
-        return sorted(set(self.opened) | set(self.updated))
+    to_search: list[int] = field(default_factory=list)
 
 
 @flow(name="mission-dossiers", timeout_seconds=900,
@@ -130,6 +128,11 @@ def apply_mission_dossiers(rt: Runtime) -> MissionsReport:
             _apply_one(rt, int(dossier), report)
         except StageBusy:
             report.busy.append(int(dossier))  # its mission deliberates: the next run
+    with rt.sessions() as session:  # opened or changed, and not searched since
+        report.to_search = sorted(session.scalars(
+            select(Mission.id).join(MissionDossier, MissionDossier.mission_id == Mission.id)
+            .where(MissionDossier.search_due.is_(True),
+                   Mission.status == MissionStatus.OUVERTE)))
     return report
 
 
@@ -139,8 +142,8 @@ def _apply_one(rt: Runtime, number: int, report: MissionsReport) -> None:
         dossier = session.scalar(select(Dossier).where(Dossier.number == number))
         row = session.get(MissionDossier, number)
         if row is None:
-            row = MissionDossier(dossier_number=number, answers={}, step={}, published={},
-                                 version=0, created_at=now, updated_at=now)
+            row = MissionDossier(dossier_number=number, answers={}, search_due=False, step={},
+                                 published={}, version=0, created_at=now, updated_at=now)
             session.add(row)
             session.flush()
         filing = _read_filing(session, rt, dossier)
@@ -197,6 +200,7 @@ def _open_or_update(session: Session, rt: Runtime, row: MissionDossier,
         session.add(mission)
         session.flush()
         row.mission_id, row.answers, row.updated_at = mission.id, answers, now
+        row.search_due = True
         report.opened.append(mission.id)
         _message(session, rt, row.dossier_number, "mission-ouverte", "ouverte",
                  {"mission": _context(mission)}, now)
@@ -209,7 +213,7 @@ def _open_or_update(session: Session, rt: Runtime, row: MissionDossier,
         return  # filled or closed: the answers are kept, the mission no longer searched
     mission.titre, mission.administration = filing.titre, filing.administration
     _fill(mission, filing)
-    mission.updated_at = now
+    mission.updated_at, row.search_due = now, True
     report.updated.append(mission.id)
 
 

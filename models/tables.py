@@ -588,6 +588,9 @@ class MissionDossier(Base):
                                                 autoincrement=False)
     mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"), unique=True)
     answers: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # the answers changed since the last vivier search (match-mission clears it in the
+    # transaction of its proposals: a run killed in between searches at the next one)
+    search_due: Mapped[bool] = mapped_column(Boolean, default=False)
     problem_field: Mapped[str | None] = mapped_column(String(64))
     problem: Mapped[str | None] = mapped_column(Text)  # the dossier's champs
     step: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

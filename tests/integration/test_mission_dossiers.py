@@ -150,6 +150,24 @@ def test_a_bad_dossier_is_kept_aside_with_its_field_and_rule(
     assert sandbox.state.dossier(bad).labels == ("Entretiens de mission",)
 
 
+def test_a_mission_opened_by_a_run_killed_before_its_search_is_searched_next(
+        vivier, sandbox, store, clock):  # noqa: F811 (fixtures)
+    from flows.mission_dossiers import mission_dossiers
+    from flows.pipeline import after_mission_dossiers
+    from flows.sync import SyncParameters, sync_dossiers
+
+    file_mission(sandbox, laureat(sandbox))
+    with use_clock(clock):
+        sync_dossiers(SyncParameters(assign_new=False))  # the sync alone: no follow-up
+        opened = mission_dossiers()  # then killed before match-mission
+        [mission_id] = opened["opened"]
+        assert opened["to_search"] == [mission_id]
+        followed = after_mission_dossiers()  # the next run
+    assert followed["opened"] == [] and followed["to_search"] == [mission_id]
+    assert len(followed["searched"][0]["proposed"]) == 2
+    assert followed["published"]["to_search"] == []  # searched: no longer due
+
+
 def retain(at: FakeClock, mission_id: int) -> int:
     """The deliberation, approved (as the operator does in deliberate-mission)."""
     with use_clock(at), open_runtime() as rt, rt.sessions.begin() as session:

@@ -104,11 +104,18 @@ def test_the_stages_follow_one_another_by_their_events():
     for name, event, resource in (
             ("assign-evaluators", signals.DOSSIERS_ARRIVED, "eig.track.*"),
             ("score-dossiers", signals.EVALUATIONS_SUBMITTED, "eig.evaluations"),
-            ("draft-conventions", signals.COMMITTEE_APPROVED, "eig.committee.*")):
+            ("draft-conventions", signals.COMMITTEE_APPROVED, "eig.committee.*"),
+            ("mission-dossiers", signals.MISSIONS_CHANGED, "eig.missions")):
         [trigger] = by_name[name]["triggers"]
         assert trigger["expect"] == [event], name
         assert trigger["match"] == {"prefect.resource.id": resource}, name
         assert by_name[name]["schedules"], name
+    # a mission filed in DS: its search, for that mission (mission-dossiers, on its
+    # schedule, announces it again until match-mission has searched)
+    [trigger] = by_name["match-mission"]["triggers"]
+    assert (trigger["expect"], trigger["match"]) == (
+        [signals.MISSION_FILED], {"prefect.resource.id": "eig.mission.*"})
+    assert trigger["parameters"] == {"params": {"mission": "{{ event.payload.mission }}"}}
     # triggered by new evaluations, the scoring does not sync again
     [trigger] = by_name["score-dossiers"]["triggers"]
     assert trigger["parameters"] == {"params": {"sync_first": False}}

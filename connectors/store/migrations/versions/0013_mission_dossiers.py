@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("dossier_number", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("mission_id", sa.Integer()),
         sa.Column("answers", JSON, nullable=False),
+        sa.Column("search_due", sa.Boolean(), nullable=False),
         sa.Column("problem_field", sa.String(64)),
         sa.Column("problem", sa.Text()),
         sa.Column("step", JSON, nullable=False),
