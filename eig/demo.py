@@ -25,6 +25,7 @@ from eig.demo_conventions import conventions_story
 from eig.demo_deliberate import deliberation_story
 from eig.demo_delivery import deliver, start_second_deliverer, stop_second_deliverer
 from eig.demo_hearings import hearings_story
+from eig.demo_mission_dossiers import mission_dossiers_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
 from eig.demo_report import report_story
@@ -294,6 +295,7 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
     deliberated = deliberation_story(echo, sandbox, clock().date())
     drafted = conventions_story(echo)
     missions = missions_story(echo, clock, load_config(Settings().config))
+    missions |= mission_dossiers_story(echo, sandbox, clock, load_config(Settings().config))
     operated = operations_story(echo)
     return (chased | scored | heard | deliberated | drafted | missions | operated
             | rgpd_story(echo, clock().date()) | report_story(echo)

@@ -37,7 +37,7 @@ from flows.handover import hand_over
 from flows.reporting import conclude, publish_markdown
 from flows.runtime import Runtime, open_runtime
 from flows.signals import MISSION_FILED, announce
-from models.champs import DossierMappingError, map_fields
+from models.champs import RULES_SAID, DossierMappingError, map_fields
 from models.french import compte
 from models.hearing_outcome import MISSIONS
 from models.mission_dossier import (
@@ -181,12 +181,12 @@ def _set_aside(session: Session, rt: Runtime, row: MissionDossier,
                problem: DossierProblem, now: datetime) -> None:
     """Keep the dossier aside with its reason; the administration is told once per
     distinct problem (the message's key names it)."""
-    reason = problem.describe()
+    reason = problem.for_applicant()  # `eig quarantine` names the dossier and the field
     if row.problem != reason:
         row.problem, row.problem_field, row.updated_at = reason, problem.field, now
         digest = hashlib.sha256(reason.encode()).hexdigest()[:12]
         _message(session, rt, row.dossier_number, f"mission-a-corriger-{digest}",
-                 "a_corriger", {"probleme": problem.for_applicant()}, now)
+                 "a_corriger", {"probleme": reason}, now)
 
 
 def _open_or_update(session: Session, rt: Runtime, row: MissionDossier,
@@ -245,7 +245,9 @@ def _apply_step(session: Session, rt: Runtime, row: MissionDossier, dossier: Dos
                             specs)
     except DossierMappingError as error:
         first = error.problems[0]
-        _step_aside(row, first.field, str(error), now, report)
+        _step_aside(row, DossierProblem(row.dossier_number, demarche.number, first.field,
+                                        RULES_SAID.get(first.rule, first.rule), first.detail),
+                    now, report)
         return
     request = read_step(row.dossier_number, demarche.number, values,
                         rt.config.missions.dossiers.steps)
@@ -255,14 +257,14 @@ def _apply_step(session: Session, rt: Runtime, row: MissionDossier, dossier: Dos
             row.step_problem = row.step_field = None
         return
     if isinstance(request, DossierProblem):
-        _step_aside(row, request.field, request.describe(), now, report)
+        _step_aside(row, request, now, report)
         return
     placements = list(session.scalars(select(Placement).where(
         Placement.mission_id == row.mission_id).order_by(Placement.id)))
     plan = plan_step(row.dossier_number, demarche.number, request,
                      [PlacementRef(p.id, int(p.dossier_number), p.status) for p in placements])
     if isinstance(plan, DossierProblem):
-        _step_aside(row, plan.field, plan.describe(), now, report)
+        _step_aside(row, plan, now, report)
         return
     mission = session.get(Mission, row.mission_id)
     placement = session.get(Placement, plan.placement)
@@ -274,12 +276,14 @@ def _apply_step(session: Session, rt: Runtime, row: MissionDossier, dossier: Dos
                          "steps": [str(s) for s in plan.path]})
 
 
-def _step_aside(row: MissionDossier, field_name: str, reason: str, now: datetime,
+def _step_aside(row: MissionDossier, problem: DossierProblem, now: datetime,
                 report: MissionsReport) -> None:
+    """The team's step is not applied; « État de la mission » says why."""
+    reason = problem.for_applicant()
     if row.step_problem != reason:
-        row.step_problem, row.step_field, row.updated_at = reason, field_name, now
-    report.rejected.append({"dossier": row.dossier_number, "field": field_name,
-                            "reason": reason})
+        row.step_problem, row.step_field, row.updated_at = reason, problem.field, now
+    report.rejected.append({"dossier": row.dossier_number, "field": problem.field,
+                            "reason": problem.describe()})
 
 
 def _move(session: Session, mission: Mission, placement: Placement, step: PlacementStatus,

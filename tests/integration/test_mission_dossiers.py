@@ -138,7 +138,9 @@ def test_a_bad_dossier_is_kept_aside_with_its_field_and_rule(
         aside = {m.dossier_number: (m.problem_field, m.mission_id)
                  for m in repo.mission_dossiers_aside(session)}
     assert aside == {bad: ("profils", None), stranger: ("projet_dossier", None)}
-    assert annotation(sandbox, bad, "etat_mission").startswith("À corriger : dossier")
+    assert annotation(sandbox, bad, "etat_mission") == (
+        "À corriger : le champ « Profils recherchés (1 ou 2) » attend : 1 ou 2 profils ; "
+        "reçu 3")
     assert sandbox.state.dossier(bad).labels == ("Mission à corriger",)
     [told] = messages(sandbox, bad)
     assert "le champ « Profils recherchés (1 ou 2) » attend : 1 ou 2 profils" in told
