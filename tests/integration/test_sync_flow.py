@@ -26,9 +26,10 @@ def all_numbers(sandbox, demarche: int) -> set[int]:
 def test_full_sync_stores_every_dossier_with_mapped_fields(sandbox, store):
     status, summary = run_sync(full=True)
     assert status == "COMPLETED" and summary["status"] == "ok"
-    assert [d["created"] for d in summary["demarches"]] == [180, 360, 60]
-    # 2 + 4 + 1 pages of 100: the last page of each stream says it is the last.
-    assert summary["requests"] == 7
+    assert [d["created"] for d in summary["demarches"]] == [180, 360, 60, 0]
+    # 2 + 4 + 1 pages of 100, and the missions démarche's empty page: the last page of
+    # each stream says it is the last.
+    assert summary["requests"] == 8
     dossiers = store.dossiers()
     assert len(dossiers) == 600
     projet = dossiers[min(all_numbers(sandbox, P.number))]
@@ -47,7 +48,7 @@ def test_no_change_sync_costs_one_request_per_demarche(sandbox, store):
     run_sync(full=True)
     status, summary = run_sync()
     assert status == "COMPLETED"
-    assert [d["requests"] for d in summary["demarches"]] == [1, 1, 1]
+    assert [d["requests"] for d in summary["demarches"]] == [1, 1, 1, 1]
     assert all(d["created"] == d["updated"] == 0 for d in summary["demarches"])
 
 
@@ -70,7 +71,7 @@ def test_updates_trash_restore_and_deletion_reach_the_store(sandbox, store):
     assert not store.dossiers(P.number)[trashed].hidden
 
 
-# 3 requests in 6 s: the 4th of the sync's 7 is refused, however slow a busy machine makes
+# 3 requests in 6 s: the 4th of the sync's 8 is refused, however slow a busy machine makes
 # the client (with 3 a second, a loaded run could stay under the limit).
 @pytest.mark.sandbox(requests_per_window=3, window_seconds=6)
 def test_a_429_mid_sync_waits_for_the_reset_and_resumes_at_the_right_cursor(sandbox, store):
@@ -78,7 +79,7 @@ def test_a_429_mid_sync_waits_for_the_reset_and_resumes_at_the_right_cursor(sand
     assert status == "COMPLETED"
     rejected = sandbox.stats.count(status=429)
     assert rejected >= 1
-    assert summary["requests"] == 7 + rejected  # each rejected page asked again, no more
+    assert summary["requests"] == 8 + rejected  # each rejected page asked again, no more
     assert store.visible_numbers(C.number) == all_numbers(sandbox, CANDIDATS.number)
     assert store.count() == 600
     _, again = run_sync()
