@@ -429,15 +429,45 @@ def evaluation(seed: int, ref: int | None, ref_track: str | None) -> Content:
     return Content(values, demandeur, email)
 
 
+def mission(seed: int, depot_us: int, ref: int | None) -> Content:
+    """A mission described by a lauréat administration (``ref``: its projet dossier)."""
+    rng = random.Random(seed)
+    name, _, naf, city, domain, themes = ADMINISTRATIONS[rng.randrange(len(ADMINISTRATIONS))]
+    theme = rng.choice(themes)
+    contact = person(rng)
+    title = rng.choice(CHALLENGES[theme])
+    values: dict[str, Any] = {
+        "projet_dossier": ref if ref is not None else rng.randint(1, 1000),
+        "administration": name,
+        "intitule": f"{title} — mission EIG",
+        "profils": sorted(rng.sample(PROFILS, k=rng.choice((1, 1, 2))), key=PROFILS.index),
+        "quotite": QUOTITES[0] if rng.random() < 0.8 else QUOTITES[1],
+        "debut": from_us(depot_us).date() + timedelta(days=rng.randint(45, 120)),
+        "localisation": city,
+        "thematique": theme,
+        "experience_min": rng.choice((None, 3, 5)),
+        "contact_nom": contact.full_name,
+        "contact_email": contact.email(domain),
+        "description": f"{title}. " + _fill(rng.choice(ANSWERS["probleme_actionnable"]), rng,
+                                            theme, city),
+    }
+    demandeur = {"__typename": "PersonneMorale", "siret": _siret(rng), "libelleNaf": naf,
+                 "naf": None, "siegeSocial": True}
+    return Content(values, demandeur, contact.email(domain))
+
+
 def content_of(kind: str, seed: int, depot_us: int, ref: int | None = None,
                ref_track: str | None = None) -> Content:
-    """The content of a dossier of démarche ``kind`` (projets, candidats, evaluations)."""
+    """The content of a dossier of démarche ``kind`` (projets, candidats, evaluations,
+    missions)."""
     if kind == "projets":
         return projet(seed)
     if kind == "candidats":
         return candidat(seed, depot_us)
     if kind == "evaluations":
         return evaluation(seed, ref, ref_track)
+    if kind == "missions":
+        return mission(seed, depot_us, ref)
     return Content({}, {"__typename": "PersonnePhysique", "civilite": None, "nom": "Usager",
                         "prenom": "Anonyme", "email": None, "dateDeNaissance": None},
                    f"usager-{seed}@example.org")

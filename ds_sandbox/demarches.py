@@ -118,6 +118,7 @@ class DemarcheSpec:
     description: str
     champs: tuple[Descriptor, ...]
     annotations: tuple[Descriptor, ...] = field(default=())
+    labels: tuple[str, ...] = field(default=())  # beside LABEL_NAMES, the démarche's own
 
 
 def demarche_path(spec: DemarcheSpec) -> str:
@@ -281,5 +282,44 @@ DISPONIBILITES = DemarcheSpec(
     ),
 )
 
-DEMARCHES: tuple[DemarcheSpec, ...] = (PROJETS, CANDIDATS, EVALUATIONS, DISPONIBILITES,
-                                       VIVIER)
+QUOTITES_MISSION = ("temps plein", "4/5")
+ETAPES_RECRUTEMENT = ("Proposition acceptée", "Contrat signé", "Prise de poste", "Désistement")
+MISSION_LABELS = ("Mission ouverte", "Entretiens de mission", "Candidat·e retenu·e",
+                  "Mission pourvue", "Mission à corriger")
+
+MISSIONS = DemarcheSpec(
+    key="missions",
+    number=104,
+    title="EIG — Mission proposée par une administration lauréate",
+    description="Une administration lauréate décrit une mission pour un ou deux EIG du vivier.",
+    champs=(
+        _d(4001, "projet_dossier", "IntegerNumber", "Numéro du dossier du projet lauréat", True),
+        _d(4002, "administration", "Text", "Administration d'accueil", True),
+        _d(4003, "intitule", "Text", "Intitulé de la mission", True),
+        _d(4004, "profils", "MultipleDropDownList", "Profils recherchés (1 ou 2)", True, PROFILS),
+        _d(4005, "quotite", "DropDownList", "Quotité", True, QUOTITES_MISSION),
+        _d(4006, "debut", "Date", "Date de début souhaitée", True),
+        _d(4007, "localisation", "Text", "Lieu de la mission", True),
+        _d(4008, "thematique", "DropDownList", "Thématique", options=THEMES),
+        _d(4009, "experience_min", "IntegerNumber", "Expérience minimale (années)"),
+        _d(4010, "contact_nom", "Text", "Contact dans l'administration (nom)", True),
+        _d(4011, "contact_email", "Email", "Courriel du contact", True),
+        _d(4012, "description", "Textarea", "Description de la mission"),
+    ),
+    annotations=(
+        _d(4201, "etat_mission", "Text", "État de la mission"),
+        _d(4202, "candidats_proposes", "Textarea", "Candidat·es proposé·es"),
+        _d(4203, "entretiens", "Textarea", "Entretiens de mission"),
+        _d(4204, "personne_retenue", "Text", "Personne retenue"),
+        _d(4210, "etape_recrutement", "DropDownList", "Étape du recrutement",
+           options=ETAPES_RECRUTEMENT),
+        _d(4211, "date_signature", "Date", "Date de signature du contrat"),
+        _d(4212, "date_prise_de_poste", "Date", "Date de prise de poste"),
+        _d(4213, "dossier_candidat", "IntegerNumber",
+           "Dossier de la personne concernée (mission à deux profils)"),
+    ),
+    labels=MISSION_LABELS,
+)
+
+DEMARCHES: tuple[DemarcheSpec, ...] = (PROJETS, CANDIDATS, EVALUATIONS, MISSIONS,
+                                       DISPONIBILITES, VIVIER)

@@ -261,7 +261,7 @@ class SandboxState:
             default, other = record.groupe_number, spec.number * 10 + 2
             record.groupes[default] = GroupeRecord(default, "défaut", (INSTRUCTEUR,))
             record.groupes[other] = GroupeRecord(other, "Autre groupe", (AUTRE_INSTRUCTEUR,))
-            for name in LABEL_NAMES:
+            for name in (*LABEL_NAMES, *spec.labels):
                 record.add_label(name)
             self.demarches[spec.number] = record
             self._publish(record, spec.champs, spec.annotations, created)

@@ -65,9 +65,9 @@ def sync(
 def quarantine(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Liste les dossiers en quarantaine (non conformes au mapping) et les formulaires
-    d'évaluation, de notation d'audition, de disponibilités et du vivier qui ne comptent pas,
-    avec le champ et la règle."""
+    """Liste les dossiers en quarantaine (non conformes au mapping), les formulaires
+    d'évaluation, de notation d'audition, de disponibilités et du vivier qui ne comptent pas
+    et les dossiers de mission à corriger, avec le champ et la règle."""
     from connectors.store import repository as repo
     from connectors.store.engine import store_sessions
     from connectors.store.jury_forms import invalid_jury_forms
@@ -76,7 +76,9 @@ def quarantine(
     from settings.environment import Settings
 
     settings = Settings()
-    evaluations = load_config(settings.config).demarches["evaluations"].number
+    demarches = load_config(settings.config).demarches
+    evaluations = demarches["evaluations"].number
+    missions = demarches["missions"].number if "missions" in demarches else None
     with store_sessions(settings.database_url) as sessions, sessions() as session:
         rows = [{"demarche": e.demarche_number, "dossier": e.dossier_number, "field": e.field,
                  "rule": e.rule, "reason": e.reason, "first_seen": e.first_seen_at.isoformat(),
@@ -94,6 +96,13 @@ def quarantine(
                  for f in invalid_jury_forms(session)]
         rows += invalid_vivier_rows(session, load_config(settings.config))
         rows += _invalid_availability_forms(session, settings)
+        rows += [{"demarche": missions, "dossier": m.dossier_number, "field": field,
+                  "rule": "mission", "reason": reason,
+                  "first_seen": m.created_at.isoformat(), "last_seen": m.updated_at.isoformat(),
+                  "times_seen": 1}
+                 for m in repo.mission_dossiers_aside(session)
+                 for field, reason in ((m.problem_field, m.problem),
+                                       (m.step_field, m.step_problem)) if reason]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -815,6 +824,30 @@ def missions_placement(
         raise typer.Exit(1) from exc
     typer.echo(f"placement {placement} : {result['status']} ; vivier : {result['vivier']} ; "
                f"mission : {result['mission']}")
+
+
+@missions_app.command("dossiers")
+def missions_dossiers_command(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Lit les missions déposées dans DS (démarche des missions, déjà synchronisée) :
+    ouvre ou met à jour chaque mission puis cherche ses candidat·es dans le vivier
+    (match-mission), applique l'étape du recrutement notée par l'équipe et écrit l'état de
+    la mission dans le dossier (flow mission-dossiers)."""
+    from flows.pipeline import after_mission_dossiers
+
+    summary = after_mission_dossiers()
+    then_deliver(summary, as_json)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(summary["headline"])
+    for searched in summary["searched"]:
+        proposed = _count(len(searched["proposed"]), "personne proposée", "personnes proposées")
+        booked = _count(searched["booked"], "entretien programmé", "entretiens programmés")
+        typer.echo(f"  mission {searched['mission']} : {proposed}, {booked}")
+    for rejected in summary["rejected"]:
+        typer.echo(f"  à corriger : {rejected['reason']}")
 
 
 @missions_app.command("digest")

@@ -27,6 +27,7 @@ from eig.demo_deliberate import deliberation_story
 from eig.demo_delivery import deliver, start_second_deliverer, stop_second_deliverer
 from eig.demo_hearings import hearings_story
 from eig.demo_jury import jury_forms_story
+from eig.demo_mission_dossiers import mission_dossiers_story
 from eig.demo_missions import missions_story
 from eig.demo_operations import operations_story
 from eig.demo_report import report_story
@@ -299,6 +300,7 @@ def _evaluation_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
     drafted = conventions_story(echo)
     available = jurors_story(echo, sandbox, clock)
     missions = missions_story(echo, clock, load_config(Settings().config), sandbox)
+    missions |= mission_dossiers_story(echo, sandbox, clock, load_config(Settings().config))
     vivier = vivier_story(echo, sandbox, clock)
     operated = operations_story(echo)
     return (chased | scored | heard | deliberated | drafted | available | missions | vivier

@@ -60,7 +60,14 @@ from models.placement import (
     not_retained_motivation,
 )
 from models.quote import quoted
-from models.tables import Convention, HearingRequest, Mission, Placement, VivierMember
+from models.tables import (
+    Convention,
+    HearingRequest,
+    Mission,
+    MissionDossier,
+    Placement,
+    VivierMember,
+)
 
 
 class MissionParameters(BaseModel):
@@ -273,6 +280,8 @@ def match_mission(params: MissionParameters = MissionParameters()) -> dict[str, 
             row.shortlist, row.updated_at = _shortlist_json(found), now
             proposed = propose(session, rt, row, found,
                                params.entretiens or rt.config.missions.interviews, now)
+            session.execute(update(MissionDossier).where(  # filed in DS: searched now
+                MissionDossier.mission_id == row.id).values(search_due=False))
             mission = mission_context(row)
         booked = book(rt, "missions")
         handed = hand_over(rt, "match-mission")

@@ -5,7 +5,9 @@ A stage never runs another: it announces what it leaves for the next ones
 by those events:
 
     sync-dossiers ── eig.dossiers.arrived ──────→ assign-evaluators
-                  └─ eig.evaluations.submitted ─→ score-dossiers (without syncing first)
+                  ├─ eig.evaluations.submitted ─→ score-dossiers (without syncing first)
+                  └─ eig.missions.changed ──────→ mission-dossiers ── eig.mission.filed
+                                                    → match-mission (that mission)
     deliberate-projets ── eig.committee.approved → draft-conventions
     sync-dossiers ── eig.availability.declared ─→ schedule-hearings (missions)
 
@@ -25,6 +27,8 @@ from flows.assign import AssignParameters, assign_evaluators
 from flows.conventions import draft_conventions
 from flows.deliberate import DeliberateParameters, deliberate
 from flows.hearings import HearingParameters, schedule_hearings_flow
+from flows.mission_dossiers import mission_dossiers
+from flows.missions import MissionParameters, match_mission
 from flows.score import ScoreParameters, score_dossiers
 from flows.sync import SyncParameters, sync_dossiers
 
@@ -53,7 +57,23 @@ def after_sync(summary: dict[str, Any]) -> dict[str, Any]:
     if (summary.get("availability") or {}).get("administrations"):
         # a mission's contact said when they can sit: their entretiens wait no longer
         out["hearings"] = schedule_hearings_flow(HearingParameters(tracks=["missions"]))
+    if arrivals.get("missions"):
+        out["missions"] = after_mission_dossiers()
     return out
+
+
+def after_mission_dossiers() -> dict[str, Any]:
+    """The missions démarche read, then the vivier searched for each mission opened or
+    changed — match-mission as an operator runs it (the decision still waits for the
+    operator's approval in deliberate-mission) — and its shortlist written back to DS."""
+    read = mission_dossiers()
+    searched = [match_mission(MissionParameters(mission=mission))
+                for mission in read["to_search"]]
+    if searched:  # the proposals and entretiens, in the dossier (nothing else changes)
+        read["published"] = mission_dossiers()
+    read["searched"] = [{"mission": s["mission"], "proposed": s["proposed"],
+                         "booked": s["booked"]} for s in searched]
+    return read
 
 
 def committee(params: DeliberateParameters | None = None) -> dict[str, Any]:

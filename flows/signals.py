@@ -18,6 +18,8 @@ DOSSIERS_ARRIVED = "eig.dossiers.arrived"  # resource eig.track.<track>
 EVALUATIONS_SUBMITTED = "eig.evaluations.submitted"  # resource eig.evaluations
 COMMITTEE_APPROVED = "eig.committee.approved"  # resource eig.committee.<track>
 AVAILABILITY_DECLARED = "eig.availability.declared"  # resource eig.availability.administration
+MISSIONS_CHANGED = "eig.missions.changed"  # resource eig.missions: mission dossiers synced
+MISSION_FILED = "eig.mission.filed"  # resource eig.mission.<id>: opened or updated from DS
 log = logging.getLogger(__name__)
 
 

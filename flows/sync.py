@@ -27,6 +27,7 @@ from flows.signals import (
     AVAILABILITY_DECLARED,
     DOSSIERS_ARRIVED,
     EVALUATIONS_SUBMITTED,
+    MISSIONS_CHANGED,
     announce,
 )
 from flows.vivier_forms import apply_vivier_forms
@@ -38,7 +39,8 @@ __all__ = ["SyncParameters", "sync_dossiers"]
 
 @flow(name="sync-dossiers", timeout_seconds=1800,
       description="Synchronise les dossiers des démarches DS "
-      "(projets, candidats, évaluations, vivier) dans la base du programme EIG.",
+      "(projets, candidats, évaluations, missions, disponibilités, vivier) dans la base du "
+      "programme EIG.",
       task_runner=ThreadPoolTaskRunner(max_workers=3))
 def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: B008 (frozen model)
     with open_runtime() as rt:
@@ -53,7 +55,8 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
         if params.collect_forms and _availability_arrived(rt, reports):
             summary["availability"] = _collect_availability(rt)
     submitted = int(summary.get("forms", {}).get("submitted") or 0)
-    summary["arrivals"] = {"tracks": tracks, "evaluations": submitted}
+    missions = _missions_changed(reports)
+    summary["arrivals"] = {"tracks": tracks, "evaluations": submitted, "missions": missions}
     for track in tracks:  # new dossiers wait for their evaluators
         announce(DOSSIERS_ARRIVED, f"eig.track.{track}", {"track": track})
     if submitted:  # new evaluations: the ranking moves
@@ -62,6 +65,8 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
     if contacts:  # a mission's contact said when they can sit: its entretiens wait no more
         announce(AVAILABILITY_DECLARED, "eig.availability.administration",
                  {"administrations": contacts})
+    if missions:  # mission dossiers filed, changed, or annotated by the team
+        announce(MISSIONS_CHANGED, "eig.missions", {"changed": missions})
     vivier = vivier_line(summary["vivier"]) if "vivier" in summary else None
     conclude(summary, sync_headline(summary) + (f" {vivier}" if vivier else ""))
     failed = [r for r in reports if r.error]
@@ -155,6 +160,13 @@ def _collect_availability(rt: Runtime) -> dict[str, Any]:
     from flows.collect_availability import collect_availability
 
     return collect_availability(rt).summary()
+
+
+def _missions_changed(reports: list[DemarcheReport]) -> int:
+    """Mission dossiers the sync brought or changed (answers, or the team's annotations:
+    those count as « autres changements », as do our own writes, which change nothing)."""
+    return sum(r.counts.created + r.counts.updated + r.counts.touched + r.counts.released
+               for r in reports if r.role == "missions" and not r.error)
 
 
 def _tracks_with_new_dossiers(rt: Runtime, reports: list[DemarcheReport]) -> list[str]:

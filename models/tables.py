@@ -620,6 +620,33 @@ class Placement(Base):
     )
 
 
+class MissionDossier(Base):
+    """A dossier of the missions démarche and what the pipeline made of it: its mission,
+    the answers last applied (a change re-runs the search; our own annotation writes,
+    which bump the dossier in DS, change no answer), the team's step last applied, what
+    was last written back to DS, and — kept aside — the rule a dossier or a step breaks."""
+
+    __tablename__ = "mission_dossiers"
+
+    dossier_number: Mapped[int] = mapped_column(BigInteger, primary_key=True,
+                                                autoincrement=False)
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # the answers changed since the last vivier search (match-mission clears it in the
+    # transaction of its proposals: a run killed in between searches at the next one)
+    search_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    problem_field: Mapped[str | None] = mapped_column(String(64))
+    problem: Mapped[str | None] = mapped_column(Text)  # the dossier's champs
+    step: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    step_field: Mapped[str | None] = mapped_column(String(64))
+    step_problem: Mapped[str | None] = mapped_column(Text)  # the team's annotations
+    published: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    label: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class RunLease(Base):
     """A named lease held by one run at a time (e.g. the stage ``assign``), renewed while
     the run works; an expired lease (its holder was killed) may be taken over."""

@@ -14,7 +14,8 @@ from models.retention import DataClass, Policy, Retention
 from models.scoring.rules import CriterionRule, ScoringRules
 from models.yaml_text import YamlProblem, load_fast
 
-DemarcheRole = Literal["projets", "candidats", "evaluations", "disponibilites", "vivier"]
+DemarcheRole = Literal["projets", "candidats", "evaluations", "missions", "disponibilites",
+                      "vivier"]
 
 CHAMP_TYPES = {
     "text", "textarea", "email", "phone", "integer_number", "decimal_number", "number",
@@ -374,12 +375,42 @@ class HearingsConfig(_Strict):
     tracks: dict[str, HearingTrackConfig] = Field(default_factory=dict)
 
 
+class MissionLabels(_Strict):
+    """The labels of the missions démarche, one per state of the mission (they must exist
+    in DS: démarche > Étiquettes)."""
+
+    ouverte: str = "Mission ouverte"
+    entretiens: str = "Entretiens de mission"
+    retenu: str = "Candidat·e retenu·e"
+    pourvue: str = "Mission pourvue"
+    a_corriger: str = "Mission à corriger"
+
+
+PlacementStep = Literal["accepte", "contrat_signe", "demarre", "renonce"]
+
+
+def _default_steps() -> dict[str, PlacementStep]:
+    return {"Proposition acceptée": "accepte", "Contrat signé": "contrat_signe",
+            "Prise de poste": "demarre", "Désistement": "renonce"}
+
+
+class MissionDossiersConfig(_Strict):
+    """The missions démarche: what the administration reads, what the team records."""
+
+    labels: MissionLabels = MissionLabels()
+    steps: dict[str, PlacementStep] = Field(
+        default_factory=_default_steps,
+        description="the options of the annotation « Étape du recrutement », each the "
+        "placement's step it records")
+
+
 class MissionsConfig(_Strict):
     """Recruiting on a mission from the vivier."""
 
     shortlist: int = Field(default=5, ge=1, description="candidates shown per mission")
     interviews: int = Field(default=2, ge=1, description="of the shortlist, how many are "
                             "proposed an entretien de mission")
+    dossiers: MissionDossiersConfig = MissionDossiersConfig()
 
 
 class AvailabilityConfig(_Strict):

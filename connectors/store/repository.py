@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 from models.champs import FieldProblem
 from models.evaluation_forms import FormStatus
 from models.sync_cursor import StreamState
-from models.tables import Demarche, Dossier, Evaluation, QuarantineEntry, SyncState
+from models.tables import (
+    Demarche,
+    Dossier,
+    Evaluation,
+    MissionDossier,
+    QuarantineEntry,
+    SyncState,
+)
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -216,6 +223,13 @@ def open_quarantine(
     if seen_before is not None:
         query = query.where(QuarantineEntry.last_seen_at < seen_before)
     return list(session.scalars(query.order_by(QuarantineEntry.dossier_number)))
+
+
+def mission_dossiers_aside(session: Session) -> list[MissionDossier]:
+    """The mission dossiers whose champs, or the team's step, break a rule, by number."""
+    return list(session.scalars(select(MissionDossier).where(
+        (MissionDossier.problem.is_not(None)) | (MissionDossier.step_problem.is_not(None)))
+        .order_by(MissionDossier.dossier_number)))
 
 
 def invalid_evaluations(session: Session) -> list[Evaluation]:

@@ -26,10 +26,10 @@ def all_numbers(sandbox, demarche: int) -> set[int]:
 def test_full_sync_stores_every_dossier_with_mapped_fields(sandbox, store):
     status, summary = run_sync(full=True)
     assert status == "COMPLETED" and summary["status"] == "ok"
-    assert [d["created"] for d in summary["demarches"]] == [180, 360, 60, 0, 0]
-    # 2 + 4 + 1 pages of 100 (and the availability and vivier démarches' one each, empty):
-    # the last page of each stream says it is the last.
-    assert summary["requests"] == 9
+    assert [d["created"] for d in summary["demarches"]] == [180, 360, 60, 0, 0, 0]
+    # 2 + 4 + 1 pages of 100 (and the availability, vivier and missions démarches' one
+    # each, empty): the last page of each stream says it is the last.
+    assert summary["requests"] == 10
     dossiers = store.dossiers()
     assert len(dossiers) == 600
     projet = dossiers[min(all_numbers(sandbox, P.number))]
@@ -48,7 +48,7 @@ def test_no_change_sync_costs_one_request_per_demarche(sandbox, store):
     run_sync(full=True)
     status, summary = run_sync()
     assert status == "COMPLETED"
-    assert [d["requests"] for d in summary["demarches"]] == [1, 1, 1, 1, 1]
+    assert [d["requests"] for d in summary["demarches"]] == [1, 1, 1, 1, 1, 1]
     assert all(d["created"] == d["updated"] == 0 for d in summary["demarches"])
 
 
@@ -79,7 +79,7 @@ def test_a_429_mid_sync_waits_for_the_reset_and_resumes_at_the_right_cursor(sand
     assert status == "COMPLETED"
     rejected = sandbox.stats.count(status=429)
     assert rejected >= 1
-    assert summary["requests"] == 9 + rejected  # each rejected page asked again, no more
+    assert summary["requests"] == 10 + rejected  # each rejected page asked again, no more
     assert store.visible_numbers(C.number) == all_numbers(sandbox, CANDIDATS.number)
     assert store.count() == 600
     _, again = run_sync()

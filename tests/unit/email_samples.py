@@ -579,3 +579,22 @@ def vivier_form_variants() -> list[dict[str, Any]]:
             vivier_form("invalid", field="Jeton du vivier", vivier_link=None,
                         rule="jeton absent ou modifié : il n'a pas été émis pour la "
                         "candidature n° 43")]
+
+
+MISSION_MESSAGE_EVENTS = ("ouverte", "a_corriger", "candidats", "retenu")
+
+
+def mission_message(event: str) -> dict[str, Any]:
+    """The DS message to the administration that filed a mission
+    (``messages/mission.txt.j2``, flows/mission_dossiers.py)."""
+    from models.mission_dossier import CandidateLine
+
+    context = {"id": 3, "titre": "Données ouvertes des transports", "debut": date(2027, 3, 1),
+               "profils": ["designer", "développeur·se"], "quotite": "temps plein"}
+    heard = CandidateLine("Camille Martin", 2041, "propose",
+                          datetime(2027, 1, 12, 9, 30, tzinfo=UTC))
+    other = CandidateLine("Lucas Bernard", 2057, "propose", None)
+    return {"event": event, "programme": programme(), "mission": context,
+            "probleme": "le champ « Numéro du dossier du projet lauréat » attend : projet "
+                        "lauréat du programme ; le dossier 77 n'est pas un projet lauréat",
+            "candidats": [heard, other], "personne": heard}

@@ -9,7 +9,7 @@ from typing import Any
 from connectors.documents import environment, render_email
 from tests.unit import email_samples as samples
 
-MESSAGES = ("hearing", "decision", "vivier_form")
+MESSAGES = ("hearing", "decision", "vivier_form", "mission")
 """DS message templates (``templates/messages``)."""
 
 
@@ -93,6 +93,9 @@ def _message_contexts(name: str) -> Iterator[dict[str, Any]]:
             yield base | {"emailed": False}
     elif name == "vivier_form":
         yield from samples.vivier_form_variants()
+    elif name == "mission":
+        for event in samples.MISSION_MESSAGE_EVENTS:
+            yield samples.mission_message(event)
     else:
         for decision in ("laureat", "liste_attente", "vivier", "refuse"):
             for kind in ("projet", "candidature"):

@@ -11,8 +11,8 @@ CONFIG = PROJECT_ROOT / "config" / "eig.yaml"
 
 def test_default_config_has_the_demarches_and_the_criteria_of_both_tracks():
     config = load_config(CONFIG)
-    assert set(config.demarches) == {"projets", "candidats", "evaluations", "disponibilites",
-                                     "vivier"}
+    assert set(config.demarches) == {"projets", "candidats", "evaluations", "missions",
+                                     "disponibilites", "vivier"}
     assert len(config.tracks["projets"].criteria) == 9
     assert [c.key for c in config.tracks["candidats"].criteria] == [
         "coherence_profil", "experience_entrepreneuriale", "capacite_adaptation",

@@ -20,6 +20,7 @@ COMMANDS = {"sync-dossiers": "sync", "deliver-effects": "deliver-effects",
             "draft-conventions": "conventions",
             "schedule-hearings": "hearings", "match-mission": "missions",
             "deliberate-mission": "missions", "missions-digest": "missions",
+            "mission-dossiers": "missions",
             "notify-team": "notify", "purge-personal-data": "rgpd",
             "pipeline-report": "pipeline-report",
             "request-availability": "hearings"}
@@ -106,11 +107,18 @@ def test_the_stages_follow_one_another_by_their_events():
             ("score-dossiers", signals.EVALUATIONS_SUBMITTED, "eig.evaluations"),
             ("draft-conventions", signals.COMMITTEE_APPROVED, "eig.committee.*"),
             ("schedule-hearings", signals.AVAILABILITY_DECLARED,
-             "eig.availability.administration")):
+             "eig.availability.administration"),
+            ("mission-dossiers", signals.MISSIONS_CHANGED, "eig.missions")):
         [trigger] = by_name[name]["triggers"]
         assert trigger["expect"] == [event], name
         assert trigger["match"] == {"prefect.resource.id": resource}, name
         assert by_name[name]["schedules"], name
+    # a mission filed in DS: its search, for that mission (mission-dossiers, on its
+    # schedule, announces it again until match-mission has searched)
+    [trigger] = by_name["match-mission"]["triggers"]
+    assert (trigger["expect"], trigger["match"]) == (
+        [signals.MISSION_FILED], {"prefect.resource.id": "eig.mission.*"})
+    assert trigger["parameters"] == {"params": {"mission": "{{ event.payload.mission }}"}}
     # triggered by new evaluations, the scoring does not sync again
     [trigger] = by_name["score-dossiers"]["triggers"]
     assert trigger["parameters"] == {"params": {"sync_first": False}}

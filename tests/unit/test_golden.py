@@ -114,6 +114,10 @@ def _messages() -> dict[str, Render]:
         return lambda: env.get_template("messages/hearing.txt.j2").render(
             **samples.hearing_message(role)).strip() + "\n"
 
+    def mission(event: str) -> Render:
+        return lambda: env.get_template("messages/mission.txt.j2").render(
+            **samples.mission_message(event)).strip() + "\n"
+
     out = {f"messages/decision-{kind}.txt": decision(kind)
            for kind in ("laureat", "liste_attente", "refus", "vivier")}
     out |= {f"messages/hearing-{role}.txt": hearing(role) for role in ("porteur", "candidat")}
@@ -126,6 +130,8 @@ def _messages() -> dict[str, Render]:
              "vivier-form-invalid", "vivier-form-invalid-token")
     out |= {f"messages/{name}.txt": vivier_form(context)
             for name, context in zip(names, samples.vivier_form_variants(), strict=True)}
+    out |= {f"messages/mission-{event}.txt": mission(event)
+            for event in samples.MISSION_MESSAGE_EVENTS}
     return out
 
 
