@@ -61,7 +61,7 @@ def vivier_story(echo: Echo, sandbox: Any, clock: TravelClock) -> dict[str, bool
     from settings.environment import Settings
 
     url = os.environ["EIG_DATABASE_URL"]
-    echo("\n== 30 bis. Le vivier se met à jour depuis DS : chaque candidat·e a reçu, avec "
+    echo("\n== 30 quater. Le vivier se met à jour depuis DS : chaque candidat·e a reçu, avec "
          "la décision du comité, le lien de son formulaire « Ma situation dans le vivier »")
     links = _links(url)
     with store_sessions(url) as sessions, sessions() as session:
