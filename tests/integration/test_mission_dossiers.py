@@ -17,10 +17,16 @@ from ds_sandbox import MISSIONS, PROJETS
 from ds_sandbox.testing import FakeClock
 from flows.missions import mission_proposal, record_decision
 from flows.runtime import open_runtime, use_clock
-from models.tables import Mission, MissionDossier, Placement, VivierMember
+from models.tables import JuryAvailability, Mission, MissionDossier, Placement, VivierMember
 from tests.integration.delivery_helpers import deliver_all
 from tests.integration.sync_helpers import by_role, run_sync
-from tests.integration.test_missions_flow import DINUM, clock, vivier  # noqa: F401 (fixtures)
+from tests.integration.test_missions_flow import (  # noqa: F401 (fixtures)
+    DINUM,
+    START,
+    _windows,
+    clock,
+    vivier,
+)
 
 pytestmark = pytest.mark.sandbox_data(dossiers=16, seed=11)
 CHAMP = {d.key: d.id for d in (*MISSIONS.champs, *MISSIONS.annotations)}
@@ -46,6 +52,14 @@ def laureat(sandbox) -> int:
     return number
 
 
+def contact_available(store) -> None:
+    """The contact's windows, as their DS form gives them (the entretiens wait for them
+    otherwise: tests/integration/test_availability_flow.py)."""
+    with store.sessions.begin() as session:
+        session.add_all(JuryAvailability(email=ADMIN, start=start, end=end, imported_at=START)
+                        for start, end in _windows(START, 3, 20, 14, 17))
+
+
 def sync(at: FakeClock) -> dict:
     with use_clock(at):
         state, summary = run_sync(assign_new=False)
@@ -66,6 +80,7 @@ def messages(sandbox, dossier: int) -> list[str]:
 def test_a_filed_mission_is_opened_searched_and_shown_in_its_dossier(
         vivier, sandbox, store, smtp_server, clock):  # noqa: F811 (fixtures)
     perfect = vivier[0]
+    contact_available(store)
     dossier = file_mission(sandbox, laureat(sandbox))
     summary = sync(clock)
     assert by_role(summary, "missions")["created"] == 1
