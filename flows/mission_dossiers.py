@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import environment
 from connectors.store import outbox
+from flows.availability_requests import mission_scope
 from flows.delivery.task_emails import programme
 from flows.guard import StageBusy, stage_lease
 from flows.handover import hand_over
@@ -53,9 +54,10 @@ from models.mission_dossier import (
     read_step,
 )
 from models.outbox import Kind, ds_key
-from models.paris_time import PARIS
+from models.paris_time import PARIS, aware
 from models.placement import MissionStatus, PlacementStatus, move_placement
 from models.tables import (
+    AvailabilityRequest,
     Convention,
     Dossier,
     HearingRequest,
@@ -318,7 +320,11 @@ def _publish(rt: Runtime, number: int) -> int:
         mission = session.get(Mission, row.mission_id) if row.mission_id else None
         candidates = _candidates(session, mission) if mission is not None else []
         problem = row.problem or row.step_problem
-        view = mission_view(mission.status if mission else None, candidates, problem)
+        asked = session.scalar(select(AvailabilityRequest.requested_at).where(
+            AvailabilityRequest.scope == mission_scope(mission.id),
+            AvailabilityRequest.answered_at.is_(None))) if mission is not None else None
+        view = mission_view(mission.status if mission else None, candidates, problem,
+                            aware(asked).astimezone(PARIS).date() if asked is not None else None)
         recorded = 0
         label = getattr(config.missions.dossiers.labels, view.stage)
         if view.values != row.published or label != row.label:

@@ -283,8 +283,10 @@ NONE = "—"
 
 
 def mission_view(status: str | None, candidates: Sequence[CandidateLine],
-                 problem: str | None) -> MissionView:
-    """What the administration reads of its mission; ``status`` None: not opened."""
+                 problem: str | None, contact_asked: date | None = None) -> MissionView:
+    """What the administration reads of its mission; ``status`` None: not opened;
+    ``contact_asked``: when its contact was asked for availability, still unanswered (the
+    entretiens not yet booked wait for them)."""
     if problem is not None:
         return MissionView({"etat_mission": f"À corriger : {problem}"}, "a_corriger")
     retained = [c for c in candidates if c.status in RETAINED_PATH]
@@ -303,6 +305,9 @@ def mission_view(status: str | None, candidates: Sequence[CandidateLine],
              for c in candidates]
     heard = [f"{c.name} : le {datetime_fr(c.hearing)}" for c in candidates
              if c.hearing is not None and c.status == PlacementStatus.PROPOSE]
+    if contact_asked is not None and any(c.hearing is None for c in proposed):
+        heard.append(f"En attente des disponibilités de votre contact, demandées le "
+                     f"{date_fr(contact_asked)} par un formulaire Démarches Simplifiées")
     return MissionView({
         "etat_mission": state,
         "candidats_proposes": "\n".join(lines) or NONE,

@@ -136,3 +136,16 @@ def test_what_the_administration_reads_follows_the_mission():
     aside = mission_view(None, [], "dossier 7 : …")
     assert aside.stage == "a_corriger" and aside.values == {
         "etat_mission": "À corriger : dossier 7 : …"}
+
+
+def test_the_administration_reads_that_the_entretiens_wait_for_its_contact():
+    from datetime import date as day
+
+    from models.mission_dossier import CandidateLine, mission_view
+
+    waiting = [CandidateLine("Camille Martin", 2041, "propose", None)]
+    view = mission_view("ouverte", waiting, None, contact_asked=day(2027, 1, 11))
+    assert view.values["entretiens"] == (
+        "En attente des disponibilités de votre contact, demandées le lundi 11 janvier 2027 "
+        "par un formulaire Démarches Simplifiées")
+    assert mission_view("ouverte", waiting, None).values["entretiens"] == "—"
