@@ -14,12 +14,14 @@ from sqlalchemy import select
 
 from connectors.store.engine import store_sessions
 from ds_sandbox import MISSIONS, Sandbox
+from eig.availability_actors import answer, request_link, rows, working_days
 from eig.demo_clock import TravelClock
 from eig.demo_delivery import deliver
 from eig.demo_hearings import availability_csv, no_double_booking, scores_csv
 from eig.demo_missions import _approve_mission
-from models.french import compte
-from models.tables import Convention, Dossier, Mission, VivierMember
+from models.french import compte, date_fr
+from models.paris_time import PARIS, aware
+from models.tables import Convention, Dossier, HearingRequest, Mission, VivierMember
 
 Echo = Any
 CHAMP = {d.key: d.id for d in (*MISSIONS.champs, *MISSIONS.annotations)}
@@ -44,6 +46,24 @@ def _ds_line(sandbox: Sandbox, dossier: int) -> str:
     state = (record.overrides or {}).get(CHAMP["etat_mission"], ("—",))[0]
     return (f"dans DS, dossier {dossier} : étiquette « {', '.join(record.labels)} », "
             f"état « {state} », {compte(len(record.messages), 'message')} à l'administration")
+
+
+def _contact_answers(sandbox: Sandbox, clock: TravelClock, url: str, mission: int,
+                     contact: str) -> tuple[int, list[Any]]:
+    """The mission's contact follows the availability link they received and gives two
+    mornings; the sync books the entretiens waiting for them: (entretiens booked, days)."""
+    with store_sessions(url) as sessions, sessions() as session:
+        link = request_link(session, f"mission:{mission}", contact)
+        earliest = min((aware(r.earliest) for r in session.scalars(select(HearingRequest).where(
+            HearingRequest.mission_id == mission))), default=None)
+    if link is None or earliest is None:
+        return 0, []
+    first = earliest.astimezone(PARIS).date()
+    days = working_days(first, first + timedelta(days=10))[:2]
+    answer(sandbox, link, rows(days, (("09:00", "12:00"),)))
+    clock.advance(timedelta(minutes=5))
+    placed = ((_sync().get("hearings") or {}).get("placed") or {}).get("missions", 0)
+    return placed, days
 
 
 def mission_dossiers_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
@@ -91,6 +111,14 @@ def mission_dossiers_story(echo: Echo, sandbox: Sandbox, clock: TravelClock,
         sandbox.mutations.applied("dossierModifierAnnotations", good) == writes
     echo("Synchronisée de nouveau, la démarche ne relance rien : nos propres écritures "
          "changent la date du dossier, pas ses réponses.")
+
+    if mission is not None:  # its entretiens wait for the contact, asked through DS
+        booked_now, days = _contact_answers(sandbox, clock, url, mission,
+                                            filing["contact_email"])
+        echo("Le contact de l'administration donne ses disponibilités dans DS ("
+             + " et ".join(f"le {date_fr(d)}" for d in days) + ", de 9 h 00 à 12 h 00) : "
+             f"{compte(booked_now, 'entretien programmé', 'entretiens programmés')} ; "
+             f"{_ds_line(sandbox, good)}.")
 
     echo("\n== 30 ter. Entretiens de mission, délibération approuvée dans l'interface, puis "
          "l'étape du recrutement notée par l'équipe dans DS")
