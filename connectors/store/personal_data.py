@@ -40,6 +40,7 @@ from models.tables import (
     JuryChaseStep,
     JuryForm,
     Mission,
+    MissionDossier,
     PersonalDataAction,
     Placement,
     QuarantineEntry,
@@ -232,6 +233,9 @@ def pseudonymise_dossier(session: Session, number: int, now: datetime) -> None:
     session.execute(update(VivierForm).where(or_(
         VivierForm.form_number == number, VivierForm.dossier_number == number)).values(
         changes={}))
+    # a mission dossier's answers name its contact (the mission row keeps what it needs)
+    session.execute(update(MissionDossier).where(MissionDossier.dossier_number == number)
+                    .values(answers={}, published={}))
 
 
 def delete_dossier(session: Session, number: int) -> None:
@@ -240,6 +244,7 @@ def delete_dossier(session: Session, number: int) -> None:
     session.execute(delete(Placement).where(Placement.dossier_number == number))
     session.execute(delete(VivierMember).where(VivierMember.dossier_number == number))
     session.execute(delete(VivierForm).where(VivierForm.form_number == number))
+    session.execute(delete(MissionDossier).where(MissionDossier.dossier_number == number))
     session.execute(delete(Dossier).where(Dossier.number == number))
 
 
@@ -511,8 +516,12 @@ def person_records(session: Session, numbers: Sequence[int], emails: Sequence[st
         func.lower(HearingScore.juror).in_(lowered))))
     add("juror_forms", session.scalars(select(JuryForm).where(
         func.lower(JuryForm.juror).in_(lowered))))
-    add("missions_contact", session.scalars(select(Mission).where(
-        func.lower(Mission.contact_email).in_(lowered))))
+    contact_of = session.scalars(select(Mission).where(
+        func.lower(Mission.contact_email).in_(lowered))).all()
+    add("missions_contact", contact_of)
+    add("mission_dossiers", session.scalars(select(MissionDossier).where(
+        MissionDossier.dossier_number.in_(numbers)
+        | MissionDossier.mission_id.in_([m.id for m in contact_of]))))
     add("effects", effects_about(session, numbers, lowered))
     return {k: v for k, v in out.items() if v}
 

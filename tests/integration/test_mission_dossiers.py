@@ -111,6 +111,15 @@ def test_a_filed_mission_is_opened_searched_and_shown_in_its_dossier(
     assert sandbox.mutations.applied("dossierModifierAnnotations", dossier) == writes
     assert len(messages(sandbox, dossier)) == 2
 
+    # RGPD: the contact's export holds the dossier's answers; pseudonymised, they go
+    from connectors.store.personal_data import person_records, pseudonymise_dossier
+    with store.sessions.begin() as session:
+        [row] = person_records(session, [], [ADMIN.upper()])["mission_dossiers"]
+        assert row["dossier_number"] == dossier and row["answers"]["contact_email"] == ADMIN
+        pseudonymise_dossier(session, dossier, clock())
+    with store.sessions() as session:
+        assert session.get(MissionDossier, dossier).answers == {}
+
 
 def test_a_changed_dossier_is_searched_again(
         vivier, sandbox, store, clock):  # noqa: F811 (fixtures)
