@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.champs import FieldProblem
@@ -121,13 +122,32 @@ def upsert_dossiers(session: Session, rows: Sequence[dict[str, Any]], now: datet
         if batch:
             # executemany of one statement: compiled once, cached across pages
             statement = _dossier_upsert(_dialect(session), tuple(batch[0]))
-            session.connection().execute(statement, batch)
+            _execute_racing(session, statement, batch)
     return Upserted(
         new,
         {number for number, (flagged, _) in known.items() if flagged},
         {r["number"] for r in rows
          if r["number"] in known and known[r["number"]][1] != r.get("champs_updated_at")},
     )
+
+
+def _execute_racing(session: Session, statement: Any, batch: list[dict[str, Any]],
+                    attempts: int = 3) -> None:
+    """Run the upsert; another process inserting the same new dossier at the same moment
+    makes PostgreSQL raise a unique violation on ``ds_id`` (ON CONFLICT only arbitrates
+    ``number``) once that process commits: run again from a savepoint, the row is then
+    there and is updated. SQLite has one writer at a time: no such race, no savepoint."""
+    if _dialect(session) != "postgresql":
+        session.connection().execute(statement, batch)
+        return
+    for attempt in range(attempts):
+        try:
+            with session.begin_nested():
+                session.connection().execute(statement, batch)
+            return
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
 
 
 @lru_cache(maxsize=16)
