@@ -9,19 +9,17 @@ an evaluation token never passes for one of these.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
+
+from models.evaluation_token import signature
 
 _VERSION = "eig-dispo-v1"
 _FORMAT = re.compile(r"([0-9]{1,12})\.([A-Za-z0-9_-]{24})", re.ASCII)
 
 
 def _mac(secret: bytes, request_id: int, email: str, scope: str) -> str:
-    message = f"{_VERSION}\n{request_id}\n{email.strip().lower()}\n{scope}"
-    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()[:18]
-    return base64.urlsafe_b64encode(digest).decode()
+    return signature(secret, _VERSION, request_id, email.strip().lower(), scope)
 
 
 def make_token(secret: bytes, request_id: int, email: str, scope: str) -> str:

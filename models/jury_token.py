@@ -9,20 +9,18 @@ token (``<assignment>.<mac>``): one can never be read as the other.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 from collections.abc import Iterable
+
+from models.evaluation_token import signature
 
 _VERSION = "eig-jury-v1"
 _FORMAT = re.compile(r"a([0-9]{1,12})\.([A-Za-z0-9_-]{24})", re.ASCII)
 
 
 def _mac(secret: bytes, slot_id: int, juror: str, dossier_number: int) -> str:
-    message = f"{_VERSION}\n{slot_id}\n{juror.strip().lower()}\n{dossier_number}"
-    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()[:18]
-    return base64.urlsafe_b64encode(digest).decode()
+    return signature(secret, _VERSION, slot_id, juror.strip().lower(), dossier_number)
 
 
 def make_jury_token(secret: bytes, slot_id: int, juror: str, dossier_number: int) -> str:

@@ -15,8 +15,6 @@ the rule, and is set aside (quarantined) until the person files a correct one.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import re
@@ -26,6 +24,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from models.evaluation_token import signature
 from models.french import compte, date_fr
 from models.mission_match import vivier_profile
 
@@ -45,9 +44,7 @@ class VivierFormStatus(StrEnum):
 
 
 def _mac(secret: bytes, dossier_number: int) -> str:
-    message = f"{_VERSION}\n{dossier_number}"
-    digest = hmac.new(secret, message.encode(), hashlib.sha256).digest()[:18]
-    return base64.urlsafe_b64encode(digest).decode()
+    return signature(secret, _VERSION, dossier_number)
 
 
 def make_vivier_token(secret: bytes, dossier_number: int) -> str:
