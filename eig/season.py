@@ -209,11 +209,11 @@ class Season:
 
     # -- stages -------------------------------------------------------------------------
 
-    def _sync(self) -> None:
+    def _sync(self, demarches: list[int] | None = None) -> None:
         from flows.assign import AssignParameters, assign_evaluators
         from flows.sync import SyncParameters, sync_dossiers
 
-        state = sync_dossiers.fn(SyncParameters())
+        state = sync_dossiers.fn(SyncParameters(demarches=demarches or []))
         arrivals = (state.data or {}).get("arrivals") or {}
         if arrivals.get("tracks"):
             assign_evaluators.fn(AssignParameters(tracks=arrivals["tracks"],
@@ -308,7 +308,9 @@ class Season:
         first = min(aware(r.earliest) for r in requests).astimezone(PARIS).date()
         last = max(aware(r.latest) for r in requests).astimezone(PARIS).date()
         answer(self.sandbox, link, rows(working_days(first, last - timedelta(days=1))))
-        self._sync()
+        # the next quarter-hour's sync brings the answer (the other démarches wait for the
+        # morning's: the season syncs them once a day), then the entretiens are booked
+        self._sync([self.config.demarches["disponibilites"].number])
         match_mission.fn(MissionParameters(mission=mission))
 
     def _mission_scores(self, mission: int, now: datetime) -> None:

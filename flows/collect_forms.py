@@ -21,6 +21,13 @@ from sqlalchemy.orm import Session
 
 from connectors.documents import render_email
 from connectors.store import outbox
+from connectors.store.forms import (
+    forms_by_number,
+    read_versions,
+    rows_by_form_number,
+    same_version,
+    submitted_form_heads,
+)
 from connectors.store.repository import dialect_insert
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
@@ -28,7 +35,6 @@ from flows.jury_forms import is_jury_form
 from flows.replacement import replace_assignment, tell_team_no_substitute
 from flows.runtime import Runtime
 from models.evaluation_forms import (
-    SUBMITTED_STATES,
     AssignmentRef,
     CountedForm,
     FormKind,
@@ -44,13 +50,13 @@ from models.evaluation_inputs import AssignmentStatus
 from models.evaluation_task import dossier_brief
 from models.french import compte
 from models.outbox import Kind, mail_key
-from models.paris_time import aware
 from models.tables import (
     Assignment,
     DeclaredConflict,
     Dossier,
     EvaluationLink,
     EvaluatorRow,
+    JuryForm,
 )
 from models.tables import Evaluation as EvaluationRow
 from settings.environment import resolve_eval_token_secret
@@ -84,22 +90,32 @@ def _collect(rt: Runtime) -> CollectReport:
     now = rt.clock()
     report = CollectReport()
     with rt.sessions.begin() as session:
-        assignments = list(session.scalars(select(Assignment)))
-        refs = {a.id: AssignmentRef(a.id, a.evaluator_email, int(a.dossier_number), a.status)
-                for a in assignments}
-        applied = {(a.id, int(a.form_number)) for a in assignments if a.form_number}
-        stored = {e.form_number: e for e in session.scalars(select(EvaluationRow))}
-        forms = session.scalars(select(Dossier).where(
-            Dossier.demarche_number == config.demarches["evaluations"].number,
-            Dossier.hidden.is_(False), Dossier.deleted.is_(False),
-            Dossier.quarantined.is_(False), Dossier.state.in_(SUBMITTED_STATES))
-            .order_by(Dossier.date_depot, Dossier.number)).all()
-        for form in forms:
+        refs = {int(id_): AssignmentRef(int(id_), email, int(number), status)
+                for id_, email, number, status in session.execute(select(
+                    Assignment.id, Assignment.evaluator_email, Assignment.dossier_number,
+                    Assignment.status))}
+        applied = {(int(id_), int(number)) for id_, number in session.execute(
+            select(Assignment.id, Assignment.form_number).where(
+                Assignment.form_number.is_not(None)))}
+        counted = {int(number): (int(task), updated) for number, task, updated in
+                   session.execute(select(EvaluationRow.form_number,
+                                          EvaluationRow.assignment_id,
+                                          EvaluationRow.form_updated_at).where(
+                       EvaluationRow.status.in_(COUNTED),
+                       EvaluationRow.assignment_id.is_not(None)))}
+        scored = read_versions(session, JuryForm)  # a juror's form: flows.jury_forms
+        to_read = []
+        for number, updated in submitted_form_heads(
+                session, config.demarches["evaluations"].number):
+            if _already_applied(counted.get(number), number, updated, applied):
+                report.forms += 1  # counted as it stands: reading it again changes nothing
+            elif not same_version(scored.get(number), updated):
+                to_read.append(number)
+        stored = rows_by_form_number(session, EvaluationRow, to_read)
+        for form in forms_by_number(session, to_read):
             if is_jury_form(rt, form.fields):
                 continue  # a juror's scores of a hearing: flows.jury_forms reads them
             report.forms += 1
-            if _already_applied(stored.get(int(form.number)), form, applied):
-                continue
             fields = form.fields or {}
             reading = read_form(
                 int(form.number), fields, secret, refs,
@@ -152,15 +168,14 @@ def _collect(rt: Runtime) -> CollectReport:
     return report
 
 
-def _already_applied(row: EvaluationRow | None, form: Dossier,
-                     applied: set[tuple[int, int]]) -> bool:
-    """A form counted as it stands — unchanged in DS since it was read, and the answer
-    of the task it closed —: reading it again would change nothing (each collection
-    would otherwise re-read the whole season's forms)."""
-    return (row is not None and row.status in COUNTED and row.assignment_id is not None
-            and row.form_updated_at is not None and form.ds_updated_at is not None
-            and aware(row.form_updated_at) == aware(form.ds_updated_at)
-            and (int(row.assignment_id), int(form.number)) in applied)
+def _already_applied(counted: tuple[int, datetime | None] | None, number: int,
+                     updated: datetime | None, applied: set[tuple[int, int]]) -> bool:
+    """A form counted (``counted``: the task it answered, the DS change it was read at)
+    as it stands — unchanged in DS since it was read, and the answer of the task it
+    closed —: reading it again would change nothing (each collection would otherwise
+    re-read the whole season's forms)."""
+    return (counted is not None and same_version(counted[1], updated)
+            and (counted[0], number) in applied)
 
 
 COUNTED = (FormStatus.VALID, FormStatus.SUPERSEDED, FormStatus.EXTRA)
@@ -230,20 +245,23 @@ def _keep(session: Session, stored: dict[int, EvaluationRow], form: Dossier,
 def _settle(session: Session, rt: Runtime) -> int:
     """Superseded and extra evaluations, dossier by dossier (the first k count)."""
     counted: dict[int, list[CountedForm]] = {}
-    rows: dict[int, EvaluationRow] = {}
-    for row in session.scalars(select(EvaluationRow).where(
-            EvaluationRow.kind == FormKind.EVALUATION,
-            EvaluationRow.status.in_((FormStatus.VALID, FormStatus.SUPERSEDED,
-                                      FormStatus.EXTRA)))):
-        rows[row.id] = row
-        counted.setdefault(int(row.dossier_number), []).append(CountedForm(
-            row.id, int(row.assignment_id), row.submitted_at or row.recorded_at))
+    current: dict[int, str] = {}
+    track_of: dict[int, str] = {}
+    for id_, number, task, submitted, recorded, status, track in session.execute(select(
+            EvaluationRow.id, EvaluationRow.dossier_number, EvaluationRow.assignment_id,
+            EvaluationRow.submitted_at, EvaluationRow.recorded_at, EvaluationRow.status,
+            EvaluationRow.track).where(
+            EvaluationRow.kind == FormKind.EVALUATION, EvaluationRow.status.in_(COUNTED))):
+        current[id_] = status
+        track_of.setdefault(int(number), track or "projets")
+        counted.setdefault(int(number), []).append(CountedForm(id_, int(task),
+                                                               submitted or recorded))
     extra = 0
-    for forms in counted.values():
-        track = rows[forms[0].id].track or "projets"
-        k = rt.config.tracks[track].evaluators_per_dossier
+    for number, forms in counted.items():
+        k = rt.config.tracks[track_of[number]].evaluators_per_dossier
         for row_id, status in settle(forms, k).items():
-            rows[row_id].status = status
+            if status != current[row_id]:  # only the rows that move are loaded and written
+                session.get_one(EvaluationRow, row_id).status = status
             extra += status == FormStatus.EXTRA
     return extra
 

@@ -230,8 +230,9 @@ def _applicant(session: Session, request: HearingRequest) -> tuple[str | None, s
         member = session.get(VivierMember, request.dossier_number)
         if member is not None and member.email:
             return member.email, member.name, "candidat"
-    dossier = session.scalar(select(Dossier).where(Dossier.number == request.dossier_number))
-    fields, applicant = (dossier.fields or {}), (dossier.applicant or {})
+    found = session.execute(select(Dossier.fields, Dossier.applicant).where(
+        Dossier.number == request.dossier_number)).one()
+    fields, applicant = (found.fields or {}), (found.applicant or {})
     if request.track == "projets":
         return fields.get("email"), str(fields.get("porteur") or ""), "porteur"
     return (applicant.get("email") or applicant.get("usager_email"), applicant_name(applicant),

@@ -30,11 +30,17 @@ from sqlalchemy.orm import Session
 from connectors.documents import render_email
 from connectors.ds import prefill_base_url, prefill_link
 from connectors.store import outbox
+from connectors.store.forms import (
+    forms_by_number,
+    read_versions,
+    rows_by_form_number,
+    same_version,
+    submitted_form_heads,
+)
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
 from flows.runtime import Runtime
 from models.chasing import OpenTask, StepAction, due_at, plan_chase
-from models.evaluation_forms import SUBMITTED_STATES
 from models.evaluation_task import dossier_brief
 from models.hearing_outcome import HEARING_LABELS, criteria_track
 from models.hearing_selection import RequestStatus, SlotStatus
@@ -55,6 +61,7 @@ from models.outbox import Kind, mail_key
 from models.paris_time import aware
 from models.tables import (
     Dossier,
+    Evaluation,
     EvaluatorRow,
     HearingRequest,
     HearingScore,
@@ -144,17 +151,22 @@ def _collect(rt: Runtime) -> JuryReport:
     scales = _scales(rt)
     with rt.sessions.begin() as session:
         slots = _held_slots(session)
-        stored = {f.form_number: f for f in session.scalars(select(JuryForm))}
-        forms = [f for f in session.scalars(select(Dossier).where(
-            Dossier.demarche_number == rt.config.demarches["evaluations"].number,
-            Dossier.hidden.is_(False), Dossier.deleted.is_(False),
-            Dossier.quarantined.is_(False), Dossier.state.in_(SUBMITTED_STATES))
-            .order_by(Dossier.date_depot, Dossier.number)) if is_jury_form(rt, f.fields)]
+        counted = dict(session.execute(select(JuryForm.form_number, JuryForm.form_updated_at)
+                                       .where(JuryForm.status != JuryFormStatus.INVALID)
+                                       ).tuples().all())
+        evaluations = read_versions(session, Evaluation)  # an evaluator's: flows.collect_forms
+        to_read = []
+        for number, updated in submitted_form_heads(
+                session, rt.config.demarches["evaluations"].number):
+            if same_version(counted.get(number), updated):
+                report.forms += 1  # counted as it stands: nothing to read again
+            elif not same_version(evaluations.get(number), updated):
+                to_read.append(number)
+        stored = rows_by_form_number(session, JuryForm, to_read)
+        forms = [f for f in forms_by_number(session, to_read) if is_jury_form(rt, f.fields)]
         for form in forms:
             report.forms += 1
             before = stored.get(int(form.number))
-            if _unchanged_and_counted(before, form):
-                continue
             reading = read_jury_form(int(form.number), form.fields or {}, secret, slots,
                                      scales, now)
             seen = (before is not None and before.status == JuryFormStatus.INVALID
@@ -202,14 +214,6 @@ def _ask_for_fix(session: Session, rt: Runtime, row: JuryForm,
         {"to": [{"email": juror, "name": person.name}], "subject": rendered.subject,
          "text": rendered.text, "html": rendered.html,
          "reply_to": {"email": rt.config.evaluation.contact}}, rt.clock()))
-
-
-def _unchanged_and_counted(row: JuryForm | None, form: Dossier) -> bool:
-    """A form counted as it stands, unchanged in DS since: nothing to read again (a form
-    set aside is read again: a hearing not held yet may have been held since)."""
-    return (row is not None and row.status != JuryFormStatus.INVALID
-            and row.form_updated_at is not None and form.ds_updated_at is not None
-            and aware(row.form_updated_at) == aware(form.ds_updated_at))
 
 
 def _keep(session: Session, stored: dict[int, JuryForm], form: Dossier,

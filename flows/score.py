@@ -81,17 +81,20 @@ def track_inputs(session: Session, rt: Runtime, track: str
                    and a.id not in successors)
                or (a.status_reason or "").startswith("remplacement impossible")}
     numbers = {a.dossier_number for a in assignments}
-    dossiers = [DossierInfo(int(d.number), d.date_depot, int(d.number) in reduced)
-                for d in session.scalars(select(Dossier).where(
+    dossiers = [DossierInfo(int(number), filed, int(number) in reduced)
+                for number, filed in session.execute(select(
+                    Dossier.number, Dossier.date_depot).where(
                     Dossier.demarche_number == demarche, Dossier.number.in_(numbers),
                     Dossier.hidden.is_(False), Dossier.deleted.is_(False)))]
     known = {d.number for d in dossiers}
-    evaluations = [EvaluationScores(int(e.dossier_number), e.evaluator_email or "",
-                                    dict(e.scores), e.submitted_at or e.recorded_at)
-                   for e in session.scalars(select(EvaluationRow).where(
+    evaluations = [EvaluationScores(int(number), email or "", dict(scores), submitted or recorded)
+                   for number, email, scores, submitted, recorded in session.execute(select(
+                       EvaluationRow.dossier_number, EvaluationRow.evaluator_email,
+                       EvaluationRow.scores, EvaluationRow.submitted_at,
+                       EvaluationRow.recorded_at).where(
                        EvaluationRow.track == track, EvaluationRow.status == FormStatus.VALID,
                        EvaluationRow.kind == FormKind.EVALUATION).order_by(EvaluationRow.id))
-                   if int(e.dossier_number) in known]
+                   if int(number) in known]
     return evaluations, dossiers
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -586,8 +587,10 @@ class ConfigError(ValueError):
 
 
 def load_config(path: Path) -> EigConfig:
+    """The configuration in ``path``, validated. Read at every run; parsed once per
+    distinct content (the model is frozen): a season's stages open hundreds of runs."""
     try:
-        raw = load_fast(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"configuration introuvable : {path} (EIG_CONFIG)") from exc
     except IsADirectoryError as exc:
@@ -595,8 +598,15 @@ def load_config(path: Path) -> EigConfig:
                           "(EIG_CONFIG)") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} : le fichier n'est pas en UTF-8") from exc
+    return _parse_config(str(path), text)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_config(path: str, text: str) -> EigConfig:
+    try:
+        raw = load_fast(text)
     except YamlProblem as problem:
-        where = f"{path}, ligne {problem.line}" if problem.line else str(path)
+        where = f"{path}, ligne {problem.line}" if problem.line else path
         raise ConfigError(f"{where} : {problem.rule}") from None
     if raw is None:
         raise ConfigError(f"{path} : fichier vide (EIG_CONFIG)")

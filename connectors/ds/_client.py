@@ -3,6 +3,9 @@ httpx, through `DSTransport`) and turns every failure into a typed `DSError`."""
 
 from __future__ import annotations
 
+import functools
+import os
+import ssl
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -71,7 +74,9 @@ class DSClient:
             raise ValueError("the DS API token is empty: set EIG_DS_API_TOKEN")
         self.api_url = api_url
         self._http = DSTransport(
-            transport if transport is not None else httpx.HTTPTransport(),
+            transport if transport is not None else httpx.HTTPTransport(
+                verify=_tls_context(os.environ.get("SSL_CERT_FILE"),
+                                    os.environ.get("SSL_CERT_DIR"))),
             limiter=limiter_for_token(secret, requests_per_minute, window_seconds),
             budget=budget,
             max_attempts=max_attempts,
@@ -202,6 +207,14 @@ class _HTTPStatusError(TransportServerError):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(f"HTTP {response.status_code}", response.status_code)
         self.response = response
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's default TLS context (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), built once
+    per process: loading the CA bundle costs ~20 ms, and the flows open a client per run
+    and per thread (bench/simulate.py: 45 s of a season went there)."""
+    return httpx.create_ssl_context()
 
 
 class _GraphQLTransport(HTTPXTransport):

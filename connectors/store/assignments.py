@@ -74,7 +74,7 @@ def track_dossier_specs(session: Session, demarche_number: int, track: str, k: i
                         numbers: Iterable[int] | None = None,
                         former: dict[int, set[str]] | None = None) -> list[DossierSpec]:
     """The track's dossiers still in evaluation (all, or ``numbers``), with their teams."""
-    query = (select(Dossier).where(
+    query = (select(Dossier.number, Dossier.fields, Dossier.applicant).where(
         Dossier.demarche_number == demarche_number, Dossier.hidden.is_(False),
         Dossier.deleted.is_(False), Dossier.quarantined.is_(False),
         Dossier.state.in_(WAITING_STATES)).order_by(Dossier.number))
@@ -82,4 +82,4 @@ def track_dossier_specs(session: Session, demarche_number: int, track: str, k: i
         query = query.where(Dossier.number.in_(list(numbers)))
     return [dossier_spec(d.number, track, d.fields or {}, d.applicant or {}, k,
                          teams.get(d.number, ()), families, (former or {}).get(d.number, ()))
-            for d in session.scalars(query)]
+            for d in session.execute(query)]

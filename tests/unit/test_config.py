@@ -30,6 +30,20 @@ def test_demarche_roles_filter_and_reject_unknown_numbers():
         config.demarche_roles([999])
 
 
+def test_a_configuration_is_parsed_once_per_content_and_read_again_when_it_changes(tmp_path):
+    copy = tmp_path / "eig.yaml"
+    text = CONFIG.read_text(encoding="utf-8")
+    copy.write_text(text, encoding="utf-8")
+    first = load_config(copy)
+    assert load_config(copy) is first  # every run reads it; nothing is parsed again
+    copy.write_text(text.replace("page_size: 100", "page_size: 50"), encoding="utf-8")
+    changed = load_config(copy)
+    assert changed is not first and changed.sync.page_size == 50
+    copy.write_text("demarches: [", encoding="utf-8")
+    with pytest.raises(ConfigError, match="eig.yaml"):
+        load_config(copy)
+
+
 def test_invalid_config_names_the_file_and_entry(tmp_path):
     bad = tmp_path / "eig.yaml"
     bad.write_text("demarches:\n  projets:\n    number: 1\n    fields:\n"
