@@ -149,11 +149,17 @@ def withdraw(session: Session, numbers: Iterable[int], reason: str | None,
             continue  # a second run: done already
         if request.status == RequestStatus.HELD:
             raise ValueError(f"dossier {number} : l'audition a déjà eu lieu, rien à annuler")
-        request.status, request.reason, request.updated_at = (
-            RequestStatus.WITHDRAWN, reason or "désistement", now)
-        _cancel_slot(session, request, reason or "désistement", now)
+        withdraw_request(session, request, reason or "désistement", now)
         withdrawn.append(number)
     return withdrawn
+
+
+def withdraw_request(session: Session, request: HearingRequest, reason: str,
+                     now: datetime) -> bool:
+    """The hearing will not take place: the request withdrawn, its booked slot cancelled
+    and its people told (« n'aura pas lieu »). Whether a booked slot was cancelled."""
+    request.status, request.reason, request.updated_at = RequestStatus.WITHDRAWN, reason, now
+    return _cancel_slot(session, request, reason, now) is not None
 
 
 def _request_of(session: Session, number: int, what: str) -> HearingRequest:

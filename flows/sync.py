@@ -145,6 +145,8 @@ def _apply_vivier(rt: Runtime) -> dict[str, Any]:
     """The vivier candidates' updates (availability, wishes, consent) into the vivier."""
     report = apply_vivier_forms(rt).as_dict()
     get_run_logger().info(vivier_line(report) or "Vivier : rien de nouveau.")
+    if report["cancelled"]:  # the cancelled entretiens' people are told now
+        hand_over(rt, "sync-dossiers")
     return report
 
 

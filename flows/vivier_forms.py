@@ -31,10 +31,12 @@ from connectors.store import outbox
 from connectors.store.personal_data import leave_vivier
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
+from flows.hearing_booking import withdraw_request
 from flows.runtime import Runtime
 from models.evaluation_forms import SUBMITTED_STATES
 from models.french import compte
 from models.hearing_outcome import MISSIONS
+from models.hearing_selection import RequestStatus
 from models.outbox import Kind, ds_key
 from models.paris_time import PARIS, aware
 from models.placement import VivierStatus
@@ -50,6 +52,7 @@ from models.tables import (
 from models.vivier_forms import (
     CHOICES,
     LABELS,
+    LEFT_VIVIER,
     WISHES,
     VivierFormStatus,
     changes_read,
@@ -73,12 +76,12 @@ class VivierFormsReport:
     from_candidature: list[int] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     engaged: list[int] = field(default_factory=list)  # withdrawn, but under contract
-    booked: list[dict[str, Any]] = field(default_factory=list)  # withdrawn, entretien booked
+    cancelled: list[dict[str, Any]] = field(default_factory=list)  # withdrawn: entretiens off
 
     def as_dict(self) -> dict[str, Any]:
         return {"forms": self.forms, "updated": self.updated, "withdrawn": self.withdrawn,
                 "superseded": self.superseded, "from_candidature": self.from_candidature,
-                "rejected": self.rejected, "engaged": self.engaged, "booked": self.booked}
+                "rejected": self.rejected, "engaged": self.engaged, "cancelled": self.cancelled}
 
 
 def vivier_link(rt: Runtime, dossier_number: int) -> str | None:
@@ -167,9 +170,9 @@ def _apply_forms(session: Session, rt: Runtime, report: VivierFormsReport) -> No
             if member.status == VivierStatus.ENGAGE:
                 report.engaged.append(answer.dossier)  # hired: the contract holds them
             members.discard(answer.dossier)
-            booked = _withdraw(session, answer.dossier)
-            if booked:
-                report.booked.append({"dossier": answer.dossier, "missions": booked})
+            cancelled = _withdraw(session, answer.dossier, now)
+            if cancelled:
+                report.cancelled.append({"dossier": answer.dossier, "missions": cancelled})
             _tell(session, rt, row, "withdrawn", kept_for=_kept_for(rt))
             continue
         member.profile = updated_profile(member.profile or {}, answer.changes,
@@ -204,19 +207,23 @@ def _kept_for(rt: Runtime) -> str:
     return compte(days // 365, "an") if days % 365 == 0 else compte(days, "jour")
 
 
-def _withdraw(session: Session, number: int) -> list[int]:
+def _withdraw(session: Session, number: int, now: datetime) -> list[int]:
     """Consent withdrawn: out of the vivier (and of the placements not signed); their
-    entretiens de mission not yet booked are dropped. Returns the missions whose
-    entretien is already booked: the team cancels it with the administration."""
+    entretiens de mission not yet booked are dropped, the booked ones cancelled (the
+    jury, the administration's contact and the person told by the cancellation email:
+    flows.hearing_booking.withdraw_request). Returns the missions whose entretien was
+    cancelled."""
     requests = list(session.scalars(select(HearingRequest).where(
         HearingRequest.track == MISSIONS, HearingRequest.dossier_number == number)))
-    booked = sorted({int(r.mission_id) for r in requests if r.status == "scheduled"})
-    pending = [r.id for r in requests if r.status == "pending"]
+    cancelled = sorted({int(r.mission_id) for r in requests
+                        if r.status == RequestStatus.SCHEDULED
+                        and withdraw_request(session, r, LEFT_VIVIER, now)})
+    pending = [r.id for r in requests if r.status == RequestStatus.PENDING]
     if pending:
         session.execute(delete(HearingSlot).where(HearingSlot.request_id.in_(pending)))
         session.execute(delete(HearingRequest).where(HearingRequest.id.in_(pending)))
     leave_vivier(session, number)
-    return booked
+    return cancelled
 
 
 def _apply_candidatures(session: Session, rt: Runtime, report: VivierFormsReport) -> None:

@@ -43,6 +43,11 @@ class VivierFormStatus(StrEnum):
     INVALID = "invalid"  # quarantined: the field and the rule say why
 
 
+LEFT_VIVIER = "la personne candidate a quitté le vivier du programme"
+"""Why a candidate's booked entretiens de mission were cancelled when they withdrew their
+consent (the reason their jury and the administration's contact read)."""
+
+
 def _mac(secret: bytes, dossier_number: int) -> str:
     return signature(secret, _VERSION, dossier_number)
 
@@ -189,9 +194,11 @@ def vivier_line(report: dict[str, Any]) -> str | None:
               (len(new), "formulaire mis de côté (eig quarantine)",
                "formulaires mis de côté (eig quarantine)")]
     said = [compte(n, one, many) for n, one, many in counts if n]
-    said += [f"le dossier {b['dossier']}, qui a retiré son consentement, a un entretien de "
-             f"mission programmé (mission {', '.join(map(str, b['missions']))}) : à annuler "
-             "par l'équipe avec l'administration" for b in report.get("booked", [])]
+    said += [f"le dossier {b['dossier']}, qui a retiré son consentement : "
+             f"{'son entretien' if len(b['missions']) == 1 else 'ses entretiens'} de mission "
+             f"(mission {', '.join(map(str, b['missions']))}) "
+             f"{'annulé' if len(b['missions']) == 1 else 'annulés'}, jury et administration "
+             "prévenus" for b in report.get("cancelled", [])]
     said += [f"le dossier {n}, sous contrat, a retiré son consentement au vivier : son "
              "contrat n'en dépend pas" for n in report.get("engaged", [])]
     return f"Vivier : {', '.join(said)}." if said else None

@@ -31,6 +31,7 @@ from models.tables import (
     HearingSlot,
     Mission,
 )
+from models.vivier_forms import LEFT_VIVIER
 
 
 class HearingPayloadError(ValueError):
@@ -135,6 +136,13 @@ def _withdrawn(session: Session, slot: HearingSlot) -> bool:
     return request is not None and request.status == RequestStatus.WITHDRAWN
 
 
+def _left_vivier(session: Session, slot: HearingSlot) -> bool:
+    """The candidate withdrew their consent to the vivier: no entretien, no proposal."""
+    request = session.get(HearingRequest, slot.request_id)
+    return (request is not None and request.status == RequestStatus.WITHDRAWN
+            and request.reason == LEFT_VIVIER)
+
+
 def _reader_pdf(rt: Runtime, slot_id: int, role: str,
                 dossier_pdf: Callable[[str, Dossier], DossierPdf]) -> DossierPdf | None:
     """The dossier's PDF for a reader of the invitation, fetched outside any store
@@ -207,6 +215,7 @@ def hearing_email(rt: Runtime, action: str, payload: dict[str, Any], key: str,
                                                     "mission") if k in hearing},
                 "reason": slot.cancel_reason,
                 "withdrawn": _withdrawn(session, slot),
+                "left_vivier": _left_vivier(session, slot),
                 "replacement": {"start": _aware(replacement.start),
                                 "end": _aware(replacement.end),
                                 "invited": invited_again} if replacement else None,

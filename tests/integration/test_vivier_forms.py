@@ -25,11 +25,13 @@ from models.tables import (
     CommitteeSession,
     Effect,
     HearingRequest,
+    HearingSlot,
     Mission,
     Placement,
     VivierForm,
     VivierMember,
 )
+from models.vivier_forms import LEFT_VIVIER
 from tests.integration.sync_helpers import run_sync
 
 pytestmark = [pytest.mark.both_dialects, pytest.mark.sandbox_data(dossiers=40, seed=3)]
@@ -95,10 +97,18 @@ def _proposed(number: int) -> tuple[int, int]:
             session.add(Placement(mission_id=mission.id, dossier_number=number,
                                   status="propose", score=50.0, reasons=[], created_at=now,
                                   updated_at=now))
-            session.add(HearingRequest(track="missions", dossier_number=number,
-                                       mission_id=mission.id, hearing_type="mission",
-                                       status=status, earliest=now, latest=now,
-                                       requested_at=now, updated_at=now))
+            request = HearingRequest(track="missions", dossier_number=number,
+                                     mission_id=mission.id, hearing_type="mission",
+                                     status=status, earliest=now, latest=now,
+                                     requested_at=now, updated_at=now)
+            session.add(request)
+            session.flush()
+            if status == "scheduled":  # its slot, with a juror beside the contact
+                start = now + timedelta(days=5)
+                session.add(HearingSlot(request_id=request.id, start=start,
+                                        end=start + timedelta(minutes=45),
+                                        jury=["jure@dinum.example"], location="Visio",
+                                        status="scheduled", created_at=now))
             missions.append(mission.id)
         member = session.get(VivierMember, number)
         member.status, member.mission_id = "propose", missions[0]
@@ -140,17 +150,24 @@ def test_the_vivier_follows_what_its_candidates_file_in_ds(sandbox, store):
         past: "disponibilite", unknown: "voeux_localisations", forged: "jeton"}
     assert "Vivier : 1 situation mise à jour, 1 consentement retiré, 3 formulaires mis de " \
         "côté" in summary["headline"]
-    # proposed to two missions: the entretien not yet booked goes, the booked one is the
-    # team's to cancel (the sync's headline says so)
-    assert vivier["booked"] == [{"dossier": leaving, "missions": [booked]}]
-    assert f"le dossier {leaving}, qui a retiré son consentement, a un entretien de mission " \
-        f"programmé (mission {booked})" in summary["headline"]
+    # proposed to two missions: the entretien not yet booked goes, the booked one is
+    # cancelled — its juror, the administration's contact and the person told, once
+    assert vivier["cancelled"] == [{"dossier": leaving, "missions": [booked]}]
+    assert f"le dossier {leaving}, qui a retiré son consentement : son entretien de mission " \
+        f"(mission {booked}) annulé, jury et administration prévenus" in summary["headline"]
     with open_runtime() as rt, rt.sessions() as session:
         requests = {r.mission_id: r.status for r in session.scalars(select(
             HearingRequest).where(HearingRequest.dossier_number == leaving))}
+        slot = session.scalar(select(HearingSlot).join(
+            HearingRequest, HearingRequest.id == HearingSlot.request_id).where(
+            HearingRequest.dossier_number == leaving))
         placements = list(session.scalars(select(Placement).where(
             Placement.dossier_number == leaving)))
-    assert requests == {booked: "scheduled"} and placements == []
+        told = sorted(e.payload["role"] for e in session.scalars(select(Effect).where(
+            Effect.key.like(f"mail:hearing-cancel:{slot.id}:%"))))
+    assert requests == {booked: "withdrawn"} and placements == []
+    assert slot.status == "cancelled" and slot.cancel_reason == LEFT_VIVIER
+    assert told == ["administration", "candidat", "jury"]
     assert pending != booked
 
     assert _available(moving) == later

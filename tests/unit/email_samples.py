@@ -266,6 +266,7 @@ def hearing_cancellation(role: str = "jury", kind: str | None = None) -> dict[st
         "hearing": {key: slot[key] for key in keys},
         "reason": "un membre du jury est indisponible",
         "withdrawn": False,
+        "left_vivier": False,
         "replacement": {"start": NEW_HEARING_START, "end": NEW_HEARING_END, "invited": True},
         "programme": programme(),
     }

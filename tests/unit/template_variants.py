@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from connectors.documents import environment, render_email
+from models.vivier_forms import LEFT_VIVIER
 from tests.unit import email_samples as samples
 
 MESSAGES = ("hearing", "decision", "vivier_form", "mission")
@@ -35,6 +36,9 @@ def _email_contexts(name: str) -> Iterator[dict[str, Any]]:
             yield base | {"replacement": base["replacement"] | {"invited": False}}
             yield base | {"replacement": None, "reason": None}
             yield base | {"replacement": None, "reason": "désistement", "withdrawn": True}
+            if kind == "mission":
+                yield base | {"replacement": None, "reason": LEFT_VIVIER, "withdrawn": True,
+                              "left_vivier": True}
     elif name == "mission_decision":
         yield sample(True)
         yield sample(True) | {"contrat": None}

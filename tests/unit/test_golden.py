@@ -27,6 +27,7 @@ from connectors.documents import (
     render_email,
 )
 from models.evaluation_task import dossier_brief
+from models.vivier_forms import LEFT_VIVIER
 from tests.unit import email_samples as samples
 from tests.unit.convention_samples import convention_context
 from tests.unit.test_decision_record import build, render
@@ -62,7 +63,10 @@ def _emails() -> dict[str, Render]:
             ("candidat", samples.hearing_cancellation("candidat")),
             ("administration", samples.hearing_cancellation("administration")),
             ("candidat-desistement", samples.hearing_cancellation("candidat", "mission") | {
-                "replacement": None, "reason": "désistement", "withdrawn": True})],
+                "replacement": None, "reason": "désistement", "withdrawn": True}),
+            *((f"{role}-sortie-vivier", samples.hearing_cancellation(role, "mission") | {
+                "replacement": None, "reason": LEFT_VIVIER, "withdrawn": True,
+                "left_vivier": True}) for role in ("candidat", "administration"))],
         "mission_decision": [("retenu", samples.mission_decision(True)),
                              ("non-retenu", samples.mission_decision(False))],
         "mission_decision_admin": [("retenu", samples.mission_decision_admin(True)),

@@ -103,8 +103,8 @@ def test_the_line_says_only_what_happened():
              "rejected": [{"form": 9, "new": False}]}
     assert vivier_line(quiet) is None
     busy = quiet | {"updated": [1, 2], "withdrawn": [3], "rejected": [{"form": 9}],
-                    "booked": [{"dossier": 3, "missions": [4]}]}
+                    "cancelled": [{"dossier": 3, "missions": [4]}]}
     assert vivier_line(busy) == (
         "Vivier : 2 situations mises à jour, 1 consentement retiré, 1 formulaire mis de côté "
-        "(eig quarantine), le dossier 3, qui a retiré son consentement, a un entretien de "
-        "mission programmé (mission 4) : à annuler par l'équipe avec l'administration.")
+        "(eig quarantine), le dossier 3, qui a retiré son consentement : son entretien de "
+        "mission (mission 4) annulé, jury et administration prévenus.")
