@@ -37,6 +37,7 @@ from models.french import compte, date_fr
 from models.retention import (
     ACTION_LABELS,
     LABELS,
+    OWN_CLASS,
     Action,
     DataClass,
     DossierPlan,
@@ -118,14 +119,22 @@ def reference_time(params: PurgeParameters, now: datetime) -> datetime:
     return moment
 
 
+def dossier_roles(rt: Runtime) -> dict[int, str]:
+    """démarche number → what its dossiers are for the retention rules: a track
+    (projets, candidats), or a démarche whose dossiers have their own class."""
+    roles = {rt.config.demarches[t.demarche].number: key
+             for key, t in rt.config.tracks.items()}
+    return roles | {rt.config.demarches[role].number: role for role in OWN_CLASS
+                    if role in rt.config.demarches}
+
+
 @task(name="purge-store", cache_policy=NO_CACHE)
 def purge_store(rt: Runtime, now: datetime, apply: bool, tally: Tally) -> None:
     """Delivered effects' payloads, lifted quarantine, old sync runs, then dossiers (their
     evaluations, the vivier), departed evaluators — one transaction, rolled back on a dry
     run (the same counts either way)."""
     policy = tally.policy
-    tracks = {d.number: key for key, t in rt.config.tracks.items()
-              for d in [rt.config.demarches[t.demarche]]}
+    tracks = dossier_roles(rt)
     session = rt.sessions()
     try:
         for data_class, ids_of, act in (
@@ -134,12 +143,15 @@ def purge_store(rt: Runtime, now: datetime, apply: bool, tally: Tally) -> None:
                 (DataClass.QUARANTAINE_LEVEE, store.released_quarantine_before,
                  store.delete_quarantine),
                 (DataClass.JOURNAUX, store.sync_runs_before, store.delete_sync_runs),
+                (DataClass.DISPONIBILITES, store.availability_before,
+                 store.delete_availability),
                 (DataClass.SAISON_CLOSE, store.unpublished_committees_before,
                  store.delete_committees)):
             ids = ids_of(session, now - timedelta(days=policy[data_class].days or 0))
             action = Action.PSEUDONYMISE if data_class is DataClass.EFFETS_LIVRES else \
                 Action.DELETE
-            tally.add(data_class, action, *(f"{data_class}:{i}" for i in ids))
+            tally.add(data_class, action, *(i if isinstance(i, str) else f"{data_class}:{i}"
+                                            for i in ids))
             if apply and ids:
                 act(session, ids)
         plans = [plan_dossier(f, policy, now)
@@ -391,8 +403,7 @@ def _erase_in_store(rt: Runtime, session: Any, view: PersonView, report: Erasure
                           "à cette personne ou sur ses dossiers : rien n'est effacé ; "
                           "relancez après eig deliver-effects")
         return
-    tracks = {d.number: key for key, t in rt.config.tracks.items()
-              for d in [rt.config.demarches[t.demarche]]}
+    tracks = dossier_roles(rt)
     facts = {f.number: f for f in store.dossier_facts(
         session, store.demarche_tracks(session, tracks)) if f.number in view.numbers}
     for number in view.numbers:

@@ -28,6 +28,8 @@ class DataClass(StrEnum):
     COURRIELS = "courriels"  # the Maildir's copies
     DOCUMENTS = "documents"  # generated files under EIG_DOCUMENTS_DIR
     JOURNAUX = "journaux"  # Prefect artifacts, the store's sync runs
+    MISSIONS = "missions"  # the missions démarche's dossiers (a contact, their mission)
+    DISPONIBILITES = "disponibilites"  # availability requests, forms and windows
     DECISIONS_PUBLIEES = "decisions_publiees"  # relevés approved, conventions: kept
 
 
@@ -42,6 +44,8 @@ LABELS: Mapping[DataClass, str] = {
     DataClass.COURRIELS: "Copies de courriels (Maildir)",
     DataClass.DOCUMENTS: "Documents générés",
     DataClass.JOURNAUX: "Artefacts Prefect et journaux de synchronisation",
+    DataClass.MISSIONS: "Dossiers de mission des administrations",
+    DataClass.DISPONIBILITES: "Disponibilités des jurés et des contacts",
     DataClass.DECISIONS_PUBLIEES: "Décisions publiées et conventions",
 }
 
@@ -89,6 +93,8 @@ HOLD_DECISIONS = frozenset({"laureat"})
 """Decisions whose dossier is kept under a legal obligation (published, convention)."""
 LIVE_VIVIER = frozenset({"propose"})
 """A vivier candidate proposed to a mission now: the consent is in use, wait."""
+OWN_CLASS = {"missions": DataClass.MISSIONS, "disponibilites": DataClass.DISPONIBILITES}
+"""The démarches whose dossiers have a class of their own (their role → class)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class DossierFacts:
     """What the rules need to know of a dossier (read from the store)."""
 
     number: int
-    track: str | None  # projets, candidats; None: a form of the evaluation démarche
+    track: str | None  # projets, candidats, missions, disponibilites; None: an evaluation form
     last_contact: datetime  # the latest of DS's update, its decision, our first sight
     deleted_at: datetime | None = None  # DS deleted it (definitive)
     decision: str | None = None  # the last published decision: laureat, vivier, refus…
@@ -107,6 +113,7 @@ class DossierFacts:
     pseudonymised: bool = False
     evaluation_data: bool = False  # evaluations, assignments, hearings, scores
     vivier_member: bool = False
+    mission_open: bool = False  # a mission dossier whose mission still recruits
 
 
 @dataclass(frozen=True)
@@ -141,7 +148,7 @@ def dossier_class(facts: DossierFacts) -> DataClass:
         return DataClass.VIVIER
     if facts.track == "candidats":
         return DataClass.CANDIDATS_NON_RETENUS
-    return DataClass.SAISON_CLOSE
+    return OWN_CLASS.get(facts.track or "", DataClass.SAISON_CLOSE)
 
 
 def plan_dossier(facts: DossierFacts, policy: Policy, now: datetime) -> DossierPlan:
@@ -166,6 +173,8 @@ def plan_dossier(facts: DossierFacts, policy: Policy, now: datetime) -> DossierP
         consent = facts.consent_at or facts.last_contact
         if policy[data_class].expired(consent, now) and facts.vivier_status not in LIVE_VIVIER:
             action, leave, evaluations = Action.PSEUDONYMISE, True, facts.evaluation_data
+    elif data_class is DataClass.MISSIONS and facts.mission_open:
+        pass  # the mission still recruits: its dossier is in use
     elif policy[data_class].expired(facts.last_contact, now) and not facts.pseudonymised:
         action = Action.PSEUDONYMISE
     plan = DossierPlan(facts.number, data_class, action, evaluations, leave)

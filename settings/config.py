@@ -510,6 +510,12 @@ DEFAULT_RETENTION: dict[DataClass, RetentionConfig] = {
         "exports), un an"),
     DataClass.JOURNAUX: RetentionConfig(
         days=365, basis="Journaux et artefacts des runs, un an (sécurité, audit)"),
+    DataClass.MISSIONS: RetentionConfig(
+        days=365, basis="Mission d'intérêt public : un an après le dernier contact, la "
+        "mission pourvue ou fermée (une mission pourvue par contrat est conservée)"),
+    DataClass.DISPONIBILITES: RetentionConfig(
+        days=90, basis="Organisation des auditions : trois mois après la période "
+        "demandée"),
     DataClass.DECISIONS_PUBLIEES: RetentionConfig(
         days=None, basis="Obligation légale : archives publiques (relevés approuvés, "
         "conventions)"),

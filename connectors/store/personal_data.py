@@ -135,6 +135,13 @@ def dossier_facts(session: Session, tracks: dict[int, str]) -> list[DossierFacts
     vivier = {m.dossier_number: m for m in session.scalars(select(VivierMember))}
     contracts = set(session.scalars(select(Convention.dossier_number))) | set(
         session.scalars(select(Placement.dossier_number).where(Placement.status.in_(SIGNED))))
+    # a mission dossier: kept while its mission recruits; under a legal obligation once a
+    # contract was signed on it (the recruitment's record)
+    contracts |= set(session.scalars(select(MissionDossier.dossier_number).join(
+        Placement, Placement.mission_id == MissionDossier.mission_id).where(
+        Placement.status.in_(SIGNED))))
+    recruiting = set(session.scalars(select(MissionDossier.dossier_number).join(
+        Mission, Mission.id == MissionDossier.mission_id).where(Mission.status == "ouverte")))
     evaluated: set[int] = set()
     for column in (Evaluation.dossier_number, Assignment.dossier_number,
                    HearingRequest.dossier_number, DossierScore.dossier_number,
@@ -163,7 +170,8 @@ def dossier_facts(session: Session, tracks: dict[int, str]) -> list[DossierFacts
             # a sync that wrote the row since may have brought its data back from DS
             pseudonymised=row.pseudonymised_at is not None
             and row.synced_at <= row.pseudonymised_at,
-            evaluation_data=row.number in evaluated, vivier_member=member is not None))
+            evaluation_data=row.number in evaluated, vivier_member=member is not None,
+            mission_open=row.number in recruiting))
     return facts
 
 
@@ -233,9 +241,16 @@ def pseudonymise_dossier(session: Session, number: int, now: datetime) -> None:
     session.execute(update(VivierForm).where(or_(
         VivierForm.form_number == number, VivierForm.dossier_number == number)).values(
         changes={}))
-    # a mission dossier's answers name its contact (the mission row keeps what it needs)
+    # a mission dossier's answers name its contact; the mission row keeps them while it
+    # recruits (its entretiens need the contact), then its contact goes too
     session.execute(update(MissionDossier).where(MissionDossier.dossier_number == number)
                     .values(answers={}, published={}))
+    mission = session.scalar(select(MissionDossier.mission_id).where(
+        MissionDossier.dossier_number == number))
+    if mission is not None:
+        session.execute(update(Mission).where(Mission.id == mission,
+                                              Mission.status != "ouverte").values(
+            contact_name="", contact_email=""))
 
 
 def delete_dossier(session: Session, number: int) -> None:
@@ -372,6 +387,31 @@ def strip_from_drafts(session: Session, number: int) -> int:
             row.proposals, row.agenda = kept, None
             done += 1
     return done
+
+
+def availability_before(session: Session, before: datetime) -> list[str]:
+    """The availability requests and forms of periods ended before ``before``, and the
+    windows that ended then (``demande:ID``, ``formulaire:ID``, ``creneau:ID``)."""
+    old_requests = set(session.scalars(select(AvailabilityRequest.id).where(
+        AvailabilityRequest.period_end < before)))
+    forms = session.scalars(select(AvailabilityForm.id).where(or_(
+        AvailabilityForm.request_id.in_(old_requests),
+        (AvailabilityForm.request_id.is_(None) & (AvailabilityForm.updated_at < before)))))
+    windows = session.scalars(select(JuryAvailability.id).where(JuryAvailability.end < before))
+    return ([f"demande:{i}" for i in sorted(old_requests)] + [f"formulaire:{i}" for i in forms]
+            + [f"creneau:{i}" for i in windows])
+
+
+def delete_availability(session: Session, refs: Sequence[str]) -> int:
+    """Delete what ``availability_before`` named."""
+    tables = {"demande": AvailabilityRequest, "formulaire": AvailabilityForm,
+              "creneau": JuryAvailability}
+    ids: dict[str, list[int]] = defaultdict(list)
+    for ref in refs:
+        kind, _, number = ref.partition(":")
+        ids[kind].append(int(number))
+    return sum(session.execute(delete(tables[kind]).where(tables[kind].id.in_(chosen))
+                               ).rowcount or 0 for kind, chosen in ids.items())
 
 
 def sync_runs_before(session: Session, before: datetime) -> list[int]:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from models.tables import (
     Assignment,
+    AvailabilityForm,
+    AvailabilityRequest,
     CommitteeSession,
     Convention,
     ConventionVersion,
@@ -23,6 +25,9 @@ from models.tables import (
     Effect,
     Evaluation,
     EvaluatorRow,
+    JuryAvailability,
+    Mission,
+    MissionDossier,
     QuarantineEntry,
     VivierMember,
 )
@@ -38,6 +43,9 @@ RECENT = 2004  # a candidate of last month: untouched
 BUSY = 2005  # an email to them still pending
 LAUREATE = 1001
 PROJECT_REFUSED = 1002
+MISSION_CLOSED = 4001  # a mission dossier whose mission is filled: a year later, blanked
+MISSION_OPEN = 4002  # one whose mission still recruits: kept
+AVAILABILITY = 5001  # a juror's availability form, its request and windows
 ACTIVE = "eva.active@exemple.fr"
 GONE = "paul.parti@exemple.fr"
 
@@ -77,10 +85,41 @@ def _mail(box: mailbox.Maildir, to: str, effect: str, when: datetime, maildir: P
     _old(next((maildir / "new").glob(f"{key}*")), when)
 
 
+def _missions_and_availability(session: Session) -> None:
+    session.add_all([
+        _dossier(MISSION_CLOSED, 104, T0, "contact.pourvue@ministere.fr", "Paula Pourvue"),
+        _dossier(MISSION_OPEN, 104, T0, "contact.ouverte@ministere.fr", "Olga Ouverte"),
+        _dossier(AVAILABILITY, 105, T0, ACTIVE, "Eva Active")])
+    for number, status, name in ((MISSION_CLOSED, "fermee", "Paula Pourvue"),
+                                 (MISSION_OPEN, "ouverte", "Olga Ouverte")):
+        mission = Mission(titre=f"Mission {number}", administration="DINUM", projet="Défi",
+                          profiles=["data"], quotite="temps plein", start=T0.date(),
+                          contact_name=name, contact_email="contact@ministere.fr",
+                          status=status, shortlist=[], created_at=T0, updated_at=T0)
+        session.add(mission)
+        session.flush()
+        session.add(MissionDossier(dossier_number=number, mission_id=mission.id,
+                                   answers={"contact_nom": name}, created_at=T0,
+                                   updated_at=T0))
+    request = AvailabilityRequest(scope="jury:2027-01-04", email=ACTIVE, role="jury",
+                                  period_start=T0, period_end=T0 + timedelta(days=14),
+                                  requested_at=T0, answered_at=T0, form_number=AVAILABILITY)
+    session.add(request)
+    session.flush()
+    session.add_all([
+        AvailabilityForm(form_number=AVAILABILITY, request_id=request.id, email=ACTIVE,
+                         status="valid", windows=[{"jour": "2027-01-11"}], recorded_at=T0,
+                         updated_at=T0),
+        JuryAvailability(email=ACTIVE, start=T0 + timedelta(days=7),
+                         end=T0 + timedelta(days=7, hours=3), imported_at=T0)])
+
+
 def build(session: Session, root: Path, maildir: Path) -> World:
     now = T0
     session.add_all([Demarche(number=101, role="projets"), Demarche(number=102, role="candidats"),
-                     Demarche(number=103, role="evaluations")])
+                     Demarche(number=103, role="evaluations"),
+                     Demarche(number=104, role="missions"),
+                     Demarche(number=105, role="disponibilites")])
     session.flush()
     session.add_all([
         _dossier(LAUREATE, 101, T0, "porteur@ministere.fr", "Lucie Porteuse"),
@@ -92,6 +131,7 @@ def build(session: Session, root: Path, maildir: Path) -> World:
         _dossier(RECENT, 102, LATER - timedelta(days=30), "recent@exemple.fr", "Rita Récente"),
         _dossier(BUSY, 102, T0, "occupe@exemple.fr", "Oscar Occupé"),
     ])
+    _missions_and_availability(session)
     session.add_all([
         EvaluatorRow(email=ACTIVE, name="Eva Active", organisation="DINUM", profiles=["produit"],
                      tracks=["candidats"], monthly_capacity=3, details={}, active=True,

@@ -76,6 +76,9 @@ def test_the_purge_dry_run_apply_and_again(world: w.World, database_url: str):
         ("quarantaine_levee", "deleted"): 1,
         ("documents", "deleted"): 1,  # the old chart
         ("courriels", "deleted"): 1,  # the old email, not last week's
+        ("missions", "pseudonymised"): 1,  # MISSION_CLOSED; MISSION_OPEN recruits still
+        ("disponibilites", "pseudonymised"): 1,  # the form's dossier
+        ("disponibilites", "deleted"): 3,  # its request, the form as read, the window
     }
     assert counts(dry) == expected
     assert counts(applied) == expected
@@ -86,9 +89,9 @@ def test_the_purge_dry_run_apply_and_again(world: w.World, database_url: str):
     assert any(w.REFUSED_NAME in row for row in relevés)
     text_after = json.dumps(after, ensure_ascii=False)
     for gone in (w.REFUSED_EMAIL, w.REFUSED_NAME, "Vivi Vivier", "Sam Supprimé", w.GONE,
-                 "Paul Parti", "Marc Porteur"):
+                 "Paul Parti", "Marc Porteur", "Paula Pourvue", "2027-01-11"):
         assert gone not in text_after, gone
-    for kept in ("Lucie Porteuse", "Rita Récente", "Oscar Occupé", w.ACTIVE):
+    for kept in ("Lucie Porteuse", "Rita Récente", "Oscar Occupé", w.ACTIVE, "Olga Ouverte"):
         assert kept in text_after, kept
     with store_sessions(database_url) as sessions, sessions() as session:
         numbers = set(session.scalars(select(Dossier.number)))

@@ -147,3 +147,23 @@ def test_a_duration_for_published_decisions_is_refused(tmp_path: Path):
                    encoding="utf-8")
     with pytest.raises(ConfigError, match="candidats_non_retenus.days"):
         load_config(bad)
+
+
+def test_a_mission_dossier_waits_while_its_mission_recruits_then_a_year():
+    facts = DossierFacts(number=9, track="missions", last_contact=T0, mission_open=True)
+    assert plan_dossier(facts, POLICY, T0 + 5 * days(DataClass.MISSIONS)).action is None
+    closed = replace(facts, mission_open=False)
+    before, after = before_and_after(closed, T0, DataClass.MISSIONS)
+    assert before.data_class is DataClass.MISSIONS and before.action is None
+    assert after.action is Action.PSEUDONYMISE and not after.evaluations
+    # a contract was signed on it: the recruitment's record is kept
+    hired = replace(closed, contract=True)
+    kept = plan_dossier(hired, POLICY, T0 + 5 * days(DataClass.MISSIONS))
+    assert kept.data_class is DataClass.DECISIONS_PUBLIEES and kept.action is Action.KEEP
+
+
+def test_an_availability_form_goes_three_months_after_its_last_contact():
+    facts = DossierFacts(number=11, track="disponibilites", last_contact=T0)
+    before, after = before_and_after(facts, T0, DataClass.DISPONIBILITES)
+    assert before.data_class is DataClass.DISPONIBILITES and before.action is None
+    assert after.action is Action.PSEUDONYMISE
