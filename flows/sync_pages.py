@@ -53,8 +53,12 @@ def check_revision(
     session: Session, demarche: DemarcheConfig, info: dict[str, Any],
     revision: dict[str, Any], now: datetime,
 ) -> None:
-    """Fail loudly when a mapped descriptor is gone or changed type; else snapshot it."""
+    """Fail loudly when a mapped champ or annotation is gone or changed type; else
+    snapshot the revision."""
     drifts = detect_drift(demarche.number, revision.get("champDescriptors") or [], demarche.fields)
+    # the annotations the pipeline reads (a mission's recruitment step) or writes back
+    drifts += detect_drift(demarche.number, revision.get("annotationDescriptors") or [],
+                           demarche.annotations, annotations=True)
     if drifts:
         raise RevisionDriftError(drifts)
     repo.record_revision(session, demarche.number, info, revision, now)

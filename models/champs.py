@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from models.quote import quoted
@@ -84,12 +84,14 @@ class Drift:
     champ_id: str
     expected: str
     found: str | None  # None: the descriptor is gone
+    annotation: bool = False  # a private annotation (the instructeurs'), not a champ
 
     def describe(self) -> str:
+        what = "l'annotation privée" if self.annotation else "le champ"
         if self.found is None:
-            return (f"démarche {self.demarche_number} : le champ « {self.field} » "
+            return (f"démarche {self.demarche_number} : {what} « {self.field} » "
                     f"({self.champ_id}) n'est plus dans la révision publiée du formulaire")
-        return (f"démarche {self.demarche_number} : le champ « {self.field} » ({self.champ_id}) "
+        return (f"démarche {self.demarche_number} : {what} « {self.field} » ({self.champ_id}) "
                 f"a changé de type : attendu {self.expected}, trouvé {self.found}")
 
 
@@ -112,14 +114,17 @@ def descriptor_type(typename: str) -> str:
 
 
 def detect_drift(
-    demarche_number: int, descriptors: Iterable[Mapping[str, Any]], fields: Mapping[str, FieldSpec]
+    demarche_number: int, descriptors: Iterable[Mapping[str, Any]], fields: Mapping[str, FieldSpec],
+    *, annotations: bool = False,
 ) -> list[Drift]:
-    """Compare the active revision's champ descriptors with the configured mapping."""
+    """Compare the active revision's champ (or ``annotations``: annotation) descriptors
+    with the configured mapping."""
     by_id = {d["id"]: d for d in descriptors}
     drifts: list[Drift] = []
     for name, spec in fields.items():
         found = by_id.get(spec.id)
-        drifts.extend(_drift_of(demarche_number, name, spec.id, spec.type, found))
+        drifts.extend(replace(d, annotation=annotations) for d in
+                      _drift_of(demarche_number, name, spec.id, spec.type, found))
         if found is None or spec.type != "repetition":
             continue
         inner = {d["id"]: d for d in found.get("champDescriptors") or []}

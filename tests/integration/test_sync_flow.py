@@ -175,6 +175,15 @@ def test_a_drifted_form_fails_loudly_and_the_other_demarches_go_on(sandbox, stor
     assert len(store.dossiers(C.number)) == 360
 
 
+def test_a_renamed_annotation_fails_the_demarche_as_a_drifted_champ_does(sandbox, store):
+    sandbox.state.remove_descriptor(PROJETS.number, P.annotations["rang"].id)
+    status, summary = run_sync(full=True)
+    assert status == "FAILED"
+    error = by_role(summary, "projets")["error"]
+    assert "l'annotation privée « rang »" in error and "101" in error
+    assert len(store.dossiers(C.number)) == 360
+
+
 def test_reconciliation_catches_labels_and_dossiers_gone_without_trace(sandbox, store):
     run_sync(full=True)
     labelled = sorted(all_numbers(sandbox, PROJETS.number))[0]

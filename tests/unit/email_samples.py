@@ -441,7 +441,7 @@ def jury_reminder() -> dict[str, Any]:
             {"kind_label": "Entretien métier produit",
              "dossier": dossier_ref(57, "candidature", "Camille Martin, designer"),
              "start": NEW_HEARING_START, "due": datetime(2026, 12, 17, 22, 59, tzinfo=UTC),
-             "late": False, "link": SCORES_URL + "7"},
+             "late": False, "link": SCORES_URL.replace("def456", "ghi789")},
         ],
         "programme": programme(),
     }

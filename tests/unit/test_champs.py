@@ -138,3 +138,14 @@ def test_drift_names_field_and_demarche_for_gone_and_retyped_descriptors():
     }
     message = str(RevisionDriftError(drifts))
     assert "démarche 101" in message and "« theme »" in message and "decimal_number" in message
+
+
+def test_an_annotation_gone_or_retyped_is_named_as_an_annotation():
+    annotations = {"etape": FieldMapping(id="E", type="drop_down_list"),
+                   "rang": FieldMapping(id="G", type="integer_number")}
+    revision = [{"__typename": "TextChampDescriptor", "id": "E"}]
+    drifts = detect_drift(104, revision, annotations, annotations=True)
+    assert {(d.field, d.found) for d in drifts} == {("etape", "text"), ("rang", None)}
+    message = str(RevisionDriftError(drifts))
+    assert "l'annotation privée « etape » (E) a changé de type" in message
+    assert "l'annotation privée « rang »" in message and "le champ" not in message
