@@ -12,7 +12,6 @@ the store's outbox, where the report reads them.
 
 from __future__ import annotations
 
-import gc
 import random
 import time
 from collections import Counter
@@ -171,13 +170,6 @@ class Season:
             self._at(day, 18, 30, "jury", self._jury_scores)
         if day.day == 1 or day == self.params.start:
             self.echo(f"  {day:%Y-%m} : {sum(self.result.runs.values())} passages d'étapes")
-        if day.weekday() == 6:
-            # Each run's runtime freezes the heap while it works (flows/runtime.py) and
-            # hands it back to the oldest generation, which Python seldom collects: on a
-            # server each run is a process of its own, but a season is one process, whose
-            # finished runs' engines and sessions would wait for a full collection for
-            # months (+300 MB over 26 weeks). One a week, ~0.1 s.
-            gc.collect()
 
     def _at(self, day: date, hour: int, minute: int, stage: str,
             action: Callable[[], Any]) -> None:
