@@ -306,6 +306,43 @@ class Season:
         with self.store() as sessions, sessions() as session:
             return list(session.scalars(select(Mission.id)))
 
+    def mission_slots(self) -> int:
+        """Entretiens de mission booked (scheduled slots)."""
+        from sqlalchemy import func, select
+
+        from models.tables import HearingRequest, HearingSlot
+
+        with self.store() as sessions, sessions() as session:
+            return int(session.scalar(select(func.count(HearingSlot.id)).join(
+                HearingRequest, HearingRequest.id == HearingSlot.request_id).where(
+                HearingRequest.track == "missions", HearingSlot.status == "scheduled")) or 0)
+
+    def contacts_answer(self) -> int:
+        """Each mission's administration contact answers the availability form its
+        request email links (every working morning and afternoon of its entretiens'
+        window), through the sandbox as a browser would: how many answered."""
+        from sqlalchemy import select
+
+        from eig.availability_actors import request_link, rows, working_days
+        from models.paris_time import aware
+        from models.tables import HearingRequest, Mission
+
+        answered = 0
+        with self.store() as sessions, sessions() as session:
+            for mission in session.scalars(select(Mission)):
+                link = request_link(session, f"mission:{mission.id}", mission.contact_email)
+                requests = list(session.scalars(select(HearingRequest).where(
+                    HearingRequest.mission_id == mission.id)))
+                if link is None or not requests:
+                    continue
+                first = min(aware(r.earliest) for r in requests).astimezone(PARIS).date()
+                last = max(aware(r.latest) for r in requests).astimezone(PARIS).date()
+                response = self.sandbox.post("/_sandbox/commencer", json={
+                    "url": link, "submit": True, "email": mission.contact_email,
+                    "values": {"creneaux": rows(working_days(first, last - timedelta(days=1)))}})
+                answered += response.status_code == 200
+        return answered
+
     def mission_params(self) -> dict[str, Any] | None:
         from sqlalchemy import select
 
@@ -442,6 +479,13 @@ class Season:
         if params:
             self.burst(("match-mission", params), "missions-digest")
             self.note("mission ouverte", seconds=round(p.settle(), 1))
+            self.burst("deliver-emails", times=1)  # the contact's availability request
+            p.settle()
+            self.note("contact de la mission : disponibilités déposées",
+                      answered=self.contacts_answer())
+            self.burst("sync-dossiers", times=1)  # reads them: the entretiens are booked
+            self.note("entretiens de mission programmés", seconds=round(p.settle(), 1),
+                      booked=self.mission_slots())
             self.day(52)
             self.jury("scores")
             missions = self.mission_ids()
