@@ -23,10 +23,9 @@ from connectors.documents import render_email
 from connectors.store import outbox
 from connectors.store.forms import (
     forms_by_number,
+    forms_to_read,
     read_versions,
     rows_by_form_number,
-    same_version,
-    submitted_form_heads,
 )
 from connectors.store.repository import dialect_insert
 from flows.delivery.task_emails import programme
@@ -97,20 +96,15 @@ def _collect(rt: Runtime) -> CollectReport:
         applied = {(int(id_), int(number)) for id_, number in session.execute(
             select(Assignment.id, Assignment.form_number).where(
                 Assignment.form_number.is_not(None)))}
-        counted = {int(number): (int(task), updated) for number, task, updated in
-                   session.execute(select(EvaluationRow.form_number,
-                                          EvaluationRow.assignment_id,
-                                          EvaluationRow.form_updated_at).where(
-                       EvaluationRow.status.in_(COUNTED),
-                       EvaluationRow.assignment_id.is_not(None)))}
-        scored = read_versions(session, JuryForm)  # a juror's form: flows.jury_forms
-        to_read = []
-        for number, updated in submitted_form_heads(
-                session, config.demarches["evaluations"].number):
-            if _already_applied(counted.get(number), number, updated, applied):
-                report.forms += 1  # counted as it stands: reading it again changes nothing
-            elif not same_version(scored.get(number), updated):
-                to_read.append(number)
+        # a form counted, and the answer of the task it closed
+        counted = {int(number): updated for number, task, updated in session.execute(
+            select(EvaluationRow.form_number, EvaluationRow.assignment_id,
+                   EvaluationRow.form_updated_at).where(
+                EvaluationRow.status.in_(COUNTED), EvaluationRow.assignment_id.is_not(None)))
+            if (int(task), int(number)) in applied}
+        report.forms, to_read = forms_to_read(  # a juror's form: flows.jury_forms
+            session, config.demarches["evaluations"].number, counted,
+            read_versions(session, JuryForm))
         stored = rows_by_form_number(session, EvaluationRow, to_read)
         for form in forms_by_number(session, to_read):
             if is_jury_form(rt, form.fields):
@@ -166,16 +160,6 @@ def _collect(rt: Runtime) -> CollectReport:
             session.flush()
         report.extra = _settle(session, rt)
     return report
-
-
-def _already_applied(counted: tuple[int, datetime | None] | None, number: int,
-                     updated: datetime | None, applied: set[tuple[int, int]]) -> bool:
-    """A form counted (``counted``: the task it answered, the DS change it was read at)
-    as it stands — unchanged in DS since it was read, and the answer of the task it
-    closed —: reading it again would change nothing (each collection would otherwise
-    re-read the whole season's forms)."""
-    return (counted is not None and same_version(counted[1], updated)
-            and (counted[0], number) in applied)
 
 
 COUNTED = (FormStatus.VALID, FormStatus.SUPERSEDED, FormStatus.EXTRA)

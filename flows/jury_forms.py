@@ -32,10 +32,9 @@ from connectors.ds import prefill_base_url, prefill_link
 from connectors.store import outbox
 from connectors.store.forms import (
     forms_by_number,
+    forms_to_read,
     read_versions,
     rows_by_form_number,
-    same_version,
-    submitted_form_heads,
 )
 from flows.delivery.task_emails import programme
 from flows.guard import stage_lease
@@ -154,14 +153,9 @@ def _collect(rt: Runtime) -> JuryReport:
         counted = dict(session.execute(select(JuryForm.form_number, JuryForm.form_updated_at)
                                        .where(JuryForm.status != JuryFormStatus.INVALID)
                                        ).tuples().all())
-        evaluations = read_versions(session, Evaluation)  # an evaluator's: flows.collect_forms
-        to_read = []
-        for number, updated in submitted_form_heads(
-                session, rt.config.demarches["evaluations"].number):
-            if same_version(counted.get(number), updated):
-                report.forms += 1  # counted as it stands: nothing to read again
-            elif not same_version(evaluations.get(number), updated):
-                to_read.append(number)
+        report.forms, to_read = forms_to_read(  # an evaluator's: flows.collect_forms
+            session, rt.config.demarches["evaluations"].number, counted,
+            read_versions(session, Evaluation))
         stored = rows_by_form_number(session, JuryForm, to_read)
         forms = [f for f in forms_by_number(session, to_read) if is_jury_form(rt, f.fields)]
         for form in forms:

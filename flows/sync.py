@@ -46,13 +46,13 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
     with open_runtime() as rt:
         summary, reports = pull(rt, params)
         tracks = _tracks_with_new_dossiers(rt, reports) if params.assign_new else []
-        if params.collect_forms and _evaluations_arrived(rt, reports):
+        if params.collect_forms and _forms_arrived(rt, reports, Assignment.id):
             summary["forms"] = _collect_answers(rt)
-        if params.collect_forms and _jury_forms_arrived(rt, reports):
+        if params.collect_forms and _forms_arrived(rt, reports, HearingSlot.id):
             summary["jury_forms"] = _collect_jury_scores(rt)
         if _vivier_to_read(rt, reports):
             summary["vivier"] = _apply_vivier(rt)
-        if params.collect_forms and _availability_arrived(rt, reports):
+        if params.collect_forms and _changed(reports, "disponibilites"):
             summary["availability"] = _collect_availability(rt)
     submitted = int(summary.get("forms", {}).get("submitted") or 0)
     missions = _missions_changed(reports)
@@ -77,14 +77,19 @@ def sync_dossiers(params: SyncParameters = SyncParameters()) -> State:  # noqa: 
     return Completed(message=summary["headline"], data=summary)
 
 
-def _evaluations_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:
-    """The evaluation démarche brought or changed forms, and there are tasks to match."""
-    changed = any(r.role == "evaluations" and (r.counts.created or r.counts.updated)
-                  and not r.error for r in reports)
-    if not changed:
+def _changed(reports: list[DemarcheReport], role: str) -> bool:
+    """The démarche of ``role`` brought or changed dossiers in this sync."""
+    return any(r.role == role and (r.counts.created or r.counts.updated) and not r.error
+               for r in reports)
+
+
+def _forms_arrived(rt: Runtime, reports: list[DemarcheReport], waiting: Any) -> bool:
+    """The evaluation démarche brought or changed forms, and the store has something
+    they may answer (``waiting``: a column, e.g. the tasks' or the booked hearings' id)."""
+    if not _changed(reports, "evaluations"):
         return False
     with rt.sessions() as session:
-        return session.scalar(select(Assignment.id).limit(1)) is not None
+        return session.scalar(select(waiting).limit(1)) is not None
 
 
 @task(name="collect-evaluation-forms", cache_policy=NO_CACHE)
@@ -99,16 +104,6 @@ def _collect_answers(rt: Runtime) -> dict[str, Any]:
     hand_over(rt, "sync-dossiers")
     return {"submitted": report.submitted, "declined": report.declined,
             "replaced": len(report.replaced), "rejected": len(report.rejected)}
-
-
-def _jury_forms_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:
-    """The evaluation démarche brought or changed forms, and hearings were booked."""
-    changed = any(r.role == "evaluations" and (r.counts.created or r.counts.updated)
-                  and not r.error for r in reports)
-    if not changed:
-        return False
-    with rt.sessions() as session:
-        return session.scalar(select(HearingSlot.id).limit(1)) is not None
 
 
 @task(name="collect-jury-forms", cache_policy=NO_CACHE)
@@ -148,12 +143,6 @@ def _apply_vivier(rt: Runtime) -> dict[str, Any]:
     if report["cancelled"]:  # the cancelled entretiens' people are told now
         hand_over(rt, "sync-dossiers")
     return report
-
-
-def _availability_arrived(rt: Runtime, reports: list[DemarcheReport]) -> bool:
-    """The availability démarche brought or changed forms."""
-    return any(r.role == "disponibilites" and (r.counts.created or r.counts.updated)
-               and not r.error for r in reports)
 
 
 @task(name="collect-availability-forms", cache_policy=NO_CACHE)

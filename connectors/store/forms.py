@@ -5,7 +5,7 @@ one's champs at every collection was most of what the sync and the chase cost.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -31,6 +31,22 @@ def submitted_form_heads(session: Session, demarche_number: int
             Dossier.deleted.is_(False), Dossier.quarantined.is_(False),
             Dossier.state.in_(SUBMITTED_STATES))
         .order_by(Dossier.date_depot, Dossier.number))]
+
+
+def forms_to_read(session: Session, demarche_number: int,
+                  counted: Mapping[int, datetime | None],
+                  others: Mapping[int, datetime | None]) -> tuple[int, list[int]]:
+    """(how many submitted forms stand counted as they are, the numbers of those to read
+    now, in the order they were filed). ``counted``: form number → the DS change it was
+    counted at by this collection; ``others``: the same for the forms the other
+    collection of the démarche read (evaluations, or the jurors' scores), not ours."""
+    standing, to_read = 0, []
+    for number, updated in submitted_form_heads(session, demarche_number):
+        if same_version(counted.get(number), updated):
+            standing += 1  # reading it again would change nothing
+        elif not same_version(others.get(number), updated):
+            to_read.append(number)
+    return standing, to_read
 
 
 def forms_by_number(session: Session, numbers: Sequence[int]) -> list[Dossier]:
